@@ -1,0 +1,407 @@
+// The client side of one thread: its request and reply rings to every shard, the commands it has
+// in flight, and how it waits for replies.
+//
+// Sending. A call encodes its frame straight into the staging buffer of the request ring of the
+// shard that owns its slot and registers a pending entry. The first call of a tick queues a
+// microtask; when it runs, every staged byte is pushed to its ring at once and each shard that
+// sleeps is woken. So every call made in one tick travels as one batch per shard
+// (auto-pipelining), and a frame costs no system call.
+//
+// Waiting. Right after a flush the client polls its reply rings for as long as replies keep
+// arriving, and then for `spinMicros` more: a shard answers a small batch in a few microseconds,
+// much sooner than any wake-up could be delivered. When the shard is slower than that, the client
+// raises its doorbell word and waits with Atomics.waitAsync; the shard that publishes the next
+// reply sees the raised word and notifies it. The blocking API (`db.sync`) polls the same way and
+// then sleeps in Atomics.wait.
+//
+// Order. Frames to one shard are executed in the order they were staged, async and sync alike, so
+// a caller's commands on one key take effect in the order it issued them.
+
+import {
+  type Argument,
+  REP_HEADER_BYTES,
+  REP_ID,
+  REQ_ARGC,
+  REQ_ID,
+  beginRequest,
+  endFrame,
+  putArgument,
+} from './shared/codec.js';
+import { ClientState, ControlBlock, ShardState, kClientState, kClientWaiting } from './shared/control-block.js';
+import { CLIENT_WAIT_MS_MAX } from './shared/limits.js';
+import { FrameReader, FrameWriter } from './shared/ring.js';
+import { ClientClosedError, PendingLimitError, ShardDownError } from './errors.js';
+import { Aggregate, PENDING_CAPACITY_MAX, PendingFlag, PendingTable, type Transform } from './pending.js';
+import { decodeValue } from './reply.js';
+
+/** The rings of one client thread: requests[shard] (client → shard), replies[shard]. */
+export interface ClientRings {
+  readonly client: number;
+  readonly requests: readonly SharedArrayBuffer[];
+  readonly replies: readonly SharedArrayBuffer[];
+}
+
+export interface ClientTuning {
+  readonly spinMicros: number;
+  readonly pendingMax: number;
+}
+
+export const Mode = { Async: 0, Sync: 1 } as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
+
+const now = (): number => performance.now();
+
+export class Client {
+  readonly id: number;
+  readonly control: ControlBlock;
+  readonly shardCount: number;
+  readonly pending = new PendingTable();
+  readonly owner: Uint16Array;
+  private readonly writers: FrameWriter[];
+  private readonly readers: FrameReader[];
+  private readonly spinMs: number;
+  private readonly pendingMax: number;
+  private readonly waitingWord: number;
+  /** Per shard: the error its commands fail with once it died. */
+  private readonly down: (ShardDownError | undefined)[];
+  private seenDeaths = 0;
+  private flushQueued = false;
+  private waitArmed = false;
+  /** Set once the client is closed; new calls fail with it. */
+  private closedError: Error | undefined;
+  /** Whether this client has seen the database's closed flag. */
+  private sharedClosed = false;
+
+  constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning) {
+    this.id = rings.client;
+    this.control = control;
+    this.owner = control.owner;
+    this.shardCount = rings.requests.length;
+    this.writers = rings.requests.map((storage) => new FrameWriter(storage));
+    this.readers = rings.replies.map((storage) => new FrameReader(storage, REP_HEADER_BYTES + 1));
+    this.spinMs = tuning.spinMicros / 1000;
+    this.pendingMax = tuning.pendingMax;
+    this.waitingWord = control.clientWord(this.id, kClientWaiting);
+    this.down = new Array(this.shardCount).fill(undefined);
+    this.checkHealth();
+  }
+
+  // ---- sending --------------------------------------------------------------------------
+
+  /**
+   * The error a new call to `shard` fails with before anything is sent, or undefined. Checks the
+   * shared death counter, so a shard that died is noticed even by a thread that never waited.
+   */
+  refusal(shard: number): Error | undefined {
+    if (this.closedError !== undefined) return this.closedError;
+    if (this.control.deaths !== this.seenDeaths) this.checkHealth();
+    return this.down[shard];
+  }
+
+  /** Begins a frame for `slot` on `shard`'s ring; returns its start (for the argument writes). */
+  begin(shard: number, slot: number, op: number, argc: number): number {
+    return beginRequest(this.writers[shard]!, 0, slot, op, argc, this.id);
+  }
+
+  /** Sets the argument count of a frame begun with a placeholder count. */
+  setArgc(shard: number, start: number, argc: number): void {
+    this.writers[shard]!.view.setUint32(start + REQ_ARGC, argc, true);
+  }
+
+  put(shard: number, arg: Argument): void {
+    putArgument(this.writers[shard]!, arg);
+  }
+
+  /** Drops a frame whose arguments could not be encoded. */
+  abandon(shard: number, start: number): void {
+    this.writers[shard]!.rollback(start);
+  }
+
+  /**
+   * Closes the frame begun at `start` and registers its pending entry. Returns the entry index.
+   * Throws PendingLimitError (after dropping the frame) when too many commands are in flight.
+   */
+  commit(shard: number, start: number, slot: number, flags: number, transform: Transform | undefined): number {
+    const writer = this.writers[shard]!;
+    const pending = this.pending;
+    const index = this.pendingMax > 0 && pending.count >= this.pendingMax ? -1 : pending.alloc();
+    if (index < 0) {
+      writer.rollback(start);
+      throw new PendingLimitError(this.pendingMax > 0 ? this.pendingMax : PENDING_CAPACITY_MAX);
+    }
+    pending.shard[index] = shard;
+    pending.slot[index] = slot;
+    pending.flags[index] = flags;
+    pending.transform[index] = transform;
+    writer.view.setUint32(start + REQ_ID, pending.id(index), true);
+    endFrame(writer, start);
+    return index;
+  }
+
+  /** Makes entry `index` part `part` of `aggregate`. */
+  joinAggregate(index: number, aggregate: Aggregate, part: number): void {
+    this.pending.aggregate[index] = aggregate;
+    this.pending.part[index] = part;
+    aggregate.remaining++;
+  }
+
+  private capturedResolve: ((value: unknown) => void) | undefined;
+  private capturedReject: ((error: unknown) => void) | undefined;
+  // One executor for every promise: it only captures the settle functions, so creating a promise
+  // allocates no closure of ours.
+  private readonly capture = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
+    this.capturedResolve = resolve;
+    this.capturedReject = reject;
+  };
+
+  /** A promise settled when entry `index` replies. */
+  promiseFor(index: number): Promise<unknown> {
+    const promise = new Promise(this.capture);
+    this.pending.resolve[index] = this.capturedResolve;
+    this.pending.reject[index] = this.capturedReject;
+    this.queueFlush();
+    return promise;
+  }
+
+  /** A promise settled when every part of `aggregate` replied. */
+  promiseForAggregate(aggregate: Aggregate): Promise<unknown> {
+    const promise = new Promise(this.capture);
+    aggregate.resolve = this.capturedResolve;
+    aggregate.reject = this.capturedReject;
+    this.queueFlush();
+    return promise;
+  }
+
+  private queueFlush(): void {
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushQueued = false;
+    this.pushStaged();
+    this.pollWhileBusy();
+  };
+
+  /** Pushes every staged frame to its ring and wakes the shards that sleep. Returns bytes left. */
+  private pushStaged(): number {
+    let left = 0;
+    for (let shard = 0; shard < this.shardCount; shard++) {
+      const writer = this.writers[shard]!;
+      if (writer.staged === 0) continue;
+      if (this.down[shard] !== undefined) {
+        writer.rollback(writer.head);
+        continue;
+      }
+      left += writer.flush();
+      this.control.wakeShard(shard);
+    }
+    return left;
+  }
+
+  // ---- receiving ------------------------------------------------------------------------
+
+  /** Reads every complete reply that has arrived and settles its command. Returns how many. */
+  poll(): number {
+    let replies = 0;
+    for (let shard = 0; shard < this.shardCount; shard++) {
+      const reader = this.readers[shard]!;
+      if (reader.fill() === 0 && reader.start === reader.end) continue;
+      for (let at = reader.next(); at >= 0; at = reader.next()) {
+        this.dispatch(reader, at);
+        reader.advance(at);
+        replies++;
+      }
+    }
+    return replies;
+  }
+
+  private anyReadable(): boolean {
+    for (let shard = 0; shard < this.shardCount; shard++) if (this.readers[shard]!.readable()) return true;
+    return false;
+  }
+
+  private dispatch(reader: FrameReader, at: number): void {
+    const id = reader.view.getUint32(at + REP_ID, true);
+    const index = this.pending.lookup(id);
+    if (index < 0) throw new Error(`slotdb: reply for unknown request id ${id}`);
+    const buffers = (this.pending.flags[index]! & PendingFlag.Buffers) !== 0;
+    this.complete(index, decodeValue(reader.buf, reader.view, at + REP_HEADER_BYTES, buffers));
+  }
+
+  /** Settles entry `index` with a decoded reply (an ErrorReply fails it). */
+  private complete(index: number, value: unknown): void {
+    const pending = this.pending;
+    const aggregate = pending.aggregate[index];
+    if (aggregate !== undefined) {
+      const part = pending.part[index]!;
+      pending.release(index);
+      this.completePart(aggregate, part, value);
+      return;
+    }
+    const failed = value instanceof Error;
+    const transform = pending.transform[index];
+    const result = failed || transform === undefined ? value : transform(value);
+    if (pending.flags[index]! & PendingFlag.Sync) {
+      pending.value[index] = result;
+      pending.flags[index]! |= PendingFlag.Done;
+      return;
+    }
+    const settle = failed ? pending.reject[index]! : pending.resolve[index]!;
+    pending.release(index);
+    settle(result);
+  }
+
+  private completePart(aggregate: Aggregate, part: number, value: unknown): void {
+    if (value instanceof Error) aggregate.error ??= value;
+    else aggregate.parts[part] = value;
+    if (--aggregate.remaining === 0) this.finishAggregate(aggregate);
+  }
+
+  /** Settles an aggregate whose parts all replied (or that failed before all were sent). */
+  finishAggregate(aggregate: Aggregate): void {
+    if (aggregate.error === undefined) {
+      const merged = aggregate.merge(aggregate.parts);
+      aggregate.value = aggregate.transform === undefined ? merged : aggregate.transform(merged);
+    }
+    aggregate.done = true;
+    if (aggregate.error !== undefined) aggregate.reject?.(aggregate.error);
+    else aggregate.resolve?.(aggregate.value);
+  }
+
+  // ---- waiting, async -------------------------------------------------------------------
+
+  /**
+   * Polls while replies keep coming and for spinMicros after the last one; then, if commands are
+   * still in flight, arms a doorbell wait so a shard can wake this thread.
+   */
+  private pollWhileBusy(): void {
+    let quietSince = -1;
+    let backlog = 1;
+    while (this.pending.count > 0) {
+      if (backlog > 0) backlog = this.pushStaged();
+      if (this.poll() > 0) {
+        quietSince = -1;
+        continue;
+      }
+      const t = now();
+      if (quietSince < 0) quietSince = t;
+      else if (t - quietSince >= this.spinMs) break;
+    }
+    if (this.pending.count > 0) this.armWait();
+  }
+
+  private armWait(): void {
+    if (this.waitArmed) return;
+    this.waitArmed = true;
+    const words = this.control.words;
+    Atomics.store(words, this.waitingWord, 1);
+    // Replies published before the word was raised did not notify; look once more.
+    if (this.anyReadable() || this.control.deaths !== this.seenDeaths || this.control.closed) {
+      Atomics.store(words, this.waitingWord, 0);
+      setImmediate(this.onWake);
+      return;
+    }
+    const result = Atomics.waitAsync(words, this.waitingWord, 1, CLIENT_WAIT_MS_MAX);
+    if (result.async) void result.value.then(this.onWake);
+    else setImmediate(this.onWake);
+  }
+
+  private readonly onWake = (): void => {
+    this.waitArmed = false;
+    Atomics.store(this.control.words, this.waitingWord, 0);
+    this.checkHealth();
+    this.pollWhileBusy();
+  };
+
+  // ---- waiting, sync --------------------------------------------------------------------
+
+  /** Blocks until sync entry `index` replied; returns its reply or throws its error. */
+  waitEntry(index: number): unknown {
+    this.pushStaged();
+    const pending = this.pending;
+    let quietSince = now();
+    while (!(pending.flags[index]! & PendingFlag.Done)) quietSince = this.syncStep(quietSince);
+    const value = pending.value[index];
+    pending.release(index);
+    if (value instanceof Error) throw value;
+    return value;
+  }
+
+  /** Blocks until every part of a sync aggregate replied. */
+  waitAggregate(aggregate: Aggregate): unknown {
+    this.pushStaged();
+    let quietSince = now();
+    while (!aggregate.done) quietSince = this.syncStep(quietSince);
+    if (aggregate.error !== undefined) throw aggregate.error;
+    return aggregate.value;
+  }
+
+  /** One turn of a blocking wait: poll, and sleep on the doorbell once polling found nothing. */
+  private syncStep(quietSince: number): number {
+    if (this.poll() > 0) return now();
+    if (this.control.deaths !== this.seenDeaths || this.control.closed) {
+      this.checkHealth();
+      return quietSince;
+    }
+    if (this.pushStaged() > 0) return quietSince;
+    if (now() - quietSince < this.spinMs) return quietSince;
+    const words = this.control.words;
+    Atomics.store(words, this.waitingWord, 1);
+    if (!this.anyReadable()) Atomics.wait(words, this.waitingWord, 1, CLIENT_WAIT_MS_MAX);
+    Atomics.store(words, this.waitingWord, 0);
+    return quietSince;
+  }
+
+  // ---- failure --------------------------------------------------------------------------
+
+  /**
+   * Notices dead shards and a closed database: fails every command in flight on a dead shard (or
+   * every command, once the database is closed) so that nothing waits forever.
+   */
+  checkHealth(): void {
+    const control = this.control;
+    const deaths = control.deaths;
+    const newlyClosed = control.closed && !this.sharedClosed;
+    if (deaths === this.seenDeaths && !newlyClosed) return;
+    this.seenDeaths = deaths;
+    for (let shard = 0; shard < this.shardCount; shard++) {
+      if (this.down[shard] === undefined && control.shardState(shard) === ShardState.Dead) {
+        this.down[shard] = new ShardDownError(shard, `its worker exited with code ${control.shardExitCode(shard)}`);
+      }
+    }
+    if (newlyClosed) {
+      this.sharedClosed = true;
+      this.closedError ??= new ClientClosedError('The database is closed');
+    }
+    const pending = this.pending;
+    for (const index of pending.inUse()) {
+      if (pending.flags[index]! & PendingFlag.Done) continue;
+      const error = this.down[pending.shard[index]!] ?? (this.sharedClosed ? this.closedError : undefined);
+      if (error !== undefined) this.complete(index, error);
+    }
+  }
+
+  /** Gives this thread's client slot back; the opening thread reclaims its rings later. */
+  detach(): void {
+    Atomics.store(this.control.words, this.control.clientWord(this.id, kClientState), ClientState.Detached);
+  }
+
+  /** Refuses every new call from now on with `error`. */
+  close(error: Error = new ClientClosedError()): void {
+    this.closedError ??= error;
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /** Resolves once no command is in flight. */
+  async drain(): Promise<void> {
+    while (this.pending.count > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+}

@@ -1,0 +1,423 @@
+// The typed command methods, named and shaped as in node-redis v5 (`get`, `set(key, value,
+// { EX, NX })`, `mGet`, `incrBy`, `scanIterator`...). They are written once: the async API (`db`),
+// the blocking API (`db.sync`) and the Buffer-returning views differ only in their executor.
+
+import type { Argument } from './shared/codec.js';
+import { CONTAINER_COMMANDS, type CommandSpec, Keys, arityAccepts, findCommand, nameWords } from './shared/commands.js';
+import { unknownCommand, unknownSubcommand, wrongArity } from './shared/reply-errors.js';
+import { ErrorReply } from './errors.js';
+import type { Executor } from './executor.js';
+
+/** A key or value: text (sent as UTF-8) or bytes. Numbers are accepted and sent as text. */
+export type RedisArgument = string | Buffer | Uint8Array | number;
+/** One key or several. */
+export type RedisVariadicArgument = RedisArgument | readonly RedisArgument[];
+
+/** A result: a promise on the async API, the value itself on `db.sync`. */
+export type Out<Async extends boolean, T> = Async extends true ? Promise<T> : T;
+
+export type ExpirationType = 'EX' | 'PX' | 'EXAT' | 'PXAT';
+
+/** SET options: node-redis's flat form (`{ EX: 10, NX: true }`) or its v5 form. */
+export interface SetOptions {
+  EX?: number;
+  PX?: number;
+  EXAT?: number;
+  PXAT?: number;
+  KEEPTTL?: boolean;
+  NX?: boolean;
+  XX?: boolean;
+  GET?: boolean;
+  expiration?: { type: ExpirationType; value: number } | 'KEEPTTL' | { type: 'KEEPTTL' };
+  condition?: 'NX' | 'XX';
+}
+
+/** GETEX options: one of EX, PX, EXAT, PXAT, PERSIST (or v5's `{ type, value }`). */
+export type GetExOptions =
+  | { EX: number }
+  | { PX: number }
+  | { EXAT: number }
+  | { PXAT: number }
+  | { PERSIST: true }
+  | { type: ExpirationType; value: number }
+  | { type: 'PERSIST' };
+
+export type ExpireMode = 'NX' | 'XX' | 'GT' | 'LT';
+
+export interface ScanOptions {
+  MATCH?: string;
+  COUNT?: number;
+  TYPE?: string;
+}
+
+export interface ScanReply<S> {
+  cursor: string;
+  keys: S[];
+}
+
+function command(name: string, sub?: string): CommandSpec {
+  const spec = findCommand(name, sub);
+  if (spec === undefined) throw new Error(`slotdb: no command ${name}`);
+  return spec;
+}
+
+const C = {
+  get: command('get'),
+  set: command('set'),
+  setNX: command('setnx'),
+  setEx: command('setex'),
+  pSetEx: command('psetex'),
+  getSet: command('getset'),
+  getDel: command('getdel'),
+  getEx: command('getex'),
+  del: command('del'),
+  unlink: command('unlink'),
+  exists: command('exists'),
+  touch: command('touch'),
+  type: command('type'),
+  incr: command('incr'),
+  incrBy: command('incrby'),
+  decr: command('decr'),
+  decrBy: command('decrby'),
+  incrByFloat: command('incrbyfloat'),
+  append: command('append'),
+  strLen: command('strlen'),
+  getRange: command('getrange'),
+  setRange: command('setrange'),
+  mGet: command('mget'),
+  mSet: command('mset'),
+  mSetNX: command('msetnx'),
+  expire: command('expire'),
+  pExpire: command('pexpire'),
+  expireAt: command('expireat'),
+  pExpireAt: command('pexpireat'),
+  expireTime: command('expiretime'),
+  pExpireTime: command('pexpiretime'),
+  ttl: command('ttl'),
+  pTTL: command('pttl'),
+  persist: command('persist'),
+  dbSize: command('dbsize'),
+  flushAll: command('flushall'),
+  flushDb: command('flushdb'),
+  keys: command('keys'),
+  scan: command('scan'),
+  ping: command('ping'),
+  echo: command('echo'),
+  clusterKeySlot: command('cluster', 'keyslot'),
+  clusterCountKeysInSlot: command('cluster', 'countkeysinslot'),
+  clusterGetKeysInSlot: command('cluster', 'getkeysinslot'),
+};
+
+function variadic(keys: RedisVariadicArgument): readonly RedisArgument[] {
+  return Array.isArray(keys) ? keys : [keys as RedisArgument];
+}
+
+function setArguments(key: RedisArgument, value: RedisArgument, options: SetOptions): RedisArgument[] {
+  const args: RedisArgument[] = [key, value];
+  const expiration = options.expiration;
+  if (expiration !== undefined) {
+    if (expiration === 'KEEPTTL' || expiration.type === 'KEEPTTL') args.push('KEEPTTL');
+    else args.push(expiration.type, expiration.value);
+  } else if (options.EX !== undefined) args.push('EX', options.EX);
+  else if (options.PX !== undefined) args.push('PX', options.PX);
+  else if (options.EXAT !== undefined) args.push('EXAT', options.EXAT);
+  else if (options.PXAT !== undefined) args.push('PXAT', options.PXAT);
+  else if (options.KEEPTTL) args.push('KEEPTTL');
+  if (options.condition !== undefined) args.push(options.condition);
+  else if (options.NX) args.push('NX');
+  else if (options.XX) args.push('XX');
+  if (options.GET) args.push('GET');
+  return args;
+}
+
+function getExArguments(key: RedisArgument, options: GetExOptions): RedisArgument[] {
+  if ('type' in options) return options.type === 'PERSIST' ? [key, 'PERSIST'] : [key, options.type, options.value];
+  if ('EX' in options) return [key, 'EX', options.EX];
+  if ('PX' in options) return [key, 'PX', options.PX];
+  if ('EXAT' in options) return [key, 'EXAT', options.EXAT];
+  if ('PXAT' in options) return [key, 'PXAT', options.PXAT];
+  return [key, 'PERSIST'];
+}
+
+function msetArguments(
+  toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
+): RedisArgument[] {
+  if (Array.isArray(toSet)) {
+    return Array.isArray(toSet[0]) ? (toSet as [RedisArgument, RedisArgument][]).flat() : [...(toSet as RedisArgument[])];
+  }
+  return Object.entries(toSet).flat();
+}
+
+function unixSeconds(time: number | Date): number {
+  return time instanceof Date ? Math.floor(time.getTime() / 1000) : time;
+}
+
+function unixMilliseconds(time: number | Date): number {
+  return time instanceof Date ? time.getTime() : time;
+}
+
+function withMode(args: RedisArgument[], mode: ExpireMode | undefined): RedisArgument[] {
+  if (mode !== undefined) args.push(mode);
+  return args;
+}
+
+function scanArguments(cursor: RedisArgument, options: ScanOptions | undefined): RedisArgument[] {
+  const args: RedisArgument[] = [cursor];
+  if (options?.MATCH !== undefined) args.push('MATCH', options.MATCH);
+  if (options?.COUNT !== undefined) args.push('COUNT', options.COUNT);
+  if (options?.TYPE !== undefined) args.push('TYPE', options.TYPE);
+  return args;
+}
+
+const toScanReply = (reply: [string | Buffer, unknown[]]): ScanReply<unknown> => ({
+  cursor: reply[0].toString(),
+  keys: reply[1],
+});
+
+/**
+ * Checks a raw command as a Redis server would (known command, arity) and finds its spec. Returns
+ * the spec and the index of its first real argument, or throws an ErrorReply.
+ */
+export function resolveCommand(args: readonly RedisArgument[]): { spec: CommandSpec; first: number } {
+  if (args.length === 0) throw new ErrorReply("ERR unknown command '', with args beginning with: ");
+  const name = String(args[0]);
+  const lower = name.toLowerCase();
+  const spec = findCommand(name, args.length > 1 ? String(args[1]) : undefined);
+  if (spec === undefined) {
+    if (CONTAINER_COMMANDS.has(lower)) {
+      if (args.length < 2) throw new ErrorReply(wrongArity(lower));
+      throw new ErrorReply(unknownSubcommand(String(args[1]), lower));
+    }
+    throw new ErrorReply(unknownCommand(name, args.slice(1).map(String)));
+  }
+  const words = nameWords(spec);
+  if (!arityAccepts(spec, args.length) || (spec.keys === Keys.Pairs && (args.length - words) % 2 !== 0)) {
+    throw new ErrorReply(wrongArity(spec.name));
+  }
+  return { spec, first: words };
+}
+
+/**
+ * The command methods. `Async` picks promises or plain values, `S` the type bulk strings decode to
+ * (string, or Buffer on a `withBuffers()` view).
+ */
+export abstract class CommandMethods<Async extends boolean, S extends string | Buffer = string> {
+  protected abstract readonly executor: Executor;
+
+  /** Any command, as `['INCRBY', 'n', '5']`; replies in Redis's shapes, without transforms. */
+  sendCommand<T = unknown>(args: readonly RedisArgument[]): Out<Async, T> {
+    let resolved: { spec: CommandSpec; first: number };
+    try {
+      resolved = resolveCommand(args);
+    } catch (error) {
+      return this.executor.fail(error);
+    }
+    return this.executor.run(resolved.spec, args.slice(resolved.first));
+  }
+
+  // ---- strings --------------------------------------------------------------------------
+
+  get(key: RedisArgument): Out<Async, S | null> {
+    return this.executor.key1(C.get, key);
+  }
+
+  /** 'OK', or null when NX/XX prevented the write; with GET, the previous value. */
+  set(key: RedisArgument, value: RedisArgument, options?: SetOptions): Out<Async, S | 'OK' | null> {
+    if (options === undefined) return this.executor.key2(C.set, key, value);
+    return this.executor.run(C.set, setArguments(key, value, options));
+  }
+
+  setNX(key: RedisArgument, value: RedisArgument): Out<Async, number> {
+    return this.executor.key2(C.setNX, key, value);
+  }
+
+  setEx(key: RedisArgument, seconds: number, value: RedisArgument): Out<Async, 'OK'> {
+    return this.executor.run(C.setEx, [key, seconds, value]);
+  }
+
+  pSetEx(key: RedisArgument, milliseconds: number, value: RedisArgument): Out<Async, 'OK'> {
+    return this.executor.run(C.pSetEx, [key, milliseconds, value]);
+  }
+
+  getSet(key: RedisArgument, value: RedisArgument): Out<Async, S | null> {
+    return this.executor.key2(C.getSet, key, value);
+  }
+
+  getDel(key: RedisArgument): Out<Async, S | null> {
+    return this.executor.key1(C.getDel, key);
+  }
+
+  getEx(key: RedisArgument, options?: GetExOptions): Out<Async, S | null> {
+    if (options === undefined) return this.executor.key1(C.getEx, key);
+    return this.executor.run(C.getEx, getExArguments(key, options));
+  }
+
+  incr(key: RedisArgument): Out<Async, number> {
+    return this.executor.key1(C.incr, key);
+  }
+
+  incrBy(key: RedisArgument, increment: number): Out<Async, number> {
+    return this.executor.key2(C.incrBy, key, increment);
+  }
+
+  decr(key: RedisArgument): Out<Async, number> {
+    return this.executor.key1(C.decr, key);
+  }
+
+  decrBy(key: RedisArgument, decrement: number): Out<Async, number> {
+    return this.executor.key2(C.decrBy, key, decrement);
+  }
+
+  /** The new value, as a string (Redis replies a bulk string). */
+  incrByFloat(key: RedisArgument, increment: number): Out<Async, S> {
+    return this.executor.key2(C.incrByFloat, key, increment);
+  }
+
+  append(key: RedisArgument, value: RedisArgument): Out<Async, number> {
+    return this.executor.key2(C.append, key, value);
+  }
+
+  strLen(key: RedisArgument): Out<Async, number> {
+    return this.executor.key1(C.strLen, key);
+  }
+
+  getRange(key: RedisArgument, start: number, end: number): Out<Async, S> {
+    return this.executor.run(C.getRange, [key, start, end]);
+  }
+
+  setRange(key: RedisArgument, offset: number, value: RedisArgument): Out<Async, number> {
+    return this.executor.run(C.setRange, [key, offset, value]);
+  }
+
+  /** Values in key order; keys in several slots are fetched per slot and merged (not atomic). */
+  mGet(keys: readonly RedisArgument[]): Out<Async, (S | null)[]> {
+    return this.executor.run(C.mGet, keys);
+  }
+
+  /** Pairs as `[[k, v], ...]`, `[k, v, k, v]` or `{ k: v }`. Atomic per slot. */
+  mSet(
+    toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
+  ): Out<Async, 'OK'> {
+    return this.sendChecked(C.mSet, msetArguments(toSet));
+  }
+
+  /** 1 when every key was set, 0 when none was (one existed). Keys must share a slot (CROSSSLOT). */
+  mSetNX(
+    toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
+  ): Out<Async, number> {
+    return this.sendChecked(C.mSetNX, msetArguments(toSet));
+  }
+
+  // ---- keys -----------------------------------------------------------------------------
+
+  del(keys: RedisVariadicArgument): Out<Async, number> {
+    return this.sendChecked(C.del, variadic(keys));
+  }
+
+  unlink(keys: RedisVariadicArgument): Out<Async, number> {
+    return this.sendChecked(C.unlink, variadic(keys));
+  }
+
+  exists(keys: RedisVariadicArgument): Out<Async, number> {
+    return this.sendChecked(C.exists, variadic(keys));
+  }
+
+  touch(keys: RedisVariadicArgument): Out<Async, number> {
+    return this.sendChecked(C.touch, variadic(keys));
+  }
+
+  type(key: RedisArgument): Out<Async, string> {
+    return this.executor.key1(C.type, key);
+  }
+
+  dbSize(): Out<Async, number> {
+    return this.executor.run(C.dbSize, []);
+  }
+
+  flushAll(mode?: 'ASYNC' | 'SYNC'): Out<Async, 'OK'> {
+    return this.executor.run(C.flushAll, mode === undefined ? [] : [mode]);
+  }
+
+  flushDb(mode?: 'ASYNC' | 'SYNC'): Out<Async, 'OK'> {
+    return this.executor.run(C.flushDb, mode === undefined ? [] : [mode]);
+  }
+
+  keys(pattern: RedisArgument): Out<Async, S[]> {
+    return this.executor.run(C.keys, [pattern]);
+  }
+
+  /** One SCAN step. The cursor is opaque (here: the next slot to visit); "0" starts and ends. */
+  scan(cursor: RedisArgument, options?: ScanOptions): Out<Async, ScanReply<S>> {
+    return this.executor.run(C.scan, scanArguments(cursor, options), toScanReply);
+  }
+
+  // ---- expiry ---------------------------------------------------------------------------
+
+  expire(key: RedisArgument, seconds: number, mode?: ExpireMode): Out<Async, number> {
+    return this.executor.run(C.expire, withMode([key, seconds], mode));
+  }
+
+  pExpire(key: RedisArgument, milliseconds: number, mode?: ExpireMode): Out<Async, number> {
+    return this.executor.run(C.pExpire, withMode([key, milliseconds], mode));
+  }
+
+  expireAt(key: RedisArgument, timestamp: number | Date, mode?: ExpireMode): Out<Async, number> {
+    return this.executor.run(C.expireAt, withMode([key, unixSeconds(timestamp)], mode));
+  }
+
+  pExpireAt(key: RedisArgument, timestamp: number | Date, mode?: ExpireMode): Out<Async, number> {
+    return this.executor.run(C.pExpireAt, withMode([key, unixMilliseconds(timestamp)], mode));
+  }
+
+  expireTime(key: RedisArgument): Out<Async, number> {
+    return this.executor.key1(C.expireTime, key);
+  }
+
+  pExpireTime(key: RedisArgument): Out<Async, number> {
+    return this.executor.key1(C.pExpireTime, key);
+  }
+
+  ttl(key: RedisArgument): Out<Async, number> {
+    return this.executor.key1(C.ttl, key);
+  }
+
+  pTTL(key: RedisArgument): Out<Async, number> {
+    return this.executor.key1(C.pTTL, key);
+  }
+
+  persist(key: RedisArgument): Out<Async, number> {
+    return this.executor.key1(C.persist, key);
+  }
+
+  // ---- server and cluster ---------------------------------------------------------------
+
+  ping(message?: RedisArgument): Out<Async, S | 'PONG'> {
+    return this.executor.run(C.ping, message === undefined ? [] : [message]);
+  }
+
+  echo(message: RedisArgument): Out<Async, S> {
+    return this.executor.run(C.echo, [message]);
+  }
+
+  clusterKeySlot(key: RedisArgument): Out<Async, number> {
+    return this.executor.run(C.clusterKeySlot, [key]);
+  }
+
+  clusterCountKeysInSlot(slot: number): Out<Async, number> {
+    return this.executor.run(C.clusterCountKeysInSlot, [slot]);
+  }
+
+  clusterGetKeysInSlot(slot: number, count: number): Out<Async, S[]> {
+    return this.executor.run(C.clusterGetKeysInSlot, [slot, count]);
+  }
+
+  /** Runs a variadic command after the arity checks sendCommand would make. */
+  private sendChecked(spec: CommandSpec, args: readonly RedisArgument[]): any {
+    if (!arityAccepts(spec, args.length + 1) || (spec.keys === Keys.Pairs && args.length % 2 !== 0)) {
+      return this.executor.fail(new ErrorReply(wrongArity(spec.name)));
+    }
+    return this.executor.run(spec, args);
+  }
+}
+
+export type { Argument };

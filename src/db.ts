@@ -1,0 +1,208 @@
+// SlotDB: the database as a client thread sees it. `SlotDB.open()` starts the shards and makes the
+// calling thread client 0; `db.handle()` prepares rings for another thread, which calls
+// `SlotDB.attach(handle)` there. Commands come from CommandMethods; this file adds the lifecycle,
+// the blocking and Buffer views, scanning, and introspection.
+
+import { ControlBlock, ShardStat } from './shared/control-block.js';
+import { SLOT_COUNT } from './shared/limits.js';
+import { Client, type ClientRings, type ClientTuning, Mode } from './client.js';
+import { CommandMethods, type ScanOptions } from './command-methods.js';
+import { ClientClosedError } from './errors.js';
+import { Executor } from './executor.js';
+import { type OpenOptions, resolveOptions } from './options.js';
+import { ShardPool } from './shard-pool.js';
+
+/** What another thread needs to attach: plain data and SharedArrayBuffers, safe to postMessage. */
+export interface SlotDBHandle {
+  readonly control: SharedArrayBuffer;
+  readonly rings: ClientRings;
+  readonly tuning: ClientTuning;
+}
+
+export interface ShardStats {
+  readonly shard: number;
+  readonly state: 'starting' | 'running' | 'stopped' | 'dead';
+  /** Slots the slot map gives this shard. */
+  readonly slots: number;
+  readonly keys: number;
+  /** Commands executed (frames: a multi-key command split over slots counts once per slot). */
+  readonly ops: number;
+  readonly expiredKeys: number;
+}
+
+export interface SlotDBStats {
+  readonly shards: readonly ShardStats[];
+  readonly keys: number;
+  readonly ops: number;
+}
+
+/** Key of the shard pool on a SlotDB, for tests (src/testing.ts). */
+export const kPool = Symbol('slotdb.pool');
+
+const STATE_NAMES = ['starting', 'running', 'stopped', 'dead'] as const;
+
+/** The blocking API: `db.sync.get(key)` returns the value after one round trip. */
+export class SyncCommands<S extends string | Buffer = string> extends CommandMethods<false, S> {
+  protected readonly executor: Executor;
+
+  constructor(executor: Executor) {
+    super();
+    this.executor = executor;
+  }
+
+  /** Iterates the keyspace in SCAN steps, yielding each step's keys (as node-redis v5). */
+  *scanIterator(options?: ScanOptions): Generator<S[]> {
+    let cursor = '0';
+    do {
+      const reply = this.scan(cursor, options);
+      cursor = reply.cursor;
+      if (reply.keys.length > 0) yield reply.keys;
+    } while (cursor !== '0');
+  }
+}
+
+/** An async view whose bulk replies are Buffers: `db.withBuffers().get(key)`. */
+export class BufferCommands extends CommandMethods<true, Buffer> {
+  protected readonly executor: Executor;
+  readonly sync: SyncCommands<Buffer>;
+
+  constructor(client: Client) {
+    super();
+    this.executor = new Executor(client, Mode.Async, true);
+    this.sync = new SyncCommands<Buffer>(new Executor(client, Mode.Sync, true));
+  }
+
+  scanIterator(options?: ScanOptions): AsyncGenerator<Buffer[]> {
+    return scanSteps(this, options);
+  }
+}
+
+async function* scanSteps<S extends string | Buffer>(
+  commands: CommandMethods<true, S>,
+  options: ScanOptions | undefined,
+): AsyncGenerator<S[]> {
+  let cursor = '0';
+  do {
+    const reply = await commands.scan(cursor, options);
+    cursor = reply.cursor;
+    if (reply.keys.length > 0) yield reply.keys;
+  } while (cursor !== '0');
+}
+
+export class SlotDB extends CommandMethods<true> {
+  protected readonly executor: Executor;
+  /** Blocking variants of every command. */
+  readonly sync: SyncCommands;
+  private readonly client: Client;
+  private readonly control: ControlBlock;
+  /** Set on the thread that opened the database; attached threads have none. */
+  private readonly pool: ShardPool | undefined;
+  private readonly tuning: ClientTuning;
+  private buffersView: BufferCommands | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning, pool: ShardPool | undefined) {
+    super();
+    this.control = control;
+    this.pool = pool;
+    this.tuning = tuning;
+    this.client = new Client(control, rings, tuning);
+    this.executor = new Executor(this.client, Mode.Async, false);
+    this.sync = new SyncCommands(new Executor(this.client, Mode.Sync, false));
+  }
+
+  /** Starts the shard workers and returns the database, with the calling thread as a client. */
+  static async open(options?: OpenOptions): Promise<SlotDB> {
+    const resolved = resolveOptions(options);
+    const pool = await ShardPool.start(resolved);
+    try {
+      const rings = await pool.attachClient();
+      const tuning = { spinMicros: resolved.clientSpinMicros, pendingMax: resolved.pendingMax };
+      return new SlotDB(pool.control, rings, tuning, pool);
+    } catch (error) {
+      await pool.stop();
+      throw error;
+    }
+  }
+
+  /** Attaches the current thread with a handle made by `db.handle()` on the opening thread. */
+  static attach(handle: SlotDBHandle): SlotDB {
+    return new SlotDB(new ControlBlock(handle.control), handle.rings, handle.tuning, undefined);
+  }
+
+  /** Rings for one more client thread; send the handle to it (postMessage or workerData). */
+  async handle(): Promise<SlotDBHandle> {
+    if (this.pool === undefined) throw new Error('slotdb: only the thread that opened the database can make handles');
+    if (this.client.closed) throw new ClientClosedError();
+    const rings = await this.pool.attachClient();
+    return { control: this.control.sab, rings, tuning: this.tuning };
+  }
+
+  /** An async view whose bulk replies are Buffers (with its own `.sync`). */
+  withBuffers(): BufferCommands {
+    this.buffersView ??= new BufferCommands(this.client);
+    return this.buffersView;
+  }
+
+  /** Iterates the keyspace in SCAN steps, yielding each step's keys (as node-redis v5). */
+  scanIterator(options?: ScanOptions): AsyncGenerator<string[]> {
+    return scanSteps(this, options);
+  }
+
+  get shardCount(): number {
+    return this.client.shardCount;
+  }
+
+  /** The shard (0..shards-1) that serves `slot` now. */
+  slotOwner(slot: number): number {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) {
+      throw new RangeError(`slotdb: slot must be an integer from 0 to ${SLOT_COUNT - 1}, got ${slot}`);
+    }
+    return this.control.owner[slot]!;
+  }
+
+  /** Keys and commands per shard, read from shared memory (no round trip). */
+  stats(): SlotDBStats {
+    const control = this.control;
+    const slots = new Array<number>(this.shardCount).fill(0);
+    for (let slot = 0; slot < SLOT_COUNT; slot++) slots[control.owner[slot]!]!++;
+    const shards: ShardStats[] = [];
+    for (let shard = 0; shard < this.shardCount; shard++) {
+      const stat = (which: ShardStat): number => control.stats[control.statIndex(shard, which)]!;
+      shards.push({
+        shard,
+        state: STATE_NAMES[control.shardState(shard)] ?? 'dead',
+        slots: slots[shard]!,
+        keys: stat(ShardStat.Keys),
+        ops: stat(ShardStat.Ops),
+        expiredKeys: stat(ShardStat.ExpiredKeys),
+      });
+    }
+    return {
+      shards,
+      keys: shards.reduce((total, shard) => total + shard.keys, 0),
+      ops: shards.reduce((total, shard) => total + shard.ops, 0),
+    };
+  }
+
+  /**
+   * Waits for the commands in flight, then (on the opening thread) stops every shard, or (on an
+   * attached thread) gives its rings back. Later calls fail with ClientClosedError.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.client.close();
+    await this.client.drain();
+    if (this.pool !== undefined) await this.pool.stop();
+    else this.client.detach();
+  }
+
+  /** The shard pool (opening thread only); for slotdb's own tests, not part of the API. */
+  get [kPool](): ShardPool | undefined {
+    return this.pool;
+  }
+}

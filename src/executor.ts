@@ -1,0 +1,320 @@
+// Turns a command into frames and a result, in one of two modes: async (a promise) or sync
+// (blocks, returns the reply or throws). The command table says how each command routes; this file
+// has one handler per route kind. Multi-key commands whose keys span slots become one frame per
+// slot and their replies are merged: atomic per slot, not across slots.
+
+import { type Argument, NO_SLOT, checkArgument } from './shared/codec.js';
+import { type CommandSpec, Keys, Op, Route } from './shared/commands.js';
+import { SLOT_COUNT } from './shared/limits.js';
+import { parseInt64 } from './shared/numbers.js';
+import {
+  CROSSSLOT,
+  INVALID_CURSOR,
+  INVALID_SLOT,
+  INVALID_SLOT_OR_COUNT,
+  NOT_INTEGER,
+  wrongArity,
+} from './shared/reply-errors.js';
+import { type Client, Mode } from './client.js';
+import { ErrorReply } from './errors.js';
+import { Aggregate, PendingFlag, type Transform } from './pending.js';
+import { type SlotGroups, commonSlot, groupBySlot, slotOf } from './router.js';
+
+type Merge = (parts: unknown[]) => unknown;
+
+const sum: Merge = (parts) => {
+  let total = 0;
+  for (const part of parts) total += part as number;
+  return total;
+};
+const ok: Merge = () => 'OK';
+const concat: Merge = (parts) => ([] as unknown[]).concat(...(parts as unknown[][]));
+
+/** MGET: each part answered for its group's keys; put every value back at its key's position. */
+function mergeByPosition(groups: SlotGroups, total: number): Merge {
+  return (parts) => {
+    const values = new Array<unknown>(total);
+    for (let g = 0; g < groups.groups.length; g++) {
+      const positions = groups.groups[g]!;
+      const part = parts[g] as unknown[];
+      for (let k = 0; k < positions.length; k++) values[positions[k]!] = part[k];
+    }
+    return values;
+  };
+}
+
+function splitMerge(op: number, groups: SlotGroups, keyCount: number): Merge {
+  switch (op) {
+    case Op.MGet:
+      return mergeByPosition(groups, keyCount);
+    case Op.MSet:
+      return ok;
+    default:
+      return sum; // DEL, UNLINK, EXISTS, TOUCH
+  }
+}
+
+function broadcastMerge(op: number): Merge {
+  switch (op) {
+    case Op.DbSize:
+      return sum;
+    case Op.Keys:
+      return concat;
+    default:
+      return ok; // FLUSHALL, FLUSHDB
+  }
+}
+
+export class Executor {
+  readonly client: Client;
+  readonly mode: Mode;
+  readonly buffers: boolean;
+  private readonly flags: number;
+
+  constructor(client: Client, mode: Mode, buffers: boolean) {
+    this.client = client;
+    this.mode = mode;
+    this.buffers = buffers;
+    this.flags = (buffers ? PendingFlag.Buffers : 0) | (mode === Mode.Sync ? PendingFlag.Sync : 0);
+  }
+
+  /** A failed call: thrown in sync mode, a rejected promise in async mode. */
+  fail(error: unknown): any {
+    if (this.mode === Mode.Sync) throw error;
+    return Promise.reject(error);
+  }
+
+  /** A result known without a round trip. */
+  value(result: unknown): any {
+    return this.mode === Mode.Sync ? result : Promise.resolve(result);
+  }
+
+  /** A command whose only argument is its key (GET, INCR, TTL...): the hot path. */
+  key1(spec: CommandSpec, key: Argument, transform?: Transform): any {
+    const client = this.client;
+    let slot: number;
+    try {
+      slot = slotOf(key);
+    } catch (error) {
+      return this.fail(error);
+    }
+    const shard = client.owner[slot]!;
+    const refused = client.refusal(shard);
+    if (refused !== undefined) return this.fail(refused);
+    const start = client.begin(shard, slot, spec.op, 1);
+    try {
+      client.put(shard, key);
+    } catch (error) {
+      client.abandon(shard, start);
+      return this.fail(error);
+    }
+    return this.deliver(shard, start, slot, transform);
+  }
+
+  /** A command with a key and one more argument (SET without options, INCRBY, APPEND...). */
+  key2(spec: CommandSpec, key: Argument, arg: Argument, transform?: Transform): any {
+    const client = this.client;
+    let slot: number;
+    try {
+      slot = slotOf(key);
+    } catch (error) {
+      return this.fail(error);
+    }
+    const shard = client.owner[slot]!;
+    const refused = client.refusal(shard);
+    if (refused !== undefined) return this.fail(refused);
+    const start = client.begin(shard, slot, spec.op, 2);
+    try {
+      client.put(shard, key);
+      client.put(shard, arg);
+    } catch (error) {
+      client.abandon(shard, start);
+      return this.fail(error);
+    }
+    return this.deliver(shard, start, slot, transform);
+  }
+
+  /** Any command, its arguments after the command name; routed as the command table says. */
+  run(spec: CommandSpec, args: readonly Argument[], transform?: Transform): any {
+    switch (spec.route) {
+      case Route.Key:
+        return this.toSlot(spec, args, transform, () => slotOf(args[0]!));
+      case Route.Split:
+        return this.split(spec, args, transform);
+      case Route.SameSlot:
+        return this.toSlot(spec, args, transform, () => {
+          const slot = commonSlot(args, spec.keys);
+          if (slot < 0) throw new ErrorReply(CROSSSLOT);
+          return slot;
+        });
+      case Route.Broadcast:
+        return this.broadcast(spec, args, transform);
+      case Route.SlotArgument:
+        return this.toSlot(spec, args, transform, () => slotArgument(spec, args));
+      case Route.Cursor:
+        return this.toSlot(spec, args, transform, () => cursorSlot(args[0]!));
+      case Route.Local:
+        return this.local(spec, args, transform);
+      default:
+        return this.fail(new Error(`slotdb: command ${spec.name} has no route`));
+    }
+  }
+
+  /** One frame to the owner of the slot `findSlot` computes (it throws to refuse the call). */
+  private toSlot(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined, findSlot: () => number): any {
+    const client = this.client;
+    let slot: number;
+    try {
+      slot = findSlot();
+    } catch (error) {
+      return this.fail(error);
+    }
+    const shard = client.owner[slot]!;
+    const refused = client.refusal(shard);
+    if (refused !== undefined) return this.fail(refused);
+    const start = client.begin(shard, slot, spec.op, args.length);
+    try {
+      for (const arg of args) client.put(shard, arg);
+    } catch (error) {
+      client.abandon(shard, start);
+      return this.fail(error);
+    }
+    return this.deliver(shard, start, slot, transform);
+  }
+
+  private deliver(shard: number, start: number, slot: number, transform: Transform | undefined): any {
+    let index: number;
+    try {
+      index = this.client.commit(shard, start, slot, this.flags, transform);
+    } catch (error) {
+      return this.fail(error);
+    }
+    return this.mode === Mode.Sync ? this.client.waitEntry(index) : this.client.promiseFor(index);
+  }
+
+  /** A multi-key command: one frame per slot, replies merged. */
+  private split(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined): any {
+    let groups: SlotGroups;
+    try {
+      for (const arg of args) checkArgument(arg);
+      groups = groupBySlot(args, spec.keys);
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (groups.slots.length === 1) return this.toSlot(spec, args, transform, () => groups.slots[0]!);
+    const step = spec.keys === Keys.Pairs ? 2 : 1;
+    const merge = splitMerge(spec.op, groups, args.length / step);
+    return this.fanOut(spec, groups.slots, merge, transform, (shard, g) => {
+      const positions = groups.groups[g]!;
+      for (const position of positions) {
+        this.client.put(shard, args[position]!);
+        if (step === 2) this.client.put(shard, args[position + 1]!);
+      }
+      return positions.length * step;
+    });
+  }
+
+  /** A keyless command every shard answers. */
+  private broadcast(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined): any {
+    try {
+      for (const arg of args) checkArgument(arg);
+    } catch (error) {
+      return this.fail(error);
+    }
+    const targets = Array.from({ length: this.client.shardCount }, () => NO_SLOT);
+    return this.fanOut(spec, targets, broadcastMerge(spec.op), transform, (shard, part) => {
+      for (const arg of args) this.client.put(shard, arg);
+      return args.length;
+    }, true);
+  }
+
+  /**
+   * Sends one frame per entry of `slots` (to the slot's owner, or to shard i when `byIndex`),
+   * encoding its arguments with `encode`, and merges the replies. Every target is checked before
+   * anything is sent, so a call either sends all its frames or none.
+   */
+  private fanOut(
+    spec: CommandSpec,
+    slots: readonly number[],
+    merge: Merge,
+    transform: Transform | undefined,
+    encode: (shard: number, part: number) => number,
+    byIndex = false,
+  ): any {
+    const client = this.client;
+    const shards = slots.map((slot, i) => (byIndex ? i : client.owner[slot]!));
+    for (const shard of shards) {
+      const refused = client.refusal(shard);
+      if (refused !== undefined) return this.fail(refused);
+    }
+    const aggregate = new Aggregate(merge, transform);
+    for (let part = 0; part < slots.length; part++) {
+      const shard = shards[part]!;
+      const start = client.begin(shard, slots[part]!, spec.op, 0);
+      const argc = encode(shard, part);
+      client.setArgc(shard, start, argc);
+      let index: number;
+      try {
+        index = client.commit(shard, start, slots[part]!, this.flags, undefined);
+      } catch (error) {
+        // Parts already committed will reply; the aggregate fails once they have.
+        aggregate.error ??= error as Error;
+        break;
+      }
+      client.joinAggregate(index, aggregate, part);
+    }
+    if (aggregate.remaining === 0) {
+      client.finishAggregate(aggregate);
+      return aggregate.error !== undefined ? this.fail(aggregate.error) : this.value(aggregate.value);
+    }
+    return this.mode === Mode.Sync ? client.waitAggregate(aggregate) : client.promiseForAggregate(aggregate);
+  }
+
+  private local(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined): any {
+    let result: unknown;
+    try {
+      switch (spec.op) {
+        case Op.ClusterKeySlot:
+          result = slotOf(args[0]!);
+          break;
+        case Op.Ping:
+          if (args.length > 1) throw new ErrorReply(wrongArity('ping'));
+          result = args.length === 0 ? 'PONG' : this.echoed(args[0]!);
+          break;
+        default: // ECHO
+          result = this.echoed(args[0]!);
+      }
+    } catch (error) {
+      return this.fail(error);
+    }
+    return this.value(transform === undefined ? result : transform(result));
+  }
+
+  /** An argument echoed back as a bulk reply would decode. */
+  private echoed(arg: Argument): string | Buffer {
+    checkArgument(arg);
+    const bytes = typeof arg === 'string' ? Buffer.from(arg) : typeof arg === 'number' ? Buffer.from(String(arg)) : Buffer.from(arg);
+    return this.buffers ? bytes : bytes.toString('utf8');
+  }
+}
+
+/** CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT: the slot argument, checked as Redis checks it. */
+function slotArgument(spec: CommandSpec, args: readonly Argument[]): number {
+  const slot = parseInt64(String(args[0]));
+  if (spec.op === Op.ClusterGetKeysInSlot) {
+    const count = parseInt64(String(args[1]));
+    if (slot === undefined || count === undefined) throw new ErrorReply(NOT_INTEGER);
+    if (slot < 0 || slot >= SLOT_COUNT || count < 0) throw new ErrorReply(INVALID_SLOT_OR_COUNT);
+    return Number(slot);
+  }
+  if (slot === undefined) throw new ErrorReply(NOT_INTEGER);
+  if (slot < 0 || slot >= SLOT_COUNT) throw new ErrorReply(INVALID_SLOT);
+  return Number(slot);
+}
+
+/** SCAN's cursor is the next slot to visit: an unsigned integer below 16384. */
+function cursorSlot(arg: Argument): number {
+  const text = typeof arg === 'string' ? arg : String(arg instanceof Uint8Array ? Buffer.from(arg) : arg);
+  if (!/^\d{1,5}$/.test(text) || Number(text) >= SLOT_COUNT) throw new ErrorReply(INVALID_CURSOR);
+  return Number(text);
+}

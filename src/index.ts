@@ -1,0 +1,15 @@
+export { SlotDB, SyncCommands, BufferCommands } from './db.js';
+export type { SlotDBHandle, SlotDBStats, ShardStats } from './db.js';
+export type {
+  RedisArgument,
+  RedisVariadicArgument,
+  SetOptions,
+  GetExOptions,
+  ExpireMode,
+  ScanOptions,
+  ScanReply,
+} from './command-methods.js';
+export type { OpenOptions } from './options.js';
+export { ErrorReply, ClientClosedError, ShardDownError, OptionError, PendingLimitError } from './errors.js';
+export { keySlot } from './shared/key-slot.js';
+export { SLOT_COUNT, SHARDS_MAX, VALUE_BYTES_MAX } from './shared/limits.js';

@@ -1,0 +1,86 @@
+// Options of SlotDB.open(), checked once at open: a wrong type or range is rejected with an error
+// that names the option, and so is an option slotdb does not know.
+
+import { availableParallelism } from 'node:os';
+import {
+  CLIENT_SPIN_US_MAX,
+  PENDING_MAX_DEFAULT,
+  RING_BYTES_DEFAULT,
+  RING_BYTES_MAX,
+  RING_BYTES_MIN,
+  SHARDS_MAX,
+  SHARD_SPIN_US_MAX,
+} from './shared/limits.js';
+import { OptionError } from './errors.js';
+
+export interface OpenOptions {
+  /**
+   * Shard worker threads. Default: one per core beyond the first (the calling thread keeps one
+   * core), and at least one: `max(1, availableParallelism() - 1)`.
+   */
+  shards?: number;
+  /** Bytes of each request and reply ring. Default 1 MiB. */
+  ringBytes?: number;
+  /**
+   * How long, in µs, a client keeps polling for replies before it sleeps on its doorbell. Default
+   * 50 µs: long enough to catch a reply from an idle shard (a few µs) without a wake-up.
+   */
+  clientSpinMicros?: number;
+  /**
+   * How long, in µs, an idle shard keeps polling its rings before it parks. Default 50 µs when
+   * every shard and the client have a core of their own, 10 µs when they share cores.
+   */
+  shardSpinMicros?: number;
+  /** Commands one client thread may have in flight; 0 means no limit but the table's (4,194,304). */
+  pendingMax?: number;
+}
+
+export interface ResolvedOptions {
+  readonly shards: number;
+  readonly ringBytes: number;
+  readonly clientSpinMicros: number;
+  readonly shardSpinMicros: number;
+  readonly pendingMax: number;
+}
+
+const CLIENT_SPIN_US_DEFAULT = 50;
+const SHARD_SPIN_US_ALONE = 50;
+const SHARD_SPIN_US_SHARED = 10;
+
+const KNOWN = new Set(['shards', 'ringBytes', 'clientSpinMicros', 'shardSpinMicros', 'pendingMax']);
+
+function integerIn(options: Record<string, unknown>, name: string, min: number, max: number, fallback: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new OptionError(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+export function defaultShardCount(): number {
+  return Math.max(1, Math.min(SHARDS_MAX, availableParallelism() - 1));
+}
+
+export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
+  const record = options as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    if (!KNOWN.has(name)) throw new OptionError(name, `one of ${[...KNOWN].join(', ')} (unknown option)`, record[name]);
+  }
+  const shards = integerIn(record, 'shards', 1, SHARDS_MAX, defaultShardCount());
+  const coresShared = shards + 1 > availableParallelism();
+  return {
+    shards,
+    ringBytes: integerIn(record, 'ringBytes', RING_BYTES_MIN, RING_BYTES_MAX, RING_BYTES_DEFAULT),
+    clientSpinMicros: integerIn(record, 'clientSpinMicros', 0, CLIENT_SPIN_US_MAX, CLIENT_SPIN_US_DEFAULT),
+    shardSpinMicros: integerIn(
+      record,
+      'shardSpinMicros',
+      0,
+      SHARD_SPIN_US_MAX,
+      coresShared ? SHARD_SPIN_US_SHARED : SHARD_SPIN_US_ALONE,
+    ),
+    pendingMax: integerIn(record, 'pendingMax', 0, 1 << 22, PENDING_MAX_DEFAULT),
+  };
+}

@@ -1,0 +1,193 @@
+// The control block: one SharedArrayBuffer that every thread of a database maps. It holds the slot
+// map (owner of each slot, stamped with an epoch), one doorbell line per shard and per client
+// thread, shard health, and per-shard counters. Field indices live here and nowhere else.
+//
+// Each doorbell line is 64 bytes so that a shard parking and a client waiting never write the same
+// cache line.
+
+import { CLIENTS_MAX, SHARDS_MAX, SLOT_COUNT } from './limits.js';
+
+/** Int32 words per cache line. */
+const LINE_WORDS = 16;
+
+// Header words.
+const kEpoch = 0;
+const kClosed = 1;
+const kShardCount = 2;
+/** Incremented each time a shard dies; clients compare it with the last value they handled. */
+const kDeaths = 3;
+/** Incremented each time a migration starts or ends; clients use it to refresh their fence. */
+const kMigrations = 4;
+
+// Shard line words.
+/** 1 while the shard sleeps in Atomics.wait on this word; a producer that sees 1 notifies. */
+export const kShardParked = 0;
+/** Count of control messages posted to the shard; the shard drains its port when it changes. */
+export const kShardControl = 1;
+export const kShardState = 2;
+export const kShardExitCode = 3;
+
+// Client line words.
+/** 1 while the client waits (Atomics.wait or waitAsync) on this word for replies. */
+export const kClientWaiting = 0;
+export const kClientState = 1;
+
+/** Shard lifecycle, in the order states change. */
+export const ShardState = { Starting: 0, Running: 1, Stopped: 2, Dead: 3 } as const;
+
+/** Client slot lifecycle, in the order states change. */
+export const ClientState = { Free: 0, Active: 1, Detached: 2 } as const;
+
+/** Slot migration state in the slot map, in the order states change. */
+export const SlotState = { Stable: 0, Migrating: 1 } as const;
+
+/** Per-shard counters, Float64 each. */
+export const ShardStat = { Keys: 0, Ops: 1, ExpiredKeys: 2, Slots: 3, Redirected: 4 } as const;
+export type ShardStat = (typeof ShardStat)[keyof typeof ShardStat];
+const STAT_WORDS = 8;
+
+const HEADER_BYTES = LINE_WORDS * 4;
+const SHARD_LINES_OFFSET = HEADER_BYTES;
+const CLIENT_LINES_OFFSET = SHARD_LINES_OFFSET + SHARDS_MAX * LINE_WORDS * 4;
+const OWNER_OFFSET = CLIENT_LINES_OFFSET + CLIENTS_MAX * LINE_WORDS * 4;
+const SLOT_STATE_OFFSET = OWNER_OFFSET + SLOT_COUNT * 2;
+const MIGRATION_TARGET_OFFSET = SLOT_STATE_OFFSET + SLOT_COUNT;
+const STATS_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
+const CONTROL_BLOCK_BYTES = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+export class ControlBlock {
+  readonly sab: SharedArrayBuffer;
+  /** Header, shard lines and client lines, as Int32 words for Atomics. */
+  readonly words: Int32Array;
+  /** owner[slot] = shard that serves the slot. Written only at a flip, read by every thread. */
+  readonly owner: Uint16Array;
+  readonly slotState: Uint8Array;
+  /** While a slot migrates: the shard it moves to. */
+  readonly migrationTarget: Uint16Array;
+  readonly stats: Float64Array;
+
+  constructor(sab?: SharedArrayBuffer) {
+    this.sab = sab ?? new SharedArrayBuffer(CONTROL_BLOCK_BYTES);
+    if (this.sab.byteLength !== CONTROL_BLOCK_BYTES) {
+      throw new Error(`control block must be ${CONTROL_BLOCK_BYTES} bytes, got ${this.sab.byteLength}`);
+    }
+    this.words = new Int32Array(this.sab, 0, OWNER_OFFSET / 4);
+    this.owner = new Uint16Array(this.sab, OWNER_OFFSET, SLOT_COUNT);
+    this.slotState = new Uint8Array(this.sab, SLOT_STATE_OFFSET, SLOT_COUNT);
+    this.migrationTarget = new Uint16Array(this.sab, MIGRATION_TARGET_OFFSET, SLOT_COUNT);
+    this.stats = new Float64Array(this.sab, STATS_OFFSET, SHARDS_MAX * STAT_WORDS);
+  }
+
+  /** Index in `words` of word `field` of shard `shard`'s line. */
+  shardWord(shard: number, field: number): number {
+    return SHARD_LINES_OFFSET / 4 + shard * LINE_WORDS + field;
+  }
+
+  clientWord(client: number, field: number): number {
+    return CLIENT_LINES_OFFSET / 4 + client * LINE_WORDS + field;
+  }
+
+  statIndex(shard: number, stat: ShardStat): number {
+    return shard * STAT_WORDS + stat;
+  }
+
+  get shardCount(): number {
+    return Atomics.load(this.words, kShardCount);
+  }
+
+  set shardCount(n: number) {
+    Atomics.store(this.words, kShardCount, n);
+  }
+
+  get epoch(): number {
+    return Atomics.load(this.words, kEpoch);
+  }
+
+  /** Publishes a slot map change; returns the new epoch. */
+  bumpEpoch(): number {
+    return Atomics.add(this.words, kEpoch, 1) + 1;
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.words, kClosed) !== 0;
+  }
+
+  markClosed(): void {
+    Atomics.store(this.words, kClosed, 1);
+  }
+
+  get deaths(): number {
+    return Atomics.load(this.words, kDeaths);
+  }
+
+  get migrations(): number {
+    return Atomics.load(this.words, kMigrations);
+  }
+
+  bumpMigrations(): void {
+    Atomics.add(this.words, kMigrations, 1);
+  }
+
+  shardState(shard: number): number {
+    return Atomics.load(this.words, this.shardWord(shard, kShardState));
+  }
+
+  /**
+   * Moves a shard to `next`. States only advance (Starting → Running → Stopped | Dead); a Dead
+   * shard stays dead. Returns false when the move is refused.
+   */
+  setShardState(shard: number, next: number, exitCode = 0): boolean {
+    const index = this.shardWord(shard, kShardState);
+    for (;;) {
+      const current = Atomics.load(this.words, index);
+      if (current === ShardState.Dead || next <= current) return false;
+      if (Atomics.compareExchange(this.words, index, current, next) !== current) continue;
+      if (next === ShardState.Dead) {
+        Atomics.store(this.words, this.shardWord(shard, kShardExitCode), exitCode);
+        Atomics.add(this.words, kDeaths, 1);
+      }
+      return true;
+    }
+  }
+
+  shardExitCode(shard: number): number {
+    return Atomics.load(this.words, this.shardWord(shard, kShardExitCode));
+  }
+
+  /** Wakes a parked shard. Called by a producer after it published data the shard should see. */
+  wakeShard(shard: number): void {
+    const index = this.shardWord(shard, kShardParked);
+    if (Atomics.load(this.words, index) === 1 && Atomics.compareExchange(this.words, index, 1, 0) === 1) {
+      Atomics.notify(this.words, index);
+    }
+  }
+
+  /** Wakes a client waiting for replies. Called by a shard after it published replies. */
+  wakeClient(client: number): void {
+    const index = this.clientWord(client, kClientWaiting);
+    if (Atomics.load(this.words, index) === 1 && Atomics.compareExchange(this.words, index, 1, 0) === 1) {
+      Atomics.notify(this.words, index);
+    }
+  }
+
+  /** Wakes every waiting client, whatever it waits for (used when a shard dies or the db closes). */
+  wakeAllClients(): void {
+    for (let client = 0; client < CLIENTS_MAX; client++) {
+      const index = this.clientWord(client, kClientWaiting);
+      Atomics.store(this.words, index, 0);
+      Atomics.notify(this.words, index);
+    }
+  }
+
+  /** Posts a control notice to a shard: it will drain its control port on its next loop turn. */
+  signalControl(shard: number): void {
+    Atomics.add(this.words, this.shardWord(shard, kShardControl), 1);
+    const parked = this.shardWord(shard, kShardParked);
+    Atomics.store(this.words, parked, 0);
+    Atomics.notify(this.words, parked);
+  }
+}

@@ -1,0 +1,91 @@
+// Every bound slotdb relies on, with its reason and unit. Code never uses a bare number where one
+// of these applies; relations between them are checked once, at load, at the bottom of this file.
+
+/** Hash slots, as in Redis Cluster: `keySlot(key)` is CRC16(key) mod this. */
+export const SLOT_COUNT = 16384;
+
+/** Shards are numbered 0..SHARDS_MAX-1; the slot map stores an owner per slot in a Uint16. */
+export const SHARDS_MAX = 64;
+
+/** Client threads (the opening thread plus attached workers) that can share one database. */
+export const CLIENTS_MAX = 64;
+
+/**
+ * Bytes of one request or response ring. A frame larger than a ring still travels (in pieces, the
+ * reader reassembles it), so this bounds memory per (client, shard) pair, not the value size.
+ */
+export const RING_BYTES_DEFAULT = 1 << 20;
+export const RING_BYTES_MIN = 1 << 12;
+export const RING_BYTES_MAX = 1 << 30;
+
+/**
+ * Largest key or value in bytes. Redis allows 512 MiB (proto-max-bulk-len); a shard keeps values as
+ * V8 one-byte strings, whose length limit is 2^29 - 24 on 64-bit Node, 24 bytes under Redis's.
+ */
+export const VALUE_BYTES_MAX = (1 << 29) - 24;
+
+/** Largest frame on any ring: a value, its key and a few small arguments. */
+export const FRAME_BYTES_MAX = VALUE_BYTES_MAX + (1 << 20);
+
+/** Arguments of one command, command name excluded. Bounds the shard's argument index arrays. */
+export const ARGS_MAX = 1 << 20;
+
+/**
+ * Time a shard keeps polling its rings after its last piece of work before it parks in
+ * Atomics.wait. A parked shard costs a futex wake (about 5 µs here) on the next request; a
+ * spinning one costs a core. Chosen per machine by `spinMicrosDefault` in options.
+ */
+export const SHARD_SPIN_US_MAX = 10_000;
+
+/** Longest a parked shard sleeps before it looks at its timers (active expiry) again. */
+export const SHARD_PARK_MS_MAX = 100;
+
+/** Time a client keeps polling for replies after a flush before it waits on its doorbell. */
+export const CLIENT_SPIN_US_MAX = 10_000;
+
+/** Longest an async client waits on its doorbell before it checks shard health again. */
+export const CLIENT_WAIT_MS_MAX = 50;
+
+/**
+ * A shard flushes its staged replies to the client's ring every this many bytes, so the client
+ * can decode the head of a long pipeline while the shard works on its tail.
+ */
+export const REPLY_FLUSH_BYTES = 16 * 1024;
+
+/**
+ * A shard stops reading a client's requests while this many reply bytes wait for ring space, so
+ * that a client that does not read its replies cannot make the shard buffer without bound.
+ */
+export const REPLY_STAGED_BYTES_MAX = 4 * 1024 * 1024;
+
+/** Active expiry: how often a shard runs a cycle, as Redis's default `hz 10`. */
+export const EXPIRE_CYCLE_INTERVAL_MS = 100;
+
+/** Active expiry: keys one cycle may reclaim before it yields to requests. */
+export const EXPIRE_CYCLE_KEYS_MAX = 2000;
+
+/** Active expiry: time one cycle may take, so reclaiming never shows up as a long stall. */
+export const EXPIRE_CYCLE_BUDGET_MS = 1;
+
+/** Active expiry: when a cycle ran out of budget with keys still due, the next runs this soon. */
+export const EXPIRE_CYCLE_BACKLOG_INTERVAL_MS = 5;
+
+/** SCAN: slots one call may visit without finding a key, as Redis's `maxiterations = count*10`. */
+export const SCAN_EMPTY_VISITS_PER_COUNT = 10;
+
+/** Commands a client may have in flight before further calls are rejected (0 = no limit). */
+export const PENDING_MAX_DEFAULT = 0;
+
+/** Time `close()` waits for a shard worker to stop before it terminates it. */
+export const CLOSE_GRACE_MS = 2000;
+
+function assertLimits(): void {
+  if (SLOT_COUNT !== 1 << 14) throw new Error('SLOT_COUNT must match Redis Cluster (16384)');
+  if (SHARDS_MAX > 0xffff) throw new Error('owners are stored in a Uint16Array');
+  if (RING_BYTES_MIN > RING_BYTES_DEFAULT || RING_BYTES_DEFAULT > RING_BYTES_MAX) {
+    throw new Error('RING_BYTES_DEFAULT must lie between its bounds');
+  }
+  if (FRAME_BYTES_MAX >= 2 ** 31) throw new Error('frame lengths are stored in a Uint32 and sliced as Int32');
+  if (REPLY_FLUSH_BYTES >= REPLY_STAGED_BYTES_MAX) throw new Error('replies flush before the staging bound');
+}
+assertLimits();

@@ -1,0 +1,40 @@
+// Error replies with Redis's exact texts, so that code written against Redis matches on them.
+
+export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const NOT_INTEGER = 'ERR value is not an integer or out of range';
+export const NOT_FLOAT = 'ERR value is not a valid float';
+export const SYNTAX = 'ERR syntax error';
+export const INCR_OVERFLOW = 'ERR increment or decrement would overflow';
+export const DECR_OVERFLOW = 'ERR decrement would overflow';
+export const FLOAT_NAN = 'ERR increment would produce NaN or Infinity';
+export const STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+export const OFFSET_RANGE = 'ERR offset is out of range';
+export const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+export const INVALID_CURSOR = 'ERR invalid cursor';
+export const INVALID_SLOT = 'ERR Invalid slot';
+export const INVALID_SLOT_OR_COUNT = 'ERR Invalid slot or number of keys';
+export const EXPIRE_NX_WITH_OTHERS = 'ERR NX and XX, GT or LT options at the same time are not compatible';
+export const EXPIRE_GT_WITH_LT = 'ERR GT and LT options at the same time are not compatible';
+
+export function wrongArity(name: string): string {
+  return `ERR wrong number of arguments for '${name}' command`;
+}
+
+export function invalidExpireTime(name: string): string {
+  return `ERR invalid expire time in '${name}' command`;
+}
+
+export function unsupportedOption(option: string): string {
+  return `ERR Unsupported option ${option}`;
+}
+
+/** Redis's text for an unknown command, which quotes the first arguments. */
+export function unknownCommand(name: string, args: readonly string[]): string {
+  let text = `ERR unknown command '${name.slice(0, 128)}', with args beginning with: `;
+  for (const arg of args.slice(0, 20)) text += `'${arg.slice(0, 128)}' `;
+  return text;
+}
+
+export function unknownSubcommand(sub: string, parent: string): string {
+  return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${parent.toUpperCase()} HELP.`;
+}

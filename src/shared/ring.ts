@@ -1,0 +1,198 @@
+// Length-prefixed frames over a single-producer single-consumer ring (ringbuf.js) in a
+// SharedArrayBuffer.
+//
+// The producer encodes frames into a private staging buffer and pushes staged bytes to the ring in
+// bulk (one push per flush, not per frame). A push may take only part of what is staged when the
+// ring is nearly full; the rest stays staged and goes on the next flush, so a full ring applies
+// backpressure and never loses or overwrites a byte. Because the consumer reassembles frames from
+// whatever bytes arrive, a frame larger than the ring travels in pieces.
+//
+// Every frame starts with its total length as a little-endian Uint32 (FRAME_LENGTH_BYTES). The
+// length is checked before a frame is staged and again when it is read.
+
+import { RingBuffer } from 'ringbuf.js';
+
+type TypedArray = Parameters<Parameters<RingBuffer['writeCallbackWithOffset']>[1]>[0];
+import { FRAME_BYTES_MAX } from './limits.js';
+
+export const FRAME_LENGTH_BYTES = 4;
+
+/** Smallest staging or reassembly buffer; both grow to fit the largest frame they meet. */
+const BUFFER_BYTES_MIN = 64 * 1024;
+
+/** Allocates the shared storage of a ring that holds `bytes` bytes. */
+export function createRingStorage(bytes: number): SharedArrayBuffer {
+  return RingBuffer.getStorageForCapacity(bytes, Uint8Array);
+}
+
+function assertFrameLength(length: number, minimum: number): void {
+  if (!(length >= minimum && length <= FRAME_BYTES_MAX)) {
+    throw new Error(`slotdb: corrupt frame length ${length} (expected ${minimum}..${FRAME_BYTES_MAX})`);
+  }
+}
+
+/** The producer end of a ring. */
+export class FrameWriter {
+  readonly ring: RingBuffer;
+  /** Staged bytes are buf[head, tail). Frames are encoded at tail. */
+  buf: Buffer;
+  view: DataView;
+  head = 0;
+  tail = 0;
+
+  constructor(storage: SharedArrayBuffer) {
+    this.ring = new RingBuffer(storage, Uint8Array);
+    this.buf = Buffer.allocUnsafeSlow(BUFFER_BYTES_MIN);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  get staged(): number {
+    return this.tail - this.head;
+  }
+
+  /** Makes room for `bytes` more at tail and returns tail, where the caller encodes its frame. */
+  reserve(bytes: number): number {
+    if (this.tail + bytes > this.buf.length) this.makeRoom(bytes);
+    return this.tail;
+  }
+
+  /** Marks buf[tail, end) as a staged frame. Checks the length the caller wrote at its start. */
+  commit(end: number): void {
+    const length = end - this.tail;
+    if (this.view.getUint32(this.tail, true) !== length) {
+      throw new Error(`slotdb: frame header says ${this.view.getUint32(this.tail, true)} bytes, frame has ${length}`);
+    }
+    assertFrameLength(length, FRAME_LENGTH_BYTES);
+    this.tail = end;
+  }
+
+  /** Drops an uncommitted frame's bytes; used when encoding fails half-way. */
+  rollback(to: number): void {
+    this.tail = to;
+  }
+
+  /** Pushes as many staged bytes as the ring has room for. Returns the bytes still staged. */
+  flush(): number {
+    const staged = this.tail - this.head;
+    if (staged === 0) return 0;
+    const pushed = this.ring.writeCallbackWithOffset(staged, this.copyIntoRing);
+    this.head += pushed;
+    if (this.head === this.tail) {
+      this.head = 0;
+      this.tail = 0;
+    }
+    return this.tail - this.head;
+  }
+
+  /** Whether the consumer has read everything pushed so far. */
+  drained(): boolean {
+    return this.ring.empty();
+  }
+
+  // A method bound once, so a flush allocates no closure. Buffer#copy is a memmove.
+  private readonly copyIntoRing = (
+    storage: TypedArray,
+    firstOffset: number,
+    firstBytes: number,
+    secondOffset: number,
+    secondBytes: number,
+  ): number => {
+    const head = this.head;
+    const target = storage as Uint8Array;
+    this.buf.copy(target, firstOffset, head, head + firstBytes);
+    if (secondBytes > 0) {
+      this.buf.copy(target, secondOffset, head + firstBytes, head + firstBytes + secondBytes);
+    }
+    return firstBytes + secondBytes;
+  };
+
+  private makeRoom(bytes: number): void {
+    const staged = this.tail - this.head;
+    if (this.head > 0 && staged + bytes <= this.buf.length) {
+      this.buf.copyWithin(0, this.head, this.tail);
+    } else {
+      const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, staged + bytes));
+      this.buf.copy(next, 0, this.head, this.tail);
+      this.buf = next;
+      this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    }
+    this.head = 0;
+    this.tail = staged;
+  }
+}
+
+/** The consumer end of a ring: reassembles frames from the bytes it pops. */
+export class FrameReader {
+  readonly ring: RingBuffer;
+  /** Bytes popped but not yet consumed are buf[start, end). */
+  buf: Buffer;
+  view: DataView;
+  start = 0;
+  end = 0;
+  private readonly frameMinimum: number;
+
+  constructor(storage: SharedArrayBuffer, frameMinimum: number) {
+    this.ring = new RingBuffer(storage, Uint8Array);
+    this.buf = Buffer.allocUnsafeSlow(BUFFER_BYTES_MIN);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.frameMinimum = frameMinimum;
+  }
+
+  /** Whether the ring has bytes this reader has not popped yet. */
+  readable(): boolean {
+    return !this.ring.empty();
+  }
+
+  /** Pops what the ring holds into the reassembly buffer. Returns the number of bytes popped. */
+  fill(): number {
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
+    if (this.end === this.buf.length) this.makeRoom(this.buf.length - this.start + BUFFER_BYTES_MIN);
+    const popped = this.ring.pop(this.buf, this.buf.length - this.end, this.end);
+    this.end += popped;
+    return popped;
+  }
+
+  /**
+   * Offset of the next complete frame, or -1 when the buffer holds only part of one (then the
+   * buffer is made large enough for all of it, and the next fill() brings more).
+   */
+  next(): number {
+    const available = this.end - this.start;
+    if (available < FRAME_LENGTH_BYTES) return -1;
+    const length = this.view.getUint32(this.start, true);
+    assertFrameLength(length, this.frameMinimum);
+    if (available < length) {
+      if (this.buf.length - this.start < length) this.makeRoom(length);
+      return -1;
+    }
+    return this.start;
+  }
+
+  /** Consumes the frame returned by next(). */
+  advance(frameStart: number): void {
+    this.start = frameStart + this.view.getUint32(frameStart, true);
+  }
+
+  private makeRoom(bytes: number): void {
+    const held = this.end - this.start;
+    if (bytes <= this.buf.length) {
+      this.buf.copyWithin(0, this.start, this.end);
+    } else {
+      const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, bytes));
+      this.buf.copy(next, 0, this.start, this.end);
+      this.buf = next;
+      this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    }
+    this.start = 0;
+    this.end = held;
+  }
+}
+
+function growTo(current: number, needed: number): number {
+  let size = Math.max(current, BUFFER_BYTES_MIN);
+  while (size < needed) size *= 2;
+  return Math.min(size, Math.max(needed, FRAME_BYTES_MAX + FRAME_LENGTH_BYTES));
+}

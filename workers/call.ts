@@ -1,0 +1,99 @@
+// The command being executed: its arguments (offsets into the frame it arrived in) and the writer
+// its reply goes to. A shard has one Call and reuses it for every frame, so executing a command
+// allocates nothing beyond the strings the command itself needs.
+
+import {
+  ValueType,
+  putArrayHeader,
+  putBulkLatin1,
+  putInt,
+  putLine,
+  putNil,
+} from '../src/shared/codec.js';
+import { ARGS_MAX } from '../src/shared/limits.js';
+import type { FrameWriter } from '../src/shared/ring.js';
+import type { Keyspace } from './keyspace.js';
+
+export class Call {
+  /** The frame's buffer (a ring reader's reassembly buffer). */
+  buf!: Buffer;
+  argc = 0;
+  /** argStart[i], argEnd[i]: bytes of argument i in buf. */
+  readonly argStart = new Int32Array(ARGS_MAX);
+  readonly argEnd = new Int32Array(ARGS_MAX);
+  slot = 0;
+  /** Lower-case command name, for error texts. */
+  name = '';
+  out!: FrameWriter;
+  readonly keyspace: Keyspace;
+  /** The shard executing the call. */
+  readonly shard: number;
+  /** The slot map's owner column (shared memory). */
+  private readonly owner: Uint16Array;
+
+  constructor(keyspace: Keyspace, shard: number, owner: Uint16Array) {
+    this.keyspace = keyspace;
+    this.shard = shard;
+    this.owner = owner;
+  }
+
+  /** Whether this shard serves `slot`. */
+  ownsSlot(slot: number): boolean {
+    return this.owner[slot] === this.shard;
+  }
+
+  /** Argument i as a one-byte string (its bytes), the form keys and values are stored in. */
+  arg(i: number): string {
+    return this.buf.toString('latin1', this.argStart[i]!, this.argEnd[i]!);
+  }
+
+  argBytes(i: number): number {
+    return this.argEnd[i]! - this.argStart[i]!;
+  }
+
+  /** Whether argument i equals `word` (upper-case ASCII), ignoring case, without allocating. */
+  argIs(i: number, word: string): boolean {
+    const start = this.argStart[i]!;
+    const length = this.argEnd[i]! - start;
+    if (length !== word.length) return false;
+    const buf = this.buf;
+    for (let k = 0; k < length; k++) {
+      let c = buf[start + k]!;
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+      if (c !== word.charCodeAt(k)) return false;
+    }
+    return true;
+  }
+
+  // ---- replies --------------------------------------------------------------------------
+
+  nil(): void {
+    putNil(this.out);
+  }
+
+  ok(): void {
+    putLine(this.out, ValueType.Status, 'OK');
+  }
+
+  status(text: string): void {
+    putLine(this.out, ValueType.Status, text);
+  }
+
+  int(n: number): void {
+    putInt(this.out, n);
+  }
+
+  bulk(value: string): void {
+    putBulkLatin1(this.out, value);
+  }
+
+  array(count: number): void {
+    putArrayHeader(this.out, count);
+  }
+
+  error(text: string): void {
+    putLine(this.out, ValueType.Error, text);
+  }
+}
+
+export type CommandHandler = (call: Call) => void;

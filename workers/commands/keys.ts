@@ -1,0 +1,152 @@
+// Keyspace commands (db.c, cluster.c): DEL, UNLINK, EXISTS, TOUCH, TYPE, DBSIZE, FLUSHALL,
+// FLUSHDB, KEYS, SCAN, CLUSTER COUNTKEYSINSLOT and CLUSTER GETKEYSINSLOT. Multi-key commands reach a
+// shard already split by slot: every key of one frame hashes to the frame's slot.
+
+import { SCAN_EMPTY_VISITS_PER_COUNT, SLOT_COUNT } from '../../src/shared/limits.js';
+import { INVALID_SLOT_OR_COUNT, NOT_INTEGER, SYNTAX } from '../../src/shared/reply-errors.js';
+import type { Call } from '../call.js';
+import { globMatch } from '../glob.js';
+import { parseInt64 } from '../../src/shared/numbers.js';
+
+export function del(call: Call): void {
+  const keyspace = call.keyspace;
+  let deleted = 0;
+  for (let i = 0; i < call.argc; i++) if (keyspace.delete(call.slot, call.arg(i))) deleted++;
+  call.int(deleted);
+}
+
+/** EXISTS and TOUCH: counts the arguments that name an existing key (repeats count again). */
+export function exists(call: Call): void {
+  const keyspace = call.keyspace;
+  let found = 0;
+  for (let i = 0; i < call.argc; i++) if (keyspace.has(call.slot, call.arg(i))) found++;
+  call.int(found);
+}
+
+export function type(call: Call): void {
+  call.status(call.keyspace.has(call.slot, call.arg(0)) ? 'string' : 'none');
+}
+
+export function dbSize(call: Call): void {
+  call.int(call.keyspace.keyCount);
+}
+
+/** FLUSHALL and FLUSHDB [ASYNC|SYNC]: both drop every key (slotdb has one database). */
+export function flushAll(call: Call): void {
+  if (call.argc > 1 || (call.argc === 1 && !call.argIs(0, 'ASYNC') && !call.argIs(0, 'SYNC'))) {
+    call.error(SYNTAX);
+    return;
+  }
+  call.keyspace.flush();
+  call.ok();
+}
+
+export function keys(call: Call): void {
+  const pattern = call.arg(0);
+  const matchAll = pattern === '*';
+  const found: string[] = [];
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    if (!call.ownsSlot(slot)) continue;
+    collectSlot(call, slot, matchAll ? undefined : pattern, found);
+  }
+  replyKeys(call, found);
+}
+
+function replyKeys(call: Call, found: readonly string[]): void {
+  call.array(found.length);
+  for (const key of found) call.bulk(key);
+}
+
+/** Appends the live keys of `slot` that match `pattern` (all when undefined) to `found`. */
+function collectSlot(call: Call, slot: number, pattern: string | undefined, found: string[]): void {
+  const table = call.keyspace.table(slot);
+  if (table === undefined) return;
+  for (const key of table.values.keys()) {
+    if (pattern !== undefined && !globMatch(pattern, key)) continue;
+    // get() expires the key lazily, as Redis's SCAN does, so an expired key is never listed.
+    if (call.keyspace.get(slot, key) !== undefined) found.push(key);
+  }
+}
+
+const KNOWN_TYPES = new Set(['string', 'list', 'set', 'zset', 'hash', 'stream']);
+
+/**
+ * SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is the next slot to visit; this
+ * shard visits the slots it owns from there on, whole slots at a time, until it has `count` keys,
+ * has visited count*10 slots, or reaches a slot it does not own. A key present for the whole
+ * iteration is therefore returned exactly once, unless its slot moves between calls.
+ */
+export function scan(call: Call): void {
+  const cursor = Number(call.arg(0));
+  let count = 10;
+  let pattern: string | undefined;
+  let typeName: string | undefined;
+  for (let j = 1; j < call.argc; j++) {
+    if (j + 1 >= call.argc) {
+      call.error(SYNTAX);
+      return;
+    }
+    if (call.argIs(j, 'COUNT')) {
+      const parsed = parseInt64(call.arg(j + 1));
+      if (parsed === undefined) {
+        call.error(NOT_INTEGER);
+        return;
+      }
+      if (parsed < 1) {
+        call.error(SYNTAX);
+        return;
+      }
+      count = Number(parsed);
+    } else if (call.argIs(j, 'MATCH')) {
+      pattern = call.arg(j + 1);
+      if (pattern === '*') pattern = undefined;
+    } else if (call.argIs(j, 'TYPE')) {
+      typeName = call.arg(j + 1).toLowerCase();
+      if (!KNOWN_TYPES.has(typeName)) {
+        call.error(`ERR unknown type name '${call.arg(j + 1)}'`);
+        return;
+      }
+    } else {
+      call.error(SYNTAX);
+      return;
+    }
+    j++;
+  }
+  const found: string[] = [];
+  const visitsMax = count * SCAN_EMPTY_VISITS_PER_COUNT;
+  let slot = cursor;
+  for (let visits = 0; slot < SLOT_COUNT && call.ownsSlot(slot); slot++) {
+    if (found.length >= count || visits >= visitsMax) break;
+    collectSlot(call, slot, pattern, found);
+    visits++;
+  }
+  if (typeName !== undefined && typeName !== 'string') found.length = 0;
+  call.array(2);
+  call.bulk(slot >= SLOT_COUNT ? '0' : String(slot));
+  replyKeys(call, found);
+}
+
+export function countKeysInSlot(call: Call): void {
+  call.int(call.keyspace.table(call.slot)?.values.size ?? 0);
+}
+
+export function getKeysInSlot(call: Call): void {
+  const wanted = parseInt64(call.arg(1));
+  if (wanted === undefined) {
+    call.error(NOT_INTEGER);
+    return;
+  }
+  if (wanted < 0) {
+    call.error(INVALID_SLOT_OR_COUNT);
+    return;
+  }
+  const found: string[] = [];
+  const table = call.keyspace.table(call.slot);
+  if (table !== undefined) {
+    for (const key of table.values.keys()) {
+      if (found.length >= wanted) break;
+      found.push(key);
+    }
+  }
+  replyKeys(call, found);
+}
