@@ -28,7 +28,7 @@ import {
   putArgument,
 } from './shared/codec.js';
 import { ClientState, ControlBlock, ShardState, kClientState, kClientWaiting } from './shared/control-block.js';
-import { CLIENT_WAIT_MS_MAX } from './shared/limits.js';
+import { CLIENT_WAIT_MS_MAX, REQUEST_STREAM_BYTES } from './shared/limits.js';
 import { FrameReader, FrameWriter } from './shared/ring.js';
 import { ClientClosedError, PendingLimitError, ShardDownError } from './errors.js';
 import { Aggregate, PENDING_CAPACITY_MAX, PendingFlag, PendingTable, type Transform } from './pending.js';
@@ -50,6 +50,9 @@ export const Mode = { Async: 0, Sync: 1 } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
 const now = (): number => performance.now();
+
+/** While spinning, the clock is read once every this many empty polls (a power of two). */
+const CLOCK_EVERY_POLLS_MASK = 15;
 
 export class Client {
   readonly id: number;
@@ -135,6 +138,10 @@ export class Client {
     pending.transform[index] = transform;
     writer.view.setUint32(start + REQ_ID, pending.id(index), true);
     endFrame(writer, start);
+    if (writer.staged >= REQUEST_STREAM_BYTES) {
+      writer.flush();
+      this.control.wakeShard(shard);
+    }
     return index;
   }
 
@@ -280,12 +287,16 @@ export class Client {
   private pollWhileBusy(): void {
     let quietSince = -1;
     let backlog = 1;
+    let idlePolls = 0;
     while (this.pending.count > 0) {
       if (backlog > 0) backlog = this.pushStaged();
       if (this.poll() > 0) {
+        idlePolls = 0;
         quietSince = -1;
         continue;
       }
+      // Reading the clock costs more than a poll of empty rings; look at it every few polls.
+      if ((++idlePolls & CLOCK_EVERY_POLLS_MASK) !== 0) continue;
       const t = now();
       if (quietSince < 0) quietSince = t;
       else if (t - quietSince >= this.spinMs) break;

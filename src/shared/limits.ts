@@ -47,10 +47,16 @@ export const CLIENT_SPIN_US_MAX = 10_000;
 export const CLIENT_WAIT_MS_MAX = 50;
 
 /**
+ * A client pushes a shard's staged requests as soon as this many bytes are staged, without waiting
+ * for the end of the tick, so the shard starts on a long pipeline while the client still encodes it.
+ */
+export const REQUEST_STREAM_BYTES = 8 * 1024;
+
+/**
  * A shard flushes its staged replies to the client's ring every this many bytes, so the client
  * can decode the head of a long pipeline while the shard works on its tail.
  */
-export const REPLY_FLUSH_BYTES = 16 * 1024;
+export const REPLY_FLUSH_BYTES = 2 * 1024;
 
 /**
  * A shard stops reading a client's requests while this many reply bytes wait for ring space, so

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { FrameReader, FrameWriter, createRingStorage } from '../../src/shared/ring.js';
+
+/** Stages a frame of `length` bytes whose payload bytes are (tag + i) & 0xff. */
+function stage(writer: FrameWriter, length: number, tag: number): void {
+  const start = writer.reserve(length);
+  writer.view.setUint32(start, length, true);
+  for (let i = 4; i < length; i++) writer.buf[start + i] = (tag + i) & 0xff;
+  writer.commit(start + length);
+}
+
+/** Reads every complete frame now available; returns [length, tag] of each. */
+function drain(reader: FrameReader): [number, number][] {
+  const frames: [number, number][] = [];
+  reader.fill();
+  for (let at = reader.next(); at >= 0; at = reader.next()) {
+    const length = reader.view.getUint32(at, true);
+    const tag = (reader.buf[at + 4]! - 4) & 0xff;
+    let wrong = 0;
+    for (let i = 4; i < length; i++) if (reader.buf[at + i] !== ((tag + i) & 0xff)) wrong++;
+    expect(wrong).toBe(0);
+    frames.push([length, tag]);
+    reader.advance(at);
+  }
+  return frames;
+}
+
+describe('frames over a ringbuf.js ring', () => {
+  it('keeps frames whole and in order across many wrap-arounds', () => {
+    const storage = createRingStorage(97);
+    const writer = new FrameWriter(storage);
+    const reader = new FrameReader(storage, 5);
+    const sent: [number, number][] = [];
+    const received: [number, number][] = [];
+    for (let i = 0; i < 500; i++) {
+      const length = 5 + ((i * 37) % 40);
+      stage(writer, length, i & 0xff);
+      sent.push([length, i & 0xff]);
+      writer.flush();
+      received.push(...drain(reader));
+    }
+    while (writer.staged > 0) {
+      writer.flush();
+      received.push(...drain(reader));
+    }
+    received.push(...drain(reader));
+    expect(received).toEqual(sent);
+  });
+
+  it('applies backpressure when the ring is full: nothing is overwritten or lost', () => {
+    const storage = createRingStorage(64);
+    const writer = new FrameWriter(storage);
+    const reader = new FrameReader(storage, 5);
+    for (let i = 0; i < 10; i++) stage(writer, 20, i);
+    const left = writer.flush();
+    expect(left).toBe(200 - 64);
+    // Without a read, further flushes push nothing more.
+    expect(writer.flush()).toBe(left);
+    const received: [number, number][] = [];
+    while (received.length < 10) {
+      received.push(...drain(reader));
+      writer.flush();
+    }
+    expect(received).toEqual(Array.from({ length: 10 }, (_, i) => [20, i]));
+  });
+
+  it('carries a frame larger than the ring in pieces', () => {
+    const storage = createRingStorage(64);
+    const writer = new FrameWriter(storage);
+    const reader = new FrameReader(storage, 5);
+    stage(writer, 100_000, 3);
+    stage(writer, 9, 4);
+    const received: [number, number][] = [];
+    let rounds = 0;
+    while (received.length < 2) {
+      writer.flush();
+      received.push(...drain(reader));
+      rounds++;
+    }
+    expect(received).toEqual([
+      [100_000, 3],
+      [9, 4],
+    ]);
+    expect(rounds).toBeGreaterThan(100_000 / 64);
+  });
+
+  it('refuses a frame whose header does not match its size', () => {
+    const writer = new FrameWriter(createRingStorage(1024));
+    const start = writer.reserve(16);
+    writer.view.setUint32(start, 12, true);
+    expect(() => writer.commit(start + 16)).toThrow(/frame header says 12 bytes, frame has 16/);
+  });
+
+  it('detects a corrupt length on the reading side', () => {
+    const storage = createRingStorage(1024);
+    const writer = new FrameWriter(storage);
+    const reader = new FrameReader(storage, 8);
+    const start = writer.reserve(6);
+    writer.view.setUint32(start, 6, true);
+    writer.commit(start + 6);
+    writer.flush();
+    reader.fill();
+    expect(() => reader.next()).toThrow(/corrupt frame length 6/);
+  });
+});
