@@ -1,4 +1,4 @@
-// Number parsing and printing with Redis's rules (util.c string2ll, string2ld, ld2string).
+// Integer parsing with Redis's rules (util.c string2ll); floats are in workers/long-double.ts.
 //
 // Integers are signed 64-bit. They are JS numbers while they fit in 2^53 and BigInts beyond, so
 // the common case does no BigInt work and no value in range is ever rounded.
@@ -8,9 +8,6 @@ export const INT64_MIN = -9223372036854775808n;
 
 /** Longest decimal text of an int64 ("-9223372036854775808"). */
 const INT64_CHARS_MAX = 20;
-
-/** Redis's MAX_LONG_DOUBLE_CHARS: longer float text is rejected. */
-const FLOAT_CHARS_MAX = 5 * 1024;
 
 export type Int64 = number | bigint;
 
@@ -72,37 +69,4 @@ export function int64ToString(value: Int64): string {
 /** An int64 as a reply integer (replies carry doubles; values beyond 2^53 are rounded there). */
 export function int64ToReply(value: Int64): number {
   return typeof value === 'number' ? value : Number(value);
-}
-
-const DECIMAL_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INFINITY = /^[+-]?inf(?:inity)?$/i;
-
-/**
- * Parses `text` as Redis's string2ld does (strtold): decimal or exponent notation, "inf",
- * "infinity" with an optional sign; no spaces around, not empty, not NaN. Returns undefined
- * otherwise.
- */
-export function parseFloat64(text: string): number | undefined {
-  const length = text.length;
-  if (length === 0 || length > FLOAT_CHARS_MAX) return undefined;
-  if (DECIMAL_FLOAT.test(text)) return Number(text);
-  if (INFINITY.test(text)) return text.charCodeAt(0) === 45 ? -Infinity : Infinity;
-  return undefined;
-}
-
-/**
- * Prints a double the way INCRBYFLOAT's reply reads: fixed notation, no exponent, no trailing
- * zeros, no trailing point. The digits are the shortest that round-trip to the same double.
- */
-export function formatFloat(value: number): string {
-  if (Object.is(value, -0)) return '0';
-  if (Number.isInteger(value)) return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e-6) return String(value);
-  // Below 1e-6 String() switches to exponent notation; print the same digits in fixed notation.
-  const [mantissa, exponentText] = value.toExponential().split('e') as [string, string];
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith('-');
-  const digits = mantissa.replace('-', '').replace('.', '');
-  return `${negative ? '-' : ''}0.${'0'.repeat(-exponent - 1)}${digits}`;
 }

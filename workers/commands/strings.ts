@@ -17,14 +17,15 @@ import {
   INT64_MIN,
   type Int64,
   addInt64,
-  formatFloat,
   int64ToReply,
   int64ToString,
   negateInt64,
-  parseFloat64,
   parseInt64,
 } from '../../src/shared/numbers.js';
+import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double.js';
 import { ExpireUnit, setStyleDeadline } from './expiry-arguments.js';
+
+const ZERO_LONG_DOUBLE = parseLongDouble('0')!;
 
 // ---- GET, SET and their variants ----------------------------------------------------------
 
@@ -251,18 +252,18 @@ export function incrByFloat(call: Call): void {
   const keyspace = call.keyspace;
   const key = call.arg(0);
   const value = keyspace.get(call.slot, key);
-  const current = value === undefined ? 0 : parseFloat64(value);
-  const delta = parseFloat64(call.arg(1));
+  const current = value === undefined ? ZERO_LONG_DOUBLE : parseLongDouble(value);
+  const delta = parseLongDouble(call.arg(1));
   if (current === undefined || delta === undefined) {
     call.error(NOT_FLOAT);
     return;
   }
-  const next = current + delta;
-  if (!Number.isFinite(next)) {
+  const next = addLongDouble(current, delta);
+  if (next.infinite) {
     call.error(FLOAT_NAN);
     return;
   }
-  const text = formatFloat(next);
+  const text = formatLongDouble(next);
   keyspace.set(call.slot, key, text, true);
   call.bulk(text);
 }
