@@ -215,7 +215,9 @@ export class Client {
     let replies = 0;
     for (let shard = 0; shard < this.shardCount; shard++) {
       const reader = this.readers[shard]!;
-      if (reader.fill() === 0 && reader.start === reader.end) continue;
+      const popped = reader.fill();
+      if (popped === 0 && reader.start === reader.end) continue;
+      if (popped > 0) this.control.wakeShardWithBacklog(shard);
       for (let at = reader.next(); at >= 0; at = reader.next()) {
         this.dispatch(reader, at);
         reader.advance(at);

@@ -36,6 +36,9 @@ export interface SlotDBStats {
   readonly ops: number;
 }
 
+/** The period of the timer that keeps an attached thread alive; it never does any work. */
+const KEEP_ALIVE_INTERVAL_MS = 2 ** 30;
+
 /** Key of the shard pool on a SlotDB, for tests (src/testing.ts). */
 export const kPool = Symbol('slotdb.pool');
 
@@ -99,6 +102,7 @@ export class SlotDB extends CommandMethods<true> {
   private readonly pool: ShardPool | undefined;
   private readonly tuning: ClientTuning;
   private buffersView: BufferCommands | undefined;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning, pool: ShardPool | undefined) {
@@ -125,9 +129,16 @@ export class SlotDB extends CommandMethods<true> {
     }
   }
 
-  /** Attaches the current thread with a handle made by `db.handle()` on the opening thread. */
+  /**
+   * Attaches the current thread with a handle made by `db.handle()` on the opening thread. Like a
+   * connected node-redis client, an attached database keeps its thread alive until `close()`.
+   */
   static attach(handle: SlotDBHandle): SlotDB {
-    return new SlotDB(new ControlBlock(handle.control), handle.rings, handle.tuning, undefined);
+    const db = new SlotDB(new ControlBlock(handle.control), handle.rings, handle.tuning, undefined);
+    // Replies arrive through Atomics.waitAsync, which does not keep an event loop alive by itself;
+    // on the opening thread the shard workers do.
+    db.keepAlive = setInterval(() => undefined, KEEP_ALIVE_INTERVAL_MS);
+    return db;
   }
 
   /** Rings for one more client thread; send the handle to it (postMessage or workerData). */
@@ -199,6 +210,7 @@ export class SlotDB extends CommandMethods<true> {
     await this.client.drain();
     if (this.pool !== undefined) await this.pool.stop();
     else this.client.detach();
+    clearInterval(this.keepAlive);
   }
 
   /** The shard pool (opening thread only); for slotdb's own tests, not part of the API. */

@@ -16,7 +16,7 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NO_SLOT, REP_HEADER_BYTES, REQ_ARGC, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
 import { commandByOp } from '../src/shared/commands.js';
-import { ControlBlock, ShardStat, ShardState, kShardControl, kShardParked } from '../src/shared/control-block.js';
+import { ControlBlock, PARKED_WITH_BACKLOG, ShardStat, ShardState, kShardControl, kShardParked } from '../src/shared/control-block.js';
 import type { ShardInit, ToShard } from '../src/shared/control-messages.js';
 import {
   ARGS_MAX,
@@ -39,8 +39,8 @@ const FRAMES_PER_TURN_MAX = 1024;
 /** Expiry deletes run in chunks of this many keys between clock checks. */
 const EXPIRE_CHUNK_KEYS = 64;
 
-/** A parked shard with replies it could not push (ring full) looks again this soon. */
-const BACKLOG_PARK_MS = 1;
+/** A parked shard with replies it could not push (ring full) looks again at least this soon. */
+const BACKLOG_PARK_MS = 10;
 
 /** Names of opcodes, for error texts (lower-case, as Redis prints them). */
 const NAMES: string[] = HANDLERS.map((handler, op) => (handler === undefined ? '' : commandByOp(op).name));
@@ -113,11 +113,15 @@ class Shard {
   private serve(link: ClientLink): number {
     const replies = link.replies;
     if (replies.staged > 0) {
-      replies.flush();
+      const before = replies.staged;
+      if (replies.flush() < before) this.control.wakeClient(link.client);
       if (replies.staged >= REPLY_STAGED_BYTES_MAX) return 0;
     }
     const requests = link.requests;
-    if (requests.fill() === 0 && requests.start === requests.end) return 0;
+    const popped = requests.fill();
+    if (popped === 0 && requests.start === requests.end) return 0;
+    // A client that waits for ring space (a frame larger than the ring) learns that there is some.
+    if (popped > 0) this.control.wakeClient(link.client);
     let frames = 0;
     for (let at = requests.next(); at >= 0; at = requests.next()) {
       this.execute(requests, at, replies);
@@ -227,8 +231,11 @@ class Shard {
       Atomics.store(words, this.parkedWord, 0);
       return;
     }
+    // With replies waiting for ring space, ask clients to wake the shard when they read some.
+    if (backlog) Atomics.store(words, this.parkedWord, PARKED_WITH_BACKLOG);
+    const parkedAs = backlog ? PARKED_WITH_BACKLOG : 1;
     const timerMs = Math.max(0, this.nextExpiryAt - now);
-    Atomics.wait(words, this.parkedWord, 1, Math.min(timerMs, backlog ? BACKLOG_PARK_MS : SHARD_PARK_MS_MAX));
+    Atomics.wait(words, this.parkedWord, parkedAs, Math.min(timerMs, backlog ? BACKLOG_PARK_MS : SHARD_PARK_MS_MAX));
     Atomics.store(words, this.parkedWord, 0);
   }
 

@@ -20,8 +20,13 @@ const kDeaths = 3;
 const kMigrations = 4;
 
 // Shard line words.
-/** 1 while the shard sleeps in Atomics.wait on this word; a producer that sees 1 notifies. */
+/**
+ * 1 while the shard sleeps in Atomics.wait on this word; a producer that sees it non-zero notifies.
+ * PARKED_WITH_BACKLOG means the shard also has replies waiting for ring space, so a client that
+ * reads replies notifies it too.
+ */
 export const kShardParked = 0;
+export const PARKED_WITH_BACKLOG = 2;
 /** Count of control messages posted to the shard; the shard drains its port when it changes. */
 export const kShardControl = 1;
 export const kShardState = 2;
@@ -161,7 +166,19 @@ export class ControlBlock {
   /** Wakes a parked shard. Called by a producer after it published data the shard should see. */
   wakeShard(shard: number): void {
     const index = this.shardWord(shard, kShardParked);
-    if (Atomics.load(this.words, index) === 1 && Atomics.compareExchange(this.words, index, 1, 0) === 1) {
+    const parked = Atomics.load(this.words, index);
+    if (parked !== 0 && Atomics.compareExchange(this.words, index, parked, 0) === parked) {
+      Atomics.notify(this.words, index);
+    }
+  }
+
+  /** Wakes a shard only if it parked waiting for its replies to be read. */
+  wakeShardWithBacklog(shard: number): void {
+    const index = this.shardWord(shard, kShardParked);
+    if (
+      Atomics.load(this.words, index) === PARKED_WITH_BACKLOG &&
+      Atomics.compareExchange(this.words, index, PARKED_WITH_BACKLOG, 0) === PARKED_WITH_BACKLOG
+    ) {
       Atomics.notify(this.words, index);
     }
   }
