@@ -137,38 +137,25 @@ export class Executor {
   /** Any command, its arguments after the command name; routed as the command table says. */
   run(spec: CommandSpec, args: readonly Argument[], transform?: Transform): any {
     switch (spec.route) {
-      case Route.Key:
-        return this.toSlot(spec, args, transform, () => slotOf(args[0]!));
       case Route.Split:
         return this.split(spec, args, transform);
-      case Route.SameSlot:
-        return this.toSlot(spec, args, transform, () => {
-          const slot = commonSlot(args, spec.keys);
-          if (slot < 0) throw new ErrorReply(CROSSSLOT);
-          return slot;
-        });
       case Route.Broadcast:
         return this.broadcast(spec, args, transform);
-      case Route.SlotArgument:
-        return this.toSlot(spec, args, transform, () => slotArgument(spec, args));
-      case Route.Cursor:
-        return this.toSlot(spec, args, transform, () => cursorSlot(args[0]!));
       case Route.Local:
         return this.local(spec, args, transform);
-      default:
-        return this.fail(new Error(`slotdb: command ${spec.name} has no route`));
     }
-  }
-
-  /** One frame to the owner of the slot `findSlot` computes (it throws to refuse the call). */
-  private toSlot(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined, findSlot: () => number): any {
-    const client = this.client;
     let slot: number;
     try {
-      slot = findSlot();
+      slot = slotFor(spec, args);
     } catch (error) {
       return this.fail(error);
     }
+    return this.toSlot(spec, args, transform, slot);
+  }
+
+  /** One frame to the owner of `slot`. */
+  private toSlot(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined, slot: number): any {
+    const client = this.client;
     const shard = client.owner[slot]!;
     const refused = client.refusal(shard);
     if (refused !== undefined) return this.fail(refused);
@@ -201,7 +188,7 @@ export class Executor {
     } catch (error) {
       return this.fail(error);
     }
-    if (groups.slots.length === 1) return this.toSlot(spec, args, transform, () => groups.slots[0]!);
+    if (groups.slots.length === 1) return this.toSlot(spec, args, transform, groups.slots[0]!);
     const step = spec.keys === Keys.Pairs ? 2 : 1;
     const merge = splitMerge(spec.op, groups, args.length / step);
     return this.fanOut(spec, groups.slots, merge, transform, (shard, g) => {
@@ -295,6 +282,23 @@ export class Executor {
     checkArgument(arg);
     const bytes = typeof arg === 'string' ? Buffer.from(arg) : typeof arg === 'number' ? Buffer.from(String(arg)) : Buffer.from(arg);
     return this.buffers ? bytes : bytes.toString('utf8');
+  }
+}
+
+/** The slot a single-frame command addresses; throws an ErrorReply to refuse the call. */
+function slotFor(spec: CommandSpec, args: readonly Argument[]): number {
+  switch (spec.route) {
+    case Route.SameSlot: {
+      const slot = commonSlot(args, spec.keys);
+      if (slot < 0) throw new ErrorReply(CROSSSLOT);
+      return slot;
+    }
+    case Route.SlotArgument:
+      return slotArgument(spec, args);
+    case Route.Cursor:
+      return cursorSlot(args[0]!);
+    default:
+      return slotOf(args[0]!);
   }
 }
 

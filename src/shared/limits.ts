@@ -50,7 +50,7 @@ export const CLIENT_WAIT_MS_MAX = 50;
  * A client pushes a shard's staged requests as soon as this many bytes are staged, without waiting
  * for the end of the tick, so the shard starts on a long pipeline while the client still encodes it.
  */
-export const REQUEST_STREAM_BYTES = 8 * 1024;
+export const REQUEST_STREAM_BYTES = 2 * 1024;
 
 /**
  * A shard flushes its staged replies to the client's ring every this many bytes, so the client

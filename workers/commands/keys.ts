@@ -61,7 +61,7 @@ function replyKeys(call: Call, found: readonly string[]): void {
 function collectSlot(call: Call, slot: number, pattern: string | undefined, found: string[]): void {
   const table = call.keyspace.table(slot);
   if (table === undefined) return;
-  for (const key of table.values.keys()) {
+  for (const key of table.keys()) {
     if (pattern !== undefined && !globMatch(pattern, key)) continue;
     // get() expires the key lazily, as Redis's SCAN does, so an expired key is never listed.
     if (call.keyspace.get(slot, key) !== undefined) found.push(key);
@@ -127,7 +127,7 @@ export function scan(call: Call): void {
 }
 
 export function countKeysInSlot(call: Call): void {
-  call.int(call.keyspace.table(call.slot)?.values.size ?? 0);
+  call.int(call.keyspace.table(call.slot)?.size ?? 0);
 }
 
 export function getKeysInSlot(call: Call): void {
@@ -143,7 +143,7 @@ export function getKeysInSlot(call: Call): void {
   const found: string[] = [];
   const table = call.keyspace.table(call.slot);
   if (table !== undefined) {
-    for (const key of table.values.keys()) {
+    for (const key of table.keys()) {
       if (found.length >= wanted) break;
       found.push(key);
     }
