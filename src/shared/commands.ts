@@ -89,9 +89,8 @@ function spec(name: string, op: Op, arity: number, keys: Keys, route: Route, wri
   return { name, op, arity, keys, route, write };
 }
 
-const R = true;
-const W = true;
-const ro = !R;
+const W = true; // writes
+const ro = false; // reads only
 
 export const COMMANDS: readonly CommandSpec[] = [
   spec('get', Op.Get, 2, Keys.First, Route.Key, ro),
