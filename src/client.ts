@@ -15,10 +15,16 @@
 // then sleeps in Atomics.wait.
 //
 // Order. Frames to one shard are executed in the order they were staged, async and sync alike, so
-// a caller's commands on one key take effect in the order it issued them.
+// a caller's commands on one key take effect in the order it issued them. Slots move between
+// shards, so the client also fences each slot: while it has frames for a slot in flight through
+// one shard, it sends none of that slot's frames to another. A frame that would (the slot was
+// given to another shard since) is held back, in order, until the earlier ones replied; so a frame
+// the old owner forwards can never be overtaken by a later frame of the same client sent straight
+// to the new owner (DESIGN.md, migration rule 7).
 
 import {
   type Argument,
+  NO_SLOT,
   REP_HEADER_BYTES,
   REP_ID,
   REQ_ARGC,
@@ -27,8 +33,8 @@ import {
   endFrame,
   putArgument,
 } from './shared/codec.js';
-import { ClientState, ControlBlock, ShardState, kClientState, kClientWaiting } from './shared/control-block.js';
-import { CLIENT_WAIT_MS_MAX, REQUEST_STREAM_BYTES } from './shared/limits.js';
+import { ClientState, ControlBlock, ShardState, SlotState, kClientState, kClientWaiting } from './shared/control-block.js';
+import { CLIENT_WAIT_MS_MAX, REQUEST_STREAM_BYTES, SLOT_COUNT } from './shared/limits.js';
 import { FrameReader, FrameWriter } from './shared/ring.js';
 import { ClientClosedError, PendingLimitError, ShardDownError } from './errors.js';
 import { Aggregate, PENDING_CAPACITY_MAX, PendingFlag, PendingTable, type Transform } from './pending.js';
@@ -46,6 +52,13 @@ export interface ClientTuning {
   readonly pendingMax: number;
 }
 
+/** A frame the fence holds back: its pending entry and what to encode once it may go. */
+interface HeldFrame {
+  readonly index: number;
+  readonly op: number;
+  readonly args: readonly Argument[];
+}
+
 export const Mode = { Async: 0, Sync: 1 } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
@@ -60,6 +73,8 @@ export class Client {
   readonly shardCount: number;
   readonly pending = new PendingTable();
   readonly owner: Uint16Array;
+  private readonly slotState: Uint8Array;
+  private readonly migrationTarget: Uint16Array;
   private readonly writers: FrameWriter[];
   private readonly readers: FrameReader[];
   private readonly spinMs: number;
@@ -74,11 +89,18 @@ export class Client {
   private closedError: Error | undefined;
   /** Whether this client has seen the database's closed flag. */
   private sharedClosed = false;
+  /** Per slot: frames in flight, and the shard they went to (the fence). */
+  private readonly inflight = new Int32Array(SLOT_COUNT);
+  private readonly inflightShard = new Int16Array(SLOT_COUNT);
+  /** Per slot: frames held back by the fence, in issue order. */
+  private readonly held: (HeldFrame[] | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
 
   constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning) {
     this.id = rings.client;
     this.control = control;
     this.owner = control.owner;
+    this.slotState = control.slotState;
+    this.migrationTarget = control.migrationTarget;
     this.shardCount = rings.requests.length;
     this.writers = rings.requests.map((storage) => new FrameWriter(storage));
     this.readers = rings.replies.map((storage) => new FrameReader(storage, REP_HEADER_BYTES + 1));
@@ -121,28 +143,107 @@ export class Client {
   }
 
   /**
+   * The shard to send a frame for `slot` to now, or -1 when the fence holds it back: frames of the
+   * slot are in flight through a shard that no longer owns it, or earlier frames are held already.
+   */
+  route(slot: number): number {
+    const owner = this.owner[slot]!;
+    if (this.held[slot] !== undefined) return -1;
+    if (this.inflight[slot]! > 0 && this.inflightShard[slot] !== owner) return -1;
+    return owner;
+  }
+
+  /**
+   * Registers a pending entry for a frame to `shard` (-1: held back). Throws PendingLimitError when
+   * too many commands are in flight.
+   */
+  openEntry(shard: number, slot: number, flags: number, transform: Transform | undefined): number {
+    const pending = this.pending;
+    const index = this.pendingMax > 0 && pending.count >= this.pendingMax ? -1 : pending.alloc();
+    if (index < 0) throw new PendingLimitError(this.pendingMax > 0 ? this.pendingMax : PENDING_CAPACITY_MAX);
+    pending.shard[index] = shard;
+    pending.peer[index] = -1;
+    pending.slot[index] = slot;
+    pending.flags[index] = flags;
+    pending.transform[index] = transform;
+    return index;
+  }
+
+  /**
    * Closes the frame begun at `start` and registers its pending entry. Returns the entry index.
    * Throws PendingLimitError (after dropping the frame) when too many commands are in flight.
    */
   commit(shard: number, start: number, slot: number, flags: number, transform: Transform | undefined): number {
+    let index: number;
+    try {
+      index = this.openEntry(shard, slot, flags, transform);
+    } catch (error) {
+      this.writers[shard]!.rollback(start);
+      throw error;
+    }
+    this.send(shard, start, index);
+    return index;
+  }
+
+  /** Stamps the frame begun at `start` with entry `index`'s id and stages it. */
+  private send(shard: number, start: number, index: number): void {
     const writer = this.writers[shard]!;
     const pending = this.pending;
-    const index = this.pendingMax > 0 && pending.count >= this.pendingMax ? -1 : pending.alloc();
-    if (index < 0) {
-      writer.rollback(start);
-      throw new PendingLimitError(this.pendingMax > 0 ? this.pendingMax : PENDING_CAPACITY_MAX);
-    }
+    const slot = pending.slot[index]!;
     pending.shard[index] = shard;
-    pending.slot[index] = slot;
-    pending.flags[index] = flags;
-    pending.transform[index] = transform;
+    if (slot !== NO_SLOT) {
+      this.inflight[slot]!++;
+      this.inflightShard[slot] = shard;
+      if (this.slotState[slot] === SlotState.Migrating) pending.peer[index] = this.migrationTarget[slot]!;
+    }
     writer.view.setUint32(start + REQ_ID, pending.id(index), true);
     endFrame(writer, start);
     if (writer.staged >= REQUEST_STREAM_BYTES) {
       writer.flush();
       this.control.wakeShard(shard);
     }
-    return index;
+  }
+
+  /** Holds a frame back (the fence): it is encoded and sent once the slot's earlier frames replied. */
+  hold(slot: number, index: number, op: number, args: readonly Argument[]): void {
+    const list = (this.held[slot] ??= []);
+    list.push({ index, op, args });
+  }
+
+  /** Sends the frames held for `slot`, in order, now that nothing of the slot is in flight. */
+  private releaseHeld(slot: number): void {
+    const list = this.held[slot];
+    if (list === undefined) return;
+    this.held[slot] = undefined;
+    for (let i = 0; i < list.length; i++) {
+      const frame = list[i]!;
+      const shard = this.route(slot);
+      if (shard < 0) {
+        // The slot moved again while releasing: the rest waits for the frames just sent.
+        this.held[slot] = list.slice(i);
+        return;
+      }
+      const refused = this.refusal(shard);
+      if (refused !== undefined) {
+        this.complete(frame.index, refused);
+        continue;
+      }
+      const start = this.begin(shard, slot, frame.op, frame.args.length);
+      for (const arg of frame.args) this.put(shard, arg);
+      this.send(shard, start, frame.index);
+      this.writers[shard]!.flush();
+      this.control.wakeShard(shard);
+    }
+  }
+
+  /** Forgets a held frame that failed before it was sent. */
+  private dropHeld(index: number): void {
+    const slot = this.pending.slot[index]!;
+    const list = this.held[slot];
+    if (list === undefined) return;
+    const at = list.findIndex((frame) => frame.index === index);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) this.held[slot] = undefined;
   }
 
   /** Makes entry `index` part `part` of `aggregate`. */
@@ -242,6 +343,19 @@ export class Client {
 
   /** Settles entry `index` with a decoded reply (an ErrorReply fails it). */
   private complete(index: number, value: unknown): void {
+    const pending = this.pending;
+    const slot = pending.slot[index]!;
+    let releaseSlot = -1;
+    if (pending.shard[index] === -1) {
+      this.dropHeld(index);
+    } else if (slot !== NO_SLOT && --this.inflight[slot]! === 0 && this.held[slot] !== undefined) {
+      releaseSlot = slot;
+    }
+    this.settle(index, value);
+    if (releaseSlot >= 0) this.releaseHeld(releaseSlot);
+  }
+
+  private settle(index: number, value: unknown): void {
     const pending = this.pending;
     const aggregate = pending.aggregate[index];
     if (aggregate !== undefined) {
@@ -392,9 +506,31 @@ export class Client {
     const pending = this.pending;
     for (const index of pending.inUse()) {
       if (pending.flags[index]! & PendingFlag.Done) continue;
-      const error = this.down[pending.shard[index]!] ?? (this.sharedClosed ? this.closedError : undefined);
+      const error = this.failureOf(index) ?? (this.sharedClosed ? this.closedError : undefined);
       if (error !== undefined) this.complete(index, error);
     }
+  }
+
+  /**
+   * The error a pending entry fails with because a shard on its path died: the shard it was sent
+   * to, the shard its slot was migrating to (the source may have forwarded it there), or the
+   * slot's owner now (a straggler forwarded after a flip).
+   */
+  private failureOf(index: number): ShardDownError | undefined {
+    const pending = this.pending;
+    const shard = pending.shard[index]!;
+    const peer = pending.peer[index]!;
+    const slot = pending.slot[index]!;
+    return (
+      (shard >= 0 ? this.down[shard] : undefined) ??
+      (peer >= 0 ? this.down[peer] : undefined) ??
+      (slot !== NO_SLOT ? this.down[this.owner[slot]!] : undefined)
+    );
+  }
+
+  /** Whether a shard's worker runs (for CLUSTER SHARDS). */
+  shardHealthy(shard: number): boolean {
+    return this.control.shardState(shard) === ShardState.Running;
   }
 
   /** Gives this thread's client slot back; the opening thread reclaims its rings later. */

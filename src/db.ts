@@ -3,12 +3,22 @@
 // `SlotDB.attach(handle)` there. Commands come from CommandMethods; this file adds the lifecycle,
 // the blocking and Buffer views, scanning, and introspection.
 
+import { EventEmitter } from 'node:events';
 import { ControlBlock, ShardStat } from './shared/control-block.js';
+import type { MigrationReport } from './shared/control-messages.js';
 import { SLOT_COUNT } from './shared/limits.js';
 import { Client, type ClientRings, type ClientTuning, Mode } from './client.js';
 import { CommandMethods, type ScanOptions } from './command-methods.js';
 import { ClientClosedError } from './errors.js';
 import { Executor } from './executor.js';
+import {
+  type MigrateOptions,
+  type MigrateSlotsOptions,
+  MigrationCoordinator,
+  type MigrationEvent,
+  type MigrationSummary,
+  type RebalanceOptions,
+} from './migration-coordinator.js';
 import { type OpenOptions, resolveOptions } from './options.js';
 import { ShardPool } from './shard-pool.js';
 
@@ -103,6 +113,9 @@ export class SlotDB extends CommandMethods<true> {
   private readonly tuning: ClientTuning;
   private buffersView: BufferCommands | undefined;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
+  private readonly events = new EventEmitter();
+  /** Set on the thread that opened the database. */
+  private readonly coordinator: MigrationCoordinator | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning, pool: ShardPool | undefined) {
@@ -113,6 +126,7 @@ export class SlotDB extends CommandMethods<true> {
     this.client = new Client(control, rings, tuning);
     this.executor = new Executor(this.client, Mode.Async, false);
     this.sync = new SyncCommands(new Executor(this.client, Mode.Sync, false));
+    this.coordinator = pool === undefined ? undefined : new MigrationCoordinator(pool, (event) => this.events.emit('migration', event));
   }
 
   /** Starts the shard workers and returns the database, with the calling thread as a client. */
@@ -170,6 +184,51 @@ export class SlotDB extends CommandMethods<true> {
       throw new RangeError(`slotdb: slot must be an integer from 0 to ${SLOT_COUNT - 1}, got ${slot}`);
     }
     return this.control.owner[slot]!;
+  }
+
+  // ---- migration ------------------------------------------------------------------------
+
+  /**
+   * Moves `slot` to shard `targetShard` while the database serves load, and resolves with what the
+   * move measured. Callers never see an error caused by the move: requests for keys that moved are
+   * served by the target, requests for keys in flight wait for their batch only (or, with
+   * `lock: 'slot'`, every request for the slot waits for the whole move). `signal` cancels: the
+   * keys that moved come back and the promise rejects with an AbortError.
+   */
+  migrateSlot(slot: number, targetShard: number, options?: MigrateOptions): Promise<MigrationReport> {
+    return this.migrations().migrateSlot(slot, targetShard, options);
+  }
+
+  /** Moves several slots to one shard, `parallel` (default 4) at a time. */
+  migrateSlots(slots: readonly number[], targetShard: number, options?: MigrateSlotsOptions): Promise<MigrationSummary> {
+    return this.migrations().migrateSlots(slots, targetShard, options);
+  }
+
+  /** Spreads slots so keys (or slots, or a weighted share) are even over the shards. */
+  rebalance(options?: RebalanceOptions): ReturnType<MigrationCoordinator['rebalance']> {
+    return this.migrations().rebalance(options);
+  }
+
+  private migrations(): MigrationCoordinator {
+    if (this.coordinator === undefined) throw new Error('slotdb: only the thread that opened the database can move slots');
+    if (this.client.closed) throw new ClientClosedError();
+    return this.coordinator;
+  }
+
+  /** `db.on('migration', (event) => ...)`: started, batch (progress), completed, cancelled, failed. */
+  on(event: 'migration', listener: (event: MigrationEvent) => void): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  once(event: 'migration', listener: (event: MigrationEvent) => void): this {
+    this.events.once(event, listener);
+    return this;
+  }
+
+  off(event: 'migration', listener: (event: MigrationEvent) => void): this {
+    this.events.off(event, listener);
+    return this;
   }
 
   /** Keys and commands per shard, read from shared memory (no round trip). */

@@ -28,7 +28,20 @@ const sum: Merge = (parts) => {
   return total;
 };
 const ok: Merge = () => 'OK';
-const concat: Merge = (parts) => ([] as unknown[]).concat(...(parts as unknown[][]));
+/** KEYS: every shard's keys once; while a slot migrates, a key in flight is on both shards. */
+const concatUnique: Merge = (parts) => {
+  const seen = new Set<string>();
+  const keys: unknown[] = [];
+  for (const part of parts as (string | Buffer)[][]) {
+    for (const key of part) {
+      const identity = typeof key === 'string' ? key : key.toString('latin1');
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      keys.push(key);
+    }
+  }
+  return keys;
+};
 
 /** MGET: each part answered for its group's keys; put every value back at its key's position. */
 function mergeByPosition(groups: SlotGroups, total: number): Merge {
@@ -59,7 +72,7 @@ function broadcastMerge(op: number): Merge {
     case Op.DbSize:
       return sum;
     case Op.Keys:
-      return concat;
+      return concatUnique;
     default:
       return ok; // FLUSHALL, FLUSHDB
   }
@@ -98,7 +111,8 @@ export class Executor {
     } catch (error) {
       return this.fail(error);
     }
-    const shard = client.owner[slot]!;
+    const shard = client.route(slot);
+    if (shard < 0) return this.hold(spec, slot, [key], transform);
     const refused = client.refusal(shard);
     if (refused !== undefined) return this.fail(refused);
     const start = client.begin(shard, slot, spec.op, 1);
@@ -120,7 +134,8 @@ export class Executor {
     } catch (error) {
       return this.fail(error);
     }
-    const shard = client.owner[slot]!;
+    const shard = client.route(slot);
+    if (shard < 0) return this.hold(spec, slot, [key, arg], transform);
     const refused = client.refusal(shard);
     if (refused !== undefined) return this.fail(refused);
     const start = client.begin(shard, slot, spec.op, 2);
@@ -156,7 +171,8 @@ export class Executor {
   /** One frame to the owner of `slot`. */
   private toSlot(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined, slot: number): any {
     const client = this.client;
-    const shard = client.owner[slot]!;
+    const shard = client.route(slot);
+    if (shard < 0) return this.hold(spec, slot, args, transform);
     const refused = client.refusal(shard);
     if (refused !== undefined) return this.fail(refused);
     const start = client.begin(shard, slot, spec.op, args.length);
@@ -167,6 +183,19 @@ export class Executor {
       return this.fail(error);
     }
     return this.deliver(shard, start, slot, transform);
+  }
+
+  /** A frame the slot fence holds back (see client.ts): its entry now, its bytes later. */
+  private hold(spec: CommandSpec, slot: number, args: readonly Argument[], transform: Transform | undefined): any {
+    let index: number;
+    try {
+      for (const arg of args) checkArgument(arg);
+      index = this.client.openEntry(-1, slot, this.flags, transform);
+    } catch (error) {
+      return this.fail(error);
+    }
+    this.client.hold(slot, index, spec.op, args);
+    return this.mode === Mode.Sync ? this.client.waitEntry(index) : this.client.promiseFor(index);
   }
 
   private deliver(shard: number, start: number, slot: number, transform: Transform | undefined): any {
@@ -191,14 +220,23 @@ export class Executor {
     if (groups.slots.length === 1) return this.toSlot(spec, args, transform, groups.slots[0]!);
     const step = spec.keys === Keys.Pairs ? 2 : 1;
     const merge = splitMerge(spec.op, groups, args.length / step);
-    return this.fanOut(spec, groups.slots, merge, transform, (shard, g) => {
-      const positions = groups.groups[g]!;
-      for (const position of positions) {
-        this.client.put(shard, args[position]!);
-        if (step === 2) this.client.put(shard, args[position + 1]!);
-      }
-      return positions.length * step;
-    });
+    const partArgs = (g: number): Argument[] =>
+      groups.groups[g]!.flatMap((position) => (step === 2 ? [args[position]!, args[position + 1]!] : [args[position]!]));
+    return this.fanOut(
+      spec,
+      groups.slots,
+      merge,
+      transform,
+      (shard, g) => {
+        const positions = groups.groups[g]!;
+        for (const position of positions) {
+          this.client.put(shard, args[position]!);
+          if (step === 2) this.client.put(shard, args[position + 1]!);
+        }
+        return positions.length * step;
+      },
+      partArgs,
+    );
   }
 
   /** A keyless command every shard answers. */
@@ -209,10 +247,18 @@ export class Executor {
       return this.fail(error);
     }
     const targets = Array.from({ length: this.client.shardCount }, () => NO_SLOT);
-    return this.fanOut(spec, targets, broadcastMerge(spec.op), transform, (shard, part) => {
-      for (const arg of args) this.client.put(shard, arg);
-      return args.length;
-    }, true);
+    return this.fanOut(
+      spec,
+      targets,
+      broadcastMerge(spec.op),
+      transform,
+      (shard) => {
+        for (const arg of args) this.client.put(shard, arg);
+        return args.length;
+      },
+      () => [...args],
+      true,
+    );
   }
 
   /**
@@ -226,25 +272,31 @@ export class Executor {
     merge: Merge,
     transform: Transform | undefined,
     encode: (shard: number, part: number) => number,
+    partArgs: (part: number) => Argument[],
     byIndex = false,
   ): any {
     const client = this.client;
-    const shards = slots.map((slot, i) => (byIndex ? i : client.owner[slot]!));
-    for (const shard of shards) {
-      const refused = client.refusal(shard);
+    const shards = slots.map((slot, i) => (byIndex ? i : client.route(slot)));
+    for (let part = 0; part < slots.length; part++) {
+      const refused = client.refusal(shards[part]! >= 0 ? shards[part]! : client.owner[slots[part]!]!);
       if (refused !== undefined) return this.fail(refused);
     }
     const aggregate = new Aggregate(merge, transform);
     for (let part = 0; part < slots.length; part++) {
       const shard = shards[part]!;
-      const start = client.begin(shard, slots[part]!, spec.op, 0);
-      const argc = encode(shard, part);
-      client.setArgc(shard, start, argc);
+      const slot = slots[part]!;
       let index: number;
       try {
-        index = client.commit(shard, start, slots[part]!, this.flags, undefined);
+        if (shard < 0) {
+          index = client.openEntry(-1, slot, this.flags, undefined);
+          client.hold(slot, index, spec.op, partArgs(part));
+        } else {
+          const start = client.begin(shard, slot, spec.op, 0);
+          client.setArgc(shard, start, encode(shard, part));
+          index = client.commit(shard, start, slot, this.flags, undefined);
+        }
       } catch (error) {
-        // Parts already committed will reply; the aggregate fails once they have.
+        // Parts already sent will reply; the aggregate fails once they have.
         aggregate.error ??= error as Error;
         break;
       }
@@ -268,6 +320,12 @@ export class Executor {
           if (args.length > 1) throw new ErrorReply(wrongArity('ping'));
           result = args.length === 0 ? 'PONG' : this.echoed(args[0]!);
           break;
+        case Op.ClusterSlots:
+          result = clusterSlots(this.client.owner);
+          break;
+        case Op.ClusterShards:
+          result = clusterShards(this.client.owner, this.client.shardCount, (shard) => this.client.shardHealthy(shard));
+          break;
         default: // ECHO
           result = this.echoed(args[0]!);
       }
@@ -283,6 +341,47 @@ export class Executor {
     const bytes = typeof arg === 'string' ? Buffer.from(arg) : typeof arg === 'number' ? Buffer.from(String(arg)) : Buffer.from(arg);
     return this.buffers ? bytes : bytes.toString('utf8');
   }
+}
+
+/** Contiguous runs of slots with one owner: [start, end, owner][]. */
+function slotRanges(owner: Uint16Array): [number, number, number][] {
+  const ranges: [number, number, number][] = [];
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    const shard = owner[slot]!;
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last[2] === shard && last[1] === slot - 1) last[1] = slot;
+    else ranges.push([slot, slot, shard]);
+  }
+  return ranges;
+}
+
+/** A shard as a cluster node: its name stands for the host, its index for the port. */
+const nodeName = (shard: number): string => `shard-${shard}`;
+
+/** CLUSTER SLOTS: [start, end, [host, port, id]] per range, host and id naming the shard. */
+function clusterSlots(owner: Uint16Array): unknown[] {
+  return slotRanges(owner).map(([start, end, shard]) => [start, end, [nodeName(shard), shard, nodeName(shard)]]);
+}
+
+/** CLUSTER SHARDS: per shard, its slot ranges and its one node, in Redis 7's shape. */
+function clusterShards(owner: Uint16Array, shards: number, healthy: (shard: number) => boolean): unknown[] {
+  const ranges = slotRanges(owner);
+  return Array.from({ length: shards }, (_, shard) => [
+    'slots',
+    ranges.filter((range) => range[2] === shard).flatMap(([start, end]) => [start, end]),
+    'nodes',
+    [
+      [
+        'id', nodeName(shard),
+        'port', shard,
+        'ip', nodeName(shard),
+        'endpoint', nodeName(shard),
+        'role', 'master',
+        'replication-offset', 0,
+        'health', healthy(shard) ? 'online' : 'failed',
+      ],
+    ],
+  ]);
 }
 
 /** The slot a single-frame command addresses; throws an ErrorReply to refuse the call. */

@@ -13,3 +13,12 @@ export type { OpenOptions } from './options.js';
 export { ErrorReply, ClientClosedError, ShardDownError, OptionError, PendingLimitError } from './errors.js';
 export { keySlot } from './shared/key-slot.js';
 export { SLOT_COUNT, SHARDS_MAX, VALUE_BYTES_MAX } from './shared/limits.js';
+export type {
+  MigrateOptions,
+  MigrateSlotsOptions,
+  RebalanceOptions,
+  MigrationEvent,
+  MigrationSummary,
+} from './migration-coordinator.js';
+export { MigrationError } from './migration-coordinator.js';
+export type { MigrationReport, LockMode } from './shared/control-messages.js';

@@ -4,7 +4,7 @@
 
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ClientState, ControlBlock, ShardState, kClientState } from './shared/control-block.js';
-import type { FromShard, ShardInit, ToShard } from './shared/control-messages.js';
+import type { FromShard, Reply, ShardEvent, ShardInit, ShardRequest } from './shared/control-messages.js';
 import { CLIENTS_MAX, CLOSE_GRACE_MS, SLOT_COUNT } from './shared/limits.js';
 import { createRingStorage } from './shared/ring.js';
 import type { ClientRings } from './client.js';
@@ -12,21 +12,28 @@ import type { ResolvedOptions } from './options.js';
 
 const SHARD_SCRIPT = new URL('../workers/shard.js', import.meta.url);
 
-interface Ack {
-  readonly type: FromShard['type'];
-  readonly resolve: () => void;
+interface Waiter {
+  readonly resolve: (reply: Reply) => void;
   readonly reject: (error: Error) => void;
 }
+
+export type ShardEventListener = (shard: number, event: ShardEvent) => void;
 
 export class ShardPool {
   readonly control = new ControlBlock();
   readonly options: ResolvedOptions;
   readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  /** Per shard, the acknowledgements it owes, in the order it will send them. */
-  private readonly acks: Ack[][] = [];
+  /** Requests posted and not answered yet, by id. */
+  private readonly waiters = new Map<number, Waiter & { readonly shard: number }>();
+  private nextRequestId = 1;
+  private readonly readyWaiters: Waiter[] = [];
   private readonly exited: Promise<number>[] = [];
   private stopping = false;
+  /** Receives migration progress and outcomes (the coordinator). */
+  onEvent: ShardEventListener = () => undefined;
+  /** Called when a shard's worker exits unexpectedly. */
+  onDeath: (shard: number) => void = () => undefined;
 
   private constructor(options: ResolvedOptions) {
     this.options = options;
@@ -63,8 +70,7 @@ export class ShardPool {
     const worker = new Worker(SHARD_SCRIPT, { workerData: init, transferList: [port2], name: `slotdb-shard-${shard}` });
     this.workers[shard] = worker;
     this.ports[shard] = port1;
-    this.acks[shard] = [];
-    const ready = this.expect(shard, 'ready');
+    const ready = new Promise<void>((resolve, reject) => (this.readyWaiters[shard] = { resolve: () => resolve(), reject }));
     port1.on('message', (message: FromShard) => this.onMessage(shard, message));
     port1.unref();
     worker.on('error', (error) => {
@@ -75,33 +81,49 @@ export class ShardPool {
     return ready;
   }
 
-  private expect(shard: number, type: FromShard['type']): Promise<void> {
-    return new Promise((resolve, reject) => this.acks[shard]!.push({ type, resolve, reject }));
-  }
-
   private onMessage(shard: number, message: FromShard): void {
-    const ack = this.acks[shard]!.shift();
-    if (ack === undefined || ack.type !== message.type) {
-      throw new Error(`slotdb: shard ${shard} sent '${message.type}', expected '${ack?.type ?? 'nothing'}'`);
+    if (message.type === 'reply') {
+      const waiter = this.waiters.get(message.id);
+      if (waiter === undefined) throw new Error(`slotdb: shard ${shard} answered unknown request ${message.id}`);
+      this.waiters.delete(message.id);
+      if (message.error !== undefined) waiter.reject(new Error(message.error));
+      else waiter.resolve(message);
+    } else if (message.type === 'ready') {
+      this.readyWaiters[shard]?.resolve({ type: 'reply', id: 0 });
+    } else {
+      this.onEvent(shard, message);
     }
-    ack.resolve();
   }
 
   private onExit(shard: number, code: number): void {
     const control = this.control;
-    if (control.shardState(shard) !== ShardState.Stopped) {
-      control.setShardState(shard, ShardState.Dead, code);
-      control.wakeAllClients();
+    const error = new Error(`slotdb: shard ${shard} exited with code ${code}`);
+    this.readyWaiters[shard]?.reject(error);
+    for (const [id, waiter] of this.waiters) {
+      if (waiter.shard !== shard) continue;
+      this.waiters.delete(id);
+      waiter.reject(error);
     }
-    for (const ack of this.acks[shard]!.splice(0)) ack.reject(new Error(`slotdb: shard ${shard} exited with code ${code}`));
+    if (control.shardState(shard) === ShardState.Stopped || this.stopping) return;
+    control.setShardState(shard, ShardState.Dead, code);
+    control.wakeAllClients();
+    for (let peer = 0; peer < this.workers.length; peer++) {
+      if (peer !== shard && this.live(peer)) void this.request(peer, { type: 'peer-down', peer: shard }).catch(() => undefined);
+    }
+    this.onDeath(shard);
   }
 
-  private post(shard: number, message: ToShard): void {
-    this.ports[shard]!.postMessage(message);
+  /** Posts a request to a shard and resolves with its reply (rejects if it refused or died). */
+  request(shard: number, request: ShardRequest): Promise<Reply> {
+    if (!this.live(shard)) return Promise.reject(new Error(`slotdb: shard ${shard} is not running`));
+    const id = this.nextRequestId++;
+    const reply = new Promise<Reply>((resolve, reject) => this.waiters.set(id, { shard, resolve, reject }));
+    this.ports[shard]!.postMessage({ ...request, id });
     this.control.signalControl(shard);
+    return reply;
   }
 
-  private live(shard: number): boolean {
+  live(shard: number): boolean {
     const state = this.control.shardState(shard);
     return state === ShardState.Starting || state === ShardState.Running;
   }
@@ -121,13 +143,12 @@ export class ShardPool {
     if (client < 0) throw new Error(`slotdb: all ${CLIENTS_MAX} client thread slots are in use`);
     const requests: SharedArrayBuffer[] = [];
     const replies: SharedArrayBuffer[] = [];
-    const acks: Promise<void>[] = [];
+    const acks: Promise<unknown>[] = [];
     for (let shard = 0; shard < this.options.shards; shard++) {
       requests.push(createRingStorage(this.options.ringBytes));
       replies.push(createRingStorage(this.options.ringBytes));
       if (!this.live(shard)) continue;
-      acks.push(this.expect(shard, 'attached').catch(() => undefined));
-      this.post(shard, { type: 'attach', client, requests: requests[shard]!, replies: replies[shard]! });
+      acks.push(this.request(shard, { type: 'attach', client, requests: requests[shard]!, replies: replies[shard]! }).catch(() => undefined));
     }
     await Promise.all(acks);
     return { client, requests, replies };
@@ -139,11 +160,9 @@ export class ShardPool {
     for (let client = 0; client < CLIENTS_MAX; client++) {
       const word = control.clientWord(client, kClientState);
       if (Atomics.load(control.words, word) !== ClientState.Detached) continue;
-      const acks: Promise<void>[] = [];
+      const acks: Promise<unknown>[] = [];
       for (let shard = 0; shard < this.options.shards; shard++) {
-        if (!this.live(shard)) continue;
-        acks.push(this.expect(shard, 'detached').catch(() => undefined));
-        this.post(shard, { type: 'detach', client });
+        if (this.live(shard)) acks.push(this.request(shard, { type: 'detach', client }).catch(() => undefined));
       }
       await Promise.all(acks);
       Atomics.store(control.words, word, ClientState.Free);
@@ -156,7 +175,7 @@ export class ShardPool {
     this.control.markClosed();
     this.control.wakeAllClients();
     for (let shard = 0; shard < this.workers.length; shard++) {
-      if (this.live(shard)) this.post(shard, { type: 'stop' });
+      if (this.live(shard)) void this.request(shard, { type: 'stop' }).catch(() => undefined);
     }
     await Promise.all(
       this.workers.map(async (worker, shard) => {

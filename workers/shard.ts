@@ -1,23 +1,32 @@
-// A shard worker: owns the keys of the slots the slot map gives it and serves every client
-// thread's requests for them.
+// A shard worker: holds the keys of the slots the slot map gives it, serves every client thread's
+// requests for them, and moves slots to and from other shards.
 //
 // The loop, in pseudocode:
 //
 //   forever:
-//     if the control counter moved: drain the control port (attach, detach, stop)
-//     for each client link: pop its request bytes, execute every complete frame, push the replies
+//     if the control counter moved: drain the control port (attach, link, migrate, stop, ...)
+//     for each peer shard: read its ring (batches, acks, forwarded requests, notices)
+//     for each client link: pop its request bytes, route every complete frame, push the replies
+//     for each migration: send a batch if its window has room; flip when the slot is empty
 //     if active expiry is due: reclaim expired keys, bounded in count and time
 //     if nothing was done for shardSpinMicros: announce parked, look once more, Atomics.wait
+//
+// Routing a request frame for slot S:
+//   no slot (DBSIZE, FLUSHALL, KEYS)            → execute here
+//   S is ours, not migrating                    → execute here
+//   S is ours, migrating away                   → the migration decides (migration/source.ts)
+//   S is being imported here and A forwarded it → execute here (migration/target.ts)
+//   otherwise (a straggler)                     → forward to S's owner (or to whom we gave S)
 //
 // A client that pushes requests wakes the shard only if the shard announced it parked, so a busy
 // shard costs its clients no system call. Replies are pushed in bulk; a client waiting on its
 // doorbell is notified after the push.
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { NO_SLOT, REP_HEADER_BYTES, REQ_ARGC, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
-import { commandByOp } from '../src/shared/commands.js';
+import { NO_SLOT, REP_HEADER_BYTES, readU16, readU32, REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
+import { Op, commandByOp } from '../src/shared/commands.js';
 import { ControlBlock, PARKED_WITH_BACKLOG, ShardStat, ShardState, kShardControl, kShardParked } from '../src/shared/control-block.js';
-import type { ShardInit, ToShard } from '../src/shared/control-messages.js';
+import type { Reply, ShardEvent, ShardInit, ToShard } from '../src/shared/control-messages.js';
 import {
   ARGS_MAX,
   EXPIRE_CYCLE_BACKLOG_INTERVAL_MS,
@@ -27,13 +36,19 @@ import {
   REPLY_FLUSH_BYTES,
   REPLY_STAGED_BYTES_MAX,
   SHARD_PARK_MS_MAX,
+  SLOT_COUNT,
 } from '../src/shared/limits.js';
+import { ACK_BATCH, ACK_OK, BATCH_BATCH, FORWARD_HEADER_BYTES, PEER_FRAME_MIN, PEER_KIND, PEER_MIGRATION, PEER_SLOT, PeerFrame } from '../src/shared/peer-frames.js';
 import { FrameReader, FrameWriter } from '../src/shared/ring.js';
 import { Call } from './call.js';
 import { HANDLERS } from './commands/index.js';
 import { Keyspace } from './keyspace.js';
+import { putAck } from './migration/batch.js';
+import { OutgoingMigration } from './migration/source.js';
+import { IncomingMigration, ReturnMigration } from './migration/target.js';
+import type { ShardContext } from './shard-context.js';
 
-/** Frames a shard executes for one client before it turns to the next, for fairness. */
+/** Frames a shard executes for one client (or peer) before it turns to the next, for fairness. */
 const FRAMES_PER_TURN_MAX = 1024;
 
 /** Expiry deletes run in chunks of this many keys between clock checks. */
@@ -42,6 +57,9 @@ const EXPIRE_CHUNK_KEYS = 64;
 /** A parked shard with replies it could not push (ring full) looks again at least this soon. */
 const BACKLOG_PARK_MS = 10;
 
+/** A shard with migrations that wait for acknowledgements parks at most this long. */
+const MIGRATION_PARK_MS = 1;
+
 /** Names of opcodes, for error texts (lower-case, as Redis prints them). */
 const NAMES: string[] = HANDLERS.map((handler, op) => (handler === undefined ? '' : commandByOp(op).name));
 
@@ -49,26 +67,52 @@ interface ClientLink {
   readonly client: number;
   readonly requests: FrameReader;
   readonly replies: FrameWriter;
+  /** Replies were staged for this client outside its own turn (for a forwarded request). */
+  dirty: boolean;
 }
 
-class Shard {
-  private readonly id: number;
-  private readonly control: ControlBlock;
+interface PeerLink {
+  readonly peer: number;
+  readonly out: FrameWriter;
+  readonly in: FrameReader;
+}
+
+type Migration = OutgoingMigration | IncomingMigration | ReturnMigration;
+
+class Shard implements ShardContext {
+  readonly id: number;
+  readonly control: ControlBlock;
+  readonly keyspace = new Keyspace();
+  /** The slot map's owner column (shared memory). */
+  private readonly owner: Uint16Array;
   private readonly port: ShardInit['port'];
-  private readonly keyspace = new Keyspace();
   private readonly call: Call;
-  private readonly links: ClientLink[] = [];
+  private readonly clients: ClientLink[] = [];
+  private readonly clientsById: (ClientLink | undefined)[] = [];
+  private readonly peers: PeerLink[] = [];
+  private readonly peersById: (PeerLink | undefined)[] = [];
+  private readonly migrations = new Map<number, Migration>();
+  /** Source migrations by slot: the request-routing fast path looks here. */
+  private readonly outgoing: (OutgoingMigration | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  private readonly incoming: (IncomingMigration | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  /** Where each slot this shard gave away went, for stragglers when the owner is not a peer. */
+  private readonly handedTo: (number | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   private readonly spinMs: number;
   private readonly parkedWord: number;
   private readonly controlWord: number;
   private seenControl = 0;
   private running = true;
   private ops = 0;
+  private redirected = 0;
   private nextExpiryAt = 0;
+  private now = Date.now();
+  /** performance.now() of this loop turn: migration timings need better than Date.now()'s 1 ms. */
+  private clock = performance.now();
 
   constructor(init: ShardInit) {
     this.id = init.shard;
     this.control = new ControlBlock(init.control);
+    this.owner = this.control.owner;
     this.port = init.port;
     this.spinMs = init.shardSpinMicros / 1000;
     this.call = new Call(this.keyspace, this.id, this.control.owner);
@@ -78,7 +122,7 @@ class Shard {
 
   run(): void {
     this.control.setShardState(this.id, ShardState.Running);
-    this.port.postMessage({ type: 'ready' });
+    this.post({ type: 'ready' });
     let idleSince = -1;
     while (this.running) {
       if (Atomics.load(this.control.words, this.controlWord) !== this.seenControl) {
@@ -86,12 +130,15 @@ class Shard {
         continue;
       }
       const now = Date.now();
+      this.now = now;
       this.keyspace.now = now;
+      this.clock = performance.now();
       let work = 0;
-      for (let i = 0; i < this.links.length; i++) work += this.serve(this.links[i]!);
+      for (let i = 0; i < this.peers.length; i++) work += this.servePeer(this.peers[i]!);
+      for (let i = 0; i < this.clients.length; i++) work += this.serveClient(this.clients[i]!);
+      if (this.migrations.size > 0) work += this.stepMigrations(this.clock);
       if (now >= this.nextExpiryAt) this.activeExpiry(now);
       if (work > 0) {
-        this.ops += work;
         this.publishStats();
         idleSince = -1;
         continue;
@@ -107,10 +154,10 @@ class Shard {
     this.port.close();
   }
 
-  // ---- requests -------------------------------------------------------------------------
+  // ---- client requests ------------------------------------------------------------------
 
-  /** Executes what one client sent, up to FRAMES_PER_TURN_MAX frames. Returns frames executed. */
-  private serve(link: ClientLink): number {
+  /** Routes what one client sent, up to FRAMES_PER_TURN_MAX frames. Returns frames handled. */
+  private serveClient(link: ClientLink): number {
     const replies = link.replies;
     if (replies.staged > 0) {
       const before = replies.staged;
@@ -124,10 +171,13 @@ class Shard {
     if (popped > 0) this.control.wakeClient(link.client);
     let frames = 0;
     for (let at = requests.next(); at >= 0; at = requests.next()) {
-      this.execute(requests, at, replies);
+      this.route(requests.buf, requests.view, at, -1);
       requests.advance(at);
       frames++;
+      this.ops++;
       if (replies.staged >= REPLY_FLUSH_BYTES) {
+        // Counters first: a client that saw a reply also sees its effect in db.stats().
+        this.publishStats();
         replies.flush();
         this.control.wakeClient(link.client);
         if (replies.staged >= REPLY_STAGED_BYTES_MAX) break;
@@ -135,50 +185,237 @@ class Shard {
       if (frames >= FRAMES_PER_TURN_MAX) break;
     }
     if (frames > 0) {
+      this.publishStats();
       replies.flush();
+      link.dirty = false;
       this.control.wakeClient(link.client);
     }
     return frames;
   }
 
-  private execute(requests: FrameReader, at: number, replies: FrameWriter): void {
-    const view = requests.view;
-    const length = view.getUint32(at, true);
+  /** Where a request frame for its slot runs (see the table at the top of this file). */
+  private route(buf: Buffer, view: DataView, at: number, fromPeer: number): void {
     const slot = view.getUint16(at + REQ_SLOT, true);
-    const op = view.getUint8(at + REQ_OP);
-    const argc = view.getUint32(at + REQ_ARGC, true);
-    const call = this.call;
-    if (argc > ARGS_MAX) throw new Error(`slotdb: corrupt frame: ${argc} arguments`);
-    let p = at + REQ_HEADER_BYTES;
-    for (let i = 0; i < argc; i++) {
-      const bytes = view.getUint32(p, true);
-      call.argStart[i] = p + 4;
-      p += 4 + bytes;
-      call.argEnd[i] = p;
+    if (slot === NO_SLOT) {
+      this.execute(buf, at);
+      return;
     }
-    if (p !== at + length) throw new Error(`slotdb: corrupt frame: arguments end at ${p - at}, frame at ${length}`);
-    call.buf = requests.buf;
-    call.argc = argc;
-    call.slot = slot;
-    call.name = NAMES[op] ?? '';
+    const owner = this.owner[slot]!;
+    if (owner === this.id) {
+      if (this.migrations.size === 0) {
+        this.executeWith(buf, at, undefined);
+        return;
+      }
+      const outgoing = this.outgoing[slot];
+      if (outgoing === undefined) this.execute(buf, at);
+      else outgoing.admit(buf, at, this.clock);
+      return;
+    }
+    const incoming = this.incoming[slot];
+    if (incoming !== undefined && fromPeer === incoming.source) {
+      this.execute(buf, at);
+      return;
+    }
+    const next = this.peersById[owner] !== undefined ? owner : this.handedTo[slot];
+    if (next === undefined || next === this.id) {
+      this.executeError(buf, at, `ERR slotdb: shard ${this.id} cannot route slot ${slot} (owner ${owner})`);
+      return;
+    }
+    this.forward(next, buf, at);
+  }
+
+  /** Executes a request frame here; the reply goes to the client named in the frame. */
+  execute(buf: Buffer, at: number): void {
+    this.executeWith(buf, at, undefined);
+  }
+
+  private executeError(buf: Buffer, at: number, text: string): void {
+    this.executeWith(buf, at, text);
+  }
+
+  private executeWith(buf: Buffer, at: number, errorText: string | undefined): void {
+    const length = readU32(buf, at);
+    const client = readU16(buf, at + REQ_CLIENT);
+    const link = this.clientsById[client];
+    if (link === undefined) return; // the client detached; nobody waits for this reply
+    const replies = link.replies;
+    const start = beginReply(replies, readU32(buf, at + REQ_ID));
+    const call = this.call;
     call.out = replies;
-    const start = beginReply(replies, view.getUint32(at + REQ_ID, true));
-    const handler = HANDLERS[op];
-    if (handler === undefined) {
-      call.error(`ERR slotdb: shard ${this.id} has no handler for opcode ${op}`);
-    } else if (slot !== NO_SLOT && this.control.owner[slot] !== this.id) {
-      call.error(`ERR slotdb: slot ${slot} is served by shard ${this.control.owner[slot]}, not shard ${this.id}`);
+    if (errorText !== undefined) {
+      call.error(errorText);
     } else {
-      try {
-        handler(call);
-      } catch (error) {
-        // A handler bug must not take the shard down with every other client's data: the caller
-        // gets the error, the shard goes on.
-        replies.rollback(start + REP_HEADER_BYTES);
-        call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
+      const op = buf[at + REQ_OP]!;
+      const argc = readU32(buf, at + REQ_ARGC);
+      if (argc > ARGS_MAX) throw new Error(`slotdb: corrupt frame: ${argc} arguments`);
+      let p = at + REQ_HEADER_BYTES;
+      for (let i = 0; i < argc; i++) {
+        const bytes = readU32(buf, p);
+        call.argStart[i] = p + 4;
+        p += 4 + bytes;
+        call.argEnd[i] = p;
+      }
+      if (p !== at + length) throw new Error(`slotdb: corrupt frame: arguments end at ${p - at}, frame at ${length}`);
+      call.buf = buf;
+      call.argc = argc;
+      call.slot = readU16(buf, at + REQ_SLOT);
+      call.name = NAMES[op] ?? '';
+      const handler = HANDLERS[op];
+      if (handler === undefined) {
+        call.error(`ERR slotdb: shard ${this.id} has no handler for opcode ${op}`);
+      } else {
+        try {
+          handler(call);
+        } catch (error) {
+          // A handler bug must not take the shard down with every other client's data: the caller
+          // gets the error, the shard goes on.
+          replies.rollback(start + REP_HEADER_BYTES);
+          call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
+        }
+        if (op === Op.FlushAll || op === Op.FlushDb) this.afterFlush();
       }
     }
     endFrame(replies, start);
+    link.dirty = true;
+  }
+
+  /** Hands a request frame to another shard (FORWARD). */
+  forward(peer: number, buf: Buffer, at: number): void {
+    const length = readU32(buf, at);
+    const writer = this.peerWriter(peer);
+    const start = writer.reserve(FORWARD_HEADER_BYTES + length);
+    writer.view.setUint32(start, FORWARD_HEADER_BYTES + length, true);
+    writer.buf[start + PEER_KIND] = PeerFrame.Forward;
+    buf.copy(writer.buf, start + FORWARD_HEADER_BYTES, at, at + length);
+    writer.tail = start;
+    writer.commit(start + FORWARD_HEADER_BYTES + length);
+    this.redirected++;
+    this.flushPeer(peer);
+  }
+
+  /** Pushes replies staged for clients while serving peers, and wakes the clients. */
+  private flushDirtyClients(): void {
+    this.publishStats();
+    for (const link of this.clients) {
+      if (!link.dirty) continue;
+      link.dirty = false;
+      link.replies.flush();
+      this.control.wakeClient(link.client);
+    }
+  }
+
+  // ---- peers ----------------------------------------------------------------------------
+
+  peerWriter(peer: number): FrameWriter {
+    const link = this.peersById[peer];
+    if (link === undefined) throw new Error(`slotdb: shard ${this.id} has no ring to shard ${peer}`);
+    return link.out;
+  }
+
+  flushPeer(peer: number): void {
+    this.peerWriter(peer).flush();
+    this.control.wakeShard(peer);
+  }
+
+  private servePeer(link: PeerLink): number {
+    if (link.out.staged > 0) link.out.flush();
+    const input = link.in;
+    const popped = input.fill();
+    if (popped === 0 && input.start === input.end) return 0;
+    if (popped > 0) this.control.wakeShardWithBacklog(link.peer);
+    let frames = 0;
+    for (let at = input.next(); at >= 0; at = input.next()) {
+      this.onPeerFrame(link.peer, input.buf, input.view, at);
+      input.advance(at);
+      if (++frames >= FRAMES_PER_TURN_MAX) break;
+    }
+    if (frames > 0) this.flushDirtyClients();
+    return frames;
+  }
+
+  private onPeerFrame(peer: number, buf: Buffer, view: DataView, at: number): void {
+    const kind = buf[at + PEER_KIND]!;
+    if (kind === PeerFrame.Forward) {
+      this.ops++;
+      this.route(buf, view, at + FORWARD_HEADER_BYTES, peer);
+      return;
+    }
+    const slot = view.getUint16(at + PEER_SLOT, true);
+    const id = view.getUint32(at + PEER_MIGRATION, true);
+    const migration = this.migrations.get(id);
+    switch (kind) {
+      case PeerFrame.Batch: {
+        const batch = view.getUint32(at + BATCH_BATCH, true);
+        if (migration instanceof IncomingMigration) migration.onBatch(buf, view, at, batch);
+        else if (migration instanceof OutgoingMigration) migration.onReturnBatch(buf, view, at, batch);
+        else {
+          putAck(this.peerWriter(peer), slot, id, batch, false);
+          this.flushPeer(peer);
+        }
+        return;
+      }
+      case PeerFrame.Ack:
+        if (migration instanceof OutgoingMigration || migration instanceof ReturnMigration) {
+          migration.onAck(view.getUint32(at + ACK_BATCH, true), buf[at + ACK_OK] === 1, this.clock);
+        }
+        return;
+      case PeerFrame.Flip:
+        if (migration instanceof IncomingMigration) this.finished(id);
+        return;
+      case PeerFrame.Drop:
+        if (migration instanceof IncomingMigration) migration.onDrop();
+        return;
+      case PeerFrame.Return:
+        if (migration instanceof IncomingMigration) {
+          this.incoming[slot] = undefined;
+          this.migrations.set(id, new ReturnMigration(this, id, slot, peer, this.returnLimits.get(id)!));
+        }
+        return;
+      case PeerFrame.Returned:
+        if (migration instanceof OutgoingMigration) migration.onReturned(this.clock);
+        return;
+      default:
+        throw new Error(`slotdb: shard ${this.id} got a peer frame of unknown kind ${kind} from shard ${peer}`);
+    }
+  }
+
+  // ---- migrations -----------------------------------------------------------------------
+
+  /** Batch limits of migrations imported here, for sending the keys back after a cancel. */
+  private readonly returnLimits = new Map<number, { batchKeys: number; batchBytes: number; window: number }>();
+
+  private stepMigrations(now: number): number {
+    let work = 0;
+    for (const migration of this.migrations.values()) {
+      if (migration instanceof IncomingMigration) continue;
+      work += migration.step(now);
+    }
+    return work;
+  }
+
+  finished(id: number): void {
+    const migration = this.migrations.get(id);
+    if (migration === undefined) return;
+    this.migrations.delete(id);
+    this.returnLimits.delete(id);
+    if (migration instanceof OutgoingMigration && this.outgoing[migration.slot] === migration) this.outgoing[migration.slot] = undefined;
+    if (migration instanceof IncomingMigration && this.incoming[migration.slot] === migration) this.incoming[migration.slot] = undefined;
+  }
+
+  handedOver(slot: number, target: number): void {
+    this.handedTo[slot] = target;
+  }
+
+  /** FLUSHALL dropped every key: migrations under way start over on empty tables. */
+  private afterFlush(): void {
+    for (const migration of this.migrations.values()) {
+      if (migration instanceof OutgoingMigration) migration.onFlush(this.clock);
+      else if (migration instanceof ReturnMigration) migration.onFlush();
+    }
+  }
+
+  post(event: ShardEvent | Reply): void {
+    this.port.postMessage(event);
   }
 
   // ---- housekeeping ---------------------------------------------------------------------
@@ -205,27 +442,36 @@ class Shard {
   private publishStats(): void {
     const stats = this.control.stats;
     const keyspace = this.keyspace;
-    stats[this.control.statIndex(this.id, ShardStat.Keys)] = keyspace.keyCount;
-    stats[this.control.statIndex(this.id, ShardStat.Ops)] = this.ops;
-    stats[this.control.statIndex(this.id, ShardStat.ExpiredKeys)] = keyspace.expiredCount;
-    stats[this.control.statIndex(this.id, ShardStat.Slots)] = keyspace.tableCount;
+    const control = this.control;
+    stats[control.statIndex(this.id, ShardStat.Keys)] = keyspace.keyCount;
+    stats[control.statIndex(this.id, ShardStat.Ops)] = this.ops;
+    stats[control.statIndex(this.id, ShardStat.ExpiredKeys)] = keyspace.expiredCount;
+    stats[control.statIndex(this.id, ShardStat.Slots)] = keyspace.tableCount;
+    stats[control.statIndex(this.id, ShardStat.Redirected)] = this.redirected;
   }
 
   /**
-   * Sleeps until a client pushes, a control message arrives, or the next timer is due. The parked
-   * flag is raised before the last look at the rings: a client that pushed before it could see the
-   * flag is caught by that look, one that pushed after sees the flag and notifies.
+   * Sleeps until a client or peer pushes, a control message arrives, or the next timer is due.
+   * The parked flag is raised before the last look at the rings: a producer that pushed before it
+   * could see the flag is caught by that look, one that pushed after sees the flag and notifies.
    */
   private park(now: number): void {
     const words = this.control.words;
     Atomics.store(words, this.parkedWord, 1);
     let backlog = false;
-    for (const link of this.links) {
+    for (const link of this.clients) {
       if (link.requests.readable()) {
         Atomics.store(words, this.parkedWord, 0);
         return;
       }
       if (link.replies.staged > 0) backlog = true;
+    }
+    for (const link of this.peers) {
+      if (link.in.readable()) {
+        Atomics.store(words, this.parkedWord, 0);
+        return;
+      }
+      if (link.out.staged > 0) backlog = true;
     }
     if (Atomics.load(words, this.controlWord) !== this.seenControl) {
       Atomics.store(words, this.parkedWord, 0);
@@ -234,37 +480,99 @@ class Shard {
     // With replies waiting for ring space, ask clients to wake the shard when they read some.
     if (backlog) Atomics.store(words, this.parkedWord, PARKED_WITH_BACKLOG);
     const parkedAs = backlog ? PARKED_WITH_BACKLOG : 1;
-    const timerMs = Math.max(0, this.nextExpiryAt - now);
-    Atomics.wait(words, this.parkedWord, parkedAs, Math.min(timerMs, backlog ? BACKLOG_PARK_MS : SHARD_PARK_MS_MAX));
+    let timeoutMs = Math.max(0, Math.min(this.nextExpiryAt - now, SHARD_PARK_MS_MAX));
+    if (backlog) timeoutMs = Math.min(timeoutMs, BACKLOG_PARK_MS);
+    if (this.migrations.size > 0) timeoutMs = Math.min(timeoutMs, MIGRATION_PARK_MS);
+    Atomics.wait(words, this.parkedWord, parkedAs, timeoutMs);
     Atomics.store(words, this.parkedWord, 0);
   }
+
+  // ---- control --------------------------------------------------------------------------
 
   private drainControl(): void {
     this.seenControl = Atomics.load(this.control.words, this.controlWord);
     for (let received = receiveMessageOnPort(this.port); received !== undefined; received = receiveMessageOnPort(this.port)) {
-      this.onControl(received.message as ToShard);
+      const message = received.message as ToShard;
+      let reply: Reply;
+      try {
+        reply = this.onControl(message);
+      } catch (error) {
+        reply = { type: 'reply', id: message.id, error: (error as Error).message };
+      }
+      if (message.type !== 'stop') this.post(reply);
     }
   }
 
-  private onControl(message: ToShard): void {
+  private onControl(message: ToShard): Reply {
+    const ok: Reply = { type: 'reply', id: message.id };
     switch (message.type) {
-      case 'attach':
-        this.links.push({
+      case 'attach': {
+        const link: ClientLink = {
           client: message.client,
           requests: new FrameReader(message.requests, REQ_HEADER_BYTES),
           replies: new FrameWriter(message.replies),
-        });
-        this.port.postMessage({ type: 'attached', client: message.client });
-        break;
+          dirty: false,
+        };
+        this.clients.push(link);
+        this.clientsById[message.client] = link;
+        return ok;
+      }
       case 'detach': {
-        const index = this.links.findIndex((link) => link.client === message.client);
-        if (index >= 0) this.links.splice(index, 1);
-        this.port.postMessage({ type: 'detached', client: message.client });
-        break;
+        const index = this.clients.findIndex((link) => link.client === message.client);
+        if (index >= 0) this.clients.splice(index, 1);
+        this.clientsById[message.client] = undefined;
+        return ok;
+      }
+      case 'link': {
+        if (this.peersById[message.peer] !== undefined) return ok;
+        const link: PeerLink = {
+          peer: message.peer,
+          out: new FrameWriter(message.out),
+          in: new FrameReader(message.in, PEER_FRAME_MIN),
+        };
+        this.peers.push(link);
+        this.peersById[message.peer] = link;
+        return ok;
+      }
+      case 'import': {
+        if (this.peersById[message.source] === undefined) throw new Error(`slotdb: shard ${this.id} has no ring from shard ${message.source}`);
+        const migration = new IncomingMigration(this, message.migration, message.slot, message.source);
+        this.migrations.set(message.migration, migration);
+        this.incoming[message.slot] = migration;
+        this.returnLimits.set(message.migration, message.limits);
+        return ok;
+      }
+      case 'migrate': {
+        const plan = message.plan;
+        if (this.control.owner[plan.slot] !== this.id) throw new Error(`slotdb: shard ${this.id} does not own slot ${plan.slot}`);
+        if (this.outgoing[plan.slot] !== undefined) throw new Error(`slotdb: slot ${plan.slot} is already migrating`);
+        if (this.peersById[plan.target] === undefined) throw new Error(`slotdb: shard ${this.id} has no ring to shard ${plan.target}`);
+        const migration = new OutgoingMigration(this, plan, performance.now());
+        this.migrations.set(plan.migration, migration);
+        this.outgoing[plan.slot] = migration;
+        return ok;
+      }
+      case 'cancel': {
+        const migration = this.migrations.get(message.migration);
+        if (migration instanceof OutgoingMigration) migration.cancel(performance.now());
+        return ok;
+      }
+      case 'peer-down': {
+        for (const migration of [...this.migrations.values()]) {
+          if (migration instanceof OutgoingMigration && migration.target === message.peer) migration.onTargetDown(performance.now());
+          else if (migration instanceof IncomingMigration && migration.source === message.peer) migration.onSourceDown();
+          else if (migration instanceof ReturnMigration && migration.source === message.peer) migration.onSourceDown();
+        }
+        return ok;
+      }
+      case 'count-slots': {
+        const counts = new Uint32Array(SLOT_COUNT);
+        for (let slot = 0; slot < SLOT_COUNT; slot++) counts[slot] = this.keyspace.table(slot)?.size ?? 0;
+        return { ...ok, counts };
       }
       case 'stop':
         this.running = false;
-        break;
+        return ok;
     }
   }
 }

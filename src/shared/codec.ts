@@ -49,6 +49,15 @@ export const RequestFlag = {
 
 export const ValueType = { Nil: 0, Status: 1, Error: 2, Int: 3, Bulk: 4, Array: 5 } as const;
 
+/** A little-endian Uint32 at buf[at], for frames held in a Buffer without a DataView at hand. */
+export function readU32(buf: Buffer, at: number): number {
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;
+}
+
+export function readU16(buf: Buffer, at: number): number {
+  return buf[at]! | (buf[at + 1]! << 8);
+}
+
 /** Bytes a string can take in UTF-8, at most. */
 function utf8BytesMax(s: string): number {
   return s.length * 3;

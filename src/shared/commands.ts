@@ -48,6 +48,8 @@ export const Op = {
   Ping: 42,
   Echo: 43,
   FlushDb: 44,
+  ClusterSlots: 45,
+  ClusterShards: 46,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 export const OP_COUNT = 64;
@@ -137,6 +139,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   spec('cluster|keyslot', Op.ClusterKeySlot, 3, Keys.None, Route.Local, ro),
   spec('cluster|countkeysinslot', Op.ClusterCountKeysInSlot, 3, Keys.None, Route.SlotArgument, ro),
   spec('cluster|getkeysinslot', Op.ClusterGetKeysInSlot, 4, Keys.None, Route.SlotArgument, ro),
+  spec('cluster|slots', Op.ClusterSlots, 2, Keys.None, Route.Local, ro),
+  spec('cluster|shards', Op.ClusterShards, 2, Keys.None, Route.Local, ro),
 ];
 
 const BY_NAME = new Map<string, CommandSpec>();

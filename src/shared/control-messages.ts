@@ -1,7 +1,11 @@
 // Control messages between the opening thread and its shards. They travel by postMessage on a
 // dedicated MessageChannel (never on the data path) and are rare: start, attach and detach a client
-// thread, stop. A shard reads its port synchronously (receiveMessageOnPort) when the control
-// counter in its doorbell line changes, so its loop never has to yield to an event loop.
+// thread, link two shards, order and cancel a migration, count keys per slot, stop. A shard reads its
+// port synchronously (receiveMessageOnPort) when the control counter in its doorbell line changes,
+// so its loop never has to yield to an event loop.
+//
+// A request carries an id; the shard answers it with a Reply of the same id. Migration progress
+// and outcomes are Events, sent by the source shard when they happen.
 
 import type { MessagePort } from 'node:worker_threads';
 
@@ -13,12 +17,86 @@ export interface ShardInit {
   readonly shardSpinMicros: number;
 }
 
-export type ToShard =
+export type LockMode = 'key' | 'slot';
+
+/** How a source shard moves one slot; checked by the coordinator before it is sent. */
+export interface MigrationPlan {
+  readonly migration: number;
+  readonly slot: number;
+  readonly target: number;
+  readonly lock: LockMode;
+  readonly batchKeys: number;
+  readonly batchBytes: number;
+  /** Batches sent and not yet acknowledged, at most. */
+  readonly window: number;
+}
+
+export type ShardRequest =
   | { readonly type: 'attach'; readonly client: number; readonly requests: SharedArrayBuffer; readonly replies: SharedArrayBuffer }
   | { readonly type: 'detach'; readonly client: number }
+  | { readonly type: 'link'; readonly peer: number; readonly out: SharedArrayBuffer; readonly in: SharedArrayBuffer }
+  | {
+      readonly type: 'import';
+      readonly migration: number;
+      readonly slot: number;
+      readonly source: number;
+      /** Batch limits for sending the keys back if the migration is cancelled. */
+      readonly limits: Pick<MigrationPlan, 'batchKeys' | 'batchBytes' | 'window'>;
+    }
+  | { readonly type: 'migrate'; readonly plan: MigrationPlan }
+  | { readonly type: 'cancel'; readonly migration: number }
+  | { readonly type: 'peer-down'; readonly peer: number }
+  | { readonly type: 'count-slots' }
   | { readonly type: 'stop' };
 
-export type FromShard =
+/** A request as posted: with the id its reply will carry. */
+export type ToShard = ShardRequest & { readonly id: number };
+
+export interface Reply {
+  readonly type: 'reply';
+  readonly id: number;
+  /** Set when the shard refused the request. */
+  readonly error?: string;
+  /** count-slots: keys per slot, for the slots this shard holds. */
+  readonly counts?: Uint32Array;
+}
+
+/** What a source shard measured while moving a slot. Times in ms. */
+export interface MigrationReport {
+  readonly slot: number;
+  readonly source: number;
+  readonly target: number;
+  readonly lock: LockMode;
+  readonly keys: number;
+  readonly bytes: number;
+  readonly batches: number;
+  readonly durationMs: number;
+  /** Longest time any batch's keys stayed locked (sent → acknowledged). */
+  readonly keyLockMsMax: number;
+  /** Requests the source handed to the target (the ASK rule) or to the new owner. */
+  readonly redirections: number;
+  /** Requests that waited (for a batch in flight, for keys to meet, for the whole slot). */
+  readonly waits: { readonly count: number; readonly maxMs: number; readonly p99Ms: number };
+}
+
+export type MigrationOutcome = 'completed' | 'cancelled' | 'failed';
+
+export type ShardEvent =
   | { readonly type: 'ready' }
-  | { readonly type: 'attached'; readonly client: number }
-  | { readonly type: 'detached'; readonly client: number };
+  | {
+      readonly type: 'migration-progress';
+      readonly migration: number;
+      readonly keys: number;
+      readonly bytes: number;
+      readonly batches: number;
+      readonly keysLeft: number;
+    }
+  | {
+      readonly type: 'migration-end';
+      readonly migration: number;
+      readonly outcome: MigrationOutcome;
+      readonly report: MigrationReport;
+      readonly error?: string;
+    };
+
+export type FromShard = Reply | ShardEvent;

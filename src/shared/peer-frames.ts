@@ -1,0 +1,45 @@
+// Frames on the rings between two shards (one ring per direction, created when the two first take
+// part in a migration). Like every frame they start with their length; the kind byte follows.
+//
+//   BATCH     source → target  keys of one slot, with values and deadlines, and an XXH64 checksum
+//   ACK       target → source  a batch was applied (ok = 1) or refused (ok = 0)
+//   FORWARD   any → any        a client request handed on (the ASK rule, or a straggler after a flip)
+//   FLIP      source → target  the slot is the target's now; everything forwarded before it was sent
+//   RETURN    source → target  the migration was cancelled: send the slot's keys back
+//   RETURNED  target → source  every key went back; the source serves the whole slot again
+//   DROP      source → target  the source flushed its keys: drop what was imported so far
+//
+// BATCH layout:
+//   0 u32 length   4 u8 kind   5 u8 0   6 u16 slot   8 u32 migration   12 u32 batch
+//   16 u32 keys   20 u32 0   24 u64 checksum of the entries   32 entries
+// entry: u32 key bytes, key, u32 value bytes, value, f64 deadline (Unix ms, 0 = none)
+//
+// ACK:      0 length  4 kind  5 u8 ok  6 u16 slot  8 u32 migration  12 u32 batch
+// FORWARD:  0 length  4 kind  8 the request frame, as the client wrote it
+// FLIP, RETURN, RETURNED, DROP: 0 length  4 kind  6 u16 slot  8 u32 migration
+
+export const PeerFrame = { Batch: 1, Ack: 2, Forward: 3, Flip: 4, Return: 5, Returned: 6, Drop: 7 } as const;
+export type PeerFrame = (typeof PeerFrame)[keyof typeof PeerFrame];
+
+export const PEER_KIND = 4;
+export const PEER_SLOT = 6;
+export const PEER_MIGRATION = 8;
+
+export const BATCH_OK = 5;
+export const BATCH_BATCH = 12;
+export const BATCH_KEYS = 16;
+export const BATCH_CHECKSUM = 24;
+export const BATCH_HEADER_BYTES = 32;
+
+export const ACK_OK = 5;
+export const ACK_BATCH = 12;
+export const ACK_BYTES = 16;
+
+export const FORWARD_HEADER_BYTES = 8;
+export const NOTICE_BYTES = 12;
+
+/** The smallest peer frame (a notice). */
+export const PEER_FRAME_MIN = NOTICE_BYTES;
+
+/** An entry's fixed bytes: two lengths and a deadline. */
+export const ENTRY_OVERHEAD_BYTES = 4 + 4 + 8;

@@ -1,0 +1,153 @@
+// Moves the keys of one slot to another shard in batches, with flow control: at most `window`
+// batches are unacknowledged at a time. While a key's batch is in flight the key is locked (reads
+// are still served by the sender; writes wait, see source.ts). A batch's keys are deleted from the
+// sender only when the receiver acknowledges that it applied them.
+//
+// Used by the source of a migration and, after a cancel, by its target to send the keys back.
+
+import { commandByOp } from '../../src/shared/commands.js';
+import type { ShardContext } from '../shard-context.js';
+import { beginBatch, putEntry, sealBatch } from './batch.js';
+
+interface InFlightBatch {
+  readonly keys: string[];
+  readonly sentAt: number;
+}
+
+export interface SenderLimits {
+  readonly batchKeys: number;
+  readonly batchBytes: number;
+  readonly window: number;
+}
+
+export class BatchSender {
+  /** Keys whose batch is in flight → that batch. */
+  readonly locked = new Map<string, number>();
+  private readonly inFlight = new Map<number, InFlightBatch>();
+  private iterator: Iterator<string> | undefined;
+  private exhausted = false;
+  /** Keys to send before the iterator's: resident keys that a waiting command needs moved. */
+  private readonly priority: string[] = [];
+  private nextBatch = 1;
+  keysSent = 0;
+  bytesSent = 0;
+  batchesSent = 0;
+  keysAcknowledged = 0;
+  /** Longest time a batch stayed unacknowledged, ms. */
+  lockMsMax = 0;
+
+  constructor(
+    private readonly shard: ShardContext,
+    readonly slot: number,
+    readonly target: number,
+    readonly migration: number,
+    private readonly limits: SenderLimits,
+  ) {}
+
+  /** Whether every key has been sent and acknowledged. */
+  get done(): boolean {
+    return this.exhausted && this.priority.length === 0 && this.inFlight.size === 0;
+  }
+
+  get batchesInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** Asks for `keys` to go in the next batch. */
+  prioritize(keys: readonly string[]): void {
+    for (const key of keys) if (!this.locked.has(key)) this.priority.push(key);
+  }
+
+  /** Starts over on the slot's current table (after a FLUSHALL dropped the one being iterated). */
+  restart(): void {
+    this.iterator = undefined;
+    this.exhausted = false;
+    this.priority.length = 0;
+    this.locked.clear();
+  }
+
+  /** Stops taking keys from the slot (a cancel); batches in flight still get their acks. */
+  stop(): void {
+    this.exhausted = true;
+    this.priority.length = 0;
+  }
+
+  /** Sends one batch if the window has room and keys remain. Returns the keys sent. */
+  sendBatch(now: number): number {
+    if (this.inFlight.size >= this.limits.window || (this.exhausted && this.priority.length === 0)) return 0;
+    const keyspace = this.shard.keyspace;
+    const writer = this.shard.peerWriter(this.target);
+    const batch = this.nextBatch++;
+    const start = beginBatch(writer, this.slot, this.migration, batch);
+    const keys: string[] = [];
+    let bytes = 0;
+    while (keys.length < this.limits.batchKeys && bytes < this.limits.batchBytes) {
+      const key = this.nextKey();
+      if (key === undefined) break;
+      if (this.locked.has(key)) continue;
+      // get() expires the key lazily: an expired key is not sent.
+      const value = keyspace.get(this.slot, key);
+      if (value === undefined) continue;
+      bytes += putEntry(writer, key, value, keyspace.deadline(this.slot, key) ?? 0);
+      this.locked.set(key, batch);
+      keys.push(key);
+    }
+    if (keys.length === 0) {
+      writer.rollback(start);
+      return 0;
+    }
+    sealBatch(writer, start, keys.length);
+    this.shard.flushPeer(this.target);
+    this.inFlight.set(batch, { keys, sentAt: now });
+    this.keysSent += keys.length;
+    this.bytesSent += bytes;
+    this.batchesSent++;
+    return keys.length;
+  }
+
+  private nextKey(): string | undefined {
+    if (this.priority.length > 0) return this.priority.pop();
+    if (this.exhausted) return undefined;
+    if (this.iterator === undefined) {
+      const table = this.shard.keyspace.table(this.slot);
+      if (table === undefined) {
+        this.exhausted = true;
+        return undefined;
+      }
+      this.iterator = table.keys();
+    }
+    const next = this.iterator.next();
+    if (next.done) {
+      this.exhausted = true;
+      return undefined;
+    }
+    return next.value;
+  }
+
+  /**
+   * The receiver answered batch `batch`. On success its keys are deleted here and returned; on a
+   * refusal they are unlocked and stay. Returns undefined for a batch this sender does not know.
+   */
+  onAck(batch: number, ok: boolean, now: number): string[] | undefined {
+    const sent = this.inFlight.get(batch);
+    if (sent === undefined) return undefined;
+    this.inFlight.delete(batch);
+    this.lockMsMax = Math.max(this.lockMsMax, now - sent.sentAt);
+    for (const key of sent.keys) {
+      if (this.locked.get(key) === batch) this.locked.delete(key);
+      if (ok) this.shard.keyspace.delete(this.slot, key);
+    }
+    if (ok) this.keysAcknowledged += sent.keys.length;
+    return sent.keys;
+  }
+
+  /** Keys of the slot still held here. */
+  keysLeft(): number {
+    return this.shard.keyspace.table(this.slot)?.size ?? 0;
+  }
+}
+
+/** Whether opcode `op` changes data (writes wait for keys in flight; reads do not). */
+export function writes(op: number): boolean {
+  return commandByOp(op).write;
+}

@@ -1,0 +1,27 @@
+// What the migration code needs from the shard that runs it. The shard implements it; keeping it
+// an interface lets the migration files read as the migration rules, not as shard plumbing.
+
+import type { ControlBlock } from '../src/shared/control-block.js';
+import type { ShardEvent } from '../src/shared/control-messages.js';
+import type { FrameWriter } from '../src/shared/ring.js';
+import type { Keyspace } from './keyspace.js';
+
+export interface ShardContext {
+  readonly id: number;
+  readonly control: ControlBlock;
+  readonly keyspace: Keyspace;
+  /** Executes a request frame here; the reply goes to the client named in the frame. */
+  execute(buf: Buffer, at: number): void;
+  /** Hands a request frame to another shard (FORWARD). */
+  forward(peer: number, buf: Buffer, at: number): void;
+  /** The ring writer towards a peer shard. */
+  peerWriter(peer: number): FrameWriter;
+  /** Pushes what was staged for a peer and wakes it if it sleeps. */
+  flushPeer(peer: number): void;
+  /** Sends an event to the opening thread (migration progress and outcome). */
+  post(event: ShardEvent): void;
+  /** Forgets a finished migration. */
+  finished(migration: number): void;
+  /** Records that `slot` was handed to `target`, where stragglers for it go. */
+  handedOver(slot: number, target: number): void;
+}
