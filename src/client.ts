@@ -33,7 +33,7 @@ import {
   endFrame,
   putArgument,
 } from './shared/codec.js';
-import { ClientState, ControlBlock, ShardState, SlotState, kClientState, kClientWaiting } from './shared/control-block.js';
+import { ClientState, ControlBlock, ShardState, kClientState, kClientWaiting } from './shared/control-block.js';
 import { CLIENT_WAIT_MS_MAX, REQUEST_STREAM_BYTES, SLOT_COUNT } from './shared/limits.js';
 import { FrameReader, FrameWriter } from './shared/ring.js';
 import { ClientClosedError, PendingLimitError, ShardDownError } from './errors.js';
@@ -73,8 +73,6 @@ export class Client {
   readonly shardCount: number;
   readonly pending = new PendingTable();
   readonly owner: Uint16Array;
-  private readonly slotState: Uint8Array;
-  private readonly migrationTarget: Uint16Array;
   private readonly writers: FrameWriter[];
   private readonly readers: FrameReader[];
   private readonly spinMs: number;
@@ -89,6 +87,8 @@ export class Client {
   private closedError: Error | undefined;
   /** Whether this client has seen the database's closed flag. */
   private sharedClosed = false;
+  /** Replies that arrived for commands already failed (see dispatch). */
+  lateReplies = 0;
   /** Per slot: frames in flight, and the shard they went to (the fence). */
   private readonly inflight = new Int32Array(SLOT_COUNT);
   private readonly inflightShard = new Int16Array(SLOT_COUNT);
@@ -99,8 +99,6 @@ export class Client {
     this.id = rings.client;
     this.control = control;
     this.owner = control.owner;
-    this.slotState = control.slotState;
-    this.migrationTarget = control.migrationTarget;
     this.shardCount = rings.requests.length;
     this.writers = rings.requests.map((storage) => new FrameWriter(storage));
     this.readers = rings.replies.map((storage) => new FrameReader(storage, REP_HEADER_BYTES + 1));
@@ -162,7 +160,6 @@ export class Client {
     const index = this.pendingMax > 0 && pending.count >= this.pendingMax ? -1 : pending.alloc();
     if (index < 0) throw new PendingLimitError(this.pendingMax > 0 ? this.pendingMax : PENDING_CAPACITY_MAX);
     pending.shard[index] = shard;
-    pending.peer[index] = -1;
     pending.slot[index] = slot;
     pending.flags[index] = flags;
     pending.transform[index] = transform;
@@ -194,7 +191,6 @@ export class Client {
     if (slot !== NO_SLOT) {
       this.inflight[slot]!++;
       this.inflightShard[slot] = shard;
-      if (this.slotState[slot] === SlotState.Migrating) pending.peer[index] = this.migrationTarget[slot]!;
     }
     writer.view.setUint32(start + REQ_ID, pending.id(index), true);
     endFrame(writer, start);
@@ -336,7 +332,12 @@ export class Client {
   private dispatch(reader: FrameReader, at: number): void {
     const id = reader.view.getUint32(at + REP_ID, true);
     const index = this.pending.lookup(id);
-    if (index < 0) throw new Error(`slotdb: reply for unknown request id ${id}`);
+    // A command failed early because a shard on its path died can still be answered later (by a
+    // shard that did execute it): its entry is gone, and the late reply is dropped.
+    if (index < 0) {
+      this.lateReplies++;
+      return;
+    }
     const buffers = (this.pending.flags[index]! & PendingFlag.Buffers) !== 0;
     this.complete(index, decodeValue(reader.buf, reader.view, at + REP_HEADER_BYTES, buffers));
   }
@@ -513,19 +514,14 @@ export class Client {
 
   /**
    * The error a pending entry fails with because a shard on its path died: the shard it was sent
-   * to, the shard its slot was migrating to (the source may have forwarded it there), or the
-   * slot's owner now (a straggler forwarded after a flip).
+   * to, or the slot's owner now (a straggler forwarded after a flip). A request the source of a
+   * migration forwarded to a target that died is answered by the source (SHARDDOWN).
    */
   private failureOf(index: number): ShardDownError | undefined {
     const pending = this.pending;
     const shard = pending.shard[index]!;
-    const peer = pending.peer[index]!;
     const slot = pending.slot[index]!;
-    return (
-      (shard >= 0 ? this.down[shard] : undefined) ??
-      (peer >= 0 ? this.down[peer] : undefined) ??
-      (slot !== NO_SLOT ? this.down[this.owner[slot]!] : undefined)
-    );
+    return (shard >= 0 ? this.down[shard] : undefined) ?? (slot !== NO_SLOT ? this.down[this.owner[slot]!] : undefined);
   }
 
   /** Whether a shard's worker runs (for CLUSTER SHARDS). */

@@ -4,7 +4,7 @@
 // the blocking and Buffer views, scanning, and introspection.
 
 import { EventEmitter } from 'node:events';
-import { ControlBlock, ShardStat } from './shared/control-block.js';
+import { ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
 import type { MigrationReport } from './shared/control-messages.js';
 import { SLOT_COUNT } from './shared/limits.js';
 import { Client, type ClientRings, type ClientTuning, Mode } from './client.js';
@@ -44,6 +44,8 @@ export interface SlotDBStats {
   readonly shards: readonly ShardStats[];
   readonly keys: number;
   readonly ops: number;
+  /** Slots moving now. */
+  readonly migrations: readonly { readonly slot: number; readonly source: number; readonly target: number }[];
 }
 
 /** The period of the timer that keeps an attached thread alive; it never does any work. */
@@ -235,7 +237,13 @@ export class SlotDB extends CommandMethods<true> {
   stats(): SlotDBStats {
     const control = this.control;
     const slots = new Array<number>(this.shardCount).fill(0);
-    for (let slot = 0; slot < SLOT_COUNT; slot++) slots[control.owner[slot]!]!++;
+    const migrations: { slot: number; source: number; target: number }[] = [];
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      slots[control.owner[slot]!]!++;
+      if (control.slotState[slot] === SlotState.Migrating) {
+        migrations.push({ slot, source: control.owner[slot]!, target: control.migrationTarget[slot]! });
+      }
+    }
     const shards: ShardStats[] = [];
     for (let shard = 0; shard < this.shardCount; shard++) {
       const stat = (which: ShardStat): number => control.stats[control.statIndex(shard, which)]!;
@@ -252,6 +260,7 @@ export class SlotDB extends CommandMethods<true> {
       shards,
       keys: shards.reduce((total, shard) => total + shard.keys, 0),
       ops: shards.reduce((total, shard) => total + shard.ops, 0),
+      migrations,
     };
   }
 

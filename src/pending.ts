@@ -55,8 +55,6 @@ export class PendingTable {
   part = new Int32Array(0);
   /** Shard the frame went to (-1 while the client holds it back), for failing it when that shard dies. */
   shard = new Int16Array(0);
-  /** The shard the slot was migrating to when the frame was sent (-1 if none): it may end up there. */
-  peer = new Int16Array(0);
   slot = new Int32Array(0);
   flags = new Uint8Array(0);
   private generation = new Uint16Array(0);
@@ -112,7 +110,6 @@ export class PendingTable {
     const old = this.capacity;
     this.part = resize(this.part, capacity, Int32Array);
     this.shard = resize(this.shard, capacity, Int16Array);
-    this.peer = resize(this.peer, capacity, Int16Array);
     this.slot = resize(this.slot, capacity, Int32Array);
     this.flags = resize(this.flags, capacity, Uint8Array);
     this.flags.fill(0xff, old);

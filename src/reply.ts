@@ -3,7 +3,8 @@
 // error replies as ErrorReply objects (the caller rejects with them).
 
 import { ValueType } from './shared/codec.js';
-import { ErrorReply } from './errors.js';
+import { ErrorReply, ShardDownError } from './errors.js';
+import { SHARD_DOWN_PREFIX } from './shared/reply-errors.js';
 
 /** Offset just past the last value decodeValue() read. */
 export let decodedEnd = 0;
@@ -34,7 +35,12 @@ export function decodeValue(buf: Buffer, view: DataView, at: number, buffers: bo
     case ValueType.Error: {
       const start = at + 5;
       decodedEnd = start + view.getUint32(at + 1, true);
-      return new ErrorReply(buf.toString('utf8', start, decodedEnd));
+      const text = buf.toString('utf8', start, decodedEnd);
+      if (text.startsWith(SHARD_DOWN_PREFIX)) {
+        const [shard, ...detail] = text.slice(SHARD_DOWN_PREFIX.length).split(' ');
+        return new ShardDownError(Number(shard), detail.join(' '));
+      }
+      return new ErrorReply(text);
     }
     case ValueType.Array: {
       const count = view.getUint32(at + 1, true);

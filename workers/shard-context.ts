@@ -2,7 +2,7 @@
 // an interface lets the migration files read as the migration rules, not as shard plumbing.
 
 import type { ControlBlock } from '../src/shared/control-block.js';
-import type { ShardEvent } from '../src/shared/control-messages.js';
+import type { ShardEvent, ShardFaults } from '../src/shared/control-messages.js';
 import type { FrameWriter } from '../src/shared/ring.js';
 import type { Keyspace } from './keyspace.js';
 
@@ -10,10 +10,14 @@ export interface ShardContext {
   readonly id: number;
   readonly control: ControlBlock;
   readonly keyspace: Keyspace;
+  /** Injected faults (tests, stall rehearsal); empty in normal operation. */
+  readonly faults: ShardFaults;
   /** Executes a request frame here; the reply goes to the client named in the frame. */
   execute(buf: Buffer, at: number): void;
-  /** Hands a request frame to another shard (FORWARD). */
-  forward(peer: number, buf: Buffer, at: number): void;
+  /** Hands a request frame to another shard (FORWARD); returns its sequence number on that ring. */
+  forward(peer: number, buf: Buffer, at: number): number;
+  /** Answers a client's request with an error reply (for requests a dead peer never executed). */
+  replyError(client: number, id: number, text: string): void;
   /** The ring writer towards a peer shard. */
   peerWriter(peer: number): FrameWriter;
   /** Pushes what was staged for a peer and wakes it if it sleeps. */

@@ -23,10 +23,10 @@
 // doorbell is notified after the push.
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { NO_SLOT, REP_HEADER_BYTES, readU16, readU32, REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
+import { NO_SLOT, REP_HEADER_BYTES, ValueType, putLine, readU16, readU32, REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
 import { Op, commandByOp } from '../src/shared/commands.js';
 import { ControlBlock, PARKED_WITH_BACKLOG, ShardStat, ShardState, kShardControl, kShardParked } from '../src/shared/control-block.js';
-import type { Reply, ShardEvent, ShardInit, ToShard } from '../src/shared/control-messages.js';
+import type { Reply, ShardEvent, ShardFaults, ShardInit, ToShard } from '../src/shared/control-messages.js';
 import {
   ARGS_MAX,
   EXPIRE_CYCLE_BACKLOG_INTERVAL_MS,
@@ -83,6 +83,7 @@ class Shard implements ShardContext {
   readonly id: number;
   readonly control: ControlBlock;
   readonly keyspace = new Keyspace();
+  faults: ShardFaults = {};
   /** The slot map's owner column (shared memory). */
   private readonly owner: Uint16Array;
   private readonly port: ShardInit['port'];
@@ -97,6 +98,8 @@ class Shard implements ShardContext {
   private readonly incoming: (IncomingMigration | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   /** Where each slot this shard gave away went, for stragglers when the owner is not a peer. */
   private readonly handedTo: (number | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  /** FORWARD frames sent to each peer (their sequence numbers on that ring). */
+  private readonly forwardsSent: number[] = [];
   private readonly spinMs: number;
   private readonly parkedWord: number;
   private readonly controlWord: number;
@@ -279,8 +282,8 @@ class Shard implements ShardContext {
     link.dirty = true;
   }
 
-  /** Hands a request frame to another shard (FORWARD). */
-  forward(peer: number, buf: Buffer, at: number): void {
+  /** Hands a request frame to another shard (FORWARD); returns its sequence number on that ring. */
+  forward(peer: number, buf: Buffer, at: number): number {
     const length = readU32(buf, at);
     const writer = this.peerWriter(peer);
     const start = writer.reserve(FORWARD_HEADER_BYTES + length);
@@ -291,6 +294,17 @@ class Shard implements ShardContext {
     writer.commit(start + FORWARD_HEADER_BYTES + length);
     this.redirected++;
     this.flushPeer(peer);
+    return (this.forwardsSent[peer] = (this.forwardsSent[peer] ?? 0) + 1);
+  }
+
+  replyError(client: number, id: number, text: string): void {
+    const link = this.clientsById[client];
+    if (link === undefined) return;
+    const start = beginReply(link.replies, id);
+    putLine(link.replies, ValueType.Error, text);
+    endFrame(link.replies, start);
+    link.replies.flush();
+    this.control.wakeClient(client);
   }
 
   /** Pushes replies staged for clients while serving peers, and wakes the clients. */
@@ -324,12 +338,17 @@ class Shard implements ShardContext {
     if (popped === 0 && input.start === input.end) return 0;
     if (popped > 0) this.control.wakeShardWithBacklog(link.peer);
     let frames = 0;
+    let forwards = 0;
     for (let at = input.next(); at >= 0; at = input.next()) {
+      if (input.buf[at + PEER_KIND] === PeerFrame.Forward) forwards++;
       this.onPeerFrame(link.peer, input.buf, input.view, at);
       input.advance(at);
       if (++frames >= FRAMES_PER_TURN_MAX) break;
     }
     if (frames > 0) this.flushDirtyClients();
+    // Only now are the replies of those forwards in the clients' rings: count them as done, so
+    // that the peer knows which of its forwards it must answer itself if this shard dies.
+    if (forwards > 0) Atomics.add(this.control.forwardsDone, this.control.forwardsIndex(link.peer, this.id), forwards);
     return frames;
   }
 
@@ -570,6 +589,12 @@ class Shard implements ShardContext {
         for (let slot = 0; slot < SLOT_COUNT; slot++) counts[slot] = this.keyspace.table(slot)?.size ?? 0;
         return { ...ok, counts };
       }
+      case 'faults':
+        this.faults = { ...message.faults };
+        if (!this.faults.holdAcks) {
+          for (const migration of this.migrations.values()) if (migration instanceof IncomingMigration) migration.releaseAcks();
+        }
+        return ok;
       case 'stop':
         this.running = false;
         return ok;

@@ -57,7 +57,8 @@ const CLIENT_LINES_OFFSET = SHARD_LINES_OFFSET + SHARDS_MAX * LINE_WORDS * 4;
 const OWNER_OFFSET = CLIENT_LINES_OFFSET + CLIENTS_MAX * LINE_WORDS * 4;
 const SLOT_STATE_OFFSET = OWNER_OFFSET + SLOT_COUNT * 2;
 const MIGRATION_TARGET_OFFSET = SLOT_STATE_OFFSET + SLOT_COUNT;
-const STATS_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
+const FORWARDS_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
+const STATS_OFFSET = FORWARDS_OFFSET + SHARDS_MAX * SHARDS_MAX * 4;
 const CONTROL_BLOCK_BYTES = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
 
 function align8(n: number): number {
@@ -74,6 +75,11 @@ export class ControlBlock {
   /** While a slot migrates: the shard it moves to. */
   readonly migrationTarget: Uint16Array;
   readonly stats: Float64Array;
+  /**
+   * forwardsDone[from * SHARDS_MAX + to]: FORWARD frames from shard `from` that shard `to` has
+   * executed and whose replies it has pushed. If `to` dies, `from` answers the rest with an error.
+   */
+  readonly forwardsDone: Int32Array;
 
   constructor(sab?: SharedArrayBuffer) {
     this.sab = sab ?? new SharedArrayBuffer(CONTROL_BLOCK_BYTES);
@@ -85,6 +91,11 @@ export class ControlBlock {
     this.slotState = new Uint8Array(this.sab, SLOT_STATE_OFFSET, SLOT_COUNT);
     this.migrationTarget = new Uint16Array(this.sab, MIGRATION_TARGET_OFFSET, SLOT_COUNT);
     this.stats = new Float64Array(this.sab, STATS_OFFSET, SHARDS_MAX * STAT_WORDS);
+    this.forwardsDone = new Int32Array(this.sab, FORWARDS_OFFSET, SHARDS_MAX * SHARDS_MAX);
+  }
+
+  forwardsIndex(from: number, to: number): number {
+    return from * SHARDS_MAX + to;
   }
 
   /** Index in `words` of word `field` of shard `shard`'s line. */

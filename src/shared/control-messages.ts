@@ -19,6 +19,16 @@ export interface ShardInit {
 
 export type LockMode = 'key' | 'slot';
 
+/**
+ * Faults a shard can be told to inject, for slotdb's own tests and for rehearsing stalls: a source
+ * that stops sending batches, a target that holds its acknowledgements, a slow batch apply.
+ */
+export interface ShardFaults {
+  readonly pauseSending?: boolean;
+  readonly holdAcks?: boolean;
+  readonly applyDelayMs?: number;
+}
+
 /** How a source shard moves one slot; checked by the coordinator before it is sent. */
 export interface MigrationPlan {
   readonly migration: number;
@@ -47,6 +57,7 @@ export type ShardRequest =
   | { readonly type: 'cancel'; readonly migration: number }
   | { readonly type: 'peer-down'; readonly peer: number }
   | { readonly type: 'count-slots' }
+  | { readonly type: 'faults'; readonly faults: ShardFaults }
   | { readonly type: 'stop' };
 
 /** A request as posted: with the id its reply will carry. */

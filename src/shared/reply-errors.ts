@@ -38,3 +38,13 @@ export function unknownCommand(name: string, args: readonly string[]): string {
 export function unknownSubcommand(sub: string, parent: string): string {
   return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${parent.toUpperCase()} HELP.`;
 }
+
+/**
+ * Prefix of an error reply that means "a shard on this request's path died"; the client turns it
+ * into a ShardDownError, the same error it raises itself for requests sent to a dead shard.
+ */
+export const SHARD_DOWN_PREFIX = 'SHARDDOWN ';
+
+export function shardDown(shard: number): string {
+  return `${SHARD_DOWN_PREFIX}${shard} it died before executing the request`;
+}

@@ -74,6 +74,7 @@ export class BatchSender {
 
   /** Sends one batch if the window has room and keys remain. Returns the keys sent. */
   sendBatch(now: number): number {
+    if (this.shard.faults.pauseSending) return 0;
     if (this.inFlight.size >= this.limits.window || (this.exhausted && this.priority.length === 0)) return 0;
     const keyspace = this.shard.keyspace;
     const writer = this.shard.peerWriter(this.target);

@@ -25,7 +25,8 @@
 //     └──(cancel)──▶ Returning ──(RETURNED)──▶ Done (cancelled)
 //                        └──(target died)──▶ Done (failed)
 
-import { REQ_ARGC, REQ_HEADER_BYTES, REQ_OP } from '../../src/shared/codec.js';
+import { REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, readU16, readU32 } from '../../src/shared/codec.js';
+import { shardDown } from '../../src/shared/reply-errors.js';
 import { Keys, Route, commandByOp } from '../../src/shared/commands.js';
 import { SlotState } from '../../src/shared/control-block.js';
 import type { MigrationOutcome, MigrationPlan, MigrationReport } from '../../src/shared/control-messages.js';
@@ -39,6 +40,9 @@ export type SourceState = (typeof SourceState)[keyof typeof SourceState];
 
 /** Progress events go to the opening thread at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
+
+/** The forward log is trimmed of executed entries once it holds this many. */
+const FORWARD_LOG_TRIM = 4096;
 
 /** Wait times kept for the report's p99 (the maximum is kept exactly regardless). */
 const WAIT_SAMPLES_MAX = 100_000;
@@ -73,6 +77,8 @@ export class OutgoingMigration {
   private waitMsMax = 0;
   private readonly waitSamples: number[] = [];
   private lastProgressAt = 0;
+  /** Forwards the target has not reported executed: [sequence, client, request id] triples. */
+  private readonly forwarded: number[] = [];
   private endError: string | undefined;
 
   constructor(
@@ -155,7 +161,21 @@ export class OutgoingMigration {
 
   private forward(buf: Buffer, at: number): void {
     this.redirections++;
-    this.shard.forward(this.target, buf, at);
+    const sequence = this.shard.forward(this.target, buf, at);
+    // Remember who waits for it until the target reports it executed: if the target dies first,
+    // this shard answers those requests (with SHARDDOWN) so that nobody waits forever.
+    this.forwarded.push(sequence, readU16(buf, at + REQ_CLIENT), readU32(buf, at + REQ_ID));
+    if (this.forwarded.length >= FORWARD_LOG_TRIM * 3) this.trimForwarded();
+  }
+
+  /** Drops the forwards the target has reported executed. */
+  private trimForwarded(): number {
+    const control = this.shard.control;
+    const done = Atomics.load(control.forwardsDone, control.forwardsIndex(this.shard.id, this.target));
+    let keep = 0;
+    while (keep < this.forwarded.length && this.forwarded[keep]! <= done) keep += 3;
+    this.forwarded.splice(0, keep);
+    return done;
   }
 
   /**
@@ -285,6 +305,11 @@ export class OutgoingMigration {
   /** The target died: keep what is here and serve the slot alone. Keys it had are lost with it. */
   onTargetDown(now: number): void {
     if (this.state === SourceState.Done) return;
+    this.trimForwarded();
+    for (let i = 0; i < this.forwarded.length; i += 3) {
+      this.shard.replyError(this.forwarded[i + 1]!, this.forwarded[i + 2]!, shardDown(this.target));
+    }
+    this.forwarded.length = 0;
     this.fail(`shard ${this.target} died`, now);
   }
 

@@ -23,7 +23,12 @@ export class IncomingMigration {
     readonly source: number,
   ) {}
 
+  /** Acknowledgements held back by the holdAcks fault: [batch, ok]. */
+  private readonly heldAcks: [number, boolean][] = [];
+
   onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
+    const delayMs = this.shard.faults.applyDelayMs ?? 0;
+    if (delayMs > 0) busyWait(delayMs);
     const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
     if (applied.refused !== undefined) {
       console.error(`slotdb: shard ${this.shard.id} refused batch ${batch} of slot ${this.slot}: ${applied.refused}`);
@@ -31,7 +36,17 @@ export class IncomingMigration {
       this.keys += applied.keys;
       this.batches++;
     }
+    if (this.shard.faults.holdAcks) {
+      this.heldAcks.push([batch, applied.refused === undefined]);
+      return;
+    }
     putAck(this.shard.peerWriter(this.source), this.slot, this.migration, batch, applied.refused === undefined);
+    this.shard.flushPeer(this.source);
+  }
+
+  /** Sends the acknowledgements the holdAcks fault kept back. */
+  releaseAcks(): void {
+    for (const [batch, ok] of this.heldAcks.splice(0)) putAck(this.shard.peerWriter(this.source), this.slot, this.migration, batch, ok);
     this.shard.flushPeer(this.source);
   }
 
@@ -99,4 +114,10 @@ export class ReturnMigration {
     this.shard.keyspace.dropSlot(this.slot);
     this.shard.finished(this.migration);
   }
+}
+
+/** Keeps the thread busy for `ms` (the applyDelayMs fault: a slow apply, not an idle one). */
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
 }
