@@ -265,3 +265,24 @@ describe('live migration', () => {
     });
   });
 });
+
+describe('live migration and FLUSHALL', () => {
+  it('a FLUSHALL during a move empties both sides; writes after it survive the move', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      await load(db);
+      const { source, target } = shardsOf(db);
+      await setShardFaults(db, target, { holdAcks: true });
+      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
+      await until(() => keysOn(db, target) === 10);
+      expect(await db.flushAll()).toBe('OK');
+      expect(await db.set(key(0), 'after')).toBe('OK');
+      expect(await db.set(key(77), 'after')).toBe('OK');
+      await setShardFaults(db, target, {});
+      await moving;
+      expect(db.slotOwner(SLOT)).toBe(target);
+      expect(await db.dbSize()).toBe(2);
+      expect(await db.mGet([key(0), key(1), key(77)])).toEqual(['after', null, 'after']);
+      expect(keysOn(db, source)).toBe(0);
+    });
+  });
+});

@@ -125,13 +125,15 @@ export class OutgoingMigration {
     for (const key of keys) if (keyspace.has(this.slot, key)) resident++;
     if (this.state === SourceState.Returning) {
       // Keys come back from the target; a key not here yet may be on its way.
-      return resident === keys.length ? Decision.Execute : Decision.Wait;
-    }
-    if (resident === 0) return Decision.Forward;
-    if (resident < keys.length) {
+      if (resident < keys.length) return Decision.Wait;
+    } else if (resident === 0) {
+      return Decision.Forward;
+    } else if (resident < keys.length) {
       this.sender.prioritize(keys.filter((key) => keyspace.has(this.slot, key)));
       return Decision.Wait;
     }
+    // A key in a batch still in flight (also after a cancel, until its ack arrives) is read here
+    // but not written: the target holds a copy that would otherwise come back stale.
     if (write) for (const key of keys) if (this.sender.locked.has(key)) return Decision.Wait;
     return Decision.Execute;
   }
