@@ -178,7 +178,14 @@ export class Client {
       this.writers[shard]!.rollback(start);
       throw error;
     }
-    this.send(shard, start, index);
+    try {
+      this.send(shard, start, index);
+    } catch (error) {
+      // A frame that fails its own checks is a bug; its entry must not wait for a reply forever.
+      this.pending.release(index);
+      this.writers[shard]!.rollback(start);
+      throw error;
+    }
     return index;
   }
 
@@ -187,13 +194,13 @@ export class Client {
     const writer = this.writers[shard]!;
     const pending = this.pending;
     const slot = pending.slot[index]!;
+    writer.view.setUint32(start + REQ_ID, pending.id(index), true);
+    endFrame(writer, start);
     pending.shard[index] = shard;
     if (slot !== NO_SLOT) {
       this.inflight[slot]!++;
       this.inflightShard[slot] = shard;
     }
-    writer.view.setUint32(start + REQ_ID, pending.id(index), true);
-    endFrame(writer, start);
     if (writer.staged >= REQUEST_STREAM_BYTES) {
       writer.flush();
       this.control.wakeShard(shard);

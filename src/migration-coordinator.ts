@@ -126,62 +126,19 @@ export class MigrationCoordinator {
 
   /** Moves one slot to `target` while it serves load. */
   async migrateSlot(slot: number, target: number, options: MigrateOptions = {}): Promise<MigrationReport> {
-    const plan = this.checkPlan(slot, target, options);
-    const signal = options.signal;
-    if (signal?.aborted) throw abortError(signal);
-    const control = this.pool.control;
-    const source = control.owner[slot]!;
-    if (source === target) return emptyReport(slot, source, target, plan.lock);
-    if (this.busySlots.has(slot)) throw new Error(`slotdb: slot ${slot} is already migrating`);
-    for (const shard of [source, target]) {
-      if (control.shardState(shard) !== ShardState.Running) throw new ShardDownError(shard, 'it is not running');
-    }
-    this.busySlots.add(slot);
-    try {
-      await this.link(source, target);
-      const migration = this.nextMigration++;
-      const ended = new Promise<MigrationReport>((resolve, reject) => {
-        this.running.set(migration, {
-          slot,
-          source,
-          target,
-          settle: (outcome, report, error) => {
-            if (outcome === 'completed') resolve(report);
-            else if (outcome === 'cancelled' && signal?.aborted) reject(abortError(signal));
-            else reject(new MigrationError(`slotdb: migration of slot ${slot} ${outcome}${error ? `: ${error}` : ''}`, report));
-          },
-          die: reject,
-        });
-      });
-      const fullPlan: MigrationPlan = { ...plan, migration, slot, target };
-      await this.pool.request(target, {
-        type: 'import',
-        migration,
-        slot,
-        source,
-        limits: { batchKeys: plan.batchKeys, batchBytes: plan.batchBytes, window: plan.window },
-      });
-      this.emit({ type: 'started', slot, source, target, keys: 0, bytes: 0, batches: 0 });
-      await this.pool.request(source, { type: 'migrate', plan: fullPlan });
-      const cancel = (): void => void this.pool.request(source, { type: 'cancel', migration }).catch(() => undefined);
-      signal?.addEventListener('abort', cancel, { once: true });
-      try {
-        return await ended;
-      } finally {
-        signal?.removeEventListener('abort', cancel);
-        this.running.delete(migration);
-      }
-    } finally {
-      this.busySlots.delete(slot);
-    }
+    const summary = await this.move([{ slot, target }], 1, options);
+    return summary.reports[0]!;
   }
 
-  /** Moves several slots to `target`, at most `parallel` at a time. */
+  /** Moves several slots to `target`, at most `parallel` at a time per source shard. */
   async migrateSlots(slots: readonly number[], target: number, options: MigrateSlotsOptions = {}): Promise<MigrationSummary> {
     const parallel = integerOption(options as Record<string, unknown>, 'parallel', 1, PARALLEL_MAX, PARALLEL_DEFAULT);
     if (!Array.isArray(slots)) throw new OptionError('slots', 'an array of slot numbers', slots);
-    const moves = slots.map((slot) => ({ slot, target }));
-    return this.runMoves(moves, parallel, options);
+    return this.move(
+      slots.map((slot) => ({ slot, target })),
+      parallel,
+      options,
+    );
   }
 
   /**
@@ -201,31 +158,72 @@ export class MigrationCoordinator {
     const owner = Array.from(this.pool.control.owner);
     const load = by === 'slots' ? new Uint32Array(SLOT_COUNT).fill(1) : await this.countKeysPerSlot();
     const moves = planRebalance(owner, load, weights);
-    const summary = await this.runMoves(moves, parallel, options);
+    const summary = await this.move(moves, parallel, options);
     return { ...summary, moves };
   }
 
-  private async runMoves(
-    moves: readonly { slot: number; target: number }[],
-    parallel: number,
-    options: MigrateOptions,
-  ): Promise<MigrationSummary> {
+  /**
+   * Moves every slot of `moves` to its target. The coordinator checks everything first (nothing is
+   * sent if anything is wrong), links the shard pairs, then sends each source shard one order with
+   * its slots; the source runs `parallel` of them at a time without asking back. Resolves once every
+   * move ended; rejects with the first failure (an AbortError when cancelled).
+   */
+  private async move(moves: readonly { slot: number; target: number }[], parallel: number, options: MigrateOptions): Promise<MigrationSummary> {
+    const limits = this.checkOptions(options);
+    const signal = options.signal;
+    const control = this.pool.control;
+    const shards = this.pool.options.shards;
+    const seen = new Set<number>();
+    for (const { slot, target } of moves) {
+      if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new OptionError('slot', `an integer from 0 to ${SLOT_COUNT - 1}`, slot);
+      if (!Number.isInteger(target) || target < 0 || target >= shards) throw new OptionError('targetShard', `an integer from 0 to ${shards - 1}`, target);
+      if (seen.has(slot)) throw new OptionError('slots', 'slots without repeats', slot);
+      if (this.busySlots.has(slot)) throw new Error(`slotdb: slot ${slot} is already migrating`);
+      seen.add(slot);
+    }
+    if (signal?.aborted) throw abortError(signal);
     const started = performance.now();
     const reports: MigrationReport[] = [];
-    let next = 0;
-    let failure: unknown;
-    const worker = async (): Promise<void> => {
-      while (failure === undefined && next < moves.length) {
-        const move = moves[next++]!;
-        try {
-          reports.push(await this.migrateSlot(move.slot, move.target, options));
-        } catch (error) {
-          failure ??= error;
-        }
+    const bySource = new Map<number, MigrationPlan[]>();
+    for (const { slot, target } of moves) {
+      const source = control.owner[slot]!;
+      if (source === target) {
+        reports.push(emptyReport(slot, source, target, limits.lock));
+        continue;
+      }
+      for (const shard of [source, target]) {
+        if (control.shardState(shard) !== ShardState.Running) throw new ShardDownError(shard, 'it is not running');
+      }
+      const plans = bySource.get(source) ?? [];
+      plans.push({ ...limits, migration: this.nextMigration++, slot, target });
+      bySource.set(source, plans);
+    }
+    const planned = [...bySource.values()].flat();
+    for (const plan of planned) this.busySlots.add(plan.slot);
+    const cancel = (): void => {
+      for (const [source, plans] of bySource) {
+        for (const plan of plans) void this.pool.request(source, { type: 'cancel', migration: plan.migration }).catch(() => undefined);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(parallel, moves.length) }, worker));
-    if (failure !== undefined) throw failure;
+    try {
+      await Promise.all([...bySource].flatMap(([source, plans]) => [...new Set(plans.map((plan) => plan.target))].map((target) => this.link(source, target))));
+      const endings = planned.map((plan) => this.track(plan, control.owner[plan.slot]!, signal));
+      for (const [source, plans] of bySource) {
+        await this.pool.request(source, { type: 'migrate', plans, parallel });
+      }
+      signal?.addEventListener('abort', cancel, { once: true });
+      if (signal?.aborted) cancel();
+      const settled = await Promise.allSettled(endings);
+      const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure !== undefined) throw signal?.aborted ? abortError(signal) : failure.reason;
+      for (const result of settled) if (result.status === 'fulfilled') reports.push(result.value);
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      for (const plan of planned) {
+        this.busySlots.delete(plan.slot);
+        this.running.delete(plan.migration);
+      }
+    }
     return {
       slots: reports.length,
       keys: reports.reduce((total, report) => total + report.keys, 0),
@@ -233,6 +231,23 @@ export class MigrationCoordinator {
       durationMs: performance.now() - started,
       reports,
     };
+  }
+
+  /** A promise for the end of one planned move. */
+  private track(plan: MigrationPlan, source: number, signal: AbortSignal | undefined): Promise<MigrationReport> {
+    return new Promise<MigrationReport>((resolve, reject) => {
+      this.running.set(plan.migration, {
+        slot: plan.slot,
+        source,
+        target: plan.target,
+        settle: (outcome, report, error) => {
+          if (outcome === 'completed') resolve(report);
+          else if (outcome === 'cancelled' && signal?.aborted) reject(abortError(signal));
+          else reject(new MigrationError(`slotdb: migration of slot ${plan.slot} ${outcome}${error ? `: ${error}` : ''}`, report));
+        },
+        die: reject,
+      });
+    });
   }
 
   private async countKeysPerSlot(): Promise<Uint32Array> {
@@ -249,10 +264,7 @@ export class MigrationCoordinator {
     return counts;
   }
 
-  private checkPlan(slot: number, target: number, options: MigrateOptions): Omit<MigrationPlan, 'migration' | 'slot' | 'target'> {
-    if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new OptionError('slot', `an integer from 0 to ${SLOT_COUNT - 1}`, slot);
-    const shards = this.pool.options.shards;
-    if (!Number.isInteger(target) || target < 0 || target >= shards) throw new OptionError('targetShard', `an integer from 0 to ${shards - 1}`, target);
+  private checkOptions(options: MigrateOptions): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window'> {
     if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
     const record = options as Record<string, unknown>;
     const lock = options.lock ?? 'key';
@@ -288,6 +300,10 @@ export class MigrationCoordinator {
     const running = this.running.get(event.migration);
     if (running === undefined) return;
     const where = { slot: running.slot, source: running.source, target: running.target };
+    if (event.type === 'migration-start') {
+      this.emit({ type: 'started', ...where, keys: 0, bytes: 0, batches: 0 });
+      return;
+    }
     if (event.type === 'migration-progress') {
       this.emit({ type: 'batch', ...where, keys: event.keys, keysLeft: event.keysLeft, bytes: event.bytes, batches: event.batches });
       return;

@@ -88,10 +88,11 @@ export class ShardPool {
       this.waiters.delete(message.id);
       if (message.error !== undefined) waiter.reject(new Error(message.error));
       else waiter.resolve(message);
-    } else if (message.type === 'ready') {
-      this.readyWaiters[shard]?.resolve({ type: 'reply', id: 0 });
     } else {
-      this.onEvent(shard, message);
+      for (const event of message.events) {
+        if (event.type === 'ready') this.readyWaiters[shard]?.resolve({ type: 'reply', id: 0 });
+        else this.onEvent(shard, event);
+      }
     }
   }
 

@@ -22,7 +22,7 @@ export interface ShardContext {
   peerWriter(peer: number): FrameWriter;
   /** Pushes what was staged for a peer and wakes it if it sleeps. */
   flushPeer(peer: number): void;
-  /** Sends an event to the opening thread (migration progress and outcome). */
+  /** Sends an event to the opening thread (migration progress and outcome), at the end of the turn. */
   post(event: ShardEvent): void;
   /** Forgets a finished migration. */
   finished(migration: number): void;

@@ -26,7 +26,7 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NO_SLOT, REP_HEADER_BYTES, ValueType, putLine, readU16, readU32, REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
 import { Op, commandByOp } from '../src/shared/commands.js';
 import { ControlBlock, PARKED_WITH_BACKLOG, ShardStat, ShardState, kShardControl, kShardParked } from '../src/shared/control-block.js';
-import type { Reply, ShardEvent, ShardFaults, ShardInit, ToShard } from '../src/shared/control-messages.js';
+import type { MigrationOutcome, MigrationPlan, Reply, ShardEvent, ShardFaults, ShardInit, ToShard } from '../src/shared/control-messages.js';
 import {
   ARGS_MAX,
   EXPIRE_CYCLE_BACKLOG_INTERVAL_MS,
@@ -43,7 +43,7 @@ import { FrameReader, FrameWriter } from '../src/shared/ring.js';
 import { Call } from './call.js';
 import { HANDLERS } from './commands/index.js';
 import { Keyspace } from './keyspace.js';
-import { putAck } from './migration/batch.js';
+import { putAck, readImportLimits } from './migration/batch.js';
 import { OutgoingMigration } from './migration/source.js';
 import { IncomingMigration, ReturnMigration } from './migration/target.js';
 import type { ShardContext } from './shard-context.js';
@@ -126,6 +126,7 @@ class Shard implements ShardContext {
   run(): void {
     this.control.setShardState(this.id, ShardState.Running);
     this.post({ type: 'ready' });
+    this.flushOutbox();
     let idleSince = -1;
     while (this.running) {
       if (Atomics.load(this.control.words, this.controlWord) !== this.seenControl) {
@@ -141,6 +142,7 @@ class Shard implements ShardContext {
       for (let i = 0; i < this.clients.length; i++) work += this.serveClient(this.clients[i]!);
       if (this.migrations.size > 0) work += this.stepMigrations(this.clock);
       if (now >= this.nextExpiryAt) this.activeExpiry(now);
+      if (this.outbox.length > 0) this.flushOutbox();
       if (work > 0) {
         this.publishStats();
         idleSince = -1;
@@ -286,7 +288,7 @@ class Shard implements ShardContext {
   forward(peer: number, buf: Buffer, at: number): number {
     const length = readU32(buf, at);
     const writer = this.peerWriter(peer);
-    const start = writer.reserve(FORWARD_HEADER_BYTES + length);
+    const start = writer.beginFrame(FORWARD_HEADER_BYTES + length);
     writer.view.setUint32(start, FORWARD_HEADER_BYTES + length, true);
     writer.buf[start + PEER_KIND] = PeerFrame.Forward;
     buf.copy(writer.buf, start + FORWARD_HEADER_BYTES, at, at + length);
@@ -393,12 +395,25 @@ class Shard implements ShardContext {
       case PeerFrame.Returned:
         if (migration instanceof OutgoingMigration) migration.onReturned(this.clock);
         return;
+      case PeerFrame.Import: {
+        const incoming = new IncomingMigration(this, id, slot, peer);
+        this.migrations.set(id, incoming);
+        this.incoming[slot] = incoming;
+        this.returnLimits.set(id, readImportLimits(view, at));
+        return;
+      }
       default:
         throw new Error(`slotdb: shard ${this.id} got a peer frame of unknown kind ${kind} from shard ${peer}`);
     }
   }
 
   // ---- migrations -----------------------------------------------------------------------
+
+  /** Events waiting for the end of the loop turn (see post). */
+  private readonly outbox: ShardEvent[] = [];
+
+  /** Orders to move slots away, each with its own bound on moves at once. */
+  private readonly orders: { readonly plans: MigrationPlan[]; readonly parallel: number; readonly running: Set<number>; next: number }[] = [];
 
   /** Batch limits of migrations imported here, for sending the keys back after a cancel. */
   private readonly returnLimits = new Map<number, { batchKeys: number; batchBytes: number; window: number }>();
@@ -419,6 +434,72 @@ class Shard implements ShardContext {
     this.returnLimits.delete(id);
     if (migration instanceof OutgoingMigration && this.outgoing[migration.slot] === migration) this.outgoing[migration.slot] = undefined;
     if (migration instanceof IncomingMigration && this.incoming[migration.slot] === migration) this.incoming[migration.slot] = undefined;
+    if (migration instanceof OutgoingMigration) {
+      for (const order of this.orders) order.running.delete(id);
+      this.startQueuedMigrations();
+    }
+  }
+
+  /** Starts queued slot moves while each order has fewer than `parallel` running. */
+  private startQueuedMigrations(): void {
+    for (const order of this.orders) {
+      while (order.running.size < order.parallel && order.next < order.plans.length) {
+        const plan = order.plans[order.next++]!;
+        const refusal = this.refuseMigration(plan);
+        if (refusal !== undefined) {
+          this.postEmptyEnd(plan, 'failed', refusal);
+          continue;
+        }
+        order.running.add(plan.migration);
+        const migration = new OutgoingMigration(this, plan, performance.now());
+        this.migrations.set(plan.migration, migration);
+        this.outgoing[plan.slot] = migration;
+      }
+    }
+    while (this.orders.length > 0 && this.orders[0]!.next >= this.orders[0]!.plans.length && this.orders[0]!.running.size === 0) {
+      this.orders.shift();
+    }
+  }
+
+  private refuseMigration(plan: MigrationPlan): string | undefined {
+    if (this.owner[plan.slot] !== this.id) return `shard ${this.id} does not own slot ${plan.slot}`;
+    if (this.outgoing[plan.slot] !== undefined) return `slot ${plan.slot} is already migrating`;
+    if (this.peersById[plan.target] === undefined) return `shard ${this.id} has no ring to shard ${plan.target}`;
+    if (this.control.shardState(plan.target) !== ShardState.Running) return `shard ${plan.target} is not running`;
+    return undefined;
+  }
+
+  /** Removes a move that has not started yet (cancelled or refused). */
+  private dropQueuedMigration(migration: number, outcome: MigrationOutcome, reason: string): void {
+    for (const order of this.orders) {
+      const index = order.plans.findIndex((plan, i) => i >= order.next && plan.migration === migration);
+      if (index < 0) continue;
+      const [plan] = order.plans.splice(index, 1);
+      this.postEmptyEnd(plan!, outcome, reason);
+      return;
+    }
+  }
+
+  private postEmptyEnd(plan: MigrationPlan, outcome: MigrationOutcome, reason: string): void {
+    this.post({
+      type: 'migration-end',
+      migration: plan.migration,
+      outcome,
+      error: reason,
+      report: {
+        slot: plan.slot,
+        source: this.id,
+        target: plan.target,
+        lock: plan.lock,
+        keys: 0,
+        bytes: 0,
+        batches: 0,
+        durationMs: 0,
+        keyLockMsMax: 0,
+        redirections: 0,
+        waits: { count: 0, maxMs: 0, p99Ms: 0 },
+      },
+    });
   }
 
   handedOver(slot: number, target: number): void {
@@ -433,8 +514,19 @@ class Shard implements ShardContext {
     }
   }
 
-  post(event: ShardEvent | Reply): void {
-    this.port.postMessage(event);
+  /**
+   * Queues an event for the opening thread. Events go out together once per loop turn: one
+   * postMessage costs more than moving a small slot, so a shard moving thousands of small slots
+   * must not pay it per slot.
+   */
+  post(event: ShardEvent): void {
+    this.outbox.push(event);
+  }
+
+  private flushOutbox(): void {
+    if (this.outbox.length === 0) return;
+    const events = this.outbox.splice(0);
+    this.port.postMessage({ type: 'events', events });
   }
 
   // ---- housekeeping ---------------------------------------------------------------------
@@ -518,7 +610,7 @@ class Shard implements ShardContext {
       } catch (error) {
         reply = { type: 'reply', id: message.id, error: (error as Error).message };
       }
-      if (message.type !== 'stop') this.post(reply);
+      if (message.type !== 'stop') this.port.postMessage(reply);
     }
   }
 
@@ -553,27 +645,14 @@ class Shard implements ShardContext {
         this.peersById[message.peer] = link;
         return ok;
       }
-      case 'import': {
-        if (this.peersById[message.source] === undefined) throw new Error(`slotdb: shard ${this.id} has no ring from shard ${message.source}`);
-        const migration = new IncomingMigration(this, message.migration, message.slot, message.source);
-        this.migrations.set(message.migration, migration);
-        this.incoming[message.slot] = migration;
-        this.returnLimits.set(message.migration, message.limits);
+      case 'migrate':
+        this.orders.push({ plans: [...message.plans], parallel: message.parallel, running: new Set(), next: 0 });
+        this.startQueuedMigrations();
         return ok;
-      }
-      case 'migrate': {
-        const plan = message.plan;
-        if (this.control.owner[plan.slot] !== this.id) throw new Error(`slotdb: shard ${this.id} does not own slot ${plan.slot}`);
-        if (this.outgoing[plan.slot] !== undefined) throw new Error(`slotdb: slot ${plan.slot} is already migrating`);
-        if (this.peersById[plan.target] === undefined) throw new Error(`slotdb: shard ${this.id} has no ring to shard ${plan.target}`);
-        const migration = new OutgoingMigration(this, plan, performance.now());
-        this.migrations.set(plan.migration, migration);
-        this.outgoing[plan.slot] = migration;
-        return ok;
-      }
       case 'cancel': {
         const migration = this.migrations.get(message.migration);
         if (migration instanceof OutgoingMigration) migration.cancel(performance.now());
+        else this.dropQueuedMigration(message.migration, 'cancelled', 'cancelled before it started');
         return ok;
       }
       case 'peer-down': {

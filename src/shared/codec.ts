@@ -109,7 +109,7 @@ export function beginRequest(
   client: number,
   flags = 0,
 ): number {
-  const start = w.reserve(REQ_HEADER_BYTES);
+  const start = w.beginFrame(REQ_HEADER_BYTES);
   const view = w.view;
   view.setUint32(start + REQ_ID, id, true);
   view.setUint16(start + REQ_SLOT, slot, true);
@@ -187,7 +187,7 @@ export function numberArgument(n: number): string {
 // ---- replies ------------------------------------------------------------------------------
 
 export function beginReply(w: FrameWriter, id: number): number {
-  const start = w.reserve(REP_HEADER_BYTES);
+  const start = w.beginFrame(REP_HEADER_BYTES);
   w.view.setUint32(start + REP_ID, id, true);
   w.view.setUint32(start + REP_META, 0, true);
   w.tail = start + REP_HEADER_BYTES;

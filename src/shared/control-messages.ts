@@ -46,14 +46,11 @@ export type ShardRequest =
   | { readonly type: 'detach'; readonly client: number }
   | { readonly type: 'link'; readonly peer: number; readonly out: SharedArrayBuffer; readonly in: SharedArrayBuffer }
   | {
-      readonly type: 'import';
-      readonly migration: number;
-      readonly slot: number;
-      readonly source: number;
-      /** Batch limits for sending the keys back if the migration is cancelled. */
-      readonly limits: Pick<MigrationPlan, 'batchKeys' | 'batchBytes' | 'window'>;
+      readonly type: 'migrate';
+      /** Slots to move away, in order; at most `parallel` move at once, the rest wait their turn. */
+      readonly plans: readonly MigrationPlan[];
+      readonly parallel: number;
     }
-  | { readonly type: 'migrate'; readonly plan: MigrationPlan }
   | { readonly type: 'cancel'; readonly migration: number }
   | { readonly type: 'peer-down'; readonly peer: number }
   | { readonly type: 'count-slots' }
@@ -94,6 +91,7 @@ export type MigrationOutcome = 'completed' | 'cancelled' | 'failed';
 
 export type ShardEvent =
   | { readonly type: 'ready' }
+  | { readonly type: 'migration-start'; readonly migration: number }
   | {
       readonly type: 'migration-progress';
       readonly migration: number;
@@ -110,4 +108,10 @@ export type ShardEvent =
       readonly error?: string;
     };
 
-export type FromShard = Reply | ShardEvent;
+/** Events go out together, once per shard loop turn. */
+export interface Events {
+  readonly type: 'events';
+  readonly events: readonly ShardEvent[];
+}
+
+export type FromShard = Reply | Events;

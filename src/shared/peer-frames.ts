@@ -1,6 +1,7 @@
 // Frames on the rings between two shards (one ring per direction, created when the two first take
 // part in a migration). Like every frame they start with their length; the kind byte follows.
 //
+//   IMPORT    source → target  a migration of a slot starts; its batch limits (for a cancel)
 //   BATCH     source → target  keys of one slot, with values and deadlines, and an XXH64 checksum
 //   ACK       target → source  a batch was applied (ok = 1) or refused (ok = 0)
 //   FORWARD   any → any        a client request handed on (the ASK rule, or a straggler after a flip)
@@ -16,9 +17,11 @@
 //
 // ACK:      0 length  4 kind  5 u8 ok  6 u16 slot  8 u32 migration  12 u32 batch
 // FORWARD:  0 length  4 kind  8 the request frame, as the client wrote it
+// IMPORT:   0 length  4 kind  6 u16 slot  8 u32 migration  12 u32 batch keys  16 u32 batch bytes
+//           20 u32 window
 // FLIP, RETURN, RETURNED, DROP: 0 length  4 kind  6 u16 slot  8 u32 migration
 
-export const PeerFrame = { Batch: 1, Ack: 2, Forward: 3, Flip: 4, Return: 5, Returned: 6, Drop: 7 } as const;
+export const PeerFrame = { Batch: 1, Ack: 2, Forward: 3, Flip: 4, Return: 5, Returned: 6, Drop: 7, Import: 8 } as const;
 export type PeerFrame = (typeof PeerFrame)[keyof typeof PeerFrame];
 
 export const PEER_KIND = 4;
@@ -36,6 +39,11 @@ export const ACK_BATCH = 12;
 export const ACK_BYTES = 16;
 
 export const FORWARD_HEADER_BYTES = 8;
+
+export const IMPORT_BATCH_KEYS = 12;
+export const IMPORT_BATCH_BYTES = 16;
+export const IMPORT_WINDOW = 20;
+export const IMPORT_BYTES = 24;
 export const NOTICE_BYTES = 12;
 
 /** The smallest peer frame (a notice). */

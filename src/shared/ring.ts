@@ -50,9 +50,21 @@ export class FrameWriter {
     return this.tail - this.head;
   }
 
-  /** Makes room for `bytes` more at tail and returns tail, where the caller encodes its frame. */
+  /**
+   * Makes room for a new frame of at least `bytes` at tail and returns tail, the frame's start. No
+   * frame is open here, so staged bytes may move to the front of the buffer.
+   */
+  beginFrame(bytes: number): number {
+    if (this.tail + bytes > this.buf.length) this.makeRoom(bytes, true);
+    return this.tail;
+  }
+
+  /**
+   * Makes room for `bytes` more inside the frame being built and returns tail. Offsets into the
+   * buffer stay valid (the open frame's start included): the buffer only grows.
+   */
   reserve(bytes: number): number {
-    if (this.tail + bytes > this.buf.length) this.makeRoom(bytes);
+    if (this.tail + bytes > this.buf.length) this.makeRoom(bytes, false);
     return this.tail;
   }
 
@@ -106,18 +118,26 @@ export class FrameWriter {
     return firstBytes + secondBytes;
   };
 
-  private makeRoom(bytes: number): void {
+  /**
+   * Moving staged bytes to the front would shift the start of an open frame, which its builder
+   * still holds; so bytes move only between frames (`mayMove`). Inside a frame the buffer grows
+   * and keeps every offset.
+   */
+  private makeRoom(bytes: number, mayMove: boolean): void {
     const staged = this.tail - this.head;
-    if (this.head > 0 && staged + bytes <= this.buf.length) {
+    if (mayMove && this.head > 0 && staged + bytes <= this.buf.length) {
       this.buf.copyWithin(0, this.head, this.tail);
-    } else {
-      const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, staged + bytes));
-      this.buf.copy(next, 0, this.head, this.tail);
-      this.buf = next;
-      this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+      this.head = 0;
+      this.tail = staged;
+      return;
     }
-    this.head = 0;
-    this.tail = staged;
+    const keepFrom = mayMove ? this.head : 0;
+    const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, this.tail - keepFrom + bytes));
+    this.buf.copy(next, 0, keepFrom, this.tail);
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    this.head -= keepFrom;
+    this.tail -= keepFrom;
   }
 }
 

@@ -3,7 +3,7 @@ import { FrameReader, FrameWriter, createRingStorage } from '../../src/shared/ri
 
 /** Stages a frame of `length` bytes whose payload bytes are (tag + i) & 0xff. */
 function stage(writer: FrameWriter, length: number, tag: number): void {
-  const start = writer.reserve(length);
+  const start = writer.beginFrame(length);
   writer.view.setUint32(start, length, true);
   for (let i = 4; i < length; i++) writer.buf[start + i] = (tag + i) & 0xff;
   writer.commit(start + length);
@@ -84,9 +84,42 @@ describe('frames over a ringbuf.js ring', () => {
     expect(rounds).toBeGreaterThan(100_000 / 64);
   });
 
+  it('keeps a frame under construction intact when the staging buffer must grow mid-frame', () => {
+    const storage = createRingStorage(64);
+    const writer = new FrameWriter(storage);
+    const reader = new FrameReader(storage, 5);
+    stage(writer, 40, 1);
+    stage(writer, 40, 2);
+    writer.flush(); // part of the staged bytes went: head > 0
+    expect(writer.head).toBeGreaterThan(0);
+    // Build one large frame in small reservations, as an encoder does.
+    const length = 200_000;
+    const start = writer.beginFrame(4);
+    writer.tail = start + 4;
+    for (let i = 4; i < length; i += 1000) {
+      const at = writer.reserve(1000);
+      for (let k = 0; k < 1000 && i + k < length; k++) writer.buf[at + k] = (7 + i + k) & 0xff;
+      writer.tail = at + Math.min(1000, length - i);
+    }
+    writer.view.setUint32(start, length, true);
+    const end = writer.tail;
+    writer.tail = start;
+    writer.commit(end);
+    const received: [number, number][] = [];
+    while (received.length < 3) {
+      writer.flush();
+      received.push(...drain(reader));
+    }
+    expect(received).toEqual([
+      [40, 1],
+      [40, 2],
+      [length, 7],
+    ]);
+  });
+
   it('refuses a frame whose header does not match its size', () => {
     const writer = new FrameWriter(createRingStorage(1024));
-    const start = writer.reserve(16);
+    const start = writer.beginFrame(16);
     writer.view.setUint32(start, 12, true);
     expect(() => writer.commit(start + 16)).toThrow(/frame header says 12 bytes, frame has 16/);
   });
@@ -95,7 +128,7 @@ describe('frames over a ringbuf.js ring', () => {
     const storage = createRingStorage(1024);
     const writer = new FrameWriter(storage);
     const reader = new FrameReader(storage, 8);
-    const start = writer.reserve(6);
+    const start = writer.beginFrame(6);
     writer.view.setUint32(start, 6, true);
     writer.commit(start + 6);
     writer.flush();

@@ -2,7 +2,25 @@
 // with an XXH64 checksum of the entries that the receiver verifies before it applies anything.
 
 import xxhash from 'xxhash-wasm';
-import { ACK_BATCH, ACK_BYTES, ACK_OK, BATCH_BATCH, BATCH_CHECKSUM, BATCH_HEADER_BYTES, BATCH_KEYS, ENTRY_OVERHEAD_BYTES, PEER_KIND, PEER_MIGRATION, PEER_SLOT, PeerFrame } from '../../src/shared/peer-frames.js';
+import {
+  ACK_BATCH,
+  ACK_BYTES,
+  ACK_OK,
+  BATCH_BATCH,
+  BATCH_CHECKSUM,
+  BATCH_HEADER_BYTES,
+  BATCH_KEYS,
+  ENTRY_OVERHEAD_BYTES,
+  IMPORT_BATCH_BYTES,
+  IMPORT_BATCH_KEYS,
+  IMPORT_BYTES,
+  IMPORT_WINDOW,
+  PEER_KIND,
+  PEER_MIGRATION,
+  PEER_SLOT,
+  PeerFrame,
+} from '../../src/shared/peer-frames.js';
+import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
 import { writeLatin1 } from '../../src/shared/codec.js';
@@ -12,7 +30,7 @@ const { h64Raw } = await xxhash();
 
 /** Starts a BATCH frame; entries follow with putEntry, then sealBatch. Returns the frame start. */
 export function beginBatch(w: FrameWriter, slot: number, migration: number, batch: number): number {
-  const start = w.reserve(BATCH_HEADER_BYTES);
+  const start = w.beginFrame(BATCH_HEADER_BYTES);
   const view = w.view;
   view.setUint8(start + PEER_KIND, PeerFrame.Batch);
   view.setUint8(start + PEER_KIND + 1, 0);
@@ -70,36 +88,42 @@ export function applyBatch(keyspace: Keyspace, buf: Buffer, view: DataView, at: 
   const end = at + length;
   const checksum = view.getBigUint64(at + BATCH_CHECKSUM, true);
   if (h64Raw(buf.subarray(entriesStart, end)) !== checksum) return { keys: 0, bytes: 0, refused: 'checksum mismatch' };
-  // First pass: check every entry before changing anything.
+  // Decode and check every entry before changing anything.
+  const table = keyspace.table(slot);
   let p = entriesStart;
   for (let i = 0; i < keys; i++) {
     const keyBytes = view.getUint32(p, true);
     const key = buf.toString('latin1', p + 4, p + 4 + keyBytes);
     if (keySlotOfLatin1(key) !== slot) return { keys: 0, bytes: 0, refused: `key of slot ${keySlotOfLatin1(key)} in a batch of slot ${slot}` };
-    if (keyspace.table(slot)?.has(key)) return { keys: 0, bytes: 0, refused: 'batch key already present on the target' };
-    p += 4 + keyBytes;
-    p += 4 + view.getUint32(p, true) + 8;
-  }
-  if (p !== end) return { keys: 0, bytes: 0, refused: `entries end at ${p - at}, frame at ${length}` };
-  p = entriesStart;
-  for (let i = 0; i < keys; i++) {
-    const keyBytes = view.getUint32(p, true);
-    const key = buf.toString('latin1', p + 4, p + 4 + keyBytes);
+    if (table?.has(key)) return { keys: 0, bytes: 0, refused: 'batch key already present on the target' };
     p += 4 + keyBytes;
     const valueBytes = view.getUint32(p, true);
-    const value = buf.toString('latin1', p + 4, p + 4 + valueBytes);
+    pendingKeys[i] = key;
+    pendingValues[i] = buf.toString('latin1', p + 4, p + 4 + valueBytes);
     p += 4 + valueBytes;
-    const deadline = view.getFloat64(p, true);
+    pendingDeadlines[i] = view.getFloat64(p, true);
     p += 8;
+  }
+  if (p !== end) return { keys: 0, bytes: 0, refused: `entries end at ${p - at}, frame at ${length}` };
+  for (let i = 0; i < keys; i++) {
+    const key = pendingKeys[i]!;
+    const deadline = pendingDeadlines[i]!;
     if (deadline !== 0 && deadline <= keyspace.now) continue;
-    keyspace.set(slot, key, value);
+    keyspace.set(slot, key, pendingValues[i]!);
     if (deadline !== 0) keyspace.setDeadline(slot, key, deadline);
   }
+  pendingKeys.length = 0;
+  pendingValues.length = 0;
   return { keys, bytes: length - BATCH_HEADER_BYTES };
 }
 
+/** Entries of the batch being applied, decoded once, checked, then applied. */
+const pendingKeys: string[] = [];
+const pendingValues: string[] = [];
+const pendingDeadlines: number[] = [];
+
 export function putAck(w: FrameWriter, slot: number, migration: number, batch: number, ok: boolean): void {
-  const start = w.reserve(ACK_BYTES);
+  const start = w.beginFrame(ACK_BYTES);
   const view = w.view;
   view.setUint32(start, ACK_BYTES, true);
   view.setUint8(start + PEER_KIND, PeerFrame.Ack);
@@ -113,7 +137,7 @@ export function putAck(w: FrameWriter, slot: number, migration: number, batch: n
 
 /** A notice frame (FLIP, RETURN, RETURNED, DROP). */
 export function putNotice(w: FrameWriter, kind: PeerFrame, slot: number, migration: number): void {
-  const start = w.reserve(12);
+  const start = w.beginFrame(12);
   const view = w.view;
   view.setUint32(start, 12, true);
   view.setUint8(start + PEER_KIND, kind);
@@ -122,4 +146,28 @@ export function putNotice(w: FrameWriter, kind: PeerFrame, slot: number, migrati
   view.setUint32(start + PEER_MIGRATION, migration, true);
   w.tail = start;
   w.commit(start + 12);
+}
+
+/** IMPORT: tells the target a migration starts, with the limits to send keys back if cancelled. */
+export function putImport(w: FrameWriter, plan: MigrationPlan): void {
+  const start = w.beginFrame(IMPORT_BYTES);
+  const view = w.view;
+  view.setUint32(start, IMPORT_BYTES, true);
+  view.setUint8(start + PEER_KIND, PeerFrame.Import);
+  view.setUint8(start + PEER_KIND + 1, 0);
+  view.setUint16(start + PEER_SLOT, plan.slot, true);
+  view.setUint32(start + PEER_MIGRATION, plan.migration, true);
+  view.setUint32(start + IMPORT_BATCH_KEYS, plan.batchKeys, true);
+  view.setUint32(start + IMPORT_BATCH_BYTES, plan.batchBytes, true);
+  view.setUint32(start + IMPORT_WINDOW, plan.window, true);
+  w.tail = start;
+  w.commit(start + IMPORT_BYTES);
+}
+
+export function readImportLimits(view: DataView, at: number): Pick<MigrationPlan, 'batchKeys' | 'batchBytes' | 'window'> {
+  return {
+    batchKeys: view.getUint32(at + IMPORT_BATCH_KEYS, true),
+    batchBytes: view.getUint32(at + IMPORT_BATCH_BYTES, true),
+    window: view.getUint32(at + IMPORT_WINDOW, true),
+  };
 }

@@ -32,7 +32,7 @@ import { SlotState } from '../../src/shared/control-block.js';
 import type { MigrationOutcome, MigrationPlan, MigrationReport } from '../../src/shared/control-messages.js';
 import { PeerFrame } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
-import { applyBatch, putAck, putNotice } from './batch.js';
+import { applyBatch, putAck, putImport, putNotice } from './batch.js';
 import { BatchSender } from './sender.js';
 
 export const SourceState = { Moving: 0, Returning: 1, Done: 2 } as const;
@@ -92,10 +92,14 @@ export class OutgoingMigration {
     this.target = plan.target;
     this.startedAt = now;
     this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan);
+    // IMPORT goes first on the ring: the target knows the migration before any batch or forward.
+    putImport(shard.peerWriter(plan.target), plan);
+    shard.flushPeer(plan.target);
     const control = shard.control;
     Atomics.store(control.migrationTarget, plan.slot, plan.target);
     Atomics.store(control.slotState, plan.slot, SlotState.Migrating);
     control.bumpMigrations();
+    shard.post({ type: 'migration-start', migration: plan.migration });
   }
 
   // ---- requests -------------------------------------------------------------------------

@@ -1,0 +1,275 @@
+// Throughput during live migration (tinybench), in one run:
+//
+//   1. load 1,000,000 keys (32-byte values) over 4 shards;
+//   2. steady state: a mixed load (90% GET, 10% SET, auto-pipelined in batches) from this thread;
+//   3. the same load while a quarter of the slots migrate with key locks;
+//   4. the same load while those slots move back with slot locks (the baseline);
+//   5. migration speed without load, for 32-byte and for 64 KiB values.
+//
+// Latency of every operation is recorded (perf_hooks histograms), split by whether its key's slot
+// was among the moving ones. Figures are medians over rounds.
+//
+//   npm run bench:migration -- --rounds 3 --keys 1000000 --batch 1000
+
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
+import { SlotDB, keySlot } from '../src/index.js';
+import type { MigrationReport } from '../src/index.js';
+import { machine, median, numberFlags } from './machine.js';
+
+const flags = numberFlags({
+  rounds: 3,
+  keys: 1_000_000,
+  batch: 1000,
+  shards: 4,
+  steadyMs: 3000,
+  speedKeys: 200_000,
+  bigValues: 2048,
+  parallel: 4,
+});
+const SLOTS = 16384;
+const VALUE = 'v'.repeat(32);
+const BIG_VALUE_BYTES = 64 * 1024;
+
+type Figures = Record<string, number[]>;
+const figures: Figures = {};
+const record = (name: string, value: number): void => void (figures[name] ??= []).push(value);
+
+interface LatencySplit {
+  readonly moving: RecordableHistogram;
+  readonly other: RecordableHistogram;
+}
+
+function newSplit(): LatencySplit {
+  return { moving: createHistogram(), other: createHistogram() };
+}
+
+/** p50, p99, p99.9 and max of a histogram of ns, in µs. */
+function summary(histogram: RecordableHistogram): { p50: number; p99: number; p999: number; max: number; count: number } {
+  return {
+    p50: histogram.percentile(50) / 1000,
+    p99: histogram.percentile(99) / 1000,
+    p999: histogram.percentile(99.9) / 1000,
+    max: histogram.max / 1000,
+    count: histogram.count,
+  };
+}
+
+/** The slots that move: the first quarter of each shard's range. */
+function movingSlots(db: SlotDB): { slot: number; from: number }[] {
+  const perShard = new Map<number, number[]>();
+  for (let slot = 0; slot < SLOTS; slot++) {
+    const owner = db.slotOwner(slot);
+    let list = perShard.get(owner);
+    if (list === undefined) perShard.set(owner, (list = []));
+    list.push(slot);
+  }
+  const moving: { slot: number; from: number }[] = [];
+  for (const [owner, slots] of perShard) for (const slot of slots.slice(0, slots.length / 4)) moving.push({ slot, from: owner });
+  return moving;
+}
+
+class Load {
+  private cursor = 0;
+  private readonly pending: Promise<unknown>[];
+  split: LatencySplit = newSplit();
+  constructor(
+    private readonly db: SlotDB,
+    private readonly keys: readonly string[],
+    private readonly moving: Uint8Array,
+  ) {
+    this.pending = new Array(flags.batch);
+  }
+
+  /** One batch: `batch` commands issued in one tick, each timed from issue to reply. */
+  readonly batch = async (): Promise<void> => {
+    const started = performance.now();
+    const split = this.split;
+    const keys = this.keys;
+    for (let i = 0; i < flags.batch; i++) {
+      this.cursor = (this.cursor + 7919) % keys.length;
+      const index = this.cursor;
+      const reply = i % 10 === 0 ? this.db.set(keys[index]!, VALUE) : this.db.get(keys[index]!);
+      const histogram = this.moving[index] === 1 ? split.moving : split.other;
+      this.pending[i] = reply.then(() => histogram.record(Math.max(1, Math.round((performance.now() - started) * 1e6))));
+    }
+    await Promise.all(this.pending);
+  };
+}
+
+/** Runs the load with tinybench until `phase` settles (or for `ms`), returns ops/s. */
+async function runLoad(load: Load, name: string, phase: Promise<unknown> | number): Promise<number> {
+  const controller = new AbortController();
+  const bench = new Bench({
+    time: typeof phase === 'number' ? phase : 10 * 60_000,
+    warmup: false,
+    timestampProvider: hrtimeNowTimestampProvider,
+    signal: controller.signal,
+  });
+  bench.add(name, load.batch);
+  const started = performance.now();
+  let iterations = 0;
+  bench.getTask(name)!.addEventListener('cycle', () => iterations++);
+  if (typeof phase !== 'number') void phase.finally(() => controller.abort());
+  const run = bench.run();
+  await (typeof phase === 'number' ? run : Promise.all([run, phase]));
+  const result = bench.getTask(name)!.result as { latency?: { samplesCount?: number }; totalTime?: number } | undefined;
+  const samples = result?.latency?.samplesCount ?? iterations;
+  const seconds = (result?.totalTime ?? performance.now() - started) / 1000;
+  return (samples * flags.batch) / seconds;
+}
+
+function collectReports(reports: readonly MigrationReport[]): { keyLockMsMax: number; waitMsMax: number; waitP99Ms: number; waits: number } {
+  return {
+    keyLockMsMax: Math.max(0, ...reports.map((report) => report.keyLockMsMax)),
+    waitMsMax: Math.max(0, ...reports.map((report) => report.waits.maxMs)),
+    waitP99Ms: Math.max(0, ...reports.map((report) => report.waits.p99Ms)),
+    waits: reports.reduce((total, report) => total + report.waits.count, 0),
+  };
+}
+
+async function underLoadRound(): Promise<void> {
+  const db = await SlotDB.open({ shards: flags.shards });
+  try {
+    const keys = Array.from({ length: flags.keys }, (_, i) => `key:${i}`);
+    for (let i = 0; i < keys.length; i += 20_000) await db.mSet(keys.slice(i, i + 20_000).map((k) => [k, VALUE] as [string, string]));
+    const moves = movingSlots(db);
+    const movingSet = new Uint8Array(SLOTS);
+    for (const move of moves) movingSet[move.slot] = 1;
+    const moving = new Uint8Array(keys.length);
+    for (let i = 0; i < keys.length; i++) moving[i] = movingSet[keySlot(keys[i]!)]!;
+    const load = new Load(db, keys, moving);
+
+    record('steady ops/s', await runLoad(load, 'steady', flags.steadyMs));
+    const steady = load.split;
+
+    for (const lock of ['key', 'slot'] as const) {
+      load.split = newSplit();
+      const started = performance.now();
+      // Key locks: each moving slot goes to the next shard; slot locks: it comes back.
+      const byTarget = new Map<number, number[]>();
+      for (const move of moves) {
+        const target = lock === 'key' ? (move.from + 1) % flags.shards : move.from;
+        const list = byTarget.get(target) ?? [];
+        list.push(move.slot);
+        byTarget.set(target, list);
+      }
+      const migrations = Promise.all(
+        [...byTarget].map(([target, slots]) => db.migrateSlots(slots, target, { lock, parallel: flags.parallel })),
+      );
+      const opsPerSecond = await runLoad(load, `during ${lock}-lock migration`, migrations);
+      const summaries = await migrations;
+      const seconds = (performance.now() - started) / 1000;
+      const movedKeys = summaries.reduce((total, s) => total + s.keys, 0);
+      const reports = collectReports(summaries.flatMap((s) => s.reports));
+      record(`${lock}-lock ops/s`, opsPerSecond);
+      record(`${lock}-lock migration s`, seconds);
+      record(`${lock}-lock moved keys/s`, movedKeys / seconds);
+      record(`${lock}-lock key lock max ms`, reports.keyLockMsMax);
+      record(`${lock}-lock wait max ms`, reports.waitMsMax);
+      record(`${lock}-lock wait p99 ms`, reports.waitP99Ms);
+      for (const [part, histogram] of [['moving', load.split.moving], ['other', load.split.other]] as const) {
+        const s = summary(histogram);
+        record(`${lock}-lock ${part} p50 µs`, s.p50);
+        record(`${lock}-lock ${part} p99 µs`, s.p99);
+        record(`${lock}-lock ${part} p99.9 µs`, s.p999);
+        record(`${lock}-lock ${part} max µs`, s.max);
+      }
+    }
+    for (const [part, histogram] of [['moving', steady.moving], ['other', steady.other]] as const) {
+      const s = summary(histogram);
+      record(`steady ${part} p50 µs`, s.p50);
+      record(`steady ${part} p99 µs`, s.p99);
+      record(`steady ${part} p99.9 µs`, s.p999);
+      record(`steady ${part} max µs`, s.max);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** Migration speed without load: keys/s and MB/s for small and for 64 KiB values. */
+async function speedRound(): Promise<void> {
+  for (const [label, count, value] of [
+    ['32 B', flags.speedKeys, VALUE],
+    ['64 KiB', flags.bigValues, 'b'.repeat(BIG_VALUE_BYTES)],
+  ] as const) {
+    const db = await SlotDB.open({ shards: 2 });
+    try {
+      // Keys in the slots of shard 0, spread over 256 slots.
+      const slots = Array.from({ length: 256 }, (_, i) => i * 8);
+      const keys: string[] = [];
+      for (let i = 0; keys.length < count; i++) keys.push(`{s${slots[i % slots.length]}}:${i}`);
+      const tagSlots = [...new Set(keys.map((key) => keySlot(key)))].filter((slot) => db.slotOwner(slot) === 0);
+      const onShard0 = keys.filter((key) => db.slotOwner(keySlot(key)) === 0);
+      for (let i = 0; i < onShard0.length; i += 1000) await db.mSet(onShard0.slice(i, i + 1000).map((k) => [k, value] as [string, string]));
+      const started = performance.now();
+      const summary = await db.migrateSlots(tagSlots, 1, { parallel: flags.parallel });
+      const seconds = (performance.now() - started) / 1000;
+      record(`speed ${label} keys/s`, summary.keys / seconds);
+      record(`speed ${label} MB/s`, summary.bytes / seconds / 1e6);
+    } finally {
+      await db.close();
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const about = machine();
+  console.log(
+    `slotdb migration benchmark: ${about.cores} cores (${about.cpu}), Node ${about.node}, ` +
+      `${flags.keys.toLocaleString('en-US')} keys over ${flags.shards} shards, ${flags.rounds} rounds`,
+  );
+  for (let round = 1; round <= flags.rounds; round++) {
+    console.log(`round ${round}/${flags.rounds}`);
+    await underLoadRound();
+    await speedRound();
+  }
+  const m = Object.fromEntries(Object.entries(figures).map(([name, values]) => [name, median(values)]));
+  const fmt = (n: number | undefined, digits = 0): string =>
+    n === undefined ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const steady = m['steady ops/s']!;
+  console.table([
+    { phase: 'steady state', 'ops/s': fmt(steady), 'vs steady': '1.00' },
+    { phase: 'key-lock migration', 'ops/s': fmt(m['key-lock ops/s']), 'vs steady': (m['key-lock ops/s']! / steady).toFixed(2) },
+    { phase: 'slot-lock migration', 'ops/s': fmt(m['slot-lock ops/s']), 'vs steady': (m['slot-lock ops/s']! / steady).toFixed(2) },
+  ]);
+  const latencyRows = [];
+  for (const phase of ['steady', 'key-lock', 'slot-lock']) {
+    for (const part of ['moving', 'other']) {
+      latencyRows.push({
+        phase,
+        slots: part === 'moving' ? 'migrating' : 'others',
+        'p50 µs': fmt(m[`${phase} ${part} p50 µs`]),
+        'p99 µs': fmt(m[`${phase} ${part} p99 µs`]),
+        'p99.9 µs': fmt(m[`${phase} ${part} p99.9 µs`]),
+        'max µs': fmt(m[`${phase} ${part} max µs`]),
+      });
+    }
+  }
+  console.table(latencyRows);
+  console.table(
+    ['key', 'slot'].map((lock) => ({
+      lock,
+      'migration s': fmt(m[`${lock}-lock migration s`], 2),
+      'keys/s under load': fmt(m[`${lock}-lock moved keys/s`]),
+      'key lock max ms': fmt(m[`${lock}-lock key lock max ms`], 2),
+      'request wait max ms': fmt(m[`${lock}-lock wait max ms`], 2),
+      'request wait p99 ms': fmt(m[`${lock}-lock wait p99 ms`], 2),
+    })),
+  );
+  console.table([
+    { values: '32 B', 'keys/s': fmt(m['speed 32 B keys/s']), 'MB/s': fmt(m['speed 32 B MB/s'], 1) },
+    { values: '64 KiB', 'keys/s': fmt(m['speed 64 KiB keys/s']), 'MB/s': fmt(m['speed 64 KiB MB/s'], 1) },
+  ]);
+  const directory = new URL('../../bench/results/', import.meta.url);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(
+    new URL('migration.json', directory),
+    `${JSON.stringify({ benchmark: 'migration', machine: about, flags, medians: m, rounds: figures }, null, 2)}\n`,
+  );
+  console.log('wrote bench/results/migration.json');
+}
+
+await main();
