@@ -38,6 +38,11 @@ export interface ShardStats {
   /** Commands executed (frames: a multi-key command split over slots counts once per slot). */
   readonly ops: number;
   readonly expiredKeys: number;
+  /** Requests this shard handed to another shard (migration, stragglers). */
+  readonly redirected: number;
+  /** Time the shard's loop has run, and the part of it spent parked (asleep), in ms. */
+  readonly runningMs: number;
+  readonly parkedMs: number;
 }
 
 export interface SlotDBStats {
@@ -254,6 +259,9 @@ export class SlotDB extends CommandMethods<true> {
         keys: stat(ShardStat.Keys),
         ops: stat(ShardStat.Ops),
         expiredKeys: stat(ShardStat.ExpiredKeys),
+        redirected: stat(ShardStat.Redirected),
+        runningMs: stat(ShardStat.RunningMs),
+        parkedMs: stat(ShardStat.ParkedMs),
       });
     }
     return {

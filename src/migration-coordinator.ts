@@ -23,6 +23,8 @@ export const WINDOW_MAX = 64;
 /** Slots moving at once in migrateSlots and rebalance. */
 export const PARALLEL_DEFAULT = 4;
 export const PARALLEL_MAX = 64;
+/** Highest throttle accepted, keys per second (far above what a shard moves). */
+export const KEYS_PER_SECOND_MAX = 1e9;
 /** Bytes of each ring between two shards. */
 export const PEER_RING_BYTES = 4 * 1024 * 1024;
 
@@ -37,6 +39,11 @@ export interface MigrateOptions {
   lock?: LockMode;
   /** Cancels the migration: the promise rejects with an AbortError, as fetch does. */
   signal?: AbortSignal;
+  /**
+   * Keys per second each source shard may move (default: no limit). Throttling leaves the shards
+   * more time for their clients while slots move; the move takes longer.
+   */
+  keysPerSecond?: number;
 }
 
 export interface MigrateSlotsOptions extends MigrateOptions {
@@ -170,6 +177,7 @@ export class MigrationCoordinator {
    */
   private async move(moves: readonly { slot: number; target: number }[], parallel: number, options: MigrateOptions): Promise<MigrationSummary> {
     const limits = this.checkOptions(options);
+    const keysPerSecond = integerOption(options as Record<string, unknown>, 'keysPerSecond', 0, KEYS_PER_SECOND_MAX, 0);
     const signal = options.signal;
     const control = this.pool.control;
     const shards = this.pool.options.shards;
@@ -209,7 +217,7 @@ export class MigrationCoordinator {
       await Promise.all([...bySource].flatMap(([source, plans]) => [...new Set(plans.map((plan) => plan.target))].map((target) => this.link(source, target))));
       const endings = planned.map((plan) => this.track(plan, control.owner[plan.slot]!, signal));
       for (const [source, plans] of bySource) {
-        await this.pool.request(source, { type: 'migrate', plans, parallel });
+        await this.pool.request(source, { type: 'migrate', plans, parallel, keysPerSecond });
       }
       signal?.addEventListener('abort', cancel, { once: true });
       if (signal?.aborted) cancel();

@@ -20,7 +20,7 @@ export interface ShardContext {
   replyError(client: number, id: number, text: string): void;
   /** The ring writer towards a peer shard. */
   peerWriter(peer: number): FrameWriter;
-  /** Pushes what was staged for a peer and wakes it if it sleeps. */
+  /** Pushes what was staged for a peer, and wakes it if it sleeps, at the end of this loop turn. */
   flushPeer(peer: number): void;
   /** Sends an event to the opening thread (migration progress and outcome), at the end of the turn. */
   post(event: ShardEvent): void;

@@ -44,6 +44,7 @@ import { Call } from './call.js';
 import { HANDLERS } from './commands/index.js';
 import { Keyspace } from './keyspace.js';
 import { putAck, readImportLimits } from './migration/batch.js';
+import { KeyBudget } from './migration/budget.js';
 import { OutgoingMigration } from './migration/source.js';
 import { IncomingMigration, ReturnMigration } from './migration/target.js';
 import type { ShardContext } from './shard-context.js';
@@ -57,8 +58,8 @@ const EXPIRE_CHUNK_KEYS = 64;
 /** A parked shard with replies it could not push (ring full) looks again at least this soon. */
 const BACKLOG_PARK_MS = 10;
 
-/** A shard with migrations that wait for acknowledgements parks at most this long. */
-const MIGRATION_PARK_MS = 1;
+/** A throttled migration order waiting for its budget is looked at again at least this soon. */
+const THROTTLE_PARK_MS_MAX = 5;
 
 /** Names of opcodes, for error texts (lower-case, as Redis prints them). */
 const NAMES: string[] = HANDLERS.map((handler, op) => (handler === undefined ? '' : commandByOp(op).name));
@@ -98,6 +99,9 @@ class Shard implements ShardContext {
   private readonly incoming: (IncomingMigration | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   /** Where each slot this shard gave away went, for stragglers when the owner is not a peer. */
   private readonly handedTo: (number | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  /** Peers with frames staged this turn (see flushPeer). */
+  private readonly peerDirty: boolean[] = [];
+  private dirtyPeers = false;
   /** FORWARD frames sent to each peer (their sequence numbers on that ring). */
   private readonly forwardsSent: number[] = [];
   private readonly spinMs: number;
@@ -107,6 +111,9 @@ class Shard implements ShardContext {
   private running = true;
   private ops = 0;
   private redirected = 0;
+  /** Time spent parked, and since the loop started (ms): the rest is time spent working or spinning. */
+  private parkedMs = 0;
+  private startedAt = performance.now();
   private nextExpiryAt = 0;
   private now = Date.now();
   /** performance.now() of this loop turn: migration timings need better than Date.now()'s 1 ms. */
@@ -142,6 +149,7 @@ class Shard implements ShardContext {
       for (let i = 0; i < this.clients.length; i++) work += this.serveClient(this.clients[i]!);
       if (this.migrations.size > 0) work += this.stepMigrations(this.clock);
       if (now >= this.nextExpiryAt) this.activeExpiry(now);
+      if (this.dirtyPeers) this.flushDirtyPeers();
       if (this.outbox.length > 0) this.flushOutbox();
       if (work > 0) {
         this.publishStats();
@@ -328,9 +336,24 @@ class Shard implements ShardContext {
     return link.out;
   }
 
+  /**
+   * Marks what was staged for a peer to go at the end of this loop turn. One push and at most one
+   * wake per peer per turn: a shard moving many small slots stages several frames per turn for the
+   * same peer, and a wake is a system call.
+   */
   flushPeer(peer: number): void {
-    this.peerWriter(peer).flush();
-    this.control.wakeShard(peer);
+    this.peerDirty[peer] = true;
+    this.dirtyPeers = true;
+  }
+
+  private flushDirtyPeers(): void {
+    this.dirtyPeers = false;
+    for (const link of this.peers) {
+      if (!this.peerDirty[link.peer]) continue;
+      this.peerDirty[link.peer] = false;
+      link.out.flush();
+      this.control.wakeShard(link.peer);
+    }
   }
 
   private servePeer(link: PeerLink): number {
@@ -413,7 +436,14 @@ class Shard implements ShardContext {
   private readonly outbox: ShardEvent[] = [];
 
   /** Orders to move slots away, each with its own bound on moves at once. */
-  private readonly orders: { readonly plans: MigrationPlan[]; readonly parallel: number; readonly running: Set<number>; next: number }[] = [];
+  private readonly orders: {
+    readonly plans: MigrationPlan[];
+    readonly parallel: number;
+    readonly running: Set<number>;
+    next: number;
+    readonly batchKeys: number;
+    readonly budget: KeyBudget | undefined;
+  }[] = [];
 
   /** Batch limits of migrations imported here, for sending the keys back after a cancel. */
   private readonly returnLimits = new Map<number, { batchKeys: number; batchBytes: number; window: number }>();
@@ -451,7 +481,7 @@ class Shard implements ShardContext {
           continue;
         }
         order.running.add(plan.migration);
-        const migration = new OutgoingMigration(this, plan, performance.now());
+        const migration = new OutgoingMigration(this, plan, performance.now(), order.budget);
         this.migrations.set(plan.migration, migration);
         this.outgoing[plan.slot] = migration;
       }
@@ -559,43 +589,49 @@ class Shard implements ShardContext {
     stats[control.statIndex(this.id, ShardStat.ExpiredKeys)] = keyspace.expiredCount;
     stats[control.statIndex(this.id, ShardStat.Slots)] = keyspace.tableCount;
     stats[control.statIndex(this.id, ShardStat.Redirected)] = this.redirected;
+    stats[control.statIndex(this.id, ShardStat.ParkedMs)] = this.parkedMs;
+    stats[control.statIndex(this.id, ShardStat.RunningMs)] = this.clock - this.startedAt;
   }
 
   /**
    * Sleeps until a client or peer pushes, a control message arrives, or the next timer is due.
-   * The parked flag is raised before the last look at the rings: a producer that pushed before it
-   * could see the flag is caught by that look, one that pushed after sees the flag and notifies.
+   *
+   * The parked word is raised, once and to its final value, before the last look at the rings: a
+   * producer that pushed before it could see the word is caught by that look; one that pushed after
+   * sees the word, resets it and notifies, and the wait below returns at once because the word no
+   * longer holds the value it waits on. (Raising the word in two steps would let a producer's reset
+   * be overwritten by the second step, and its wake-up be lost.)
    */
   private park(now: number): void {
     const words = this.control.words;
-    Atomics.store(words, this.parkedWord, 1);
     let backlog = false;
-    for (const link of this.clients) {
-      if (link.requests.readable()) {
-        Atomics.store(words, this.parkedWord, 0);
-        return;
-      }
-      if (link.replies.staged > 0) backlog = true;
-    }
-    for (const link of this.peers) {
-      if (link.in.readable()) {
-        Atomics.store(words, this.parkedWord, 0);
-        return;
-      }
-      if (link.out.staged > 0) backlog = true;
-    }
-    if (Atomics.load(words, this.controlWord) !== this.seenControl) {
+    for (const link of this.clients) if (link.replies.staged > 0) backlog = true;
+    for (const link of this.peers) if (link.out.staged > 0) backlog = true;
+    // With bytes waiting for ring space, readers wake the shard when they make some.
+    const parkedAs = backlog ? PARKED_WITH_BACKLOG : 1;
+    Atomics.store(words, this.parkedWord, parkedAs);
+    if (this.anyInput() || Atomics.load(words, this.controlWord) !== this.seenControl) {
       Atomics.store(words, this.parkedWord, 0);
       return;
     }
-    // With replies waiting for ring space, ask clients to wake the shard when they read some.
-    if (backlog) Atomics.store(words, this.parkedWord, PARKED_WITH_BACKLOG);
-    const parkedAs = backlog ? PARKED_WITH_BACKLOG : 1;
     let timeoutMs = Math.max(0, Math.min(this.nextExpiryAt - now, SHARD_PARK_MS_MAX));
     if (backlog) timeoutMs = Math.min(timeoutMs, BACKLOG_PARK_MS);
-    if (this.migrations.size > 0) timeoutMs = Math.min(timeoutMs, MIGRATION_PARK_MS);
+    // A throttled order waits for its budget, not for a peer: wake up when the next batch may go.
+    for (const order of this.orders) {
+      if (order.budget?.starved && order.running.size > 0) {
+        timeoutMs = Math.min(timeoutMs, order.budget.msUntil(order.batchKeys), THROTTLE_PARK_MS_MAX);
+      }
+    }
+    const parkedAt = performance.now();
     Atomics.wait(words, this.parkedWord, parkedAs, timeoutMs);
+    this.parkedMs += performance.now() - parkedAt;
     Atomics.store(words, this.parkedWord, 0);
+  }
+
+  private anyInput(): boolean {
+    for (const link of this.clients) if (link.requests.readable()) return true;
+    for (const link of this.peers) if (link.in.readable()) return true;
+    return false;
   }
 
   // ---- control --------------------------------------------------------------------------
@@ -646,7 +682,17 @@ class Shard implements ShardContext {
         return ok;
       }
       case 'migrate':
-        this.orders.push({ plans: [...message.plans], parallel: message.parallel, running: new Set(), next: 0 });
+        this.orders.push({
+          plans: [...message.plans],
+          parallel: message.parallel,
+          running: new Set(),
+          next: 0,
+          batchKeys: Math.max(1, ...message.plans.map((plan) => plan.batchKeys)),
+          budget:
+            message.keysPerSecond > 0
+              ? new KeyBudget(message.keysPerSecond, Math.max(1, ...message.plans.map((plan) => plan.batchKeys)), performance.now())
+              : undefined,
+        });
         this.startQueuedMigrations();
         return ok;
       case 'cancel': {

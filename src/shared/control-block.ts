@@ -47,7 +47,7 @@ export const ClientState = { Free: 0, Active: 1, Detached: 2 } as const;
 export const SlotState = { Stable: 0, Migrating: 1 } as const;
 
 /** Per-shard counters, Float64 each. */
-export const ShardStat = { Keys: 0, Ops: 1, ExpiredKeys: 2, Slots: 3, Redirected: 4 } as const;
+export const ShardStat = { Keys: 0, Ops: 1, ExpiredKeys: 2, Slots: 3, Redirected: 4, ParkedMs: 5, RunningMs: 6 } as const;
 export type ShardStat = (typeof ShardStat)[keyof typeof ShardStat];
 const STAT_WORDS = 8;
 

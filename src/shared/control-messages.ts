@@ -50,6 +50,8 @@ export type ShardRequest =
       /** Slots to move away, in order; at most `parallel` move at once, the rest wait their turn. */
       readonly plans: readonly MigrationPlan[];
       readonly parallel: number;
+      /** Keys per second this order may move, over all its slots; 0 for no limit. */
+      readonly keysPerSecond: number;
     }
   | { readonly type: 'cancel'; readonly migration: number }
   | { readonly type: 'peer-down'; readonly peer: number }

@@ -8,6 +8,7 @@
 import { commandByOp } from '../../src/shared/commands.js';
 import type { ShardContext } from '../shard-context.js';
 import { beginBatch, putEntry, sealBatch } from './batch.js';
+import type { KeyBudget } from './budget.js';
 
 interface InFlightBatch {
   readonly keys: string[];
@@ -42,6 +43,7 @@ export class BatchSender {
     readonly target: number,
     readonly migration: number,
     private readonly limits: SenderLimits,
+    private readonly budget?: KeyBudget,
   ) {}
 
   /** Whether every key has been sent and acknowledged. */
@@ -76,13 +78,20 @@ export class BatchSender {
   sendBatch(now: number): number {
     if (this.shard.faults.pauseSending) return 0;
     if (this.inFlight.size >= this.limits.window || (this.exhausted && this.priority.length === 0)) return 0;
+    // A throttled sender waits for a whole batch's worth of budget: trickling keys one by one
+    // would pay a batch's fixed cost per key.
+    if (this.budget !== undefined && this.budget.allowance(now) < this.limits.batchKeys) {
+      this.budget.starved = true;
+      return 0;
+    }
+    const allowance = this.limits.batchKeys;
     const keyspace = this.shard.keyspace;
     const writer = this.shard.peerWriter(this.target);
     const batch = this.nextBatch++;
     const start = beginBatch(writer, this.slot, this.migration, batch);
     const keys: string[] = [];
     let bytes = 0;
-    while (keys.length < this.limits.batchKeys && bytes < this.limits.batchBytes) {
+    while (keys.length < allowance && bytes < this.limits.batchBytes) {
       const key = this.nextKey();
       if (key === undefined) break;
       if (this.locked.has(key)) continue;
@@ -99,6 +108,7 @@ export class BatchSender {
     }
     sealBatch(writer, start, keys.length);
     this.shard.flushPeer(this.target);
+    this.budget?.take(keys.length);
     this.inFlight.set(batch, { keys, sentAt: now });
     this.keysSent += keys.length;
     this.bytesSent += bytes;

@@ -33,6 +33,7 @@ import type { MigrationOutcome, MigrationPlan, MigrationReport } from '../../src
 import { PeerFrame } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck, putImport, putNotice } from './batch.js';
+import type { KeyBudget } from './budget.js';
 import { BatchSender } from './sender.js';
 
 export const SourceState = { Moving: 0, Returning: 1, Done: 2 } as const;
@@ -85,13 +86,14 @@ export class OutgoingMigration {
     private readonly shard: ShardContext,
     plan: MigrationPlan,
     now: number,
+    budget?: KeyBudget,
   ) {
     this.plan = plan;
     this.migration = plan.migration;
     this.slot = plan.slot;
     this.target = plan.target;
     this.startedAt = now;
-    this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan);
+    this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan, budget);
     // IMPORT goes first on the ring: the target knows the migration before any batch or forward.
     putImport(shard.peerWriter(plan.target), plan);
     shard.flushPeer(plan.target);
