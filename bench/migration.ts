@@ -27,8 +27,20 @@ const flags = numberFlags({
   speedKeys: 200_000,
   bigValues: 2048,
   parallel: 16,
+  /** The throttled phases' limit, keys per second per source shard. */
+  throttle: 10_000,
 });
 const SLOTS = 16384;
+
+/** The migration phases, in order; each moves the same quarter of the slots (forward, then back). */
+const PHASES = [
+  { name: 'key-lock', lock: 'key', keysPerSecond: 0 },
+  { name: 'slot-lock', lock: 'slot', keysPerSecond: 0 },
+  { name: 'key-lock throttled', lock: 'key', keysPerSecond: 0 },
+  { name: 'slot-lock throttled', lock: 'slot', keysPerSecond: 0 },
+] as { name: string; lock: 'key' | 'slot'; keysPerSecond: number }[];
+for (const phase of PHASES) if (phase.name.endsWith('throttled')) phase.keysPerSecond = flags.throttle;
+
 const VALUE = 'v'.repeat(32);
 const BIG_VALUE_BYTES = 64 * 1024;
 
@@ -144,37 +156,39 @@ async function underLoadRound(): Promise<void> {
     record('steady ops/s', await runLoad(load, 'steady', flags.steadyMs));
     const steady = load.split;
 
-    for (const lock of ['key', 'slot'] as const) {
+    // Forward with key locks, back with slot locks; unthrottled, then throttled.
+    for (const phase of PHASES) {
       load.split = newSplit();
       const started = performance.now();
-      // Key locks: each moving slot goes to the next shard; slot locks: it comes back.
       const byTarget = new Map<number, number[]>();
       for (const move of moves) {
-        const target = lock === 'key' ? (move.from + 1) % flags.shards : move.from;
+        const target = phase.lock === 'key' ? (move.from + 1) % flags.shards : move.from;
         const list = byTarget.get(target) ?? [];
         list.push(move.slot);
         byTarget.set(target, list);
       }
       const migrations = Promise.all(
-        [...byTarget].map(([target, slots]) => db.migrateSlots(slots, target, { lock, parallel: flags.parallel })),
+        [...byTarget].map(([target, slots]) =>
+          db.migrateSlots(slots, target, { lock: phase.lock, parallel: flags.parallel, keysPerSecond: phase.keysPerSecond }),
+        ),
       );
-      const opsPerSecond = await runLoad(load, `during ${lock}-lock migration`, migrations);
+      const opsPerSecond = await runLoad(load, phase.name, migrations);
       const summaries = await migrations;
       const seconds = (performance.now() - started) / 1000;
       const movedKeys = summaries.reduce((total, s) => total + s.keys, 0);
       const reports = collectReports(summaries.flatMap((s) => s.reports));
-      record(`${lock}-lock ops/s`, opsPerSecond);
-      record(`${lock}-lock migration s`, seconds);
-      record(`${lock}-lock moved keys/s`, movedKeys / seconds);
-      record(`${lock}-lock key lock max ms`, reports.keyLockMsMax);
-      record(`${lock}-lock wait max ms`, reports.waitMsMax);
-      record(`${lock}-lock wait p99 ms`, reports.waitP99Ms);
+      record(`${phase.name} ops/s`, opsPerSecond);
+      record(`${phase.name} migration s`, seconds);
+      record(`${phase.name} moved keys/s`, movedKeys / seconds);
+      record(`${phase.name} key lock max ms`, reports.keyLockMsMax);
+      record(`${phase.name} wait max ms`, reports.waitMsMax);
+      record(`${phase.name} wait p99 ms`, reports.waitP99Ms);
       for (const [part, histogram] of [['moving', load.split.moving], ['other', load.split.other]] as const) {
         const s = summary(histogram);
-        record(`${lock}-lock ${part} p50 µs`, s.p50);
-        record(`${lock}-lock ${part} p99 µs`, s.p99);
-        record(`${lock}-lock ${part} p99.9 µs`, s.p999);
-        record(`${lock}-lock ${part} max µs`, s.max);
+        record(`${phase.name} ${part} p50 µs`, s.p50);
+        record(`${phase.name} ${part} p99 µs`, s.p99);
+        record(`${phase.name} ${part} p99.9 µs`, s.p999);
+        record(`${phase.name} ${part} max µs`, s.max);
       }
     }
     for (const [part, histogram] of [['moving', steady.moving], ['other', steady.other]] as const) {
@@ -240,12 +254,16 @@ async function main(): Promise<void> {
     n === undefined ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const steady = m['steady ops/s']!;
   console.table([
-    { phase: 'steady state', 'ops/s': fmt(steady), 'vs steady': '1.00' },
-    { phase: 'key-lock migration', 'ops/s': fmt(m['key-lock ops/s']), 'vs steady': (m['key-lock ops/s']! / steady).toFixed(2) },
-    { phase: 'slot-lock migration', 'ops/s': fmt(m['slot-lock ops/s']), 'vs steady': (m['slot-lock ops/s']! / steady).toFixed(2) },
+    { phase: 'steady state', 'ops/s': fmt(steady), 'vs steady': '1.00', 'migration s': '' },
+    ...PHASES.map((phase) => ({
+      phase: `${phase.name} migration${phase.keysPerSecond ? ` (${fmt(phase.keysPerSecond)} keys/s per source)` : ''}`,
+      'ops/s': fmt(m[`${phase.name} ops/s`]),
+      'vs steady': (m[`${phase.name} ops/s`]! / steady).toFixed(2),
+      'migration s': fmt(m[`${phase.name} migration s`], 2),
+    })),
   ]);
   const latencyRows = [];
-  for (const phase of ['steady', 'key-lock', 'slot-lock']) {
+  for (const phase of ['steady', ...PHASES.map((p) => p.name)]) {
     for (const part of ['moving', 'other']) {
       latencyRows.push({
         phase,
@@ -259,13 +277,12 @@ async function main(): Promise<void> {
   }
   console.table(latencyRows);
   console.table(
-    ['key', 'slot'].map((lock) => ({
-      lock,
-      'migration s': fmt(m[`${lock}-lock migration s`], 2),
-      'keys/s under load': fmt(m[`${lock}-lock moved keys/s`]),
-      'key lock max ms': fmt(m[`${lock}-lock key lock max ms`], 2),
-      'request wait max ms': fmt(m[`${lock}-lock wait max ms`], 2),
-      'request wait p99 ms': fmt(m[`${lock}-lock wait p99 ms`], 2),
+    PHASES.map((phase) => ({
+      phase: phase.name,
+      'keys/s under load': fmt(m[`${phase.name} moved keys/s`]),
+      'key lock max ms': fmt(m[`${phase.name} key lock max ms`], 2),
+      'request wait max ms': fmt(m[`${phase.name} wait max ms`], 2),
+      'request wait p99 ms': fmt(m[`${phase.name} wait p99 ms`], 2),
     })),
   );
   console.table(
