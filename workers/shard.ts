@@ -58,6 +58,9 @@ const EXPIRE_CHUNK_KEYS = 64;
 /** A parked shard with replies it could not push (ring full) looks again at least this soon. */
 const BACKLOG_PARK_MS = 10;
 
+/** What starting and flipping one slot costs a throttled order, in keys of its budget. */
+const SLOT_COST_KEYS = 32;
+
 /** A throttled migration order waiting for its budget is looked at again at least this soon. */
 const THROTTLE_PARK_MS_MAX = 5;
 
@@ -147,7 +150,7 @@ class Shard implements ShardContext {
       let work = 0;
       for (let i = 0; i < this.peers.length; i++) work += this.servePeer(this.peers[i]!);
       for (let i = 0; i < this.clients.length; i++) work += this.serveClient(this.clients[i]!);
-      if (this.migrations.size > 0) work += this.stepMigrations(this.clock);
+      if (this.migrations.size > 0 || this.orders.length > 0) work += this.stepMigrations(this.clock);
       if (now >= this.nextExpiryAt) this.activeExpiry(now);
       if (this.dirtyPeers) this.flushDirtyPeers();
       if (this.outbox.length > 0) this.flushOutbox();
@@ -450,6 +453,7 @@ class Shard implements ShardContext {
 
   private stepMigrations(now: number): number {
     let work = 0;
+    if (this.orders.length > 0) this.startQueuedMigrations();
     for (const migration of this.migrations.values()) {
       if (migration instanceof IncomingMigration) continue;
       work += migration.step(now);
@@ -474,6 +478,16 @@ class Shard implements ShardContext {
   private startQueuedMigrations(): void {
     for (const order of this.orders) {
       while (order.running.size < order.parallel && order.next < order.plans.length) {
+        // A throttled order pays for each slot it starts, as for SLOT_COST_KEYS keys: starting and
+        // flipping a slot costs about that much, and an order of many small slots must not escape
+        // its budget by moving few keys per slot.
+        if (order.budget !== undefined) {
+          if (order.budget.allowance(this.clock) < SLOT_COST_KEYS) {
+            order.budget.starved = true;
+            break;
+          }
+          order.budget.take(SLOT_COST_KEYS);
+        }
         const plan = order.plans[order.next++]!;
         const refusal = this.refuseMigration(plan);
         if (refusal !== undefined) {
@@ -618,8 +632,8 @@ class Shard implements ShardContext {
     if (backlog) timeoutMs = Math.min(timeoutMs, BACKLOG_PARK_MS);
     // A throttled order waits for its budget, not for a peer: wake up when the next batch may go.
     for (const order of this.orders) {
-      if (order.budget?.starved && order.running.size > 0) {
-        timeoutMs = Math.min(timeoutMs, order.budget.msUntil(order.batchKeys), THROTTLE_PARK_MS_MAX);
+      if (order.budget?.starved) {
+        timeoutMs = Math.min(timeoutMs, order.budget.msUntil(Math.max(order.batchKeys, SLOT_COST_KEYS)), THROTTLE_PARK_MS_MAX);
       }
     }
     const parkedAt = performance.now();
