@@ -27,6 +27,7 @@ import {
   NO_SLOT,
   REP_HEADER_BYTES,
   REP_ID,
+  REP_META,
   REQ_ARGC,
   REQ_ID,
   beginRequest,
@@ -39,12 +40,16 @@ import { FrameReader, FrameWriter } from './shared/ring.js';
 import { ClientClosedError, PendingLimitError, ShardDownError } from './errors.js';
 import { Aggregate, PENDING_CAPACITY_MAX, PendingFlag, PendingTable, type Transform } from './pending.js';
 import { decodeValue } from './reply.js';
+import { ProfileRecorder } from './profile-recorder.js';
+import { ProfileSlab, RTIMING_BYTES, ReplyMeta } from './shared/profile-layout.js';
 
 /** The rings of one client thread: requests[shard] (client → shard), replies[shard]. */
 export interface ClientRings {
   readonly client: number;
   readonly requests: readonly SharedArrayBuffer[];
   readonly replies: readonly SharedArrayBuffer[];
+  /** This thread's profile slab (profile-layout.ts). */
+  readonly profile: SharedArrayBuffer;
 }
 
 export interface ClientTuning {
@@ -87,6 +92,12 @@ export class Client {
   private closedError: Error | undefined;
   /** Whether this client has seen the database's closed flag. */
   private sharedClosed = false;
+  /** Records timings while a profile runs. */
+  private readonly recorder: ProfileRecorder;
+  /** Whether the request being encoded is timed (a profile runs). */
+  private timed = false;
+  /** Per shard: the last push left bytes staged (the ring was full). */
+  private readonly ringFull: boolean[] = [];
   /** Replies that arrived for commands already failed (see dispatch). */
   lateReplies = 0;
   /** Per slot: frames in flight, and the shard they went to (the fence). */
@@ -106,6 +117,7 @@ export class Client {
     this.pendingMax = tuning.pendingMax;
     this.waitingWord = control.clientWord(this.id, kClientWaiting);
     this.down = new Array(this.shardCount).fill(undefined);
+    this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
     this.checkHealth();
   }
 
@@ -123,7 +135,11 @@ export class Client {
 
   /** Begins a frame for `slot` on `shard`'s ring; returns its start (for the argument writes). */
   begin(shard: number, slot: number, op: number, argc: number): number {
-    return beginRequest(this.writers[shard]!, 0, slot, op, argc, this.id);
+    const writer = this.writers[shard]!;
+    const start = beginRequest(writer, 0, slot, op, argc, this.id);
+    this.timed = this.recorder.active();
+    if (this.timed) this.recorder.stamp(writer, start, this.ringFull[shard] === true);
+    return start;
   }
 
   /** Sets the argument count of a frame begun with a placeholder count. */
@@ -170,10 +186,11 @@ export class Client {
    * Closes the frame begun at `start` and registers its pending entry. Returns the entry index.
    * Throws PendingLimitError (after dropping the frame) when too many commands are in flight.
    */
-  commit(shard: number, start: number, slot: number, flags: number, transform: Transform | undefined): number {
+  commit(shard: number, start: number, slot: number, flags: number, transform: Transform | undefined, key?: Argument): number {
     let index: number;
     try {
       index = this.openEntry(shard, slot, flags, transform);
+      if (this.timed) this.pending.key[index] = key;
     } catch (error) {
       this.writers[shard]!.rollback(start);
       throw error;
@@ -187,6 +204,11 @@ export class Client {
       throw error;
     }
     return index;
+  }
+
+  /** Whether the frame being encoded is timed (a profile runs). */
+  get timedFrame(): boolean {
+    return this.timed;
   }
 
   /** Stamps the frame begun at `start` with entry `index`'s id and stages it. */
@@ -306,7 +328,9 @@ export class Client {
         writer.rollback(writer.head);
         continue;
       }
-      left += writer.flush();
+      const staged = writer.flush();
+      this.ringFull[shard] = staged > 0;
+      left += staged;
       this.control.wakeShard(shard);
     }
     return left;
@@ -346,7 +370,12 @@ export class Client {
       return;
     }
     const buffers = (this.pending.flags[index]! & PendingFlag.Buffers) !== 0;
-    this.complete(index, decodeValue(reader.buf, reader.view, at + REP_HEADER_BYTES, buffers));
+    let valueAt = at + REP_HEADER_BYTES;
+    if (reader.view.getUint32(at + REP_META, true) & ReplyMeta.Timed) {
+      this.recorder.onReply(reader.view, valueAt, this.pending.slot[index]!, this.pending.key[index] as Argument | undefined);
+      valueAt += RTIMING_BYTES;
+    }
+    this.complete(index, decodeValue(reader.buf, reader.view, valueAt, buffers));
   }
 
   /** Settles entry `index` with a decoded reply (an ErrorReply fails it). */

@@ -20,6 +20,7 @@ import {
   type RebalanceOptions,
 } from './migration-coordinator.js';
 import { type OpenOptions, resolveOptions } from './options.js';
+import { Profile, type ProfileOptions } from './profiler.js';
 import { ShardPool } from './shard-pool.js';
 
 /** What another thread needs to attach: plain data and SharedArrayBuffers, safe to postMessage. */
@@ -236,6 +237,17 @@ export class SlotDB extends CommandMethods<true> {
   off(event: 'migration', listener: (event: MigrationEvent) => void): this {
     this.events.off(event, listener);
     return this;
+  }
+
+  /**
+   * Starts the migration stall profiler: every thread's operations are timed and explained, every
+   * shard records what it did, until `await profile.stop()` returns the report (JSON-ready; see
+   * `renderProfileHtml` for the HTML page). One profile at a time; opening thread only.
+   */
+  profile(options?: ProfileOptions): Profile {
+    if (this.pool === undefined) throw new Error('slotdb: only the thread that opened the database can profile it');
+    if (this.client.closed) throw new ClientClosedError();
+    return new Profile(this.pool, this.control, options);
   }
 
   /** Keys and commands per shard, read from shared memory (no round trip). */

@@ -122,7 +122,7 @@ export class Executor {
       client.abandon(shard, start);
       return this.fail(error);
     }
-    return this.deliver(shard, start, slot, transform);
+    return this.deliver(shard, start, slot, transform, key);
   }
 
   /** A command with a key and one more argument (SET without options, INCRBY, APPEND...). */
@@ -146,7 +146,7 @@ export class Executor {
       client.abandon(shard, start);
       return this.fail(error);
     }
-    return this.deliver(shard, start, slot, transform);
+    return this.deliver(shard, start, slot, transform, key);
   }
 
   /** Any command, its arguments after the command name; routed as the command table says. */
@@ -182,7 +182,7 @@ export class Executor {
       client.abandon(shard, start);
       return this.fail(error);
     }
-    return this.deliver(shard, start, slot, transform);
+    return this.deliver(shard, start, slot, transform, spec.keys === Keys.None ? undefined : args[0]);
   }
 
   /** A frame the slot fence holds back (see client.ts): its entry now, its bytes later. */
@@ -198,10 +198,10 @@ export class Executor {
     return this.mode === Mode.Sync ? this.client.waitEntry(index) : this.client.promiseFor(index);
   }
 
-  private deliver(shard: number, start: number, slot: number, transform: Transform | undefined): any {
+  private deliver(shard: number, start: number, slot: number, transform: Transform | undefined, key?: Argument): any {
     let index: number;
     try {
-      index = this.client.commit(shard, start, slot, this.flags, transform);
+      index = this.client.commit(shard, start, slot, this.flags, transform, key);
     } catch (error) {
       return this.fail(error);
     }
@@ -293,7 +293,7 @@ export class Executor {
         } else {
           const start = client.begin(shard, slot, spec.op, 0);
           client.setArgc(shard, start, encode(shard, part));
-          index = client.commit(shard, start, slot, this.flags, undefined);
+          index = client.commit(shard, start, slot, this.flags, undefined, client.timedFrame ? partArgs(part)[0] : undefined);
         }
       } catch (error) {
         // Parts already sent will reply; the aggregate fails once they have.

@@ -50,6 +50,8 @@ export class PendingTable {
   reject: (((error: unknown) => void) | undefined)[] = [];
   transform: (Transform | undefined)[] = [];
   aggregate: (Aggregate | undefined)[] = [];
+  /** The command's key while a profile runs (for naming slow operations), else undefined. */
+  key: unknown[] = [];
   /** Sync entries: the decoded reply (or the error) once Done. */
   value: unknown[] = [];
   part = new Int32Array(0);
@@ -95,6 +97,7 @@ export class PendingTable {
     this.transform[index] = undefined;
     this.aggregate[index] = undefined;
     this.value[index] = undefined;
+    this.key[index] = undefined;
     this.flags[index] = 0xff;
     this.generation[index] = (this.generation[index]! + 1) & GENERATION_MASK;
     this.free[this.freeTop++] = index;

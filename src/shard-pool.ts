@@ -6,6 +6,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ClientState, ControlBlock, ShardState, kClientState } from './shared/control-block.js';
 import type { FromShard, Reply, ShardEvent, ShardInit, ShardRequest } from './shared/control-messages.js';
 import { CLIENTS_MAX, CLOSE_GRACE_MS, SLOT_COUNT } from './shared/limits.js';
+import { ProfileSlab } from './shared/profile-layout.js';
 import { createRingStorage } from './shared/ring.js';
 import type { ClientRings } from './client.js';
 import type { ResolvedOptions } from './options.js';
@@ -30,6 +31,8 @@ export class ShardPool {
   private readonly readyWaiters: Waiter[] = [];
   private readonly exited: Promise<number>[] = [];
   private stopping = false;
+  /** Every client thread's profile slab, by client slot (the profiler reads them). */
+  readonly profileSlabs: (ProfileSlab | undefined)[] = [];
   /** Receives migration progress and outcomes (the coordinator). */
   onEvent: ShardEventListener = () => undefined;
   /** Called when a shard's worker exits unexpectedly. */
@@ -152,7 +155,9 @@ export class ShardPool {
       acks.push(this.request(shard, { type: 'attach', client, requests: requests[shard]!, replies: replies[shard]! }).catch(() => undefined));
     }
     await Promise.all(acks);
-    return { client, requests, replies };
+    const profile = new ProfileSlab();
+    this.profileSlabs[client] = profile;
+    return { client, requests, replies, profile: profile.sab };
   }
 
   /** Frees the slots of client threads that detached, once every shard dropped their rings. */

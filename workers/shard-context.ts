@@ -5,6 +5,7 @@ import type { ControlBlock } from '../src/shared/control-block.js';
 import type { ShardEvent, ShardFaults } from '../src/shared/control-messages.js';
 import type { FrameWriter } from '../src/shared/ring.js';
 import type { Keyspace } from './keyspace.js';
+import type { ShardProfiler } from './profiler.js';
 
 export interface ShardContext {
   readonly id: number;
@@ -12,6 +13,8 @@ export interface ShardContext {
   readonly keyspace: Keyspace;
   /** Injected faults (tests, stall rehearsal); empty in normal operation. */
   readonly faults: ShardFaults;
+  /** Set while a profile runs. */
+  readonly profiler: ShardProfiler | undefined;
   /** Executes a request frame here; the reply goes to the client named in the frame. */
   execute(buf: Buffer, at: number): void;
   /** Hands a request frame to another shard (FORWARD); returns its sequence number on that ring. */

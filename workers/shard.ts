@@ -23,7 +23,7 @@
 // doorbell is notified after the push.
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { NO_SLOT, REP_HEADER_BYTES, ValueType, putLine, readU16, readU32, REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
+import { NO_SLOT, REP_HEADER_BYTES, REP_META, REQ_FLAGS, RequestFlag, ValueType, putLine, readU16, readU32, REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
 import { Op, commandByOp } from '../src/shared/commands.js';
 import { ControlBlock, PARKED_WITH_BACKLOG, ShardStat, ShardState, kShardControl, kShardParked } from '../src/shared/control-block.js';
 import type { MigrationOutcome, MigrationPlan, Reply, ShardEvent, ShardFaults, ShardInit, ToShard } from '../src/shared/control-messages.js';
@@ -38,11 +38,33 @@ import {
   SHARD_PARK_MS_MAX,
   SLOT_COUNT,
 } from '../src/shared/limits.js';
-import { ACK_BATCH, ACK_OK, BATCH_BATCH, FORWARD_HEADER_BYTES, PEER_FRAME_MIN, PEER_KIND, PEER_MIGRATION, PEER_SLOT, PeerFrame } from '../src/shared/peer-frames.js';
+import { ACK_APPLY_MS, ACK_BATCH, ACK_OK, ACK_RECEIVED, BATCH_BATCH, FORWARD_HEADER_BYTES, PEER_FRAME_MIN, PEER_KIND, PEER_MIGRATION, PEER_SLOT, PeerFrame } from '../src/shared/peer-frames.js';
 import { FrameReader, FrameWriter } from '../src/shared/ring.js';
 import { Call } from './call.js';
 import { HANDLERS } from './commands/index.js';
 import { Keyspace } from './keyspace.js';
+import { ShardProfiler } from './profiler.js';
+import {
+  RTIMING_BYTES,
+  RTIMING_EXECUTED,
+  RTIMING_FORWARDED,
+  RTIMING_ISSUED,
+  RTIMING_PICKED_UP,
+  RTIMING_REPLIED,
+  RTIMING_REPLY_BACKLOG,
+  RTIMING_RING_FULL,
+  RTIMING_WAIT_MS,
+  RTIMING_WAIT_REASON,
+  ReplyMeta,
+  TIMING_BYTES,
+  TIMING_FORWARDED,
+  TIMING_ISSUED,
+  TIMING_PICKED_UP,
+  TIMING_RING_FULL,
+  TIMING_WAIT_MS,
+  TIMING_WAIT_REASON,
+  absoluteNow,
+} from '../src/shared/profile-layout.js';
 import { putAck, readImportLimits } from './migration/batch.js';
 import { KeyBudget } from './migration/budget.js';
 import { OutgoingMigration } from './migration/source.js';
@@ -73,6 +95,8 @@ interface ClientLink {
   readonly replies: FrameWriter;
   /** Replies were staged for this client outside its own turn (for a forwarded request). */
   dirty: boolean;
+  /** The last push of replies left bytes staged: the reply ring is full. */
+  backlogged: boolean;
 }
 
 interface PeerLink {
@@ -88,6 +112,8 @@ class Shard implements ShardContext {
   readonly control: ControlBlock;
   readonly keyspace = new Keyspace();
   faults: ShardFaults = {};
+  /** Set while a profile runs. */
+  profiler: ShardProfiler | undefined;
   /** The slot map's owner column (shared memory). */
   private readonly owner: Uint16Array;
   private readonly port: ShardInit['port'];
@@ -178,6 +204,7 @@ class Shard implements ShardContext {
     if (replies.staged > 0) {
       const before = replies.staged;
       if (replies.flush() < before) this.control.wakeClient(link.client);
+      link.backlogged = replies.staged > 0;
       if (replies.staged >= REPLY_STAGED_BYTES_MAX) return 0;
     }
     const requests = link.requests;
@@ -202,15 +229,20 @@ class Shard implements ShardContext {
     }
     if (frames > 0) {
       this.publishStats();
-      replies.flush();
+      link.backlogged = replies.flush() > 0;
       link.dirty = false;
       this.control.wakeClient(link.client);
+      this.profiler?.addOps(frames, absoluteNow());
     }
     return frames;
   }
 
   /** Where a request frame for its slot runs (see the table at the top of this file). */
   private route(buf: Buffer, view: DataView, at: number, fromPeer: number): void {
+    // A profiled request: note when a shard first picked it up.
+    if (buf[at + REQ_FLAGS]! & RequestFlag.Timed && buf.readDoubleLE(at + REQ_HEADER_BYTES + TIMING_PICKED_UP) === 0) {
+      buf.writeDoubleLE(absoluteNow(), at + REQ_HEADER_BYTES + TIMING_PICKED_UP);
+    }
     const slot = view.getUint16(at + REQ_SLOT, true);
     if (slot === NO_SLOT) {
       this.execute(buf, at);
@@ -256,6 +288,9 @@ class Shard implements ShardContext {
     if (link === undefined) return; // the client detached; nobody waits for this reply
     const replies = link.replies;
     const start = beginReply(replies, readU32(buf, at + REQ_ID));
+    const timed = (buf[at + REQ_FLAGS]! & RequestFlag.Timed) !== 0;
+    const timing = timed ? this.beginReplyTiming(replies, start, buf, at, link) : -1;
+    const valueStart = replies.tail;
     const call = this.call;
     call.out = replies;
     if (errorText !== undefined) {
@@ -264,7 +299,7 @@ class Shard implements ShardContext {
       const op = buf[at + REQ_OP]!;
       const argc = readU32(buf, at + REQ_ARGC);
       if (argc > ARGS_MAX) throw new Error(`slotdb: corrupt frame: ${argc} arguments`);
-      let p = at + REQ_HEADER_BYTES;
+      let p = at + REQ_HEADER_BYTES + (timed ? TIMING_BYTES : 0);
       for (let i = 0; i < argc; i++) {
         const bytes = readU32(buf, p);
         call.argStart[i] = p + 4;
@@ -285,19 +320,45 @@ class Shard implements ShardContext {
         } catch (error) {
           // A handler bug must not take the shard down with every other client's data: the caller
           // gets the error, the shard goes on.
-          replies.rollback(start + REP_HEADER_BYTES);
+          replies.rollback(valueStart);
           call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
         }
         if (op === Op.FlushAll || op === Op.FlushDb) this.afterFlush();
       }
     }
+    if (timing >= 0) replies.view.setFloat64(timing + RTIMING_REPLIED, absoluteNow(), true);
     endFrame(replies, start);
     link.dirty = true;
+  }
+
+  /**
+   * Writes a profiled request's timing into its reply (after the header, before the value): what
+   * the shards on its path noted, and when it executed. Returns where the block starts.
+   */
+  private beginReplyTiming(replies: FrameWriter, start: number, buf: Buffer, at: number, link: ClientLink): number {
+    replies.view.setUint32(start + REP_META, ReplyMeta.Timed, true);
+    const block = replies.reserve(RTIMING_BYTES);
+    const view = replies.view;
+    const timing = at + REQ_HEADER_BYTES;
+    view.setFloat64(block + RTIMING_ISSUED, buf.readDoubleLE(timing + TIMING_ISSUED), true);
+    view.setFloat64(block + RTIMING_PICKED_UP, buf.readDoubleLE(timing + TIMING_PICKED_UP), true);
+    view.setFloat64(block + RTIMING_FORWARDED, buf.readDoubleLE(timing + TIMING_FORWARDED), true);
+    view.setFloat64(block + RTIMING_EXECUTED, absoluteNow(), true);
+    view.setFloat64(block + RTIMING_REPLIED, 0, true);
+    view.setFloat32(block + RTIMING_WAIT_MS, buf.readFloatLE(timing + TIMING_WAIT_MS), true);
+    view.setUint8(block + RTIMING_WAIT_REASON, buf[timing + TIMING_WAIT_REASON]!);
+    view.setUint8(block + RTIMING_REPLY_BACKLOG, link.backlogged ? 1 : 0);
+    view.setUint8(block + RTIMING_RING_FULL, buf[timing + TIMING_RING_FULL]!);
+    view.setUint8(block + RTIMING_RING_FULL + 1, 0);
+    replies.tail = block + RTIMING_BYTES;
+    return block;
   }
 
   /** Hands a request frame to another shard (FORWARD); returns its sequence number on that ring. */
   forward(peer: number, buf: Buffer, at: number): number {
     const length = readU32(buf, at);
+    if (buf[at + REQ_FLAGS]! & RequestFlag.Timed) buf.writeDoubleLE(absoluteNow(), at + REQ_HEADER_BYTES + TIMING_FORWARDED);
+    this.profiler?.addRedirection(absoluteNow());
     const writer = this.peerWriter(peer);
     const start = writer.beginFrame(FORWARD_HEADER_BYTES + length);
     writer.view.setUint32(start, FORWARD_HEADER_BYTES + length, true);
@@ -392,6 +453,8 @@ class Shard implements ShardContext {
     const migration = this.migrations.get(id);
     switch (kind) {
       case PeerFrame.Batch: {
+        // Replies to forwarded requests go out before a batch is applied, not after it.
+        this.flushDirtyClients();
         const batch = view.getUint32(at + BATCH_BATCH, true);
         if (migration instanceof IncomingMigration) migration.onBatch(buf, view, at, batch);
         else if (migration instanceof OutgoingMigration) migration.onReturnBatch(buf, view, at, batch);
@@ -403,7 +466,13 @@ class Shard implements ShardContext {
       }
       case PeerFrame.Ack:
         if (migration instanceof OutgoingMigration || migration instanceof ReturnMigration) {
-          migration.onAck(view.getUint32(at + ACK_BATCH, true), buf[at + ACK_OK] === 1, this.clock);
+          migration.onAck(
+            view.getUint32(at + ACK_BATCH, true),
+            buf[at + ACK_OK] === 1,
+            this.clock,
+            view.getFloat64(at + ACK_RECEIVED, true),
+            view.getFloat64(at + ACK_APPLY_MS, true),
+          );
         }
         return;
       case PeerFrame.Flip:
@@ -638,7 +707,9 @@ class Shard implements ShardContext {
     }
     const parkedAt = performance.now();
     Atomics.wait(words, this.parkedWord, parkedAs, timeoutMs);
-    this.parkedMs += performance.now() - parkedAt;
+    const wokeAt = performance.now();
+    this.parkedMs += wokeAt - parkedAt;
+    this.profiler?.addParked(performance.timeOrigin + parkedAt, performance.timeOrigin + wokeAt);
     Atomics.store(words, this.parkedWord, 0);
   }
 
@@ -673,6 +744,7 @@ class Shard implements ShardContext {
           requests: new FrameReader(message.requests, REQ_HEADER_BYTES),
           replies: new FrameWriter(message.replies),
           dirty: false,
+          backlogged: false,
         };
         this.clients.push(link);
         this.clientsById[message.client] = link;
@@ -727,6 +799,14 @@ class Shard implements ShardContext {
         const counts = new Uint32Array(SLOT_COUNT);
         for (let slot = 0; slot < SLOT_COUNT; slot++) counts[slot] = this.keyspace.table(slot)?.size ?? 0;
         return { ...ok, counts };
+      }
+      case 'profile-start':
+        this.profiler = new ShardProfiler(this.id, message.startAbs, message.bucketMs);
+        return ok;
+      case 'profile-stop': {
+        const profile = this.profiler?.dump(message.endAbs);
+        this.profiler = undefined;
+        return profile === undefined ? ok : { ...ok, profile };
       }
       case 'faults':
         this.faults = { ...message.faults };

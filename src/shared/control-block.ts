@@ -16,8 +16,10 @@ const kClosed = 1;
 const kShardCount = 2;
 /** Incremented each time a shard dies; clients compare it with the last value they handled. */
 const kDeaths = 3;
-/** Incremented each time a migration starts or ends; clients use it to refresh their fence. */
+/** Incremented each time a migration starts or ends. */
 const kMigrations = 4;
+/** The running profile session (0: none); clients and shards record timings while it is set. */
+const kProfileSession = 5;
 
 // Shard line words.
 /**
@@ -57,7 +59,10 @@ const CLIENT_LINES_OFFSET = SHARD_LINES_OFFSET + SHARDS_MAX * LINE_WORDS * 4;
 const OWNER_OFFSET = CLIENT_LINES_OFFSET + CLIENTS_MAX * LINE_WORDS * 4;
 const SLOT_STATE_OFFSET = OWNER_OFFSET + SLOT_COUNT * 2;
 const MIGRATION_TARGET_OFFSET = SLOT_STATE_OFFSET + SLOT_COUNT;
-const FORWARDS_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
+const PROFILE_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
+/** Float64 words of the running profile: start (absolute ms), bucket width (ms), slow threshold (ms). */
+const PROFILE_WORDS = 4;
+const FORWARDS_OFFSET = PROFILE_OFFSET + PROFILE_WORDS * 8;
 const STATS_OFFSET = FORWARDS_OFFSET + SHARDS_MAX * SHARDS_MAX * 4;
 const CONTROL_BLOCK_BYTES = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
 
@@ -80,6 +85,8 @@ export class ControlBlock {
    * executed and whose replies it has pushed. If `to` dies, `from` answers the rest with an error.
    */
   readonly forwardsDone: Int32Array;
+  /** The running profile's start (absolute ms), bucket width and slow threshold (ms). */
+  readonly profile: Float64Array;
 
   constructor(sab?: SharedArrayBuffer) {
     this.sab = sab ?? new SharedArrayBuffer(CONTROL_BLOCK_BYTES);
@@ -92,6 +99,19 @@ export class ControlBlock {
     this.migrationTarget = new Uint16Array(this.sab, MIGRATION_TARGET_OFFSET, SLOT_COUNT);
     this.stats = new Float64Array(this.sab, STATS_OFFSET, SHARDS_MAX * STAT_WORDS);
     this.forwardsDone = new Int32Array(this.sab, FORWARDS_OFFSET, SHARDS_MAX * SHARDS_MAX);
+    this.profile = new Float64Array(this.sab, PROFILE_OFFSET, PROFILE_WORDS);
+  }
+
+  get profileSession(): number {
+    return Atomics.load(this.words, kProfileSession);
+  }
+
+  /** Starts (session > 0) or stops (0) profiling; the parameters are written before the session. */
+  setProfile(session: number, startAbs = 0, bucketMs = 0, thresholdMs = 0): void {
+    this.profile[0] = startAbs;
+    this.profile[1] = bucketMs;
+    this.profile[2] = thresholdMs;
+    Atomics.store(this.words, kProfileSession, session);
   }
 
   forwardsIndex(from: number, to: number): number {

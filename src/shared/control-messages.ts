@@ -8,6 +8,7 @@
 // and outcomes are Events, sent by the source shard when they happen.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { ShardProfileDump } from './profile-layout.js';
 
 /** workerData of a shard worker. */
 export interface ShardInit {
@@ -57,6 +58,8 @@ export type ShardRequest =
   | { readonly type: 'peer-down'; readonly peer: number }
   | { readonly type: 'count-slots' }
   | { readonly type: 'faults'; readonly faults: ShardFaults }
+  | { readonly type: 'profile-start'; readonly startAbs: number; readonly bucketMs: number }
+  | { readonly type: 'profile-stop'; readonly endAbs: number }
   | { readonly type: 'stop' };
 
 /** A request as posted: with the id its reply will carry. */
@@ -69,6 +72,8 @@ export interface Reply {
   readonly error?: string;
   /** count-slots: keys per slot, for the slots this shard holds. */
   readonly counts?: Uint32Array;
+  /** profile-stop: what the shard recorded. */
+  readonly profile?: ShardProfileDump;
 }
 
 /** What a source shard measured while moving a slot. Times in ms. */

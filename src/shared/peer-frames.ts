@@ -16,6 +16,7 @@
 // entry: u32 key bytes, key, u32 value bytes, value, f64 deadline (Unix ms, 0 = none)
 //
 // ACK:      0 length  4 kind  5 u8 ok  6 u16 slot  8 u32 migration  12 u32 batch
+//           16 f64 received (absolute ms)  24 f64 apply ms
 // FORWARD:  0 length  4 kind  8 the request frame, as the client wrote it
 // IMPORT:   0 length  4 kind  6 u16 slot  8 u32 migration  12 u32 batch keys  16 u32 batch bytes
 //           20 u32 window
@@ -36,7 +37,10 @@ export const BATCH_HEADER_BYTES = 32;
 
 export const ACK_OK = 5;
 export const ACK_BATCH = 12;
-export const ACK_BYTES = 16;
+/** When the target received the batch (absolute ms) and how long applying it took (ms). */
+export const ACK_RECEIVED = 16;
+export const ACK_APPLY_MS = 24;
+export const ACK_BYTES = 32;
 
 export const FORWARD_HEADER_BYTES = 8;
 

@@ -3,9 +3,11 @@
 
 import xxhash from 'xxhash-wasm';
 import {
+  ACK_APPLY_MS,
   ACK_BATCH,
   ACK_BYTES,
   ACK_OK,
+  ACK_RECEIVED,
   BATCH_BATCH,
   BATCH_CHECKSUM,
   BATCH_HEADER_BYTES,
@@ -122,7 +124,15 @@ const pendingKeys: string[] = [];
 const pendingValues: string[] = [];
 const pendingDeadlines: number[] = [];
 
-export function putAck(w: FrameWriter, slot: number, migration: number, batch: number, ok: boolean): void {
+export function putAck(
+  w: FrameWriter,
+  slot: number,
+  migration: number,
+  batch: number,
+  ok: boolean,
+  receivedAbs = 0,
+  applyMs = 0,
+): void {
   const start = w.beginFrame(ACK_BYTES);
   const view = w.view;
   view.setUint32(start, ACK_BYTES, true);
@@ -131,6 +141,8 @@ export function putAck(w: FrameWriter, slot: number, migration: number, batch: n
   view.setUint16(start + PEER_SLOT, slot, true);
   view.setUint32(start + PEER_MIGRATION, migration, true);
   view.setUint32(start + ACK_BATCH, batch, true);
+  view.setFloat64(start + ACK_RECEIVED, receivedAbs, true);
+  view.setFloat64(start + ACK_APPLY_MS, applyMs, true);
   w.tail = start;
   w.commit(start + ACK_BYTES);
 }

@@ -12,7 +12,11 @@ import type { KeyBudget } from './budget.js';
 
 interface InFlightBatch {
   readonly keys: string[];
+  readonly bytes: number;
   readonly sentAt: number;
+  /** For the profiler: when it was sent (absolute ms) and how long building it took. */
+  readonly sentAbs: number;
+  readonly serializeMs: number;
 }
 
 export interface SenderLimits {
@@ -87,6 +91,7 @@ export class BatchSender {
     const allowance = this.limits.batchKeys;
     const keyspace = this.shard.keyspace;
     const writer = this.shard.peerWriter(this.target);
+    const building = performance.now();
     const batch = this.nextBatch++;
     const start = beginBatch(writer, this.slot, this.migration, batch);
     const keys: string[] = [];
@@ -109,7 +114,8 @@ export class BatchSender {
     sealBatch(writer, start, keys.length);
     this.shard.flushPeer(this.target);
     this.budget?.take(keys.length);
-    this.inFlight.set(batch, { keys, sentAt: now });
+    const built = performance.now();
+    this.inFlight.set(batch, { keys, bytes, sentAt: now, sentAbs: performance.timeOrigin + built, serializeMs: built - building });
     this.keysSent += keys.length;
     this.bytesSent += bytes;
     this.batchesSent++;
@@ -139,11 +145,26 @@ export class BatchSender {
    * The receiver answered batch `batch`. On success its keys are deleted here and returned; on a
    * refusal they are unlocked and stay. Returns undefined for a batch this sender does not know.
    */
-  onAck(batch: number, ok: boolean, now: number): string[] | undefined {
+  onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): string[] | undefined {
     const sent = this.inFlight.get(batch);
     if (sent === undefined) return undefined;
     this.inFlight.delete(batch);
     this.lockMsMax = Math.max(this.lockMsMax, now - sent.sentAt);
+    const profiler = this.shard.profiler;
+    if (profiler !== undefined && receivedAbs > 0) {
+      const ackedAbs = performance.timeOrigin + now;
+      profiler.addBatch({
+        slot: this.slot,
+        target: this.target,
+        keys: sent.keys.length,
+        bytes: sent.bytes,
+        t: profiler.since(sent.sentAbs),
+        serializeMs: sent.serializeMs,
+        transferMs: Math.max(0, receivedAbs - sent.sentAbs),
+        applyMs,
+        ackMs: Math.max(0, ackedAbs - receivedAbs - applyMs),
+      });
+    }
     for (const key of sent.keys) {
       if (this.locked.get(key) === batch) this.locked.delete(key);
       if (ok) this.shard.keyspace.delete(this.slot, key);

@@ -25,7 +25,8 @@
 //     └──(cancel)──▶ Returning ──(RETURNED)──▶ Done (cancelled)
 //                        └──(target died)──▶ Done (failed)
 
-import { REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, readU16, readU32 } from '../../src/shared/codec.js';
+import { REQ_ARGC, REQ_CLIENT, REQ_FLAGS, REQ_HEADER_BYTES, REQ_ID, REQ_OP, RequestFlag, readU16, readU32 } from '../../src/shared/codec.js';
+import { TIMING_BYTES, TIMING_WAIT_MS, TIMING_WAIT_REASON, WaitReason } from '../../src/shared/profile-layout.js';
 import { shardDown } from '../../src/shared/reply-errors.js';
 import { Keys, Route, commandByOp } from '../../src/shared/commands.js';
 import { SlotState } from '../../src/shared/control-block.js';
@@ -55,6 +56,8 @@ interface Waiting {
   /** Waits for the flip (or the end of a cancel): slot-level commands, and everything in 'slot' mode. */
   readonly wholeSlot: boolean;
   readonly since: number;
+  /** Why it waits first (profile-layout.ts WaitReason). */
+  readonly reason: WaitReason;
 }
 
 const Decision = { Execute: 0, Forward: 1, Wait: 2 } as const;
@@ -80,6 +83,8 @@ export class OutgoingMigration {
   private lastProgressAt = 0;
   /** Forwards the target has not reported executed: [sequence, client, request id] triples. */
   private readonly forwarded: number[] = [];
+  /** Why the last decide() said Wait. */
+  private waitReason: WaitReason = WaitReason.KeyLock;
   private endError: string | undefined;
 
   constructor(
@@ -102,6 +107,7 @@ export class OutgoingMigration {
     Atomics.store(control.slotState, plan.slot, SlotState.Migrating);
     control.bumpMigrations();
     shard.post({ type: 'migration-start', migration: plan.migration });
+    shard.profiler?.moveStarted(plan.migration, plan.slot, shard.id, plan.target, plan.lock, performance.timeOrigin + now);
   }
 
   // ---- requests -------------------------------------------------------------------------
@@ -113,13 +119,13 @@ export class OutgoingMigration {
     const wholeSlot = this.plan.lock === 'slot' || spec.route === Route.Cursor || spec.route === Route.SlotArgument;
     const keys = wholeSlot ? [] : frameKeys(buf, at, spec.keys);
     if (this.wholeSlotWaiting > 0 || wholeSlot || this.namesBlockedKey(keys)) {
-      this.enqueue(buf, at, keys, wholeSlot, now);
+      this.enqueue(buf, at, keys, wholeSlot, now, wholeSlot || this.wholeSlotWaiting > 0 ? WaitReason.SlotLock : WaitReason.KeyLock);
       return;
     }
     const decision = this.decide(keys, spec.write);
     if (decision === Decision.Execute) this.shard.execute(buf, at);
     else if (decision === Decision.Forward) this.forward(buf, at);
-    else this.enqueue(buf, at, keys, false, now);
+    else this.enqueue(buf, at, keys, false, now, this.waitReason);
   }
 
   /** Where a request on `keys` can run now. */
@@ -131,16 +137,27 @@ export class OutgoingMigration {
     for (const key of keys) if (keyspace.has(this.slot, key)) resident++;
     if (this.state === SourceState.Returning) {
       // Keys come back from the target; a key not here yet may be on its way.
-      if (resident < keys.length) return Decision.Wait;
+      if (resident < keys.length) {
+        this.waitReason = WaitReason.Returning;
+        return Decision.Wait;
+      }
     } else if (resident === 0) {
       return Decision.Forward;
     } else if (resident < keys.length) {
       this.sender.prioritize(keys.filter((key) => keyspace.has(this.slot, key)));
+      this.waitReason = WaitReason.KeysSplit;
       return Decision.Wait;
     }
     // A key in a batch still in flight (also after a cancel, until its ack arrives) is read here
     // but not written: the target holds a copy that would otherwise come back stale.
-    if (write) for (const key of keys) if (this.sender.locked.has(key)) return Decision.Wait;
+    if (write) {
+      for (const key of keys) {
+        if (this.sender.locked.has(key)) {
+          this.waitReason = WaitReason.KeyLock;
+          return Decision.Wait;
+        }
+      }
+    }
     return Decision.Execute;
   }
 
@@ -150,11 +167,11 @@ export class OutgoingMigration {
     return false;
   }
 
-  private enqueue(buf: Buffer, at: number, keys: readonly string[], wholeSlot: boolean, now: number): void {
+  private enqueue(buf: Buffer, at: number, keys: readonly string[], wholeSlot: boolean, now: number, reason: WaitReason): void {
     const length = buf.readUInt32LE(at);
     const frame = Buffer.allocUnsafe(length);
     buf.copy(frame, 0, at, at + length);
-    this.waiting.push({ frame, keys, wholeSlot, since: now });
+    this.waiting.push({ frame, keys, wholeSlot, since: now, reason });
     this.block(keys, wholeSlot, 1);
   }
 
@@ -211,17 +228,25 @@ export class OutgoingMigration {
         continue;
       }
       this.block(request.keys, request.wholeSlot, -1);
-      this.recordWait(now - request.since);
+      this.recordWait(now - request.since, request);
       if (decision === Decision.Execute) this.shard.execute(request.frame, 0);
       else this.forward(request.frame, 0);
     }
     this.waiting = stay;
   }
 
-  private recordWait(ms: number): void {
+  private recordWait(ms: number, request: Waiting): void {
     this.waits++;
     if (ms > this.waitMsMax) this.waitMsMax = ms;
     if (this.waitSamples.length < WAIT_SAMPLES_MAX) this.waitSamples.push(ms);
+    const frame = request.frame;
+    if (frame[REQ_FLAGS]! & RequestFlag.Timed) {
+      // Profiled: the wait and why go in the request's timing block, back to its client.
+      const timing = REQ_HEADER_BYTES;
+      frame.writeFloatLE(frame.readFloatLE(timing + TIMING_WAIT_MS) + ms, timing + TIMING_WAIT_MS);
+      if (frame[timing + TIMING_WAIT_REASON] === WaitReason.None) frame[timing + TIMING_WAIT_REASON] = request.reason;
+    }
+    this.shard.profiler?.addLockWait(request.keys[0] ?? '', this.slot, ms, performance.timeOrigin + request.since + ms);
   }
 
   // ---- moving ---------------------------------------------------------------------------
@@ -242,8 +267,8 @@ export class OutgoingMigration {
     return sent;
   }
 
-  onAck(batch: number, ok: boolean, now: number): void {
-    const keys = this.sender.onAck(batch, ok, now);
+  onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): void {
+    const keys = this.sender.onAck(batch, ok, now, receivedAbs, applyMs);
     if (keys === undefined) return;
     if (!ok) {
       // The target kept nothing of this batch and the keys are still here: take back what it has
@@ -352,6 +377,8 @@ export class OutgoingMigration {
   private end(outcome: MigrationOutcome, now: number): void {
     this.state = SourceState.Done;
     if (outcome !== 'completed') this.release(now);
+    const sender = this.sender;
+    this.shard.profiler?.moveEnded(this.migration, outcome, sender.keysAcknowledged, sender.bytesSent, sender.batchesSent, performance.timeOrigin + now);
     this.shard.post({
       type: 'migration-end',
       migration: this.migration,
@@ -389,7 +416,7 @@ export function frameKeys(buf: Buffer, at: number, keys: Keys): string[] {
   if (keys === Keys.None) return [];
   const argc = buf.readUInt32LE(at + REQ_ARGC);
   const names: string[] = [];
-  let p = at + REQ_HEADER_BYTES;
+  let p = at + REQ_HEADER_BYTES + (buf[at + REQ_FLAGS]! & RequestFlag.Timed ? TIMING_BYTES : 0);
   for (let i = 0; i < argc; i++) {
     const bytes = buf.readUInt32LE(p);
     const isKey = keys === Keys.All || (keys === Keys.First ? i === 0 : i % 2 === 0);

@@ -23,13 +23,16 @@ export class IncomingMigration {
     readonly source: number,
   ) {}
 
-  /** Acknowledgements held back by the holdAcks fault: [batch, ok]. */
-  private readonly heldAcks: [number, boolean][] = [];
+  /** Acknowledgements held back by the holdAcks fault: [batch, ok, received, apply ms]. */
+  private readonly heldAcks: [number, boolean, number, number][] = [];
 
   onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
+    const received = performance.now();
     const delayMs = this.shard.faults.applyDelayMs ?? 0;
     if (delayMs > 0) busyWait(delayMs);
     const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
+    const receivedAbs = performance.timeOrigin + received;
+    const applyMs = performance.now() - received;
     if (applied.refused !== undefined) {
       console.error(`slotdb: shard ${this.shard.id} refused batch ${batch} of slot ${this.slot}: ${applied.refused}`);
     } else {
@@ -37,16 +40,18 @@ export class IncomingMigration {
       this.batches++;
     }
     if (this.shard.faults.holdAcks) {
-      this.heldAcks.push([batch, applied.refused === undefined]);
+      this.heldAcks.push([batch, applied.refused === undefined, receivedAbs, applyMs]);
       return;
     }
-    putAck(this.shard.peerWriter(this.source), this.slot, this.migration, batch, applied.refused === undefined);
+    putAck(this.shard.peerWriter(this.source), this.slot, this.migration, batch, applied.refused === undefined, receivedAbs, applyMs);
     this.shard.flushPeer(this.source);
   }
 
   /** Sends the acknowledgements the holdAcks fault kept back. */
   releaseAcks(): void {
-    for (const [batch, ok] of this.heldAcks.splice(0)) putAck(this.shard.peerWriter(this.source), this.slot, this.migration, batch, ok);
+    for (const [batch, ok, receivedAbs, applyMs] of this.heldAcks.splice(0)) {
+      putAck(this.shard.peerWriter(this.source), this.slot, this.migration, batch, ok, receivedAbs, applyMs);
+    }
     this.shard.flushPeer(this.source);
   }
 
@@ -93,8 +98,8 @@ export class ReturnMigration {
     return sent;
   }
 
-  onAck(batch: number, ok: boolean, now: number): void {
-    this.sender.onAck(batch, ok, now);
+  onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): void {
+    this.sender.onAck(batch, ok, now, receivedAbs, applyMs);
     if (!ok) {
       // Only a bug gets here (the source refuses keys it already has). Stop instead of resending
       // the same batch forever; what could not go back stays here, logged.

@@ -1,0 +1,118 @@
+// The client side of the migration stall profiler: while a profile runs (a session number in the
+// control block), requests carry a timing block, and each reply's timing block is turned into the
+// operation's latency and the segments it was made of. Latencies go into the thread's profile slab
+// by time bucket; an operation over the threshold is explained by its largest segment.
+
+import { type Argument, REQ_FLAGS, RequestFlag } from './shared/codec.js';
+import type { ControlBlock } from './shared/control-block.js';
+import {
+  Cause,
+  ProfileSlab,
+  RTIMING_EXECUTED,
+  RTIMING_FORWARDED,
+  RTIMING_ISSUED,
+  RTIMING_PICKED_UP,
+  RTIMING_REPLIED,
+  RTIMING_REPLY_BACKLOG,
+  RTIMING_RING_FULL,
+  RTIMING_WAIT_MS,
+  RTIMING_WAIT_REASON,
+  TIMING_BYTES,
+  TIMING_ISSUED,
+  TIMING_RING_FULL,
+  absoluteNow,
+  waitReasonCause,
+} from './shared/profile-layout.js';
+import type { FrameWriter } from './shared/ring.js';
+
+const EMPTY_KEY = Buffer.alloc(0);
+
+export class ProfileRecorder {
+  private session = 0;
+  private startAbs = 0;
+  private bucketMs = 1;
+  private thresholdMs = Infinity;
+
+  constructor(
+    private readonly control: ControlBlock,
+    readonly slab: ProfileSlab,
+  ) {}
+
+  /** Whether a profile runs; picks up a new session (and clears the slab for it). */
+  active(): boolean {
+    const session = this.control.profileSession;
+    if (session !== this.session) {
+      this.session = session;
+      if (session !== 0) {
+        const profile = this.control.profile;
+        this.startAbs = profile[0]!;
+        this.bucketMs = profile[1]!;
+        this.thresholdMs = profile[2]!;
+        if (this.slab.session !== session) this.slab.reset(session);
+      }
+    }
+    return session !== 0;
+  }
+
+  /**
+   * Marks a request frame begun at `start` as timed and writes its timing block: the issue time,
+   * and whether the ring it goes to was full (its wait for room then counts as ring-full).
+   */
+  stamp(writer: FrameWriter, start: number, ringFull: boolean): void {
+    writer.buf[start + REQ_FLAGS]! |= RequestFlag.Timed;
+    const at = writer.reserve(TIMING_BYTES);
+    writer.buf.fill(0, at, at + TIMING_BYTES);
+    writer.view.setFloat64(at + TIMING_ISSUED, absoluteNow(), true);
+    if (ringFull) writer.buf[at + TIMING_RING_FULL] = 1;
+    writer.tail = at + TIMING_BYTES;
+  }
+
+  /** Records the operation whose reply carries the timing block at `at`. */
+  onReply(view: DataView, at: number, slot: number, key: Argument | undefined): void {
+    if (this.session === 0) return;
+    const now = absoluteNow();
+    const issued = view.getFloat64(at + RTIMING_ISSUED, true);
+    const pickedUp = view.getFloat64(at + RTIMING_PICKED_UP, true);
+    const forwarded = view.getFloat64(at + RTIMING_FORWARDED, true);
+    const executed = view.getFloat64(at + RTIMING_EXECUTED, true);
+    const replied = view.getFloat64(at + RTIMING_REPLIED, true);
+    const waitMs = view.getFloat32(at + RTIMING_WAIT_MS, true);
+    const reason = view.getUint8(at + RTIMING_WAIT_REASON);
+    const replyBacklog = view.getUint8(at + RTIMING_REPLY_BACKLOG) !== 0;
+    const requestRingFull = view.getUint8(at + RTIMING_RING_FULL) !== 0;
+    const latencyMs = now - issued;
+    const bucket = Math.max(0, Math.floor((issued - this.startAbs) / this.bucketMs));
+    this.slab.record(bucket, latencyMs * 1000);
+    if (latencyMs < this.thresholdMs) return;
+    const queue = Math.max(0, pickedUp - issued);
+    const redirect = forwarded > 0 ? Math.max(0, executed - forwarded) : 0;
+    const execution = Math.max(0, replied - executed);
+    const reply = Math.max(0, now - replied);
+    const segments = { queue, wait: waitMs, redirect, execution, reply, other: 0 };
+    segments.other = Math.max(0, latencyMs - queue - waitMs - redirect - execution - reply);
+    const candidates: [number, Cause][] = [
+      [queue, requestRingFull ? Cause.RingFull : Cause.ShardQueue],
+      [waitMs, waitReasonCause(reason)],
+      [redirect, Cause.Redirect],
+      [execution, Cause.Execution],
+      [reply, replyBacklog ? Cause.RingFull : Cause.ClientBusy],
+    ];
+    let cause: Cause = Cause.ShardQueue;
+    let largest = -1;
+    for (const [ms, candidate] of candidates) {
+      if (ms > largest) {
+        largest = ms;
+        cause = candidate;
+      }
+    }
+    this.slab.recordSlow(bucket, {
+      t: issued - this.startAbs,
+      latencyMs,
+      causeMs: largest,
+      segments,
+      cause,
+      slot,
+      key: typeof key === 'string' ? Buffer.from(key) : key instanceof Uint8Array ? Buffer.from(key) : key === undefined ? EMPTY_KEY : Buffer.from(String(key)),
+    });
+  }
+}

@@ -1,0 +1,134 @@
+// The shard side of the migration stall profiler: per time bucket, what the shard did (commands,
+// redirections, lock waits, time its replies waited for ring space, time asleep), the slots it
+// moved, the timings of every batch it sent (serialize, transfer, apply, acknowledge), and which
+// keys waited for locks and how long. Sent to the opening thread when the profile stops.
+
+import { type BatchTiming, PROFILE_BUCKETS_MAX, type ShardProfileDump, type SlotMove } from '../src/shared/profile-layout.js';
+import type { LockMode, MigrationOutcome } from '../src/shared/control-messages.js';
+
+/** Batches whose timings are kept (the report summarises them; the rest only count). */
+const BATCHES_MAX = 20_000;
+/** Distinct keys whose lock waits are kept apart (beyond, they only add to the totals). */
+const LOCK_KEYS_MAX = 10_000;
+/** Keys with the longest lock waits sent in the dump. */
+const LOCK_KEYS_REPORTED = 100;
+
+export class ShardProfiler {
+  private readonly ops = new Float64Array(PROFILE_BUCKETS_MAX);
+  private readonly parkedMs = new Float64Array(PROFILE_BUCKETS_MAX);
+  private readonly redirections = new Float64Array(PROFILE_BUCKETS_MAX);
+  private readonly lockWaitCounts = new Float64Array(PROFILE_BUCKETS_MAX);
+  private readonly lockWaitMs = new Float64Array(PROFILE_BUCKETS_MAX);
+  private readonly replyBacklogMs = new Float64Array(PROFILE_BUCKETS_MAX);
+  private readonly moves = new Map<number, SlotMove>();
+  private readonly batches: BatchTiming[] = [];
+  private batchesDropped = 0;
+  private readonly lockKeys = new Map<string, { slot: number; count: number; totalMs: number; maxMs: number }>();
+  private lockWaitsTotal = 0;
+  private lockWaitsTotalMs = 0;
+
+  constructor(
+    readonly shard: number,
+    readonly startAbs: number,
+    readonly bucketMs: number,
+  ) {}
+
+  bucketOf(abs: number): number {
+    return Math.min(PROFILE_BUCKETS_MAX - 1, Math.max(0, Math.floor((abs - this.startAbs) / this.bucketMs)));
+  }
+
+  /** ms since the profile started. */
+  since(abs: number): number {
+    return abs - this.startAbs;
+  }
+
+  addOps(count: number, abs: number): void {
+    this.ops[this.bucketOf(abs)]! += count;
+  }
+
+  addRedirection(abs: number): void {
+    this.redirections[this.bucketOf(abs)]!++;
+  }
+
+  addReplyBacklog(ms: number, abs: number): void {
+    this.replyBacklogMs[this.bucketOf(abs)]! += ms;
+  }
+
+  /** Time asleep, split over the buckets it spans. */
+  addParked(fromAbs: number, toAbs: number): void {
+    let from = fromAbs;
+    while (from < toAbs) {
+      const bucket = this.bucketOf(from);
+      const bucketEnd = this.startAbs + (bucket + 1) * this.bucketMs;
+      const until = bucket === PROFILE_BUCKETS_MAX - 1 ? toAbs : Math.min(toAbs, bucketEnd);
+      this.parkedMs[bucket]! += until - from;
+      from = until;
+    }
+  }
+
+  /** A request waited `ms` at this migration source (for its key's batch, its split keys, its slot). */
+  addLockWait(key: string, slot: number, ms: number, abs: number): void {
+    const bucket = this.bucketOf(abs);
+    this.lockWaitCounts[bucket]!++;
+    this.lockWaitMs[bucket]! += ms;
+    this.lockWaitsTotal++;
+    this.lockWaitsTotalMs += ms;
+    let entry = this.lockKeys.get(key);
+    if (entry === undefined) {
+      if (this.lockKeys.size >= LOCK_KEYS_MAX) return;
+      entry = { slot, count: 0, totalMs: 0, maxMs: 0 };
+      this.lockKeys.set(key, entry);
+    }
+    entry.count++;
+    entry.totalMs += ms;
+    if (ms > entry.maxMs) entry.maxMs = ms;
+  }
+
+  moveStarted(migration: number, slot: number, source: number, target: number, lock: LockMode, abs: number): void {
+    this.moves.set(migration, { migration, slot, source, target, lock, startMs: this.since(abs), endMs: -1, keys: 0, bytes: 0, batches: 0, outcome: 'running' });
+  }
+
+  moveEnded(migration: number, outcome: MigrationOutcome, keys: number, bytes: number, batches: number, abs: number): void {
+    const move = this.moves.get(migration);
+    if (move === undefined) return;
+    move.endMs = this.since(abs);
+    move.outcome = outcome;
+    move.keys = keys;
+    move.bytes = bytes;
+    move.batches = batches;
+  }
+
+  addBatch(timing: BatchTiming): void {
+    if (this.batches.length < BATCHES_MAX) this.batches.push(timing);
+    else this.batchesDropped++;
+  }
+
+  dump(endAbs: number): ShardProfileDump {
+    const buckets = Math.min(PROFILE_BUCKETS_MAX, Math.max(1, Math.ceil((endAbs - this.startAbs) / this.bucketMs)));
+    const take = (array: Float64Array): number[] => Array.from(array.subarray(0, buckets));
+    const busyMs = take(this.parkedMs).map((parked, bucket) => {
+      const width = Math.min(this.bucketMs, endAbs - (this.startAbs + bucket * this.bucketMs));
+      return Math.max(0, width - parked);
+    });
+    const lockKeys = [...this.lockKeys]
+      .sort((a, b) => b[1].totalMs - a[1].totalMs)
+      .slice(0, LOCK_KEYS_REPORTED)
+      .map(([key, entry]) => ({ key: Buffer.from(key, 'latin1').toString('hex'), ...entry }));
+    return {
+      shard: this.shard,
+      buckets: {
+        ops: take(this.ops),
+        busyMs,
+        redirections: take(this.redirections),
+        lockWaits: take(this.lockWaitCounts),
+        lockWaitMs: take(this.lockWaitMs),
+        replyBacklogMs: take(this.replyBacklogMs),
+      },
+      moves: [...this.moves.values()],
+      batches: this.batches,
+      batchesDropped: this.batchesDropped,
+      lockWaits: { count: this.lockWaitsTotal, totalMs: this.lockWaitsTotalMs },
+      lockKeys,
+    };
+  }
+}
