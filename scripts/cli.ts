@@ -170,34 +170,61 @@ async function profileMigration(argv: string[]): Promise<void> {
   }
 }
 
+/** Prints rows as an aligned table: the first column left-aligned, the others right-aligned. */
+function printTable(headers: string[], rows: string[][]): void {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  console.log(line(headers));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
 function printSummary(report: ProfileReport): void {
   const s = report.summary;
-  console.table({
-    'before migration': { 'ops/s': fmt(s.opsPerSecondBefore), 'p99 ms': fmt(report.phases.before.p99Ms, 2), 'max ms': fmt(report.phases.before.maxMs, 2) },
-    'during migration': { 'ops/s': fmt(s.opsPerSecondDuring), 'p99 ms': fmt(report.phases.during.p99Ms, 2), 'max ms': fmt(report.phases.during.maxMs, 2) },
-    'after migration': { 'ops/s': fmt(s.opsPerSecondAfter), 'p99 ms': fmt(report.phases.after.p99Ms, 2), 'max ms': fmt(report.phases.after.maxMs, 2) },
-  });
+  const phase = (name: string, rate: number | null, latency: ProfileReport['phases']['before']): string[] => [
+    name,
+    fmt(rate),
+    fmt(latency.p50Ms, 2),
+    fmt(latency.p99Ms, 2),
+    fmt(latency.maxMs, 2),
+  ];
+  console.log();
+  printTable(
+    ['', 'ops/s', 'p50 ms', 'p99 ms', 'max ms'],
+    [
+      phase('before migration', s.opsPerSecondBefore, report.phases.before),
+      phase('during migration', s.opsPerSecondDuring, report.phases.during),
+      phase('after migration', s.opsPerSecondAfter, report.phases.after),
+    ],
+  );
   console.log(
-    `moved ${fmt(s.migratedSlots)} slots (${fmt(s.migratedKeys)} keys) in ${fmt(s.migrationMs / 1000, 2)} s, ${fmt(s.keysPerSecond)} keys/s; ` +
-      `longest lock wait ${fmt(s.lockWaitMaxMs, 2)} ms; ${fmt(report.totals.slowOps)} operations over ${report.thresholdMs} ms`,
+    `\nmoved ${fmt(s.migratedSlots)} slots (${fmt(s.migratedKeys)} keys) in ${fmt(s.migrationMs / 1000, 2)} s, ${fmt(s.keysPerSecond)} keys/s; ` +
+      `longest lock wait ${fmt(s.lockWaitMaxMs, 2)} ms; ${fmt(report.totals.slowOps)} of ${fmt(report.totals.ops)} operations took ${report.thresholdMs} ms or more`,
   );
   if (report.causes.length > 0) {
-    console.table(report.causes.slice(0, 5).map((c) => ({ cause: c.cause, 'slow ops': fmt(c.slowOps), 'time lost ms': fmt(c.lostMs, 1), share: `${(c.share * 100).toFixed(1)}%` })));
+    console.log();
+    printTable(
+      ['cause of slow operations', 'slow ops', 'time lost ms', 'share'],
+      report.causes.slice(0, 5).map((c) => [c.cause, fmt(c.slowOps), fmt(c.lostMs, 1), `${(c.share * 100).toFixed(1)}%`]),
+    );
   }
+  console.log();
 }
 
 function profileDiff(argv: string[]): void {
   if (argv.length !== 2) throw new Error(USAGE);
-  const [a, b] = argv.map((file) => JSON.parse(readFileSync(file!, 'utf8')) as ProfileReport);
+  const [a, b] = argv.map((file) => {
+    try {
+      return JSON.parse(readFileSync(file!, 'utf8')) as ProfileReport;
+    } catch (error) {
+      throw new Error(`cannot read ${file} as a profile report: ${(error as Error).message}`);
+    }
+  });
   const rows = compareReports(a!, b!);
-  console.table(
-    rows.map((row) => ({
-      measure: row.measure,
-      [argv[0]!]: fmt(row.before, row.digits),
-      [argv[1]!]: fmt(row.after, row.digits),
-      change: row.change,
-      verdict: row.verdict,
-    })),
+  printTable(
+    ['measure', argv[0]!, argv[1]!, 'change', 'verdict'],
+    rows.map((row) => [row.measure, fmt(row.before, row.digits), fmt(row.after, row.digits), row.change, row.verdict]),
   );
 }
 

@@ -346,6 +346,7 @@ export class Client {
       const popped = reader.fill();
       if (popped === 0 && reader.start === reader.end) continue;
       if (popped > 0) this.control.wakeShardWithBacklog(shard);
+      this.recorder.repliesArriving();
       for (let at = reader.next(); at >= 0; at = reader.next()) {
         this.dispatch(reader, at);
         reader.advance(at);

@@ -12,6 +12,8 @@ const PLOT_RIGHT = 70;
 const PLOT_TOP = 20;
 const PLOT_BOTTOM = 40;
 const SHARD_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7'];
+/** Histogram bars per octave of latency in the chart. */
+const CHART_BINS_PER_OCTAVE = 4;
 const PHASE_COLORS = { before: '#4e79a7', during: '#e15759', after: '#59a14f' } as const;
 
 function escapeHtml(text: string): string {
@@ -101,7 +103,16 @@ function histogramSvg(report: ProfileReport): string {
   const phases = (['before', 'during', 'after'] as const).map((name) => {
     const phase = report.phases[name];
     const total = Math.max(phase.ops, 1);
-    return { name, bins: phase.histogram.map((bin) => ({ upToMs: bin.upToMs, share: bin.count / total })) };
+    // The report's bins are 16 per octave; the chart groups them 4 per octave to stay readable.
+    const grouped = new Map<number, number>();
+    for (const bin of phase.histogram) {
+      const group = Math.ceil(Math.log2(bin.upToMs * 1000) * CHART_BINS_PER_OCTAVE - 1e-9);
+      grouped.set(group, (grouped.get(group) ?? 0) + bin.count);
+    }
+    return {
+      name,
+      bins: [...grouped].map(([group, count]) => ({ upToMs: Number((2 ** (group / CHART_BINS_PER_OCTAVE) / 1000).toPrecision(3)), share: count / total })),
+    };
   });
   const edges = phases.flatMap((p) => p.bins.map((b) => b.upToMs));
   const logMin = Math.floor(Math.log10(Math.max(Math.min(...edges, 1), 0.001)));
@@ -110,7 +121,7 @@ function histogramSvg(report: ProfileReport): string {
   const shareMax = niceMax(Math.max(...phases.flatMap((p) => p.bins.map((b) => b.share)), 0.01));
   const y = (share: number): number => PLOT_TOP + plotHeight - (share / shareMax) * plotHeight;
   const parts: string[] = [];
-  const barWidth = Math.max(2, plotWidth / ((logMax - logMin) * 4 * 3.5));
+  const barWidth = Math.max(2, plotWidth / ((logMax - logMin) * CHART_BINS_PER_OCTAVE * 3.5));
   phases.forEach((phase, p) => {
     for (const bin of phase.bins) {
       const left = x(bin.upToMs) - barWidth * 1.5 + p * barWidth;

@@ -47,22 +47,12 @@ import { ShardProfiler } from './profiler.js';
 import {
   RTIMING_BYTES,
   RTIMING_EXECUTED,
-  RTIMING_FORWARDED,
-  RTIMING_ISSUED,
-  RTIMING_PICKED_UP,
   RTIMING_REPLIED,
   RTIMING_REPLY_BACKLOG,
-  RTIMING_RING_FULL,
-  RTIMING_WAIT_MS,
-  RTIMING_WAIT_REASON,
   ReplyMeta,
   TIMING_BYTES,
   TIMING_FORWARDED,
-  TIMING_ISSUED,
   TIMING_PICKED_UP,
-  TIMING_RING_FULL,
-  TIMING_WAIT_MS,
-  TIMING_WAIT_REASON,
   absoluteNow,
 } from '../src/shared/profile-layout.js';
 import { putAck, readImportLimits } from './migration/batch.js';
@@ -147,6 +137,14 @@ class Shard implements ShardContext {
   private now = Date.now();
   /** performance.now() of this loop turn: migration timings need better than Date.now()'s 1 ms. */
   private clock = performance.now();
+  /**
+   * While a profile runs: when this shard began the request at hand (absolute ms). In a run of
+   * requests that is when the one before it replied, so a profiled request costs one clock read;
+   * 0 after other work (a batch, a migration step), and the next request reads the clock.
+   */
+  private mark = 0;
+  private lastBuf: Buffer | undefined;
+  private lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(init: ShardInit) {
     this.id = init.shard;
@@ -165,6 +163,7 @@ class Shard implements ShardContext {
     this.flushOutbox();
     let idleSince = -1;
     while (this.running) {
+      this.mark = 0;
       if (Atomics.load(this.control.words, this.controlWord) !== this.seenControl) {
         this.drainControl();
         continue;
@@ -176,6 +175,7 @@ class Shard implements ShardContext {
       let work = 0;
       for (let i = 0; i < this.peers.length; i++) work += this.servePeer(this.peers[i]!);
       for (let i = 0; i < this.clients.length; i++) work += this.serveClient(this.clients[i]!);
+      this.mark = 0;
       if (this.migrations.size > 0 || this.orders.length > 0) work += this.stepMigrations(this.clock);
       if (now >= this.nextExpiryAt) this.activeExpiry(now);
       if (this.dirtyPeers) this.flushDirtyPeers();
@@ -213,6 +213,7 @@ class Shard implements ShardContext {
     // A client that waits for ring space (a frame larger than the ring) learns that there is some.
     if (popped > 0) this.control.wakeClient(link.client);
     let frames = 0;
+    this.mark = 0;
     for (let at = requests.next(); at >= 0; at = requests.next()) {
       this.route(requests.buf, requests.view, at, -1);
       requests.advance(at);
@@ -240,8 +241,8 @@ class Shard implements ShardContext {
   /** Where a request frame for its slot runs (see the table at the top of this file). */
   private route(buf: Buffer, view: DataView, at: number, fromPeer: number): void {
     // A profiled request: note when a shard first picked it up.
-    if (buf[at + REQ_FLAGS]! & RequestFlag.Timed && buf.readDoubleLE(at + REQ_HEADER_BYTES + TIMING_PICKED_UP) === 0) {
-      buf.writeDoubleLE(absoluteNow(), at + REQ_HEADER_BYTES + TIMING_PICKED_UP);
+    if (buf[at + REQ_FLAGS]! & RequestFlag.Timed && view.getFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, true) === 0) {
+      view.setFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, this.markNow(), true);
     }
     const slot = view.getUint16(at + REQ_SLOT, true);
     if (slot === NO_SLOT) {
@@ -326,30 +327,44 @@ class Shard implements ShardContext {
         if (op === Op.FlushAll || op === Op.FlushDb) this.afterFlush();
       }
     }
-    if (timing >= 0) replies.view.setFloat64(timing + RTIMING_REPLIED, absoluteNow(), true);
+    if (timing >= 0) {
+      this.mark = absoluteNow();
+      replies.view.setFloat64(timing + RTIMING_REPLIED, this.mark, true);
+    }
     endFrame(replies, start);
     link.dirty = true;
   }
 
+  /** A DataView on a request frame's buffer: a ring's, kept; a parked frame's, made once. */
+  private viewOf(buf: Buffer): DataView<ArrayBufferLike> {
+    if (buf !== this.lastBuf) {
+      this.lastBuf = buf;
+      this.lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    return this.lastView;
+  }
+
+  /** When this shard began the request at hand (see `mark`). */
+  private markNow(): number {
+    if (this.mark === 0) this.mark = absoluteNow();
+    return this.mark;
+  }
+
   /**
    * Writes a profiled request's timing into its reply (after the header, before the value): what
-   * the shards on its path noted, and when it executed. Returns where the block starts.
+   * the shards on its path noted, copied from the request, and when it executed. Returns where
+   * the block starts.
    */
   private beginReplyTiming(replies: FrameWriter, start: number, buf: Buffer, at: number, link: ClientLink): number {
     replies.view.setUint32(start + REP_META, ReplyMeta.Timed, true);
     const block = replies.reserve(RTIMING_BYTES);
-    const view = replies.view;
+    const out = replies.view;
+    const input = this.viewOf(buf);
     const timing = at + REQ_HEADER_BYTES;
-    view.setFloat64(block + RTIMING_ISSUED, buf.readDoubleLE(timing + TIMING_ISSUED), true);
-    view.setFloat64(block + RTIMING_PICKED_UP, buf.readDoubleLE(timing + TIMING_PICKED_UP), true);
-    view.setFloat64(block + RTIMING_FORWARDED, buf.readDoubleLE(timing + TIMING_FORWARDED), true);
-    view.setFloat64(block + RTIMING_EXECUTED, absoluteNow(), true);
-    view.setFloat64(block + RTIMING_REPLIED, 0, true);
-    view.setFloat32(block + RTIMING_WAIT_MS, buf.readFloatLE(timing + TIMING_WAIT_MS), true);
-    view.setUint8(block + RTIMING_WAIT_REASON, buf[timing + TIMING_WAIT_REASON]!);
-    view.setUint8(block + RTIMING_REPLY_BACKLOG, link.backlogged ? 1 : 0);
-    view.setUint8(block + RTIMING_RING_FULL, buf[timing + TIMING_RING_FULL]!);
-    view.setUint8(block + RTIMING_RING_FULL + 1, 0);
+    for (let i = 0; i < TIMING_BYTES; i += 4) out.setUint32(block + i, input.getUint32(timing + i, true), true);
+    out.setUint8(block + RTIMING_REPLY_BACKLOG, link.backlogged ? 1 : 0);
+    out.setFloat64(block + RTIMING_EXECUTED, this.markNow(), true);
+    out.setFloat64(block + RTIMING_REPLIED, 0, true);
     replies.tail = block + RTIMING_BYTES;
     return block;
   }
@@ -429,8 +444,11 @@ class Shard implements ShardContext {
     let frames = 0;
     let forwards = 0;
     for (let at = input.next(); at >= 0; at = input.next()) {
-      if (input.buf[at + PEER_KIND] === PeerFrame.Forward) forwards++;
+      const forward = input.buf[at + PEER_KIND] === PeerFrame.Forward;
+      if (forward) forwards++;
+      else this.mark = 0;
       this.onPeerFrame(link.peer, input.buf, input.view, at);
+      if (!forward) this.mark = 0;
       input.advance(at);
       if (++frames >= FRAMES_PER_TURN_MAX) break;
     }

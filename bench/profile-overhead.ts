@@ -1,0 +1,98 @@
+// What the migration stall profiler costs (tinybench): the same tasks with the profiler off and on,
+// side by side in one process, alternating each round so drift hits both alike.
+//
+//   npm run bench:profile -- --rounds 5 --shards 1 --batch 1000 --time 1000
+//
+// Tasks: auto-pipelined GET and SET (throughput), one awaited GET and db.sync.get (latency). The
+// overhead is the median over rounds of each round's on/off ratio.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
+import { SlotDB } from '../src/index.js';
+import { machine, median, numberFlags } from './machine.js';
+
+const flags = numberFlags({ rounds: 5, shards: 1, keys: 100_000, batch: 1000, time: 1000 });
+const keys = Array.from({ length: flags.keys }, (_, i) => `key:${(i * 7919) % flags.keys}`);
+const value = 'v'.repeat(32);
+
+type Sample = { getOps: number; setOps: number; awaitedP50: number; awaitedP99: number; syncP50: number; syncP99: number };
+
+async function measure(db: SlotDB): Promise<Sample> {
+  const bench = new Bench({ time: flags.time, warmupTime: 200, timestampProvider: hrtimeNowTimestampProvider });
+  let cursor = 0;
+  const next = (): string => {
+    cursor = cursor + 1 === keys.length ? 0 : cursor + 1;
+    return keys[cursor]!;
+  };
+  const pending: Promise<unknown>[] = new Array(flags.batch);
+  bench.add('get', async () => {
+    for (let i = 0; i < flags.batch; i++) pending[i] = db.get(next());
+    await Promise.all(pending);
+  });
+  bench.add('set', async () => {
+    for (let i = 0; i < flags.batch; i++) pending[i] = db.set(next(), value);
+    await Promise.all(pending);
+  });
+  bench.add('awaited get', async () => {
+    await db.get(next());
+  });
+  bench.add('sync get', () => {
+    db.sync.get(next());
+  });
+  await bench.run();
+  const result = (name: string): { throughput: { p50: number }; latency: { p50: number; p99: number } } => {
+    const r = bench.getTask(name)?.result as { throughput?: { p50: number }; latency?: { p50: number; p99: number } } | undefined;
+    if (!r?.throughput || !r.latency) throw new Error(`task ${name} has no result`);
+    return r as { throughput: { p50: number }; latency: { p50: number; p99: number } };
+  };
+  return {
+    getOps: result('get').throughput.p50 * flags.batch,
+    setOps: result('set').throughput.p50 * flags.batch,
+    awaitedP50: result('awaited get').latency.p50 * 1000,
+    awaitedP99: result('awaited get').latency.p99 * 1000,
+    syncP50: result('sync get').latency.p50 * 1000,
+    syncP99: result('sync get').latency.p99 * 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  const about = machine();
+  console.log(`slotdb profiler overhead: ${about.cores} cores (${about.cpu}), Node ${about.node}, ${flags.shards} shard(s), ${flags.rounds} rounds`);
+  const db = await SlotDB.open({ shards: flags.shards });
+  const off: Sample[] = [];
+  const on: Sample[] = [];
+  let profiledOps = 0;
+  try {
+    for (let i = 0; i < keys.length; i += 10_000) await db.mSet(keys.slice(i, i + 10_000).map((k) => [k, value] as [string, string]));
+    for (let round = 1; round <= flags.rounds; round++) {
+      // Alternate which goes first, so neither always runs on a warmer process.
+      for (const profiled of round % 2 === 1 ? [false, true] : [true, false]) {
+        const profile = profiled ? db.profile({ bucketMs: 100 }) : undefined;
+        const sample = await measure(db);
+        if (profile !== undefined) profiledOps += (await profile.stop()).totals.ops;
+        (profiled ? on : off).push(sample);
+        console.log(`round ${round}/${flags.rounds} profile ${profiled ? 'on ' : 'off'}: GET ${Math.round(sample.getOps).toLocaleString('en-US')} ops/s, awaited GET p50 ${sample.awaitedP50.toFixed(2)} µs`);
+      }
+    }
+  } finally {
+    await db.close();
+  }
+  if (profiledOps === 0) throw new Error('the profiled rounds recorded no operations');
+  const ratio = (pick: (s: Sample) => number): number => median(on.map((s, i) => pick(s) / pick(off[i]!)));
+  const rows = [
+    { measure: 'GET pipelined ops/s', off: median(off.map((s) => s.getOps)), on: median(on.map((s) => s.getOps)), ratio: ratio((s) => s.getOps) },
+    { measure: 'SET pipelined ops/s', off: median(off.map((s) => s.setOps)), on: median(on.map((s) => s.setOps)), ratio: ratio((s) => s.setOps) },
+    { measure: 'awaited GET p50 µs', off: median(off.map((s) => s.awaitedP50)), on: median(on.map((s) => s.awaitedP50)), ratio: ratio((s) => s.awaitedP50) },
+    { measure: 'awaited GET p99 µs', off: median(off.map((s) => s.awaitedP99)), on: median(on.map((s) => s.awaitedP99)), ratio: ratio((s) => s.awaitedP99) },
+    { measure: 'db.sync.get p50 µs', off: median(off.map((s) => s.syncP50)), on: median(on.map((s) => s.syncP50)), ratio: ratio((s) => s.syncP50) },
+    { measure: 'db.sync.get p99 µs', off: median(off.map((s) => s.syncP99)), on: median(on.map((s) => s.syncP99)), ratio: ratio((s) => s.syncP99) },
+  ];
+  console.table(rows.map((r) => ({ measure: r.measure, 'profile off': r.off.toFixed(r.off > 1000 ? 0 : 2), 'profile on': r.on.toFixed(r.on > 1000 ? 0 : 2), 'on / off': r.ratio.toFixed(3) })));
+  console.log(`the profiled rounds recorded ${profiledOps.toLocaleString('en-US')} operations`);
+  const directory = new URL('../../bench/results/', import.meta.url);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(new URL('profile-overhead.json', directory), `${JSON.stringify({ benchmark: 'profile-overhead', machine: about, flags, rows, rounds: { off, on } }, null, 2)}\n`);
+  console.log('wrote bench/results/profile-overhead.json');
+}
+
+await main();
