@@ -122,7 +122,11 @@ async function main(): Promise<void> {
   );
   console.table(db.stats().shards.map(({ shard, slots, keys: held, ops }) => ({ shard, slots, keys: held, ops })));
   await db.close();
-  console.log('Next: npm run bench:migration (throughput during migration, key vs slot locks), npm test, docs/migration.md.');
+  console.log(
+    '\nTo see where each operation\'s time went during a migration: npx slotdb profile-migration --out report.html\n' +
+      '(a per-operation profile with stall causes, keys and slots; open report.html in a browser; docs/profile.md).\n' +
+      'Also: npm run bench:migration (throughput during migration, key vs slot locks), npm test, docs/migration.md.',
+  );
 }
 
 await main();

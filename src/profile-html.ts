@@ -153,9 +153,12 @@ function busySvg(report: ProfileReport): string {
   const x = (ms: number): number => PLOT_LEFT + (Math.min(ms, duration) / duration) * plotWidth;
   const y = (fraction: number): number => PLOT_TOP + plotHeight - fraction * plotHeight;
   const parts: string[] = [];
-  const shards = report.timeline[0]?.shardBusy.length ?? 0;
-  for (let shard = 0; shard < shards; shard++) {
-    const points = report.timeline.map((b) => [x(b.t + report.bucketMs / 2), y(b.shardBusy[shard] ?? 0)] as [number, number]);
+  for (let shard = 0; shard < report.shards; shard++) {
+    const points = report.timeline.flatMap((b) => {
+      const busy = b.shardBusy[shard];
+      return busy === null || busy === undefined ? [] : [[x(b.t + report.bucketMs / 2), y(busy)] as [number, number]];
+    });
+    if (points.length === 0) continue; // no record of this shard (it died or closed)
     parts.push(`<path class="busy" data-shard="${shard}" d="${path(points)}" stroke="${SHARD_COLORS[shard % SHARD_COLORS.length]}"/>`);
     parts.push(`<text class="axis" x="${PLOT_LEFT + 10 + shard * 90}" y="${height - 6}" fill="${SHARD_COLORS[shard % SHARD_COLORS.length]}">shard ${shard}</text>`);
   }
@@ -213,7 +216,7 @@ ${busySvg(report)}
 <h2>Causes of slow operations (ranked by time lost)</h2>
 ${table('causes', ['cause', 'slow ops', 'time lost (ms)', 'share', 'meaning'], report.causes.map((c) => [c.cause, fmt(c.slowOps), fmt(c.lostMs, 1), `${(c.share * 100).toFixed(1)}%`, c.description]))}
 <h2>Most stalled keys</h2>
-${table('stalled-keys', ['key', 'slot', 'slow ops', 'time lost (ms)', 'max (ms)', 'main cause'], report.stalledKeys.slice(0, 20).map((k) => [k.key, k.slot, k.slowOps, fmt(k.lostMs, 1), fmt(k.maxMs, 1), k.cause]))}
+${table('stalled-keys', ['key', 'slot', 'slow ops', 'time lost (ms)', 'max (ms)', 'main cause'], report.stalledKeys.slice(0, 20).map((k) => [k.key, k.slot ?? '–', k.slowOps, fmt(k.lostMs, 1), fmt(k.maxMs, 1), k.cause]))}
 <h2>Most stalled slots</h2>
 ${table('stalled-slots', ['slot', 'slow ops', 'time lost (ms)', 'lock waits (ms)'], report.stalledSlots.slice(0, 20).map((s) => [s.slot, s.slowOps, fmt(s.lostMs, 1), fmt(s.lockWaitMs, 1)]))}
 <h2>Key-lock waits</h2>
@@ -223,7 +226,7 @@ ${table('lock-keys', ['key', 'slot', 'waits', 'total (ms)', 'max (ms)'], report.
 <p class="note">${fmt(b.count)} batches${b.dropped > 0 ? ` (${fmt(b.dropped)} beyond the kept timings)` : ''}.</p>
 ${table('batch-timings', ['phase', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'total (ms)'], (['serializeMs', 'transferMs', 'applyMs', 'ackMs'] as const).map((key) => [key.replace('Ms', ''), fmt(b[key].p50, 3), fmt(b[key].p99, 3), fmt(b[key].max, 3), fmt(b[key].total, 1)]))}
 <h2>Slowest operations</h2>
-${table('slow-ops', ['at (s)', 'latency (ms)', 'key', 'slot', 'cause', 'queue', 'lock wait', 'redirect', 'execution', 'reply'], report.slowOps.slice(0, 25).map((op) => [fmt(op.t / 1000, 3), fmt(op.latencyMs, 2), op.key, op.slot, op.cause, fmt(op.segments.queue, 2), fmt(op.segments.wait, 2), fmt(op.segments.redirect, 2), fmt(op.segments.execution, 2), fmt(op.segments.reply, 2)]))}
+${table('slow-ops', ['at (s)', 'latency (ms)', 'key', 'slot', 'cause', 'queue', 'lock wait', 'redirect', 'execution', 'reply'], report.slowOps.slice(0, 25).map((op) => [fmt(op.t / 1000, 3), fmt(op.latencyMs, 2), op.key, op.slot ?? '–', op.cause, fmt(op.segments.queue, 2), fmt(op.segments.wait, 2), fmt(op.segments.redirect, 2), fmt(op.segments.execution, 2), fmt(op.segments.reply, 2)]))}
 <h2>Slots moved</h2>
 <p class="note">${fmt(report.migrations.length)} slot moves; ${fmt(s.keysPerSecond)} keys/s over the migration.</p>
 ${table('migrations', ['slot', 'from', 'to', 'lock', 'start (s)', 'end (s)', 'keys', 'batches', 'outcome'], report.migrations.slice(0, 30).map((m) => [m.slot, m.source, m.target, m.lock, fmt(m.startMs / 1000, 3), fmt(m.endMs / 1000, 3), m.keys, m.batches, m.outcome]))}

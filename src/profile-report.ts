@@ -47,8 +47,8 @@ export interface TimelineBucket {
   readonly lockWaits: number;
   readonly lockWaitMs: number;
   readonly replyBacklogMs: number;
-  /** Per shard, the fraction of the bucket it was awake (working or spinning). */
-  readonly shardBusy: number[];
+  /** Per shard, the fraction of the bucket it was awake (working or spinning); null without its record. */
+  readonly shardBusy: (number | null)[];
   /** Slots moving during the bucket. */
   readonly migratingSlots: number;
 }
@@ -127,7 +127,7 @@ export interface ProfileReport {
   readonly stalledKeys: {
     readonly key: string;
     readonly keyHex: string;
-    readonly slot: number;
+    readonly slot: number | null;
     readonly slowOps: number;
     readonly lostMs: number;
     readonly maxMs: number;
@@ -138,7 +138,7 @@ export interface ProfileReport {
     readonly latencyMs: number;
     readonly key: string;
     readonly keyHex: string;
-    readonly slot: number;
+    readonly slot: number | null;
     readonly cause: CauseName;
     readonly segments: SlowOp['segments'];
   }[];
@@ -205,6 +205,10 @@ function phase(bins: Uint32Array, buckets: number[], maxes: number[]): PhaseLate
   };
 }
 
+/** Hash slots; a command without a key (PING, DBSIZE) has none, and is reported with slot null. */
+const SLOTS = 16384;
+const slotOrNull = (slot: number): number | null => (slot < SLOTS ? slot : null);
+
 function keyText(key: Buffer): string {
   return key.toString('utf8');
 }
@@ -244,6 +248,9 @@ export function buildReport(input: ReportInput): ProfileReport {
     return moves.filter((move) => move.startMs < to && move.endMs >= from).length;
   };
 
+  // A shard that died or was closed during the profile has no dump: its busy time is null.
+  const dumpOf: (ShardProfileDump | undefined)[] = [];
+  for (const dump of input.dumps) dumpOf[dump.shard] = dump;
   const timeline: TimelineBucket[] = [];
   for (let b = 0; b < buckets; b++) {
     const width = Math.min(input.bucketMs, durationMs - b * input.bucketMs);
@@ -261,7 +268,10 @@ export function buildReport(input: ReportInput): ProfileReport {
       lockWaits: sum((dump) => dump.buckets.lockWaits),
       lockWaitMs: round(sum((dump) => dump.buckets.lockWaitMs)),
       replyBacklogMs: round(sum((dump) => dump.buckets.replyBacklogMs)),
-      shardBusy: input.dumps.map((dump) => round(Math.min(1, (dump.buckets.busyMs[b] ?? 0) / Math.max(width, 1e-3)))),
+      shardBusy: Array.from({ length: input.shards }, (_, shard) => {
+        const dump = dumpOf[shard];
+        return dump === undefined ? null : round(Math.min(1, (dump.buckets.busyMs[b] ?? 0) / Math.max(width, 1e-3)));
+      }),
       migratingSlots: movingIn(b),
     });
   }
@@ -312,7 +322,7 @@ export function buildReport(input: ReportInput): ProfileReport {
   }
   const lockWaitMsBySlot = new Map<number, number>();
   for (const entry of input.dumps.flatMap((dump) => dump.lockKeys)) lockWaitMsBySlot.set(entry.slot, (lockWaitMsBySlot.get(entry.slot) ?? 0) + entry.totalMs);
-  const slotIds = new Set([...bySlot.keys(), ...lockWaitMsBySlot.keys()]);
+  const slotIds = new Set([...bySlot.keys(), ...lockWaitMsBySlot.keys()].filter((slot) => slot < SLOTS));
   const totalLost = causeMs.reduce((a, b) => a + b, 0);
 
   const phases = { before: phase(bins, before, maxes), during: phase(bins, during, maxes), after: phase(bins, after, maxes) };
@@ -423,7 +433,7 @@ export function buildReport(input: ReportInput): ProfileReport {
       .map((entry) => ({
         key: keyText(entry.key),
         keyHex: entry.key.toString('hex'),
-        slot: entry.slot,
+        slot: slotOrNull(entry.slot),
         slowOps: entry.slowOps,
         lostMs: round(entry.lostMs),
         maxMs: round(entry.maxMs),
@@ -434,7 +444,7 @@ export function buildReport(input: ReportInput): ProfileReport {
       latencyMs: round(op.latencyMs),
       key: keyText(op.key),
       keyHex: op.key.toString('hex'),
-      slot: op.slot,
+      slot: slotOrNull(op.slot),
       cause: CAUSE_NAMES[op.cause]!,
       segments: Object.fromEntries(Object.entries(op.segments).map(([k, v]) => [k, round(v)])) as SlowOp['segments'],
     })),

@@ -3,17 +3,19 @@
 // (cause), with every field of the documented schema filled from what was measured.
 
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { OptionError, keySlot } from '../../dist/src/index.js';
-import type { MigrationEvent, ProfileReport, SlotDB } from '../../dist/src/index.js';
-import { setShardFaults } from '../../dist/src/testing.js';
-import { withDb } from '../support/db.js';
+import { OptionError, ShardDownError, SlotDB, keySlot } from '../../dist/src/index.js';
+import type { MigrationEvent, ProfileReport } from '../../dist/src/index.js';
+import { setShardFaults, shardWorker } from '../../dist/src/testing.js';
+import { keysOnEveryShard, withDb } from '../support/db.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const schema = JSON.parse(readFileSync(new URL('../../docs/profile.schema.json', import.meta.url), 'utf8')) as object;
 
+const CLIENT_THREAD = new URL('../support/client-thread.mjs', import.meta.url);
 const TAG = 'm';
 const SLOT = keySlot(TAG);
 const key = (i: number): string => `{${TAG}}k${i}`;
@@ -186,6 +188,58 @@ describe('migration stall profiler', () => {
       await db.get('k1');
       expect((await again.stop()).totals.ops).toBe(1);
     });
+  });
+
+  it('merges the figures of every client thread, one that detached before the stop included', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const profile = db.profile();
+      const handle = await db.handle();
+      await new Promise<void>((resolve, reject) => {
+        const worker = new Worker(CLIENT_THREAD, { workerData: { handle, script: 'counter', rounds: 20 } });
+        worker.once('message', (message: { ok: boolean; error?: string }) => (message.ok ? resolve() : reject(new Error(message.error))));
+        worker.once('error', reject);
+      });
+      for (let i = 0; i < 10; i++) await db.get('race');
+      const report = await profile.stop();
+      expect(report.clients).toBe(2);
+      expect(report.totals.ops).toBe(20 * 100 + 1 + 10); // the thread's INCRs and its INCRBY, and the GETs
+      expect(await db.get('race')).toBe('2000');
+    });
+  });
+
+  it('reports a command without a key with no slot', async () => {
+    await withDb({ shards: 1 }, async (db) => {
+      const profile = db.profile({ thresholdMs: 0 });
+      expect(await db.dbSize()).toBe(0);
+      const report = await profile.stop();
+      expect(validator()(report)).toBe(true);
+      expect(report.slowOps).toEqual([expect.objectContaining({ key: '', slot: null })]);
+      expect(report.stalledSlots).toEqual([]);
+    });
+  });
+
+  it('reports what it has when a shard dies during the profile, and after the database closed', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const [first, second] = keysOnEveryShard(db, 'key');
+      const victim = db.slotOwner(keySlot(second!));
+      const profile = db.profile();
+      for (let i = 0; i < 50; i++) await Promise.all([db.set(first!, 'a'), db.set(second!, 'b')]);
+      await shardWorker(db, victim).terminate();
+      await expect(db.get(second!)).rejects.toThrow(ShardDownError);
+      for (let i = 0; i < 50; i++) await db.get(first!);
+      const report = await profile.stop();
+      const validate = validator();
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(report.totals.ops).toBeGreaterThanOrEqual(150); // a command failed by the death has no reply to time
+      expect(report.timeline.every((b) => b.shardBusy[victim] === null && typeof b.shardBusy[1 - victim] === 'number')).toBe(true);
+    });
+    const db = await SlotDB.open({ shards: 1 });
+    const profile = db.profile();
+    await db.set('k', 'v');
+    await db.close();
+    const report = await profile.stop();
+    expect(report.totals.ops).toBe(1);
+    expect(report.timeline[0]!.shardBusy).toEqual([null]);
   });
 
   it('rejects bad options and a second profile at once', async () => {

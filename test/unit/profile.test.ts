@@ -132,6 +132,10 @@ describe('buildReport', () => {
     expect(report.stalledSlots[0]).toMatchObject({ slot: 7, slowOps: 2, lockWaitMs: 79 });
     expect(report.lockWaits.keys[0]).toMatchObject({ key: '{a}hot', count: 1 });
     expect(report.totals.ops).toBe(601);
+    expect(report.timeline.every((b) => b.shardBusy.length === 2 && b.shardBusy.every((busy) => busy === 0))).toBe(true);
+    // A shard without a record (it died) has no busy time, rather than another shard's.
+    const partial = buildReport({ startAbs: 0, endAbs: 100, bucketMs: 50, thresholdMs: 10, machine: MACHINE, shards: 3, clients: [], dumps: [dump(2, 2, { buckets: { ...dump(2, 2).buckets, busyMs: [25, 50] } })] });
+    expect(partial.timeline.map((b) => b.shardBusy)).toEqual([[null, null, 0.5], [null, null, 1]]);
   });
 
   it('renders HTML that escapes keys and holds every chart', () => {
