@@ -16,7 +16,7 @@ import { compareReports } from '../src/profile-diff.js';
 const USAGE = `usage:
   slotdb profile-migration [--shards 4] [--keys 1000000] [--migrate 25%] [--lock key|slot]
                            [--throttle <keys/s per shard, 0 = none>] [--batch 1000]
-                           [--before-ms 1000] [--after-ms 1000] [--bucket-ms 100]
+                           [--warmup-ms 1000] [--before-ms 1000] [--after-ms 1000] [--bucket-ms 100]
                            [--threshold-ms 10] [--out report.html]
   slotdb profile-diff <a.json> <b.json>`;
 
@@ -30,6 +30,7 @@ interface ScenarioFlags {
   lock: 'key' | 'slot';
   throttle: number;
   batch: number;
+  warmupMs: number;
   beforeMs: number;
   afterMs: number;
   bucketMs: number;
@@ -45,6 +46,7 @@ function parseScenario(argv: string[]): ScenarioFlags {
     lock: 'key',
     throttle: 10_000,
     batch: 1000,
+    warmupMs: 1000,
     beforeMs: 1000,
     afterMs: 1000,
     bucketMs: 100,
@@ -82,6 +84,9 @@ function parseScenario(argv: string[]): ScenarioFlags {
         break;
       case '--batch':
         flags.batch = number(1, 100_000);
+        break;
+      case '--warmup-ms':
+        flags.warmupMs = number(0, 600_000);
         break;
       case '--before-ms':
         flags.beforeMs = number(0, 600_000);
@@ -135,7 +140,6 @@ async function profileMigration(argv: string[]): Promise<void> {
       if (event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled') progress('moving slots   ', ++moved, total);
     });
 
-    const profile = db.profile({ bucketMs: flags.bucketMs, thresholdMs: flags.thresholdMs });
     let running = true;
     const load = (async () => {
       const pending: Promise<unknown>[] = new Array(flags.batch);
@@ -150,6 +154,9 @@ async function profileMigration(argv: string[]): Promise<void> {
     })();
     console.log(`profiling: mixed load (90% GET, 10% SET) on ${fmt(flags.keys)} keys, ${flags.shards} shards; ` +
       `moving ${fmt(total)} slots with ${flags.lock} locks${flags.throttle > 0 ? `, ${fmt(flags.throttle)} keys/s per shard` : ''}`);
+    // The load runs a while before the profile starts, so that "before" is not the JIT warming up.
+    await new Promise((resolve) => setTimeout(resolve, flags.warmupMs));
+    const profile = db.profile({ bucketMs: flags.bucketMs, thresholdMs: flags.thresholdMs });
     await new Promise((resolve) => setTimeout(resolve, flags.beforeMs));
     await Promise.all(
       moves.filter((move) => move.slots.length > 0).map((move) =>
