@@ -10,6 +10,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
 import { SlotDB } from '../src/index.js';
+import { addClientTasks, clientFigures, latencyMicros, opsPerSecond } from './client-tasks.js';
 import { machine, median, numberFlags } from './machine.js';
 
 const flags = numberFlags({ rounds: 3, keys: 100_000, batch: 1000, time: 1000, valueBytes: 32 });
@@ -31,19 +32,6 @@ function record(name: string, value: number): void {
 
 function newBench(): Bench {
   return new Bench({ time: flags.time, warmupTime: 200, timestampProvider: hrtimeNowTimestampProvider });
-}
-
-/** ops/s of a task whose every iteration does `perIteration` operations (median sample). */
-function opsPerSecond(bench: Bench, name: string, perIteration: number): number {
-  const result = bench.getTask(name)?.result as { throughput?: { p50: number } } | undefined;
-  if (!result?.throughput) throw new Error(`task ${name} has no result`);
-  return result.throughput.p50 * perIteration;
-}
-
-function latencyMicros(bench: Bench, name: string): { p50: number; p99: number } {
-  const result = bench.getTask(name)?.result as { latency?: { p50: number; p99: number } } | undefined;
-  if (!result?.latency) throw new Error(`task ${name} has no result`);
-  return { p50: result.latency.p50 * 1000, p99: result.latency.p99 * 1000 };
 }
 
 async function mapRound(): Promise<void> {
@@ -75,36 +63,15 @@ async function slotdbRound(shards: number): Promise<void> {
   try {
     for (let i = 0; i < keys.length; i += 10_000) await db.mSet(keys.slice(i, i + 10_000).map((k) => [k, value] as [string, string]));
     const bench = newBench();
-    let cursor = 0;
-    const next = (): string => {
-      const key = keys[cursor]!;
-      cursor = cursor + 1 === keys.length ? 0 : cursor + 1;
-      return key;
-    };
-    const pending: Promise<unknown>[] = new Array(flags.batch);
-    bench.add('get', async () => {
-      for (let i = 0; i < flags.batch; i++) pending[i] = db.get(next());
-      await Promise.all(pending);
-    });
-    bench.add('set', async () => {
-      for (let i = 0; i < flags.batch; i++) pending[i] = db.set(next(), value);
-      await Promise.all(pending);
-    });
-    bench.add('awaited get', async () => {
-      await db.get(next());
-    });
-    bench.add('sync get', () => {
-      db.sync.get(next());
-    });
+    addClientTasks(bench, db, keys, value, flags.batch);
     await bench.run();
-    record(`get ops/s, ${shards} shard`, opsPerSecond(bench, 'get', flags.batch));
-    record(`set ops/s, ${shards} shard`, opsPerSecond(bench, 'set', flags.batch));
-    const awaited = latencyMicros(bench, 'awaited get');
-    const sync = latencyMicros(bench, 'sync get');
-    record(`awaited get p50 µs, ${shards} shard`, awaited.p50);
-    record(`awaited get p99 µs, ${shards} shard`, awaited.p99);
-    record(`sync get p50 µs, ${shards} shard`, sync.p50);
-    record(`sync get p99 µs, ${shards} shard`, sync.p99);
+    const client = clientFigures(bench, flags.batch);
+    record(`get ops/s, ${shards} shard`, client.getOps);
+    record(`set ops/s, ${shards} shard`, client.setOps);
+    record(`awaited get p50 µs, ${shards} shard`, client.awaitedP50);
+    record(`awaited get p99 µs, ${shards} shard`, client.awaitedP99);
+    record(`sync get p50 µs, ${shards} shard`, client.syncP50);
+    record(`sync get p99 µs, ${shards} shard`, client.syncP99);
   } finally {
     await db.close();
   }

@@ -9,50 +9,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
 import { SlotDB } from '../src/index.js';
+import { type ClientFigures, addClientTasks, clientFigures } from './client-tasks.js';
 import { machine, median, numberFlags } from './machine.js';
 
 const flags = numberFlags({ rounds: 5, shards: 1, keys: 100_000, batch: 1000, time: 1000 });
 const keys = Array.from({ length: flags.keys }, (_, i) => `key:${(i * 7919) % flags.keys}`);
 const value = 'v'.repeat(32);
 
-type Sample = { getOps: number; setOps: number; awaitedP50: number; awaitedP99: number; syncP50: number; syncP99: number };
+type Sample = ClientFigures;
 
 async function measure(db: SlotDB): Promise<Sample> {
   const bench = new Bench({ time: flags.time, warmupTime: 200, timestampProvider: hrtimeNowTimestampProvider });
-  let cursor = 0;
-  const next = (): string => {
-    cursor = cursor + 1 === keys.length ? 0 : cursor + 1;
-    return keys[cursor]!;
-  };
-  const pending: Promise<unknown>[] = new Array(flags.batch);
-  bench.add('get', async () => {
-    for (let i = 0; i < flags.batch; i++) pending[i] = db.get(next());
-    await Promise.all(pending);
-  });
-  bench.add('set', async () => {
-    for (let i = 0; i < flags.batch; i++) pending[i] = db.set(next(), value);
-    await Promise.all(pending);
-  });
-  bench.add('awaited get', async () => {
-    await db.get(next());
-  });
-  bench.add('sync get', () => {
-    db.sync.get(next());
-  });
+  addClientTasks(bench, db, keys, value, flags.batch);
   await bench.run();
-  const result = (name: string): { throughput: { p50: number }; latency: { p50: number; p99: number } } => {
-    const r = bench.getTask(name)?.result as { throughput?: { p50: number }; latency?: { p50: number; p99: number } } | undefined;
-    if (!r?.throughput || !r.latency) throw new Error(`task ${name} has no result`);
-    return r as { throughput: { p50: number }; latency: { p50: number; p99: number } };
-  };
-  return {
-    getOps: result('get').throughput.p50 * flags.batch,
-    setOps: result('set').throughput.p50 * flags.batch,
-    awaitedP50: result('awaited get').latency.p50 * 1000,
-    awaitedP99: result('awaited get').latency.p99 * 1000,
-    syncP50: result('sync get').latency.p50 * 1000,
-    syncP99: result('sync get').latency.p99 * 1000,
-  };
+  return clientFigures(bench, flags.batch);
 }
 
 async function main(): Promise<void> {

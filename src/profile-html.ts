@@ -34,12 +34,17 @@ function path(points: [number, number][]): string {
   return points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join('');
 }
 
-function timelineSvg(report: ProfileReport): string {
-  const height = 320;
+/** A chart `height` px high over the profile's time: its plot height, duration, and the x of a time (ms). */
+function timeChart(report: ProfileReport, height: number): { plotHeight: number; duration: number; x: (ms: number) => number } {
   const plotWidth = WIDTH - PLOT_LEFT - PLOT_RIGHT;
   const plotHeight = height - PLOT_TOP - PLOT_BOTTOM;
   const duration = Math.max(report.durationMs, report.bucketMs);
-  const x = (ms: number): number => PLOT_LEFT + (Math.min(ms, duration) / duration) * plotWidth;
+  return { plotHeight, duration, x: (ms) => PLOT_LEFT + (Math.min(ms, duration) / duration) * plotWidth };
+}
+
+function timelineSvg(report: ProfileReport): string {
+  const height = 320;
+  const { plotHeight, duration, x } = timeChart(report, height);
   const rateMax = niceMax(Math.max(...report.timeline.map((b) => b.opsPerSecond), 1));
   const yRate = (rate: number): number => PLOT_TOP + plotHeight - (rate / rateMax) * plotHeight;
   const latencies = report.timeline.flatMap((b) => [b.p50Ms, b.p99Ms, b.maxMs]).filter((v): v is number => v !== null && v > 0);
@@ -147,10 +152,7 @@ function histogramSvg(report: ProfileReport): string {
 
 function busySvg(report: ProfileReport): string {
   const height = 180;
-  const plotWidth = WIDTH - PLOT_LEFT - PLOT_RIGHT;
-  const plotHeight = height - PLOT_TOP - PLOT_BOTTOM;
-  const duration = Math.max(report.durationMs, report.bucketMs);
-  const x = (ms: number): number => PLOT_LEFT + (Math.min(ms, duration) / duration) * plotWidth;
+  const { plotHeight, x } = timeChart(report, height);
   const y = (fraction: number): number => PLOT_TOP + plotHeight - fraction * plotHeight;
   const parts: string[] = [];
   for (let shard = 0; shard < report.shards; shard++) {
