@@ -40,8 +40,8 @@ import { FrameReader, FrameWriter } from './shared/ring.js';
 import { ClientClosedError, PendingLimitError, ShardDownError } from './errors.js';
 import { Aggregate, PENDING_CAPACITY_MAX, PendingFlag, PendingTable, type Transform } from './pending.js';
 import { decodeValue } from './reply.js';
-import { ProfileRecorder } from './profile-recorder.js';
-import { ProfileSlab, RTIMING_BYTES, ReplyMeta } from './shared/profile-layout.js';
+import { HeldKey, ProfileRecorder } from './profile-recorder.js';
+import { ProfileSlab, RTIMING_BYTES, ReplyMeta, absoluteNow } from './shared/profile-layout.js';
 
 /** The rings of one client thread: requests[shard] (client → shard), replies[shard]. */
 export interface ClientRings {
@@ -229,8 +229,12 @@ export class Client {
     }
   }
 
-  /** Holds a frame back (the fence): it is encoded and sent once the slot's earlier frames replied. */
-  hold(slot: number, index: number, op: number, args: readonly Argument[]): void {
+  /**
+   * Holds a frame back (the fence): it is encoded and sent once the slot's earlier frames replied.
+   * A profile times it from now, under its key.
+   */
+  hold(slot: number, index: number, op: number, args: readonly Argument[], key: Argument | undefined): void {
+    if (this.recorder.active()) this.pending.key[index] = new HeldKey(key, absoluteNow());
     const list = (this.held[slot] ??= []);
     list.push({ index, op, args });
   }
@@ -373,7 +377,7 @@ export class Client {
     const buffers = (this.pending.flags[index]! & PendingFlag.Buffers) !== 0;
     let valueAt = at + REP_HEADER_BYTES;
     if (reader.view.getUint32(at + REP_META, true) & ReplyMeta.Timed) {
-      this.recorder.onReply(reader.view, valueAt, this.pending.slot[index]!, this.pending.key[index] as Argument | undefined);
+      this.recorder.onReply(reader.view, valueAt, this.pending.slot[index]!, this.pending.key[index] as Argument | HeldKey | undefined);
       valueAt += RTIMING_BYTES;
     }
     this.complete(index, decodeValue(reader.buf, reader.view, valueAt, buffers));

@@ -194,7 +194,7 @@ export class Executor {
     } catch (error) {
       return this.fail(error);
     }
-    this.client.hold(slot, index, spec.op, args);
+    this.client.hold(slot, index, spec.op, args, spec.keys === Keys.None ? undefined : args[0]);
     return this.mode === Mode.Sync ? this.client.waitEntry(index) : this.client.promiseFor(index);
   }
 
@@ -289,11 +289,12 @@ export class Executor {
       try {
         if (shard < 0) {
           index = client.openEntry(-1, slot, this.flags, undefined);
-          client.hold(slot, index, spec.op, partArgs(part));
+          const held = partArgs(part);
+          client.hold(slot, index, spec.op, held, spec.keys === Keys.None ? undefined : held[0]);
         } else {
           const start = client.begin(shard, slot, spec.op, 0);
           client.setArgc(shard, start, encode(shard, part));
-          index = client.commit(shard, start, slot, this.flags, undefined, client.timedFrame ? partArgs(part)[0] : undefined);
+          index = client.commit(shard, start, slot, this.flags, undefined, client.timedFrame && spec.keys !== Keys.None ? partArgs(part)[0] : undefined);
         }
       } catch (error) {
         // Parts already sent will reply; the aggregate fails once they have.

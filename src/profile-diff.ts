@@ -15,12 +15,18 @@ export interface DiffRow {
 
 /** Changes smaller than this fraction are reported as the same (timings are noisy). */
 const SAME_WITHIN = 0.02;
+/**
+ * Percentiles are read from histogram bins 2^(1/16) apart: a change of one bin (4.4%) is within
+ * the resolution, so only more counts.
+ */
+const SAME_WITHIN_PERCENTILE = 0.05;
 
 interface Measure {
   readonly name: string;
   readonly pick: (report: ProfileReport) => number | null;
   readonly higherIsBetter: boolean;
   readonly digits: number;
+  readonly sameWithin?: number;
 }
 
 const MEASURES: readonly Measure[] = [
@@ -33,7 +39,7 @@ const MEASURES: readonly Measure[] = [
     higherIsBetter: true,
     digits: 3,
   },
-  { name: 'p99 during migration (ms)', pick: (r) => r.summary.p99DuringMs, higherIsBetter: false, digits: 2 },
+  { name: 'p99 during migration (ms)', pick: (r) => r.summary.p99DuringMs, higherIsBetter: false, digits: 2, sameWithin: SAME_WITHIN_PERCENTILE },
   { name: 'max latency during migration (ms)', pick: (r) => r.summary.maxDuringMs, higherIsBetter: false, digits: 2 },
   { name: 'max stall: longest lock wait (ms)', pick: (r) => r.summary.lockWaitMaxMs, higherIsBetter: false, digits: 2 },
   { name: 'migration speed (keys/s)', pick: (r) => r.summary.keysPerSecond, higherIsBetter: true, digits: 0 },
@@ -50,7 +56,7 @@ export function compareReports(before: ProfileReport, after: ProfileReport): Dif
     const b = measure.pick(after);
     if (a === null || b === null) return { measure: measure.name, before: a, after: b, digits: measure.digits, change: '-', verdict: '-' };
     const relative = a === 0 ? (b === 0 ? 0 : Infinity) : (b - a) / Math.abs(a);
-    const verdict = Math.abs(relative) <= SAME_WITHIN ? 'same' : relative > 0 === measure.higherIsBetter ? 'better' : 'worse';
+    const verdict = Math.abs(relative) <= (measure.sameWithin ?? SAME_WITHIN) ? 'same' : relative > 0 === measure.higherIsBetter ? 'better' : 'worse';
     const change = Number.isFinite(relative) ? `${relative >= 0 ? '+' : ''}${(relative * 100).toFixed(1)}%` : 'new';
     return { measure: measure.name, before: a, after: b, digits: measure.digits, change, verdict };
   });

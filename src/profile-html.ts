@@ -228,7 +228,18 @@ ${table('lock-keys', ['key', 'slot', 'waits', 'total (ms)', 'max (ms)'], report.
 <p class="note">${fmt(b.count)} batches${b.dropped > 0 ? ` (${fmt(b.dropped)} beyond the kept timings)` : ''}.</p>
 ${table('batch-timings', ['phase', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'total (ms)'], (['serializeMs', 'transferMs', 'applyMs', 'ackMs'] as const).map((key) => [key.replace('Ms', ''), fmt(b[key].p50, 3), fmt(b[key].p99, 3), fmt(b[key].max, 3), fmt(b[key].total, 1)]))}
 <h2>Slowest operations</h2>
-${table('slow-ops', ['at (s)', 'latency (ms)', 'key', 'slot', 'cause', 'queue', 'lock wait', 'redirect', 'execution', 'reply'], report.slowOps.slice(0, 25).map((op) => [fmt(op.t / 1000, 3), fmt(op.latencyMs, 2), op.key, op.slot ?? '–', op.cause, fmt(op.segments.queue, 2), fmt(op.segments.wait, 2), fmt(op.segments.redirect, 2), fmt(op.segments.execution, 2), fmt(op.segments.reply, 2)]))}
+${table(
+  'slow-ops',
+  ['at (s)', 'latency (ms)', 'key', 'slot', 'cause', 'fence', 'queue', 'lock wait', 'redirect', 'execution', 'reply staged', 'reply read'],
+  report.slowOps.slice(0, 25).map((op) => [
+    fmt(op.t / 1000, 3),
+    fmt(op.latencyMs, 2),
+    op.key,
+    op.slot ?? '–',
+    op.cause,
+    ...(['fence', 'queue', 'wait', 'redirect', 'execution', 'staged', 'reply'] as const).map((segment) => fmt(op.segments[segment], 2)),
+  ]),
+)}
 <h2>Slots moved</h2>
 <p class="note">${fmt(report.migrations.length)} slot moves; ${fmt(s.keysPerSecond)} keys/s over the migration.</p>
 ${table('migrations', ['slot', 'from', 'to', 'lock', 'start (s)', 'end (s)', 'keys', 'batches', 'outcome'], report.migrations.slice(0, 30).map((m) => [m.slot, m.source, m.target, m.lock, fmt(m.startMs / 1000, 3), fmt(m.endMs / 1000, 3), m.keys, m.batches, m.outcome]))}

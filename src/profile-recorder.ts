@@ -12,6 +12,7 @@ import {
   RTIMING_FORWARDED,
   RTIMING_ISSUED,
   RTIMING_PICKED_UP,
+  RTIMING_PUSHED,
   RTIMING_REPLIED,
   RTIMING_REPLY_BACKLOG,
   RTIMING_RING_FULL,
@@ -86,8 +87,11 @@ export class ProfileRecorder {
     this.clockReuses = 0;
   }
 
-  /** Records the operation whose reply carries the timing block at `at`. */
-  onReply(view: DataView, at: number, slot: number, key: Argument | undefined): void {
+  /**
+   * Records the operation whose reply carries the timing block at `at`. `key` is its key, or a
+   * HeldKey when the slot fence held it back before it was sent.
+   */
+  onReply(view: DataView, at: number, slot: number, key: Argument | HeldKey | undefined): void {
     if (this.session === 0) return;
     // Replies read in one run arrived together: one clock read serves a few of them.
     if (this.clockReuses-- <= 0) {
@@ -95,40 +99,48 @@ export class ProfileRecorder {
       this.clockReuses = CLOCK_REUSES;
     }
     const now = this.clock;
-    const issued = view.getFloat64(at + RTIMING_ISSUED, true);
+    const sent = view.getFloat64(at + RTIMING_ISSUED, true);
+    const held = key instanceof HeldKey;
+    const issued = held ? key.heldAt : sent;
+    // A request issued before this profile began (a reply of the last one, late) is not counted.
+    if (issued < this.startAbs) return;
+    const latencyMs = now - issued;
+    const bucket = Math.floor((issued - this.startAbs) / this.bucketMs);
+    this.slab.record(bucket, latencyMs * 1000);
+    if (latencyMs < this.thresholdMs) return;
     const pickedUp = view.getFloat64(at + RTIMING_PICKED_UP, true);
     const forwarded = view.getFloat64(at + RTIMING_FORWARDED, true);
     const executed = view.getFloat64(at + RTIMING_EXECUTED, true);
     const replied = view.getFloat64(at + RTIMING_REPLIED, true);
-    const waitMs = view.getFloat32(at + RTIMING_WAIT_MS, true);
+    const pushed = view.getFloat64(at + RTIMING_PUSHED, true);
+    const wait = view.getFloat32(at + RTIMING_WAIT_MS, true);
     const reason = view.getUint8(at + RTIMING_WAIT_REASON);
     const replyBacklog = view.getUint8(at + RTIMING_REPLY_BACKLOG) !== 0;
     const requestRingFull = view.getUint8(at + RTIMING_RING_FULL) !== 0;
-    const latencyMs = now - issued;
-    const bucket = Math.max(0, Math.floor((issued - this.startAbs) / this.bucketMs));
-    this.slab.record(bucket, latencyMs * 1000);
-    if (latencyMs < this.thresholdMs) return;
-    const queue = Math.max(0, pickedUp - issued);
+    const fence = held ? Math.max(0, sent - issued) : 0;
+    const queue = Math.max(0, pickedUp - sent);
     const redirect = forwarded > 0 ? Math.max(0, executed - forwarded) : 0;
     const execution = Math.max(0, replied - executed);
-    const reply = Math.max(0, now - replied);
-    const segments = { queue, wait: waitMs, redirect, execution, reply, other: 0 };
-    segments.other = Math.max(0, latencyMs - queue - waitMs - redirect - execution - reply);
-    const candidates: [number, Cause][] = [
-      [queue, requestRingFull ? Cause.RingFull : Cause.ShardQueue],
-      [waitMs, waitReasonCause(reason)],
-      [redirect, Cause.Redirect],
-      [execution, Cause.Execution],
-      [reply, replyBacklog ? Cause.RingFull : Cause.ClientBusy],
-    ];
-    let cause: Cause = Cause.ShardQueue;
-    let largest = -1;
-    for (const [ms, candidate] of candidates) {
+    const staged = Math.max(0, pushed - replied);
+    const reply = Math.max(0, now - pushed);
+    const other = Math.max(0, latencyMs - fence - queue - wait - redirect - execution - staged - reply);
+    const segments = { fence, queue, wait, redirect, execution, staged, reply, other };
+    // The largest segment explains the operation.
+    let cause: Cause = Cause.Fence;
+    let largest = fence;
+    const consider = (ms: number, candidate: Cause): void => {
       if (ms > largest) {
         largest = ms;
         cause = candidate;
       }
-    }
+    };
+    consider(queue, requestRingFull ? Cause.RingFull : Cause.ShardQueue);
+    consider(wait, waitReasonCause(reason));
+    consider(redirect, Cause.Redirect);
+    consider(execution, Cause.Execution);
+    consider(staged, replyBacklog ? Cause.RingFull : Cause.ShardQueue);
+    consider(reply, Cause.ClientBusy);
+    const name = held ? key.key : key;
     this.slab.recordSlow(bucket, {
       t: issued - this.startAbs,
       latencyMs,
@@ -136,7 +148,15 @@ export class ProfileRecorder {
       segments,
       cause,
       slot,
-      key: typeof key === 'string' ? Buffer.from(key) : key instanceof Uint8Array ? Buffer.from(key) : key === undefined ? EMPTY_KEY : Buffer.from(String(key)),
+      key: typeof name === 'string' ? Buffer.from(name) : name instanceof Uint8Array ? Buffer.from(name) : name === undefined ? EMPTY_KEY : Buffer.from(String(name)),
     });
   }
+}
+
+/** The key of a request the slot fence held back, and when it was issued (absolute ms). */
+export class HeldKey {
+  constructor(
+    readonly key: Argument | undefined,
+    readonly heldAt: number,
+  ) {}
 }

@@ -11,6 +11,7 @@ import {
   type ShardProfileDump,
   type SlowOp,
   binUpperMicros,
+  bucketWidthMs,
 } from './shared/profile-layout.js';
 
 export const PROFILE_SCHEMA = 'slotdb-profile/1';
@@ -216,6 +217,7 @@ function keyText(key: Buffer): string {
 export function buildReport(input: ReportInput): ProfileReport {
   const durationMs = input.endAbs - input.startAbs;
   const bucketCount = Math.max(1, Math.ceil(durationMs / input.bucketMs));
+  const widthOf = (b: number): number => bucketWidthMs(b, durationMs, input.bucketMs);
   const n = Math.min(bucketCount, ...input.clients.map((c) => c.counts.length), ...input.dumps.map((d) => d.buckets.ops.length));
   const buckets = Number.isFinite(n) ? n : bucketCount;
 
@@ -244,7 +246,7 @@ export function buildReport(input: ReportInput): ProfileReport {
   const moves = input.dumps.flatMap((dump) => dump.moves).map((move) => ({ ...move, endMs: move.endMs < 0 ? durationMs : move.endMs }));
   const movingIn = (b: number): number => {
     const from = b * input.bucketMs;
-    const to = from + input.bucketMs;
+    const to = from + widthOf(b);
     return moves.filter((move) => move.startMs < to && move.endMs >= from).length;
   };
 
@@ -253,7 +255,7 @@ export function buildReport(input: ReportInput): ProfileReport {
   for (const dump of input.dumps) dumpOf[dump.shard] = dump;
   const timeline: TimelineBucket[] = [];
   for (let b = 0; b < buckets; b++) {
-    const width = Math.min(input.bucketMs, durationMs - b * input.bucketMs);
+    const width = widthOf(b);
     const bucketBins = bins.subarray(b * HISTOGRAM_BINS, (b + 1) * HISTOGRAM_BINS);
     const sum = (pick: (dump: ShardProfileDump) => number[]): number => input.dumps.reduce((total, dump) => total + (pick(dump)[b] ?? 0), 0);
     timeline.push({
@@ -284,7 +286,7 @@ export function buildReport(input: ReportInput): ProfileReport {
   const after: number[] = [];
   for (let b = 0; b < buckets; b++) {
     const from = b * input.bucketMs;
-    const to = from + input.bucketMs;
+    const to = from + widthOf(b);
     if (to <= firstStart) before.push(b);
     else if (from > lastEnd) after.push(b);
     else during.push(b);
@@ -328,7 +330,7 @@ export function buildReport(input: ReportInput): ProfileReport {
   const phases = { before: phase(bins, before, maxes), during: phase(bins, during, maxes), after: phase(bins, after, maxes) };
   const rateOf = (buckets: number[]): number | null => {
     if (buckets.length === 0) return null;
-    const ms = buckets.reduce((total, b) => total + Math.min(input.bucketMs, durationMs - b * input.bucketMs), 0);
+    const ms = buckets.reduce((total, b) => total + widthOf(b), 0);
     return round((buckets.reduce((total, b) => total + counts[b]!, 0) * 1000) / Math.max(ms, 1e-3), 1);
   };
   const completed = moves.filter((move) => move.outcome === 'completed');
@@ -340,7 +342,7 @@ export function buildReport(input: ReportInput): ProfileReport {
     opsPerSecondAfter: rateOf(after),
     p99DuringMs: phases.during.p99Ms,
     maxDuringMs: phases.during.maxMs,
-    lockWaitMaxMs: round(Math.max(0, ...input.dumps.flatMap((dump) => dump.lockKeys.map((entry) => entry.maxMs)))),
+    lockWaitMaxMs: round(Math.max(0, ...input.dumps.map((dump) => dump.lockWaits.maxMs))),
     migratedSlots: completed.length,
     migratedKeys,
     migrationMs: round(migrationMs),

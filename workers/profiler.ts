@@ -3,7 +3,7 @@
 // moved, the timings of every batch it sent (serialize, transfer, apply, acknowledge), and which
 // keys waited for locks and how long. Sent to the opening thread when the profile stops.
 
-import { type BatchTiming, PROFILE_BUCKETS_MAX, type ShardProfileDump, type SlotMove } from '../src/shared/profile-layout.js';
+import { type BatchTiming, PROFILE_BUCKETS_MAX, type ShardProfileDump, type SlotMove, bucketWidthMs } from '../src/shared/profile-layout.js';
 import type { LockMode, MigrationOutcome } from '../src/shared/control-messages.js';
 
 /** Batches whose timings are kept (the report summarises them; the rest only count). */
@@ -23,9 +23,11 @@ export class ShardProfiler {
   private readonly moves = new Map<number, SlotMove>();
   private readonly batches: BatchTiming[] = [];
   private batchesDropped = 0;
-  private readonly lockKeys = new Map<string, { slot: number; count: number; totalMs: number; maxMs: number }>();
+  /** By slot and key (`${slot}:${key}`): a key name alone can stand in two slots' waits (''). */
+  private readonly lockKeys = new Map<string, { key: string; slot: number; count: number; totalMs: number; maxMs: number }>();
   private lockWaitsTotal = 0;
   private lockWaitsTotalMs = 0;
+  private lockWaitsMaxMs = 0;
 
   constructor(
     readonly shard: number,
@@ -73,11 +75,13 @@ export class ShardProfiler {
     this.lockWaitMs[bucket]! += ms;
     this.lockWaitsTotal++;
     this.lockWaitsTotalMs += ms;
-    let entry = this.lockKeys.get(key);
+    if (ms > this.lockWaitsMaxMs) this.lockWaitsMaxMs = ms;
+    const id = `${slot}:${key}`;
+    let entry = this.lockKeys.get(id);
     if (entry === undefined) {
       if (this.lockKeys.size >= LOCK_KEYS_MAX) return;
-      entry = { slot, count: 0, totalMs: 0, maxMs: 0 };
-      this.lockKeys.set(key, entry);
+      entry = { key, slot, count: 0, totalMs: 0, maxMs: 0 };
+      this.lockKeys.set(id, entry);
     }
     entry.count++;
     entry.totalMs += ms;
@@ -85,7 +89,8 @@ export class ShardProfiler {
   }
 
   moveStarted(migration: number, slot: number, source: number, target: number, lock: LockMode, abs: number): void {
-    this.moves.set(migration, { migration, slot, source, target, lock, startMs: this.since(abs), endMs: -1, keys: 0, bytes: 0, batches: 0, outcome: 'running' });
+    // A move that began before the profile is shown from the profile's start.
+    this.moves.set(migration, { migration, slot, source, target, lock, startMs: Math.max(0, this.since(abs)), endMs: -1, keys: 0, bytes: 0, batches: 0, outcome: 'running' });
   }
 
   moveEnded(migration: number, outcome: MigrationOutcome, keys: number, bytes: number, batches: number, abs: number): void {
@@ -106,14 +111,11 @@ export class ShardProfiler {
   dump(endAbs: number): ShardProfileDump {
     const buckets = Math.min(PROFILE_BUCKETS_MAX, Math.max(1, Math.ceil((endAbs - this.startAbs) / this.bucketMs)));
     const take = (array: Float64Array): number[] => Array.from(array.subarray(0, buckets));
-    const busyMs = take(this.parkedMs).map((parked, bucket) => {
-      const width = Math.min(this.bucketMs, endAbs - (this.startAbs + bucket * this.bucketMs));
-      return Math.max(0, width - parked);
-    });
+    const busyMs = take(this.parkedMs).map((parked, bucket) => Math.max(0, bucketWidthMs(bucket, endAbs - this.startAbs, this.bucketMs) - parked));
     const lockKeys = [...this.lockKeys]
       .sort((a, b) => b[1].totalMs - a[1].totalMs)
       .slice(0, LOCK_KEYS_REPORTED)
-      .map(([key, entry]) => ({ key: Buffer.from(key, 'latin1').toString('hex'), ...entry }));
+      .map(([, entry]) => ({ ...entry, key: Buffer.from(entry.key, 'latin1').toString('hex') }));
     return {
       shard: this.shard,
       buckets: {
@@ -127,7 +129,7 @@ export class ShardProfiler {
       moves: [...this.moves.values()],
       batches: this.batches,
       batchesDropped: this.batchesDropped,
-      lockWaits: { count: this.lockWaitsTotal, totalMs: this.lockWaitsTotalMs },
+      lockWaits: { count: this.lockWaitsTotal, totalMs: this.lockWaitsTotalMs, maxMs: this.lockWaitsMaxMs },
       lockKeys,
     };
   }

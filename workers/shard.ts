@@ -47,6 +47,7 @@ import { ShardProfiler } from './profiler.js';
 import {
   RTIMING_BYTES,
   RTIMING_EXECUTED,
+  RTIMING_PUSHED,
   RTIMING_REPLIED,
   RTIMING_REPLY_BACKLOG,
   ReplyMeta,
@@ -87,6 +88,8 @@ interface ClientLink {
   dirty: boolean;
   /** The last push of replies left bytes staged: the reply ring is full. */
   backlogged: boolean;
+  /** While a profile runs: when the ring became full (absolute ms), 0 if it was full before. */
+  backlogSince: number;
 }
 
 interface PeerLink {
@@ -204,7 +207,7 @@ class Shard implements ShardContext {
     if (replies.staged > 0) {
       const before = replies.staged;
       if (replies.flush() < before) this.control.wakeClient(link.client);
-      link.backlogged = replies.staged > 0;
+      this.setBacklogged(link, replies.staged > 0);
       if (replies.staged >= REPLY_STAGED_BYTES_MAX) return 0;
     }
     const requests = link.requests;
@@ -224,18 +227,29 @@ class Shard implements ShardContext {
         this.publishStats();
         replies.flush();
         this.control.wakeClient(link.client);
+        this.mark = 0;
         if (replies.staged >= REPLY_STAGED_BYTES_MAX) break;
       }
       if (frames >= FRAMES_PER_TURN_MAX) break;
     }
     if (frames > 0) {
       this.publishStats();
-      link.backlogged = replies.flush() > 0;
+      this.setBacklogged(link, replies.flush() > 0);
       link.dirty = false;
       this.control.wakeClient(link.client);
       this.profiler?.addOps(frames, absoluteNow());
     }
     return frames;
+  }
+
+  /** Notes whether a client's reply ring is full; a profile counts the time it stays full. */
+  private setBacklogged(link: ClientLink, backlogged: boolean): void {
+    if (backlogged === link.backlogged) return;
+    link.backlogged = backlogged;
+    if (this.profiler === undefined) return;
+    const now = absoluteNow();
+    if (backlogged) link.backlogSince = now;
+    else if (link.backlogSince > 0) this.profiler.addReplyBacklog(now - link.backlogSince, now);
   }
 
   /** Where a request frame for its slot runs (see the table at the top of this file). */
@@ -256,8 +270,12 @@ class Shard implements ShardContext {
         return;
       }
       const outgoing = this.outgoing[slot];
-      if (outgoing === undefined) this.execute(buf, at);
-      else outgoing.admit(buf, at, this.clock);
+      if (outgoing === undefined) {
+        this.execute(buf, at);
+      } else {
+        outgoing.admit(buf, at, this.clock);
+        this.mark = 0; // it may have been copied to wait, or forwarded
+      }
       return;
     }
     const incoming = this.incoming[slot];
@@ -271,6 +289,7 @@ class Shard implements ShardContext {
       return;
     }
     this.forward(next, buf, at);
+    this.mark = 0;
   }
 
   /** Executes a request frame here; the reply goes to the client named in the frame. */
@@ -365,6 +384,8 @@ class Shard implements ShardContext {
     out.setUint8(block + RTIMING_REPLY_BACKLOG, link.backlogged ? 1 : 0);
     out.setFloat64(block + RTIMING_EXECUTED, this.markNow(), true);
     out.setFloat64(block + RTIMING_REPLIED, 0, true);
+    out.setFloat64(block + RTIMING_PUSHED, 0, true);
+    replies.stampOnPush(block + RTIMING_PUSHED);
     replies.tail = block + RTIMING_BYTES;
     return block;
   }
@@ -436,6 +457,7 @@ class Shard implements ShardContext {
   }
 
   private servePeer(link: PeerLink): number {
+    this.mark = 0;
     if (link.out.staged > 0) link.out.flush();
     const input = link.in;
     const popped = input.fill();
@@ -743,6 +765,7 @@ class Shard implements ShardContext {
     this.seenControl = Atomics.load(this.control.words, this.controlWord);
     for (let received = receiveMessageOnPort(this.port); received !== undefined; received = receiveMessageOnPort(this.port)) {
       const message = received.message as ToShard;
+      this.mark = 0;
       let reply: Reply;
       try {
         reply = this.onControl(message);
@@ -763,6 +786,7 @@ class Shard implements ShardContext {
           replies: new FrameWriter(message.replies),
           dirty: false,
           backlogged: false,
+          backlogSince: 0,
         };
         this.clients.push(link);
         this.clientsById[message.client] = link;
@@ -820,6 +844,8 @@ class Shard implements ShardContext {
       }
       case 'profile-start':
         this.profiler = new ShardProfiler(this.id, message.startAbs, message.bucketMs);
+        // Slots already moving are part of the profile from now on.
+        for (const migration of this.migrations.values()) if (migration instanceof OutgoingMigration) migration.profileStarted(this.profiler);
         return ok;
       case 'profile-stop': {
         const profile = this.profiler?.dump(message.endAbs);

@@ -45,7 +45,9 @@ export const RTIMING_RING_FULL = TIMING_RING_FULL;
 export const RTIMING_REPLY_BACKLOG = 30;
 export const RTIMING_EXECUTED = TIMING_BYTES;
 export const RTIMING_REPLIED = TIMING_BYTES + 8;
-export const RTIMING_BYTES = TIMING_BYTES + 16;
+/** When the reply's bytes were pushed to the client's ring (written at the push). */
+export const RTIMING_PUSHED = TIMING_BYTES + 16;
+export const RTIMING_BYTES = TIMING_BYTES + 24;
 
 export const ReplyMeta = { Timed: 1 } as const;
 
@@ -67,9 +69,10 @@ export const Cause = {
   Execution: 6,
   ClientBusy: 7,
   RingFull: 8,
+  Fence: 9,
 } as const;
 export type Cause = (typeof Cause)[keyof typeof Cause];
-export const CAUSE_COUNT = 9;
+export const CAUSE_COUNT = 10;
 
 export const CAUSE_NAMES = [
   'shard-queue',
@@ -81,11 +84,13 @@ export const CAUSE_NAMES = [
   'execution',
   'client-busy',
   'ring-full',
+  'fence',
 ] as const;
 export type CauseName = (typeof CAUSE_NAMES)[number];
 
 export const CAUSE_DESCRIPTIONS: Record<CauseName, string> = {
-  'shard-queue': 'waited for its shard to pick it up (the shard was busy, with other requests or migration batches, or asleep)',
+  'shard-queue':
+    'waited on its shard, to be picked up or for its reply to be sent, while the shard was busy (other requests, migration batches) or asleep',
   'key-lock': "waited at a migration source for its key's batch to be acknowledged (a write to a key in flight)",
   'keys-split': 'waited at a migration source for its keys, split between source and target, to meet',
   'slot-lock': 'waited for its whole slot to move (slot lock mode, or a slot-wide command)',
@@ -94,6 +99,7 @@ export const CAUSE_DESCRIPTIONS: Record<CauseName, string> = {
   execution: 'executed slowly (a large value, a long command)',
   'client-busy': 'its reply waited for the client thread (its event loop was busy)',
   'ring-full': 'waited for room in a full ring (requests or replies)',
+  fence: "was held back on the client until the slot's earlier requests, sent to its old owner, replied (ordering across a hand-over)",
 };
 
 export function waitReasonCause(reason: number): Cause {
@@ -135,6 +141,12 @@ export function binUpperMicros(bin: number): number {
 
 /** Time buckets one profile can hold; a longer profile folds the rest into the last bucket. */
 export const PROFILE_BUCKETS_MAX = 1200;
+/** How long bucket `bucket` of a profile lasted: the last one holds all the time after it. */
+export function bucketWidthMs(bucket: number, durationMs: number, bucketMs: number): number {
+  const rest = Math.max(0, durationMs - bucket * bucketMs);
+  return bucket === PROFILE_BUCKETS_MAX - 1 ? rest : Math.min(bucketMs, rest);
+}
+
 /** Slowest operations kept per client thread (the report merges and trims them). */
 export const SLOW_OPS_MAX = 512;
 /** Bytes of a slow operation's key kept (longer keys are cut). */
@@ -156,9 +168,9 @@ const BUCKET_SUM = 1;
 const BUCKET_MAX = 2;
 const BUCKET_SLOW = 3;
 
-// Slow op record, Float64 words: time (ms since profile start), latency ms, six segments ms,
+// Slow op record, Float64 words: time (ms since profile start), latency ms, each segment ms,
 // cause, slot, key bytes; then the key's bytes.
-export const SLOW_SEGMENTS = ['queue', 'wait', 'redirect', 'execution', 'reply', 'other'] as const;
+export const SLOW_SEGMENTS = ['fence', 'queue', 'wait', 'redirect', 'execution', 'staged', 'reply', 'other'] as const;
 const SLOW_FLOATS = 3 + SLOW_SEGMENTS.length + 3;
 
 function align8(n: number): number {
@@ -341,7 +353,7 @@ export interface ShardProfileDump {
   readonly moves: SlotMove[];
   readonly batches: BatchTiming[];
   readonly batchesDropped: number;
-  readonly lockWaits: { readonly count: number; readonly totalMs: number };
+  readonly lockWaits: { readonly count: number; readonly totalMs: number; readonly maxMs: number };
   /** Keys (as their bytes, hex) with the longest total lock waits. */
   readonly lockKeys: { readonly key: string; readonly slot: number; readonly count: number; readonly totalMs: number; readonly maxMs: number }[];
 }

@@ -14,6 +14,7 @@ import { RingBuffer } from 'ringbuf.js';
 
 type TypedArray = Parameters<Parameters<RingBuffer['writeCallbackWithOffset']>[1]>[0];
 import { FRAME_BYTES_MAX } from './limits.js';
+import { absoluteNow } from './profile-layout.js';
 
 export const FRAME_LENGTH_BYTES = 4;
 
@@ -39,6 +40,12 @@ export class FrameWriter {
   view: DataView;
   head = 0;
   tail = 0;
+  /**
+   * Offsets of Float64 fields in staged frames (profiled replies) that get the time their bytes
+   * are pushed to the ring, from index `stampsFrom` on.
+   */
+  private stamps: number[] = [];
+  private stampsFrom = 0;
 
   constructor(storage: SharedArrayBuffer) {
     this.ring = new RingBuffer(storage, Uint8Array);
@@ -81,6 +88,30 @@ export class FrameWriter {
   /** Drops an uncommitted frame's bytes; used when encoding fails half-way. */
   rollback(to: number): void {
     this.tail = to;
+    while (this.stamps.length > this.stampsFrom && this.stamps[this.stamps.length - 1]! >= to) this.stamps.pop();
+  }
+
+  /** Sets the Float64 at `offset` (in a frame being built) to the time it is pushed to the ring. */
+  stampOnPush(offset: number): void {
+    this.stamps.push(offset);
+  }
+
+  private writeStamps(end: number): void {
+    const stamps = this.stamps;
+    const now = absoluteNow();
+    let i = this.stampsFrom;
+    while (i < stamps.length && stamps[i]! < end) this.view.setFloat64(stamps[i++]!, now, true);
+    if (i === stamps.length) {
+      stamps.length = 0;
+      this.stampsFrom = 0;
+    } else {
+      this.stampsFrom = i;
+    }
+  }
+
+  /** Staged bytes moved `by` towards the front of the buffer. */
+  private shiftStamps(by: number): void {
+    for (let i = this.stampsFrom; i < this.stamps.length; i++) this.stamps[i]! -= by;
   }
 
   /** Pushes as many staged bytes as the ring has room for. Returns the bytes still staged. */
@@ -111,6 +142,7 @@ export class FrameWriter {
   ): number => {
     const head = this.head;
     const target = storage as Uint8Array;
+    if (this.stamps.length > 0) this.writeStamps(head + firstBytes + secondBytes);
     this.buf.copy(target, firstOffset, head, head + firstBytes);
     if (secondBytes > 0) {
       this.buf.copy(target, secondOffset, head + firstBytes, head + firstBytes + secondBytes);
@@ -127,6 +159,7 @@ export class FrameWriter {
     const staged = this.tail - this.head;
     if (mayMove && this.head > 0 && staged + bytes <= this.buf.length) {
       this.buf.copyWithin(0, this.head, this.tail);
+      this.shiftStamps(this.head);
       this.head = 0;
       this.tail = staged;
       return;
@@ -136,6 +169,7 @@ export class FrameWriter {
     this.buf.copy(next, 0, keepFrom, this.tail);
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    this.shiftStamps(keepFrom);
     this.head -= keepFrom;
     this.tail -= keepFrom;
   }

@@ -87,7 +87,7 @@ describe('migration stall profiler', () => {
       await setShardFaults(db, target, {});
       await sleep(150); // after migration
       stop.done = true;
-      await loading;
+      const loadOps = await loading;
       const report: ProfileReport = await profile.stop();
 
       expect(migration.keys).toBe(KEYS);
@@ -152,7 +152,13 @@ describe('migration stall profiler', () => {
       expect(causes).toContain('key-lock');
       expect(causes).toContain('shard-queue');
       for (let i = 1; i < report.causes.length; i++) expect(report.causes[i - 1]!.lostMs).toBeGreaterThanOrEqual(report.causes[i]!.lostMs);
-      expect(report.causes.reduce((total, entry) => total + entry.slowOps, 0)).toBe(report.totals.slowOps);
+      // Each slow operation's segments account for its latency: nothing counted twice, little unexplained.
+      for (const op of report.slowOps) {
+        const { other, ...parts } = op.segments;
+        const sum = Object.values(parts).reduce((a, b) => a + b, 0);
+        expect(sum, JSON.stringify(op)).toBeLessThanOrEqual(op.latencyMs + 0.01);
+        expect(other, JSON.stringify(op)).toBeLessThan(Math.max(1, op.latencyMs * 0.1));
+      }
 
       // Redirections: the created key went to the target while the slot was split.
       expect(report.timeline.reduce((total, b) => total + b.redirections, 0)).toBeGreaterThanOrEqual(1);
@@ -166,11 +172,88 @@ describe('migration stall profiler', () => {
       expect(report.phases.during.maxMs).toBeGreaterThanOrEqual(APPLY_DELAY_MS / 2);
       expect(report.summary.opsPerSecondBefore).toBeGreaterThan(0);
       expect(report.summary.maxDuringMs).toBeGreaterThanOrEqual(APPLY_DELAY_MS / 2);
-      const counted = report.timeline.reduce((total, b) => total + b.ops, 0);
-      expect(counted).toBe(report.totals.ops);
+      // Every operation issued during the profile is counted once: the load's and the two writes.
+      expect(report.totals.ops).toBe(loadOps + 2);
       expect(report.phases.before.ops + report.phases.during.ops + report.phases.after.ops).toBe(report.totals.ops);
     });
   }, 30_000);
+
+  it('explains a reply that waited in its shard behind a slow command as shard-queue, not the client', async () => {
+    await withDb({ shards: 1 }, async (db) => {
+      const keys = Array.from({ length: 200_000 }, (_, i) => [`filler:${i}`, 'v'] as [string, string]);
+      for (let i = 0; i < keys.length; i += 20_000) await db.mSet(keys.slice(i, i + 20_000));
+      const profile = db.profile({ thresholdMs: 5 });
+      // One tick: the GET and the KEYS reach the shard in one run; the GET's small reply is staged
+      // while KEYS runs, and both are pushed together.
+      const started = performance.now();
+      const [value, all] = await Promise.all([db.get('filler:1'), db.keys('*')]);
+      const elapsed = performance.now() - started;
+      expect(value).toBe('v');
+      expect(all).toHaveLength(keys.length);
+      const report = await profile.stop();
+      const get = report.slowOps.find((op) => op.key === 'filler:1');
+      expect(elapsed).toBeGreaterThan(5);
+      expect(get, `KEYS took ${elapsed} ms`).toMatchObject({ cause: 'shard-queue' });
+      expect(get!.segments.staged).toBeGreaterThan(get!.segments.reply);
+      expect(get!.segments.staged).toBeGreaterThan(get!.latencyMs / 2);
+      const keysOp = report.slowOps.find((op) => op.key === '' && op.cause === 'execution');
+      expect(keysOp?.segments.execution).toBeGreaterThanOrEqual(get!.segments.staged * 0.9);
+    });
+  }, 30_000);
+
+  it('names the key and slot of requests that waited for a slot-lock move', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      for (let i = 0; i < 100; i++) await db.set(key(i), `v${i}`);
+      const target = 1 - db.slotOwner(SLOT);
+      const profile = db.profile({ thresholdMs: 20 });
+      await setShardFaults(db, target, { holdAcks: true });
+      const moving = db.migrateSlot(SLOT, target, { lock: 'slot', batchKeys: 10, window: 1 });
+      while (db.stats().shards[target]!.keys < 10) await sleep(5);
+      const read = db.get(key(50)); // the whole slot waits, reads too
+      await sleep(60);
+      await setShardFaults(db, target, {});
+      expect(await read).toBe('v50');
+      await moving;
+      const report = await profile.stop();
+      const waited = report.lockWaits.keys.find((entry) => entry.key === key(50));
+      expect(waited).toMatchObject({ slot: SLOT, count: 1 });
+      expect(waited!.maxMs).toBeGreaterThanOrEqual(50);
+      expect(report.summary.lockWaitMaxMs).toBeGreaterThanOrEqual(waited!.maxMs);
+      expect(report.slowOps.find((op) => op.key === key(50))).toMatchObject({ slot: SLOT, cause: 'slot-lock' });
+      expect(report.stalledSlots.find((entry) => entry.slot === SLOT)!.lockWaitMs).toBeGreaterThanOrEqual(50);
+    });
+  });
+
+  it('times a request the slot fence held back at a hand-over from its call, as fence', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      for (let i = 0; i < 10; i++) await db.set(key(i), `v${i}`);
+      const source = db.slotOwner(SLOT);
+      const target = 1 - source;
+      await setShardFaults(db, target, { holdAcks: true });
+      const profile = db.profile({ thresholdMs: 20 });
+      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
+      while (db.stats().shards[target]!.keys < 10) await sleep(5);
+      const first = db.set(key(0), 'first'); // its key is in flight: it waits at the source
+      await sleep(10);
+      void setShardFaults(db, target, {}); // the ack goes out; the source flips the slot
+      // Without returning to the event loop, this thread cannot read the first write's reply: once
+      // the slot map shows the new owner, a second write must be held back behind the first.
+      const deadline = Date.now() + 5000;
+      while (db.slotOwner(SLOT) !== target) if (Date.now() > deadline) throw new Error('the slot did not flip');
+      const second = db.set(key(0), 'second');
+      const busyUntil = performance.now() + 30;
+      while (performance.now() < busyUntil); // the reply the fence waits for is read only after this
+      expect(await first).toBe('OK');
+      expect(await second).toBe('OK');
+      await moving;
+      expect(await db.get(key(0))).toBe('second');
+      const report = await profile.stop();
+      const held = report.slowOps.filter((op) => op.key === key(0) && op.cause === 'fence');
+      expect(held).toHaveLength(1);
+      expect(held[0]!.segments.fence).toBeGreaterThanOrEqual(25);
+      expect(held[0]!.latencyMs).toBeGreaterThanOrEqual(30);
+    });
+  });
 
   it('a profile with no migration reports no phases of migration, and a second stop returns the same report', async () => {
     await withDb({ shards: 2 }, async (db) => {

@@ -1,21 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { compareReports } from '../../src/profile-diff.js';
+import { HeldKey, ProfileRecorder } from '../../src/profile-recorder.js';
+import { ControlBlock } from '../../src/shared/control-block.js';
 import { renderProfileHtml } from '../../src/profile-html.js';
 import { type ClientFigures, type ProfileReport, buildReport } from '../../src/profile-report.js';
 import {
   Cause,
   HISTOGRAM_BINS,
+  PROFILE_BUCKETS_MAX,
   ProfileSlab,
+  RTIMING_BYTES,
+  RTIMING_EXECUTED,
+  RTIMING_FORWARDED,
+  RTIMING_ISSUED,
+  RTIMING_PICKED_UP,
+  RTIMING_PUSHED,
+  RTIMING_REPLIED,
+  RTIMING_REPLY_BACKLOG,
+  RTIMING_WAIT_MS,
+  RTIMING_WAIT_REASON,
   SLOW_KEY_BYTES,
   SLOW_OPS_MAX,
   type ShardProfileDump,
   type SlowOp,
   binOf,
+  WaitReason,
   binUpperMicros,
+  absoluteNow,
 } from '../../src/shared/profile-layout.js';
 import { Random } from '../support/random.js';
 
-const segments = (queue: number, wait = 0): SlowOp['segments'] => ({ queue, wait, redirect: 0, execution: 0, reply: 0, other: 0 });
+const segments = (queue: number, wait = 0): SlowOp['segments'] => ({ fence: 0, queue, wait, redirect: 0, execution: 0, staged: 0, reply: 0, other: 0 });
 
 function slowOp(latencyMs: number, key: string, cause: Cause = Cause.ShardQueue, t = 0): SlowOp {
   return { t, latencyMs, causeMs: latencyMs, segments: segments(latencyMs), cause, slot: 7, key: Buffer.from(key) };
@@ -29,7 +44,7 @@ function dump(shard: number, buckets: number, extra: Partial<ShardProfileDump> =
     moves: [],
     batches: [],
     batchesDropped: 0,
-    lockWaits: { count: 0, totalMs: 0 },
+    lockWaits: { count: 0, totalMs: 0, maxMs: 0 },
     lockKeys: [],
     ...extra,
   };
@@ -112,7 +127,7 @@ describe('buildReport', () => {
       shards: 2,
       clients: [figures()],
       dumps: [
-        dump(0, 6, { moves, lockKeys: [{ key: Buffer.from('{a}hot').toString('hex'), slot: 7, count: 1, totalMs: 79, maxMs: 79 }], lockWaits: { count: 1, totalMs: 79 } }),
+        dump(0, 6, { moves, lockKeys: [{ key: Buffer.from('{a}hot').toString('hex'), slot: 7, count: 1, totalMs: 79, maxMs: 79 }], lockWaits: { count: 1, totalMs: 79, maxMs: 79 } }),
         dump(1, 6),
       ],
     });
@@ -132,7 +147,6 @@ describe('buildReport', () => {
     expect(report.stalledSlots[0]).toMatchObject({ slot: 7, slowOps: 2, lockWaitMs: 79 });
     expect(report.lockWaits.keys[0]).toMatchObject({ key: '{a}hot', count: 1 });
     expect(report.totals.ops).toBe(601);
-    expect(report.timeline.every((b) => b.shardBusy.length === 2 && b.shardBusy.every((busy) => busy === 0))).toBe(true);
     // A shard without a record (it died) has no busy time, rather than another shard's.
     const partial = buildReport({ startAbs: 0, endAbs: 100, bucketMs: 50, thresholdMs: 10, machine: MACHINE, shards: 3, clients: [], dumps: [dump(2, 2, { buckets: { ...dump(2, 2).buckets, busyMs: [25, 50] } })] });
     expect(partial.timeline.map((b) => b.shardBusy)).toEqual([[null, null, 0.5], [null, null, 1]]);
@@ -158,6 +172,13 @@ describe('compareReports', () => {
     return { ...base, totals: { ...base.totals, slowOps }, summary: { ...base.summary, ...summary } };
   }
 
+  it('counts a p99 change within one histogram bin (5%) as the same', () => {
+    const rows = compareReports(report({ p99DuringMs: 10 }), report({ p99DuringMs: 10.44 }));
+    expect(rows.find((row) => row.measure === 'p99 during migration (ms)')!.verdict).toBe('same');
+    const worse = compareReports(report({ p99DuringMs: 10 }), report({ p99DuringMs: 10.9 }));
+    expect(worse.find((row) => row.measure === 'p99 during migration (ms)')!.verdict).toBe('worse');
+  });
+
   it('says which figures got better or worse, and ignores changes within 2%', () => {
     const a = report({ opsPerSecondBefore: 100_000, opsPerSecondDuring: 50_000, p99DuringMs: 10, maxDuringMs: 100, lockWaitMaxMs: 50, keysPerSecond: 1000, migrationMs: 1000 });
     const b = report({ opsPerSecondBefore: 101_000, opsPerSecondDuring: 90_000, p99DuringMs: 20, maxDuringMs: 100, lockWaitMaxMs: 5, keysPerSecond: null, migrationMs: 500 }, 20);
@@ -176,5 +197,124 @@ describe('compareReports', () => {
     const a = report({});
     expect(() => compareReports(a, { schema: 'something else' } as unknown as ProfileReport)).toThrow(/not a slotdb-profile\/1 report/);
     expect(() => compareReports(null as unknown as ProfileReport, a)).toThrow(/not a slotdb-profile/);
+  });
+});
+
+describe('ProfileRecorder', () => {
+  /** A recorder in a running profile that began `startAbs`, threshold 1 ms, 10 ms buckets. */
+  function recorder(startAbs: number): { recorder: ProfileRecorder; slab: ProfileSlab } {
+    const control = new ControlBlock();
+    control.setProfile(1, startAbs, 10, 1);
+    const slab = new ProfileSlab();
+    const made = new ProfileRecorder(control, slab);
+    expect(made.active()).toBe(true);
+    return { recorder: made, slab };
+  }
+
+  /** A reply timing block, times given in ms before now. */
+  function block(times: { issued: number; pickedUp: number; executed: number; replied: number; pushed: number; forwarded?: number; waitMs?: number; reason?: number; backlog?: boolean }): DataView {
+    const now = absoluteNow();
+    const view = new DataView(new ArrayBuffer(RTIMING_BYTES));
+    view.setFloat64(RTIMING_ISSUED, now - times.issued, true);
+    view.setFloat64(RTIMING_PICKED_UP, now - times.pickedUp, true);
+    view.setFloat64(RTIMING_FORWARDED, times.forwarded === undefined ? 0 : now - times.forwarded, true);
+    view.setFloat64(RTIMING_EXECUTED, now - times.executed, true);
+    view.setFloat64(RTIMING_REPLIED, now - times.replied, true);
+    view.setFloat64(RTIMING_PUSHED, now - times.pushed, true);
+    view.setFloat32(RTIMING_WAIT_MS, times.waitMs ?? 0, true);
+    view.setUint8(RTIMING_WAIT_REASON, times.reason ?? WaitReason.None);
+    view.setUint8(RTIMING_REPLY_BACKLOG, times.backlog ? 1 : 0);
+    return view;
+  }
+
+  function slowest(slab: ProfileSlab): SlowOp {
+    const { slowOps } = slab.read(PROFILE_BUCKETS_MAX);
+    expect(slowOps).toHaveLength(1);
+    return slowOps[0]!;
+  }
+
+  it('explains a reply held in the shard behind later requests as shard-queue, not the client', () => {
+    const { recorder: r, slab } = recorder(absoluteNow() - 1000);
+    r.repliesArriving();
+    r.onReply(block({ issued: 60, pickedUp: 59.9, executed: 59.9, replied: 59.8, pushed: 0.5 }), 0, 7, 'k');
+    const op = slowest(slab);
+    expect(op.cause).toBe(Cause.ShardQueue);
+    expect(op.segments.staged).toBeCloseTo(59.3, 0);
+    expect(op.segments.reply).toBeLessThan(1);
+    expect(op.key.toString()).toBe('k');
+  });
+
+  it('explains a reply read late as client-busy, and one held by a full ring as ring-full', () => {
+    const late = recorder(absoluteNow() - 1000);
+    late.recorder.repliesArriving();
+    late.recorder.onReply(block({ issued: 40, pickedUp: 39.9, executed: 39.9, replied: 39.8, pushed: 39.7 }), 0, 7, 'k');
+    expect(slowest(late.slab).cause).toBe(Cause.ClientBusy);
+    const full = recorder(absoluteNow() - 1000);
+    full.recorder.repliesArriving();
+    full.recorder.onReply(block({ issued: 40, pickedUp: 39.9, executed: 39.9, replied: 39.8, pushed: 0.1, backlog: true }), 0, 7, 'k');
+    expect(slowest(full.slab).cause).toBe(Cause.RingFull);
+  });
+
+  it('explains a wait at a migration source by its reason, and a forward by the hop', () => {
+    const waited = recorder(absoluteNow() - 1000);
+    waited.recorder.repliesArriving();
+    waited.recorder.onReply(block({ issued: 50, pickedUp: 49, executed: 2, replied: 1.9, pushed: 1.8, forwarded: 3, waitMs: 46, reason: WaitReason.SlotLock }), 0, 7, 'k');
+    const op = slowest(waited.slab);
+    expect(op.cause).toBe(Cause.SlotLock);
+    expect(op.segments.wait).toBeCloseTo(46, 3);
+    expect(op.segments.redirect).toBeCloseTo(1, 1);
+    const hopped = recorder(absoluteNow() - 1000);
+    hopped.recorder.repliesArriving();
+    hopped.recorder.onReply(block({ issued: 30, pickedUp: 29.9, forwarded: 29.8, executed: 1, replied: 0.9, pushed: 0.8 }), 0, 7, 'k');
+    expect(slowest(hopped.slab).cause).toBe(Cause.Redirect);
+  });
+
+  it('times a request the slot fence held back from when it was issued, and explains it as fence', () => {
+    const { recorder: r, slab } = recorder(absoluteNow() - 1000);
+    r.repliesArriving();
+    r.onReply(block({ issued: 5, pickedUp: 4.9, executed: 4.9, replied: 4.8, pushed: 4.7 }), 0, 7, new HeldKey('held', absoluteNow() - 45));
+    const op = slowest(slab);
+    expect(op.cause).toBe(Cause.Fence);
+    expect(op.latencyMs).toBeGreaterThanOrEqual(45);
+    expect(op.segments.fence).toBeCloseTo(40, 0);
+    expect(op.key.toString()).toBe('held');
+  });
+
+  it('leaves out a reply to a request issued before the profile began', () => {
+    const { recorder: r, slab } = recorder(absoluteNow() - 10);
+    r.repliesArriving();
+    r.onReply(block({ issued: 50, pickedUp: 49, executed: 49, replied: 48, pushed: 48 }), 0, 7, 'k');
+    r.onReply(block({ issued: 5, pickedUp: 4.9, executed: 4.9, replied: 4.8, pushed: 4.7 }), 0, 7, 'k');
+    const figures = slab.read(PROFILE_BUCKETS_MAX);
+    expect(figures.counts.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(figures.slowOps.map((op) => Math.round(op.latencyMs))).toEqual([5]);
+  });
+});
+
+describe('a profile longer than its buckets', () => {
+  it('folds the rest into the last bucket and divides by the time it really spans', () => {
+    const slab = new ProfileSlab();
+    slab.reset(1);
+    const bucketMs = 10;
+    // 1200 buckets of 10 ms, then 8 s more: 100 ops in every bucket, 800 more in the last.
+    for (let b = 0; b < PROFILE_BUCKETS_MAX; b++) for (let i = 0; i < (b === PROFILE_BUCKETS_MAX - 1 ? 900 : 100); i++) slab.record(b, 100);
+    const durationMs = PROFILE_BUCKETS_MAX * bucketMs + 8000;
+    const busy = dump(0, PROFILE_BUCKETS_MAX);
+    const busyMs = busy.buckets.busyMs.map((_, b) => (b === PROFILE_BUCKETS_MAX - 1 ? 4005 : 5));
+    const report = buildReport({
+      startAbs: 0,
+      endAbs: durationMs,
+      bucketMs,
+      thresholdMs: 10,
+      machine: MACHINE,
+      shards: 1,
+      clients: [slab.read(PROFILE_BUCKETS_MAX)],
+      dumps: [{ ...busy, buckets: { ...busy.buckets, busyMs } }],
+    });
+    expect(report.timeline).toHaveLength(PROFILE_BUCKETS_MAX);
+    expect(report.timeline[0]!.opsPerSecond).toBe(10_000);
+    expect(report.timeline.at(-1)!.opsPerSecond).toBe(112.4); // 900 ops over the 8.01 s it spans
+    expect(report.timeline.at(-1)!.shardBusy).toEqual([0.5]);
+    expect(report.totals.opsPerSecond).toBeCloseTo((PROFILE_BUCKETS_MAX * 100 + 800) / (durationMs / 1000), 0);
   });
 });

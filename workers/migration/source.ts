@@ -32,6 +32,7 @@ import { Keys, Route, commandByOp } from '../../src/shared/commands.js';
 import { SlotState } from '../../src/shared/control-block.js';
 import type { MigrationOutcome, MigrationPlan, MigrationReport } from '../../src/shared/control-messages.js';
 import { PeerFrame } from '../../src/shared/peer-frames.js';
+import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck, putImport, putNotice } from './batch.js';
 import type { KeyBudget } from './budget.js';
@@ -110,6 +111,12 @@ export class OutgoingMigration {
     shard.profiler?.moveStarted(plan.migration, plan.slot, shard.id, plan.target, plan.lock, performance.timeOrigin + now);
   }
 
+  /** A profile started while this slot moves: it records the move as started when it did. */
+  profileStarted(profiler: ShardProfiler): void {
+    if (this.state === SourceState.Done) return;
+    profiler.moveStarted(this.plan.migration, this.plan.slot, this.shard.id, this.plan.target, this.plan.lock, performance.timeOrigin + this.startedAt);
+  }
+
   // ---- requests -------------------------------------------------------------------------
 
   /** A request for the slot arrived (from a client, or forwarded). Runs, forwards or waits. */
@@ -171,7 +178,8 @@ export class OutgoingMigration {
     const length = buf.readUInt32LE(at);
     const frame = Buffer.allocUnsafe(length);
     buf.copy(frame, 0, at, at + length);
-    this.waiting.push({ frame, keys, wholeSlot, since: now, reason });
+    // The loop turn's clock (`now`) can be well behind after a batch was applied in this turn.
+    this.waiting.push({ frame, keys, wholeSlot, since: performance.now(), reason });
     this.block(keys, wholeSlot, 1);
   }
 
@@ -210,6 +218,7 @@ export class OutgoingMigration {
    */
   private release(now: number, atFlip = false): void {
     if (this.waiting.length === 0) return;
+    const releasedAt = performance.now();
     const stay: Waiting[] = [];
     const stayKeys = new Set<string>();
     let stayWhole = false;
@@ -228,7 +237,7 @@ export class OutgoingMigration {
         continue;
       }
       this.block(request.keys, request.wholeSlot, -1);
-      this.recordWait(now - request.since, request);
+      this.recordWait(releasedAt - request.since, request);
       if (decision === Decision.Execute) this.shard.execute(request.frame, 0);
       else this.forward(request.frame, 0);
     }
@@ -246,7 +255,12 @@ export class OutgoingMigration {
       frame.writeFloatLE(frame.readFloatLE(timing + TIMING_WAIT_MS) + ms, timing + TIMING_WAIT_MS);
       if (frame[timing + TIMING_WAIT_REASON] === WaitReason.None) frame[timing + TIMING_WAIT_REASON] = request.reason;
     }
-    this.shard.profiler?.addLockWait(request.keys[0] ?? '', this.slot, ms, performance.timeOrigin + request.since + ms);
+    const profiler = this.shard.profiler;
+    if (profiler !== undefined) {
+      // A request that waited for the whole slot is named by its first key, if it has one.
+      const key = request.keys[0] ?? frameKeys(frame, 0, commandByOp(frame[REQ_OP]!).keys)[0] ?? '';
+      profiler.addLockWait(key, this.slot, ms, performance.timeOrigin + request.since + ms);
+    }
   }
 
   // ---- moving ---------------------------------------------------------------------------
