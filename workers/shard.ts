@@ -255,7 +255,11 @@ class Shard implements ShardContext {
   /** Where a request frame for its slot runs (see the table at the top of this file). */
   private route(buf: Buffer, view: DataView, at: number, fromPeer: number): void {
     // A profiled request: note when a shard first picked it up.
-    if (buf[at + REQ_FLAGS]! & RequestFlag.Timed && view.getFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, true) === 0) {
+    if (
+      buf[at + REQ_FLAGS]! & RequestFlag.Timed &&
+      view.getUint32(at, true) >= REQ_HEADER_BYTES + TIMING_BYTES &&
+      view.getFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, true) === 0
+    ) {
       view.setFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, this.markNow(), true);
     }
     const slot = view.getUint16(at + REQ_SLOT, true);
