@@ -389,7 +389,7 @@ class Shard implements ShardContext {
     out.setFloat64(block + RTIMING_EXECUTED, this.markNow(), true);
     out.setFloat64(block + RTIMING_REPLIED, 0, true);
     out.setFloat64(block + RTIMING_PUSHED, 0, true);
-    replies.stampOnPush(block + RTIMING_PUSHED);
+    replies.stampOnPush(block + RTIMING_PUSHED, block + RTIMING_REPLY_BACKLOG);
     replies.tail = block + RTIMING_BYTES;
     return block;
   }

@@ -41,11 +41,14 @@ export class FrameWriter {
   head = 0;
   tail = 0;
   /**
-   * Offsets of Float64 fields in staged frames (profiled replies) that get the time their bytes
-   * are pushed to the ring, from index `stampsFrom` on.
+   * Stamps in staged frames (profiled replies), as pairs from index `stampsFrom` on: the offset of
+   * a Float64 that gets the time its bytes are pushed to the ring, and of a byte set to 1 if they
+   * waited for room in it.
    */
   private stamps: number[] = [];
   private stampsFrom = 0;
+  /** The last push left bytes staged: the ring was full. */
+  private full = false;
 
   constructor(storage: SharedArrayBuffer) {
     this.ring = new RingBuffer(storage, Uint8Array);
@@ -88,19 +91,26 @@ export class FrameWriter {
   /** Drops an uncommitted frame's bytes; used when encoding fails half-way. */
   rollback(to: number): void {
     this.tail = to;
-    while (this.stamps.length > this.stampsFrom && this.stamps[this.stamps.length - 1]! >= to) this.stamps.pop();
+    while (this.stamps.length > this.stampsFrom && this.stamps[this.stamps.length - 2]! >= to) this.stamps.length -= 2;
   }
 
-  /** Sets the Float64 at `offset` (in a frame being built) to the time it is pushed to the ring. */
-  stampOnPush(offset: number): void {
-    this.stamps.push(offset);
+  /**
+   * In a frame being built: sets the Float64 at `timeOffset` to the time the frame is pushed to the
+   * ring (the push that carries that Float64), and the byte at `fullOffset` to 1 if it waited for
+   * room in the ring.
+   */
+  stampOnPush(timeOffset: number, fullOffset: number): void {
+    this.stamps.push(timeOffset, fullOffset);
   }
 
   private writeStamps(end: number): void {
     const stamps = this.stamps;
     const now = absoluteNow();
     let i = this.stampsFrom;
-    while (i < stamps.length && stamps[i]! < end) this.view.setFloat64(stamps[i++]!, now, true);
+    for (; i < stamps.length && stamps[i]! < end; i += 2) {
+      this.view.setFloat64(stamps[i]!, now, true);
+      if (this.full) this.buf[stamps[i + 1]!] = 1;
+    }
     if (i === stamps.length) {
       stamps.length = 0;
       this.stampsFrom = 0;
@@ -120,6 +130,7 @@ export class FrameWriter {
     if (staged === 0) return 0;
     const pushed = this.ring.writeCallbackWithOffset(staged, this.copyIntoRing);
     this.head += pushed;
+    this.full = pushed < staged;
     if (this.head === this.tail) {
       this.head = 0;
       this.tail = 0;

@@ -255,6 +255,41 @@ describe('migration stall profiler', () => {
     });
   });
 
+  it('counts the time a reply ring stays full while its client does not read', async () => {
+    await withDb({ shards: 1, ringBytes: 1 << 16 }, async (db) => {
+      await db.set('big', 'x'.repeat(16 * 1024));
+      const profile = db.profile({ bucketMs: 10 });
+      // Forty 16 KiB replies do not fit a 64 KiB ring; this thread reads nothing for 50 ms.
+      const reads = Array.from({ length: 40 }, () => db.get('big'));
+      await new Promise((resolve) => queueMicrotask(() => resolve(undefined))); // the requests go out
+      const busyUntil = performance.now() + 50;
+      while (performance.now() < busyUntil);
+      expect((await Promise.all(reads)).every((value) => value?.length === 16 * 1024)).toBe(true);
+      const report = await profile.stop();
+      const backlog = report.timeline.reduce((total, b) => total + b.replyBacklogMs, 0);
+      expect(backlog).toBeGreaterThanOrEqual(30);
+      expect(report.causes.map((entry) => entry.cause)).toContain('ring-full');
+    });
+  });
+
+  it('includes a move that was already running when the profile started', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      for (let i = 0; i < 20; i++) await db.set(key(i), 'v');
+      const target = 1 - db.slotOwner(SLOT);
+      await setShardFaults(db, target, { holdAcks: true });
+      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
+      while (db.stats().shards[target]!.keys < 10) await sleep(5);
+      const profile = db.profile();
+      await sleep(20);
+      await setShardFaults(db, target, {});
+      await moving;
+      const report = await profile.stop();
+      expect(report.migrations).toEqual([expect.objectContaining({ slot: SLOT, target, startMs: 0, keys: 20, outcome: 'completed' })]);
+      expect(report.migrations[0]!.endMs).toBeGreaterThanOrEqual(15);
+      expect(report.summary.migratedSlots).toBe(1);
+    });
+  });
+
   it('a profile with no migration reports no phases of migration, and a second stop returns the same report', async () => {
     await withDb({ shards: 2 }, async (db) => {
       const profile = db.profile();

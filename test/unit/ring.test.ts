@@ -136,3 +136,82 @@ describe('frames over a ringbuf.js ring', () => {
     expect(() => reader.next()).toThrow(/corrupt frame length 6/);
   });
 });
+
+describe('push stamps', () => {
+  /** Stages a 24-byte frame: length, a Float64 push time at 8, a "waited for room" byte at 16. */
+  function stampedFrame(writer: FrameWriter): void {
+    const start = writer.beginFrame(24);
+    writer.view.setUint32(start, 24, true);
+    writer.buf.fill(0, start + 4, start + 24);
+    writer.stampOnPush(start + 8, start + 16);
+    writer.commit(start + 24);
+  }
+
+  function read(reader: FrameReader): { time: number; waited: number }[] {
+    const frames: { time: number; waited: number }[] = [];
+    reader.fill();
+    for (let at = reader.next(); at >= 0; at = reader.next()) {
+      frames.push({ time: reader.view.getFloat64(at + 8, true), waited: reader.buf[at + 16]! });
+      reader.advance(at);
+    }
+    return frames;
+  }
+
+  it('writes the push time into each frame as it enters the ring, and marks frames that waited for room', () => {
+    const storage = createRingStorage(48);
+    const writer = new FrameWriter(storage);
+    const reader = new FrameReader(storage, 5);
+    const before = performance.timeOrigin + performance.now();
+    for (let i = 0; i < 5; i++) stampedFrame(writer); // 120 bytes for a ring of two frames
+    writer.flush();
+    const first = read(reader);
+    expect(first).toHaveLength(2);
+    for (const frame of first) {
+      expect(frame.time).toBeGreaterThanOrEqual(before);
+      expect(frame.waited).toBe(0);
+    }
+    // The rest waited for room: a later push stamps them later, and marks them.
+    const busyUntil = performance.now() + 5;
+    while (performance.now() < busyUntil);
+    const rest: { time: number; waited: number }[] = [];
+    while (rest.length < 3) {
+      writer.flush();
+      rest.push(...read(reader));
+    }
+    for (const frame of rest) {
+      expect(frame.time).toBeGreaterThanOrEqual(first[0]!.time + 4);
+      expect(frame.waited).toBe(1);
+    }
+  });
+
+  it('keeps stamps on their frames when staged bytes move, and drops those of a rolled-back frame', () => {
+    const storage = createRingStorage(256);
+    const writer = new FrameWriter(storage);
+    const reader = new FrameReader(storage, 5);
+    stage(writer, 200, 1);
+    writer.flush();
+    stampedFrame(writer);
+    const start = writer.beginFrame(24);
+    writer.view.setUint32(start, 24, true);
+    writer.stampOnPush(start + 8, start + 16);
+    writer.rollback(start);
+    expect(drain(reader)).toEqual([[200, 1]]);
+    // Enough staged to move the stamped frame to the front of the buffer before it is pushed.
+    for (let i = 0; i < 400; i++) stage(writer, 100, i & 0xff);
+    let frames = 0;
+    let stamped = 0;
+    while (frames < 401) {
+      writer.flush();
+      reader.fill();
+      for (let at = reader.next(); at >= 0; at = reader.next()) {
+        if (reader.view.getUint32(at, true) === 24) {
+          stamped++;
+          expect(reader.view.getFloat64(at + 8, true)).toBeGreaterThan(0);
+        }
+        frames++;
+        reader.advance(at);
+      }
+    }
+    expect(stamped).toBe(1);
+  });
+});
