@@ -4,7 +4,7 @@
 // moving itself happens between the two shards (workers/migration/); no key passes through here.
 
 import { ShardState } from './shared/control-block.js';
-import type { LockMode, MigrationOutcome, MigrationPlan, MigrationReport, ShardEvent } from './shared/control-messages.js';
+import { type LockMode, type MigrationOutcome, type MigrationPlan, type MigrationReport, type ShardEvent, emptyMigrationReport } from './shared/control-messages.js';
 import { SLOT_COUNT } from './shared/limits.js';
 import { createRingStorage } from './shared/ring.js';
 import { OptionError, ShardDownError } from './errors.js';
@@ -196,7 +196,7 @@ export class MigrationCoordinator {
     for (const { slot, target } of moves) {
       const source = control.owner[slot]!;
       if (source === target) {
-        reports.push(emptyReport(slot, source, target, limits.lock));
+        reports.push(emptyMigrationReport(slot, source, target, limits.lock));
         continue;
       }
       for (const shard of [source, target]) {
@@ -337,22 +337,6 @@ export class MigrationCoordinator {
       running.die(new ShardDownError(shard, `it died while moving slot ${running.slot}`));
     }
   }
-}
-
-function emptyReport(slot: number, source: number, target: number, lock: LockMode): MigrationReport {
-  return {
-    slot,
-    source,
-    target,
-    lock,
-    keys: 0,
-    bytes: 0,
-    batches: 0,
-    durationMs: 0,
-    keyLockMsMax: 0,
-    redirections: 0,
-    waits: { count: 0, maxMs: 0, p99Ms: 0 },
-  };
 }
 
 /**

@@ -26,7 +26,7 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NO_SLOT, REP_HEADER_BYTES, REP_META, REQ_FLAGS, RequestFlag, ValueType, putLine, readU16, readU32, REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
 import { Op, commandByOp } from '../src/shared/commands.js';
 import { ControlBlock, PARKED_WITH_BACKLOG, ShardStat, ShardState, kShardControl, kShardParked } from '../src/shared/control-block.js';
-import type { MigrationOutcome, MigrationPlan, Reply, ShardEvent, ShardFaults, ShardInit, ToShard } from '../src/shared/control-messages.js';
+import { type MigrationOutcome, type MigrationPlan, type Reply, type ShardEvent, type ShardFaults, type ShardInit, type ToShard, emptyMigrationReport } from '../src/shared/control-messages.js';
 import {
   ARGS_MAX,
   EXPIRE_CYCLE_BACKLOG_INTERVAL_MS,
@@ -313,7 +313,7 @@ class Shard implements ShardContext {
     const replies = link.replies;
     const start = beginReply(replies, readU32(buf, at + REQ_ID));
     const timed = (buf[at + REQ_FLAGS]! & RequestFlag.Timed) !== 0;
-    const timing = timed ? this.beginReplyTiming(replies, start, buf, at, link) : -1;
+    const timing = timed ? this.beginReplyTiming(replies, start, buf, at) : -1;
     const valueStart = replies.tail;
     const call = this.call;
     call.out = replies;
@@ -378,14 +378,13 @@ class Shard implements ShardContext {
    * the shards on its path noted, copied from the request, and when it executed. Returns where
    * the block starts.
    */
-  private beginReplyTiming(replies: FrameWriter, start: number, buf: Buffer, at: number, link: ClientLink): number {
+  private beginReplyTiming(replies: FrameWriter, start: number, buf: Buffer, at: number): number {
     replies.view.setUint32(start + REP_META, ReplyMeta.Timed, true);
     const block = replies.reserve(RTIMING_BYTES);
     const out = replies.view;
     const input = this.viewOf(buf);
     const timing = at + REQ_HEADER_BYTES;
     for (let i = 0; i < TIMING_BYTES; i += 4) out.setUint32(block + i, input.getUint32(timing + i, true), true);
-    out.setUint8(block + RTIMING_REPLY_BACKLOG, link.backlogged ? 1 : 0);
     out.setFloat64(block + RTIMING_EXECUTED, this.markNow(), true);
     out.setFloat64(block + RTIMING_REPLIED, 0, true);
     out.setFloat64(block + RTIMING_PUSHED, 0, true);
@@ -643,19 +642,7 @@ class Shard implements ShardContext {
       migration: plan.migration,
       outcome,
       error: reason,
-      report: {
-        slot: plan.slot,
-        source: this.id,
-        target: plan.target,
-        lock: plan.lock,
-        keys: 0,
-        bytes: 0,
-        batches: 0,
-        durationMs: 0,
-        keyLockMsMax: 0,
-        redirections: 0,
-        waits: { count: 0, maxMs: 0, p99Ms: 0 },
-      },
+      report: emptyMigrationReport(plan.slot, this.id, plan.target, plan.lock),
     });
   }
 

@@ -94,6 +94,11 @@ export interface MigrationReport {
   readonly waits: { readonly count: number; readonly maxMs: number; readonly p99Ms: number };
 }
 
+/** The report of a move that moved nothing (the slot was already there, or it never started). */
+export function emptyMigrationReport(slot: number, source: number, target: number, lock: LockMode): MigrationReport {
+  return { slot, source, target, lock, keys: 0, bytes: 0, batches: 0, durationMs: 0, keyLockMsMax: 0, redirections: 0, waits: { count: 0, maxMs: 0, p99Ms: 0 } };
+}
+
 export type MigrationOutcome = 'completed' | 'cancelled' | 'failed';
 
 export type ShardEvent =

@@ -41,7 +41,7 @@ export const RTIMING_WAIT_MS = TIMING_WAIT_MS;
 export const RTIMING_WAIT_REASON = TIMING_WAIT_REASON;
 /** The request's TIMING_RING_FULL. */
 export const RTIMING_RING_FULL = TIMING_RING_FULL;
-/** Set when the reply waited for ring space in the shard (a client not reading its replies). */
+/** Set at its push when the reply waited for room in the ring (a client not reading its replies). */
 export const RTIMING_REPLY_BACKLOG = 30;
 export const RTIMING_EXECUTED = TIMING_BYTES;
 export const RTIMING_REPLIED = TIMING_BYTES + 8;

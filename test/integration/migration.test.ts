@@ -7,6 +7,7 @@ import { MigrationError, OptionError, keySlot } from '../../dist/src/index.js';
 import type { MigrationEvent, SlotDB } from '../../dist/src/index.js';
 import { setShardFaults, shardWorker } from '../../dist/src/testing.js';
 import { withDb } from '../support/db.js';
+import { holdFirstBatch, keysOn, until } from '../support/migration.js';
 
 const TAG = 'm';
 const SLOT = keySlot(TAG);
@@ -29,25 +30,12 @@ async function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
   return Promise.race([promise.then((value) => value, (error: Error) => `error: ${error.message}`), timeout]);
 }
 
-const keysOn = (db: SlotDB, shard: number): number => db.stats().shards[shard]!.keys;
-
-/** Waits until `check` holds (polling), failing after 10 s. */
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let waited = 0; !(await check()); waited += 5) {
-    if (waited > 10_000) throw new Error('condition not reached in 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('live migration', () => {
   it('rules 1-3: resident keys run on the source at full speed; only keys in flight wait for writes; deletion waits for the ack', async () => {
     await withDb({ shards: 2 }, async (db) => {
       await load(db);
-      const { source, target } = shardsOf(db);
-      await setShardFaults(db, target, { holdAcks: true });
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
       // One batch (keys 0..9) is applied on the target, its ack held: those keys are locked.
-      await until(() => keysOn(db, target) === 10);
+      const { source, target, moving } = await holdFirstBatch(db, SLOT);
       expect(await db.get(key(0))).toBe('v0'); // a locked key is still read on the source
       const lockedWrite = db.set(key(0), 'new');
       expect(await within(lockedWrite, 100)).toBe('pending'); // its writes wait
@@ -71,10 +59,7 @@ describe('live migration', () => {
   it('rule 4: keys that moved, and keys the source lacks, are served by the target without the caller seeing it', async () => {
     await withDb({ shards: 2 }, async (db) => {
       await load(db);
-      const { source, target } = shardsOf(db);
-      await setShardFaults(db, target, { holdAcks: true });
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
-      await until(() => keysOn(db, target) === 10);
+      const { source, target, moving } = await holdFirstBatch(db, SLOT);
       await setShardFaults(db, source, { pauseSending: true });
       await setShardFaults(db, target, {});
       await until(() => keysOn(db, source) === KEYS - 10); // keys 0..9 moved
@@ -94,10 +79,7 @@ describe('live migration', () => {
   it('rule 5: a command on keys split between source and target waits, then runs, and never fails', async () => {
     await withDb({ shards: 2 }, async (db) => {
       await load(db);
-      const { source, target } = shardsOf(db);
-      await setShardFaults(db, target, { holdAcks: true });
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
-      await until(() => keysOn(db, target) === 10);
+      const { source, target, moving } = await holdFirstBatch(db, SLOT);
       await setShardFaults(db, source, { pauseSending: true });
       await setShardFaults(db, target, {});
       await until(() => keysOn(db, source) === KEYS - 10);
@@ -160,11 +142,8 @@ describe('live migration', () => {
   it('rule 8: a cancelled migration brings every key back; nothing acknowledged is lost; the slot moves again later', async () => {
     await withDb({ shards: 2 }, async (db) => {
       await load(db);
-      const { source, target } = shardsOf(db);
-      await setShardFaults(db, target, { holdAcks: true });
       const controller = new AbortController();
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1, signal: controller.signal });
-      await until(() => keysOn(db, target) === 10);
+      const { source, target, moving } = await holdFirstBatch(db, SLOT, { signal: controller.signal });
       await setShardFaults(db, source, { pauseSending: true });
       await setShardFaults(db, target, {});
       await until(() => keysOn(db, source) === KEYS - 10);
@@ -190,10 +169,7 @@ describe('live migration', () => {
   it('rule 8: when the target dies mid-way, the source keeps the keys it was not told were applied and serves the slot', async () => {
     await withDb({ shards: 3 }, async (db) => {
       await load(db);
-      const { source, target } = shardsOf(db);
-      await setShardFaults(db, target, { holdAcks: true });
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
-      await until(() => keysOn(db, target) === 10);
+      const { source, target, moving } = await holdFirstBatch(db, SLOT);
       const waitingWrite = db.set(key(1), 'after');
       await shardWorker(db, target).terminate();
       const error = await moving.catch((e: unknown) => e);
@@ -270,10 +246,7 @@ describe('live migration and FLUSHALL', () => {
   it('a FLUSHALL during a move empties both sides; writes after it survive the move', async () => {
     await withDb({ shards: 2 }, async (db) => {
       await load(db);
-      const { source, target } = shardsOf(db);
-      await setShardFaults(db, target, { holdAcks: true });
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
-      await until(() => keysOn(db, target) === 10);
+      const { source, target, moving } = await holdFirstBatch(db, SLOT);
       expect(await db.flushAll()).toBe('OK');
       expect(await db.set(key(0), 'after')).toBe('OK');
       expect(await db.set(key(77), 'after')).toBe('OK');

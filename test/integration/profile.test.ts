@@ -11,6 +11,7 @@ import { OptionError, ShardDownError, SlotDB, keySlot } from '../../dist/src/ind
 import type { MigrationEvent, ProfileReport } from '../../dist/src/index.js';
 import { setShardFaults, shardWorker } from '../../dist/src/testing.js';
 import { keysOnEveryShard, withDb } from '../support/db.js';
+import { holdFirstBatch } from '../support/migration.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const schema = JSON.parse(readFileSync(new URL('../../docs/profile.schema.json', import.meta.url), 'utf8')) as object;
@@ -204,11 +205,8 @@ describe('migration stall profiler', () => {
   it('names the key and slot of requests that waited for a slot-lock move', async () => {
     await withDb({ shards: 2 }, async (db) => {
       for (let i = 0; i < 100; i++) await db.set(key(i), `v${i}`);
-      const target = 1 - db.slotOwner(SLOT);
       const profile = db.profile({ thresholdMs: 20 });
-      await setShardFaults(db, target, { holdAcks: true });
-      const moving = db.migrateSlot(SLOT, target, { lock: 'slot', batchKeys: 10, window: 1 });
-      while (db.stats().shards[target]!.keys < 10) await sleep(5);
+      const { target, moving } = await holdFirstBatch(db, SLOT, { lock: 'slot' });
       const read = db.get(key(50)); // the whole slot waits, reads too
       await sleep(60);
       await setShardFaults(db, target, {});
@@ -227,12 +225,8 @@ describe('migration stall profiler', () => {
   it('times a request the slot fence held back at a hand-over from its call, as fence', async () => {
     await withDb({ shards: 2 }, async (db) => {
       for (let i = 0; i < 10; i++) await db.set(key(i), `v${i}`);
-      const source = db.slotOwner(SLOT);
-      const target = 1 - source;
-      await setShardFaults(db, target, { holdAcks: true });
       const profile = db.profile({ thresholdMs: 20 });
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
-      while (db.stats().shards[target]!.keys < 10) await sleep(5);
+      const { target, moving } = await holdFirstBatch(db, SLOT);
       const first = db.set(key(0), 'first'); // its key is in flight: it waits at the source
       await sleep(10);
       void setShardFaults(db, target, {}); // the ack goes out; the source flips the slot
@@ -275,10 +269,7 @@ describe('migration stall profiler', () => {
   it('includes a move that was already running when the profile started', async () => {
     await withDb({ shards: 2 }, async (db) => {
       for (let i = 0; i < 20; i++) await db.set(key(i), 'v');
-      const target = 1 - db.slotOwner(SLOT);
-      await setShardFaults(db, target, { holdAcks: true });
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10, window: 1 });
-      while (db.stats().shards[target]!.keys < 10) await sleep(5);
+      const { target, moving } = await holdFirstBatch(db, SLOT);
       const profile = db.profile();
       await sleep(20);
       await setShardFaults(db, target, {});
