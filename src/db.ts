@@ -9,16 +9,16 @@ import type { MigrationReport } from './shared/control-messages.js';
 import { SLOT_COUNT } from './shared/limits.js';
 import { Client, type ClientRings, type ClientTuning, Mode } from './client.js';
 import { CommandMethods, type ScanOptions } from './command-methods.js';
-import { ClientClosedError } from './errors.js';
+import { ClientClosedError, NotOpenerError, SlotRangeError } from './errors.js';
 import { Executor } from './executor.js';
 import {
   type MigrateOptions,
   type MigrateSlotsOptions,
-  MigrationCoordinator,
   type MigrationEvent,
   type MigrationSummary,
   type RebalanceOptions,
-} from './migration-coordinator.js';
+} from './migration/options.js';
+import { MigrationCoordinator } from './migration/coordinator.js';
 import { type OpenOptions, resolveOptions } from './options.js';
 import { Profile, type ProfileOptions } from './profiler.js';
 import { ShardPool } from './shard-pool.js';
@@ -165,7 +165,7 @@ export class SlotDB extends CommandMethods<true> {
 
   /** Rings for one more client thread; send the handle to it (postMessage or workerData). */
   async handle(): Promise<SlotDBHandle> {
-    if (this.pool === undefined) throw new Error('slotdb: only the thread that opened the database can make handles');
+    if (this.pool === undefined) throw new NotOpenerError('make handles');
     if (this.client.closed) throw new ClientClosedError();
     const rings = await this.pool.attachClient();
     return { control: this.control.sab, rings, tuning: this.tuning };
@@ -189,7 +189,7 @@ export class SlotDB extends CommandMethods<true> {
   /** The shard (0..shards-1) that serves `slot` now. */
   slotOwner(slot: number): number {
     if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) {
-      throw new RangeError(`slotdb: slot must be an integer from 0 to ${SLOT_COUNT - 1}, got ${slot}`);
+      throw new SlotRangeError(slot, SLOT_COUNT);
     }
     return this.control.owner[slot]!;
   }
@@ -218,7 +218,7 @@ export class SlotDB extends CommandMethods<true> {
   }
 
   private migrations(): MigrationCoordinator {
-    if (this.coordinator === undefined) throw new Error('slotdb: only the thread that opened the database can move slots');
+    if (this.coordinator === undefined) throw new NotOpenerError('move slots');
     if (this.client.closed) throw new ClientClosedError();
     return this.coordinator;
   }
@@ -245,7 +245,7 @@ export class SlotDB extends CommandMethods<true> {
    * `renderProfileHtml` for the HTML page). One profile at a time; opening thread only.
    */
   profile(options?: ProfileOptions): Profile {
-    if (this.pool === undefined) throw new Error('slotdb: only the thread that opened the database can profile it');
+    if (this.pool === undefined) throw new NotOpenerError('profile it');
     if (this.client.closed) throw new ClientClosedError();
     return new Profile(this.pool, this.control, options);
   }

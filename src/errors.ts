@@ -1,4 +1,9 @@
-// Every error slotdb raises comes from here, so callers can tell them apart by class.
+// Every error slotdb raises that a caller can catch is a class here, so callers can tell them apart
+// with `instanceof` and read the fields each one carries. The README lists them. Errors that mean
+// slotdb itself is broken (a corrupt frame, a limit relation that does not hold) are
+// InvariantError: they are bugs, never expected conditions, and are not meant to be handled.
+
+import type { MigrationReport } from './shared/control-messages.js';
 
 /** An error reply from a command, with Redis's text (`ERR ...`, `WRONGTYPE ...`), as node-redis. */
 export class ErrorReply extends Error {
@@ -41,6 +46,117 @@ export class PendingLimitError extends Error {
   constructor(limit: number) {
     super(`slotdb: more than ${limit} commands in flight (option 'pendingMax')`);
     this.name = 'PendingLimitError';
+  }
+}
+
+/** A command argument of a type slotdb cannot send (not a string, Buffer, Uint8Array or number). */
+export class ArgumentTypeError extends TypeError {
+  constructor(got: unknown) {
+    super(
+      'slotdb: a command argument must be a string, Buffer, Uint8Array or number, got ' +
+        (got === null ? 'null' : typeof got),
+    );
+    this.name = 'ArgumentTypeError';
+  }
+}
+
+/**
+ * A key or value larger than slotdb's value limit, with Redis's text for proto-max-bulk-len
+ * followed by the limit. A RangeError, as the size is out of range.
+ */
+export class ValueTooLargeError extends RangeError {
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(bytes: number, limit: number) {
+    super(
+      'ERR string exceeds maximum allowed size (proto-max-bulk-len): ' +
+        `${bytes} bytes, slotdb's limit is ${limit}`,
+    );
+    this.name = 'ValueTooLargeError';
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+/** A slot number outside 0..16383 given to a method that takes one (slotOwner). */
+export class SlotRangeError extends RangeError {
+  readonly slot: unknown;
+  constructor(slot: unknown, slotCount: number) {
+    super(`slotdb: slot must be an integer from 0 to ${slotCount - 1}, got ${describe(slot)}`);
+    this.name = 'SlotRangeError';
+    this.slot = slot;
+  }
+}
+
+/**
+ * A call that only the thread that opened the database may make (making handles, moving slots,
+ * profiling, test hooks), made on an attached client thread.
+ */
+export class NotOpenerError extends Error {
+  readonly action: string;
+  constructor(action: string) {
+    super(`slotdb: only the thread that opened the database can ${action}`);
+    this.name = 'NotOpenerError';
+    this.action = action;
+  }
+}
+
+/** Every client thread slot is taken: the database serves at most that many threads. */
+export class ClientLimitError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`slotdb: all ${limit} client thread slots are in use`);
+    this.name = 'ClientLimitError';
+    this.limit = limit;
+  }
+}
+
+/** A shard refused a control request (a migration order, a link, a fault), with its reason. */
+export class ShardRequestError extends Error {
+  readonly shard: number;
+  constructor(shard: number, reason: string) {
+    super(reason.startsWith('slotdb:') ? reason : `slotdb: shard ${shard}: ${reason}`);
+    this.name = 'ShardRequestError';
+    this.shard = shard;
+  }
+}
+
+/** A slot asked to move while an earlier move of it is still under way. */
+export class SlotBusyError extends Error {
+  readonly slot: number;
+  constructor(slot: number) {
+    super(`slotdb: slot ${slot} is already migrating`);
+    this.name = 'SlotBusyError';
+    this.slot = slot;
+  }
+}
+
+/** A migration that did not complete (failed, or cancelled without a signal), with its report. */
+export class MigrationError extends Error {
+  readonly report: MigrationReport;
+  constructor(message: string, report: MigrationReport) {
+    super(message);
+    this.name = 'MigrationError';
+    this.report = report;
+  }
+}
+
+/** A profile asked for while another runs, or a file that is not a profile report. */
+export class ProfileError extends Error {
+  constructor(message: string) {
+    super(`slotdb: ${message}`);
+    this.name = 'ProfileError';
+  }
+}
+
+/**
+ * A broken invariant inside slotdb: a corrupt frame, an unknown opcode, a limit relation that does
+ * not hold at load. It is a bug, reported loudly; no caller is expected to handle it.
+ */
+export class InvariantError extends Error {
+  constructor(message: string) {
+    super(`slotdb: invariant broken: ${message}`);
+    this.name = 'InvariantError';
   }
 }
 

@@ -10,7 +10,23 @@ export type {
   ScanReply,
 } from './command-methods.js';
 export type { OpenOptions } from './options.js';
-export { ErrorReply, ClientClosedError, ShardDownError, OptionError, PendingLimitError } from './errors.js';
+export {
+  ErrorReply,
+  ClientClosedError,
+  ShardDownError,
+  OptionError,
+  PendingLimitError,
+  ArgumentTypeError,
+  ValueTooLargeError,
+  SlotRangeError,
+  NotOpenerError,
+  ClientLimitError,
+  ShardRequestError,
+  SlotBusyError,
+  MigrationError,
+  ProfileError,
+  InvariantError,
+} from './errors.js';
 export { keySlot } from './shared/key-slot.js';
 export { SLOT_COUNT, SHARDS_MAX, VALUE_BYTES_MAX } from './shared/limits.js';
 export type {
@@ -19,8 +35,7 @@ export type {
   RebalanceOptions,
   MigrationEvent,
   MigrationSummary,
-} from './migration-coordinator.js';
-export { MigrationError } from './migration-coordinator.js';
+} from './migration/options.js';
 export type { MigrationReport, LockMode } from './shared/control-messages.js';
 export { Profile } from './profiler.js';
 export type { ProfileOptions } from './profiler.js';

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import {
   CLIENT_SPIN_US_MAX,
   PENDING_MAX_DEFAULT,
+  PENDING_MAX_MAX,
   RING_BYTES_DEFAULT,
   RING_BYTES_MAX,
   RING_BYTES_MIN,
@@ -81,6 +82,6 @@ export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
       SHARD_SPIN_US_MAX,
       coresShared ? SHARD_SPIN_US_SHARED : SHARD_SPIN_US_ALONE,
     ),
-    pendingMax: integerIn(record, 'pendingMax', 0, 1 << 22, PENDING_MAX_DEFAULT),
+    pendingMax: integerIn(record, 'pendingMax', 0, PENDING_MAX_MAX, PENDING_MAX_DEFAULT),
   };
 }

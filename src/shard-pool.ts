@@ -10,6 +10,7 @@ import { ProfileSlab } from './shared/profile-layout.js';
 import { createRingStorage } from './shared/ring.js';
 import type { ClientRings } from './client.js';
 import type { ResolvedOptions } from './options.js';
+import { ClientLimitError, InvariantError, ShardDownError, ShardRequestError } from './errors.js';
 
 const SHARD_SCRIPT = new URL('../workers/shard.js', import.meta.url);
 
@@ -87,9 +88,9 @@ export class ShardPool {
   private onMessage(shard: number, message: FromShard): void {
     if (message.type === 'reply') {
       const waiter = this.waiters.get(message.id);
-      if (waiter === undefined) throw new Error(`slotdb: shard ${shard} answered unknown request ${message.id}`);
+      if (waiter === undefined) throw new InvariantError(`shard ${shard} answered unknown request ${message.id}`);
       this.waiters.delete(message.id);
-      if (message.error !== undefined) waiter.reject(new Error(message.error));
+      if (message.error !== undefined) waiter.reject(new ShardRequestError(shard, message.error));
       else waiter.resolve(message);
     } else {
       for (const event of message.events) {
@@ -101,7 +102,7 @@ export class ShardPool {
 
   private onExit(shard: number, code: number): void {
     const control = this.control;
-    const error = new Error(`slotdb: shard ${shard} exited with code ${code}`);
+    const error = new ShardDownError(shard, `exited with code ${code}`);
     this.readyWaiters[shard]?.reject(error);
     for (const [id, waiter] of this.waiters) {
       if (waiter.shard !== shard) continue;
@@ -119,7 +120,7 @@ export class ShardPool {
 
   /** Posts a request to a shard and resolves with its reply (rejects if it refused or died). */
   request(shard: number, request: ShardRequest): Promise<Reply> {
-    if (!this.live(shard)) return Promise.reject(new Error(`slotdb: shard ${shard} is not running`));
+    if (!this.live(shard)) return Promise.reject(new ShardDownError(shard, 'it is not running'));
     const id = this.nextRequestId++;
     const reply = new Promise<Reply>((resolve, reject) => this.waiters.set(id, { shard, resolve, reject }));
     this.ports[shard]!.postMessage({ ...request, id });
@@ -144,7 +145,7 @@ export class ShardPool {
         break;
       }
     }
-    if (client < 0) throw new Error(`slotdb: all ${CLIENTS_MAX} client thread slots are in use`);
+    if (client < 0) throw new ClientLimitError(CLIENTS_MAX);
     const requests: SharedArrayBuffer[] = [];
     const replies: SharedArrayBuffer[] = [];
     const acks: Promise<unknown>[] = [];

@@ -3,18 +3,19 @@
 import type { Worker } from 'node:worker_threads';
 import type { ShardFaults } from './shared/control-messages.js';
 import { type SlotDB, kPool } from './db.js';
+import { NotOpenerError, OptionError } from './errors.js';
 
 export function shardWorker(db: SlotDB, shard: number): Worker {
   const pool = db[kPool];
-  if (pool === undefined) throw new Error('slotdb: only the opening thread has shard workers');
+  if (pool === undefined) throw new NotOpenerError('reach shard workers');
   const worker = pool.workers[shard];
-  if (worker === undefined) throw new Error(`slotdb: no shard ${shard}`);
+  if (worker === undefined) throw new OptionError('shard', `a shard of this database`, shard);
   return worker;
 }
 
 /** Injects faults into a shard (see ShardFaults); `{}` clears them. */
 export async function setShardFaults(db: SlotDB, shard: number, faults: ShardFaults): Promise<void> {
   const pool = db[kPool];
-  if (pool === undefined) throw new Error('slotdb: only the opening thread can inject faults');
+  if (pool === undefined) throw new NotOpenerError('inject faults');
   await pool.request(shard, { type: 'faults', faults });
 }

@@ -26,6 +26,7 @@
 
 import type { FrameWriter } from './ring.js';
 import { VALUE_BYTES_MAX } from './limits.js';
+import { ArgumentTypeError, InvariantError, ValueTooLargeError } from '../errors.js';
 
 export const REQ_LENGTH = 0;
 export const REQ_ID = 4;
@@ -148,7 +149,7 @@ export function putArgument(w: FrameWriter, arg: Argument): void {
 }
 
 export function argumentTypeError(arg: unknown): TypeError {
-  return new TypeError(`slotdb: a command argument must be a string, Buffer, Uint8Array or number, got ${arg === null ? 'null' : typeof arg}`);
+  return new ArgumentTypeError(arg);
 }
 
 /**
@@ -175,9 +176,7 @@ export function endFrame(w: FrameWriter, start: number): void {
 
 function checkValueBytes(bytes: number): void {
   if (bytes > VALUE_BYTES_MAX) {
-    throw new RangeError(
-      `ERR string exceeds maximum allowed size (proto-max-bulk-len): ${bytes} bytes, slotdb's limit is ${VALUE_BYTES_MAX}`,
-    );
+    throw new ValueTooLargeError(bytes, VALUE_BYTES_MAX);
   }
 }
 
@@ -261,6 +260,6 @@ export function skipValue(view: DataView, at: number): number {
       return next;
     }
     default:
-      throw new Error(`slotdb: corrupt reply value type ${type} at ${at}`);
+      throw new InvariantError(`corrupt reply value type ${type} at ${at}`);
   }
 }

@@ -1,5 +1,9 @@
-// Every bound slotdb relies on, with its reason and unit. Code never uses a bare number where one
-// of these applies; relations between them are checked once, at load, at the bottom of this file.
+// Every bound slotdb relies on, with its reason and unit, and the defaults that sit between them.
+// Bounds that shape a wire layout (field offsets, header sizes) live beside that layout instead
+// (codec.ts, peer-frames.ts); everything a caller can hit or tune is here. Relations between the
+// bounds are checked once, at load, at the bottom of this file.
+
+import { InvariantError } from '../errors.js';
 
 /** Hash slots, as in Redis Cluster: `keySlot(key)` is CRC16(key) mod this. */
 export const SLOT_COUNT = 16384;
@@ -82,16 +86,62 @@ export const SCAN_EMPTY_VISITS_PER_COUNT = 10;
 /** Commands a client may have in flight before further calls are rejected (0 = no limit). */
 export const PENDING_MAX_DEFAULT = 0;
 
+/** Highest `pendingMax` accepted: the pending table's index field has 22 bits. */
+export const PENDING_MAX_MAX = 1 << 22;
+
+// ---- migration ------------------------------------------------------------------------------
+
+/** Keys per batch: enough to amortise a batch's fixed cost, few enough to keep each lock short. */
+export const BATCH_KEYS_DEFAULT = 256;
+export const BATCH_KEYS_MAX = 1 << 16;
+
+/** Bytes per batch (a batch holds at least one key, whatever its size). */
+export const BATCH_BYTES_DEFAULT = 256 * 1024;
+export const BATCH_BYTES_MIN = 1024;
+export const BATCH_BYTES_MAX = 64 * 1024 * 1024;
+
+/** Batches in flight per migration: lets the target apply one while the source builds the next. */
+export const WINDOW_DEFAULT = 4;
+export const WINDOW_MAX = 64;
+
+/** Slots moving at once in migrateSlots and rebalance. */
+export const PARALLEL_DEFAULT = 4;
+export const PARALLEL_MAX = 64;
+
+/** Highest throttle accepted, keys per second (far above what a shard moves). */
+export const KEYS_PER_SECOND_MAX = 1e9;
+
+/**
+ * Bytes of each ring between two shards. A batch larger than the ring still travels in pieces;
+ * the size bounds the memory a pair of shards holds for each other.
+ */
+export const PEER_RING_BYTES = 4 * 1024 * 1024;
+
 /** Time `close()` waits for a shard worker to stop before it terminates it. */
 export const CLOSE_GRACE_MS = 2000;
 
+function check(holds: boolean, relation: string): void {
+  if (!holds) throw new InvariantError(`limits: ${relation}`);
+}
+
 function assertLimits(): void {
-  if (SLOT_COUNT !== 1 << 14) throw new Error('SLOT_COUNT must match Redis Cluster (16384)');
-  if (SHARDS_MAX > 0xffff) throw new Error('owners are stored in a Uint16Array');
-  if (RING_BYTES_MIN > RING_BYTES_DEFAULT || RING_BYTES_DEFAULT > RING_BYTES_MAX) {
-    throw new Error('RING_BYTES_DEFAULT must lie between its bounds');
-  }
-  if (FRAME_BYTES_MAX >= 2 ** 31) throw new Error('frame lengths are stored in a Uint32 and sliced as Int32');
-  if (REPLY_FLUSH_BYTES >= REPLY_STAGED_BYTES_MAX) throw new Error('replies flush before the staging bound');
+  check(SLOT_COUNT === 1 << 14, 'SLOT_COUNT must match Redis Cluster (16384)');
+  check(SHARDS_MAX <= 0xffff, 'owners are stored in a Uint16Array');
+  check(
+    RING_BYTES_MIN <= RING_BYTES_DEFAULT && RING_BYTES_DEFAULT <= RING_BYTES_MAX,
+    'RING_BYTES_DEFAULT must lie between its bounds',
+  );
+  check(FRAME_BYTES_MAX < 2 ** 31, 'frame lengths are stored in a Uint32 and sliced as Int32');
+  check(REPLY_FLUSH_BYTES < REPLY_STAGED_BYTES_MAX, 'replies flush before the staging bound');
+  check(BATCH_KEYS_DEFAULT <= BATCH_KEYS_MAX, 'BATCH_KEYS_DEFAULT must lie within its bound');
+  check(
+    BATCH_BYTES_MIN <= BATCH_BYTES_DEFAULT && BATCH_BYTES_DEFAULT <= BATCH_BYTES_MAX,
+    'BATCH_BYTES_DEFAULT must lie between its bounds',
+  );
+  // A batch closes once it reaches batchBytes, so its frame holds at most BATCH_BYTES_MAX plus one
+  // more entry; the sender closes a batch early when that entry would pass the frame limit.
+  check(BATCH_BYTES_MAX < FRAME_BYTES_MAX, 'a full batch must fit in one frame');
+  check(WINDOW_DEFAULT <= WINDOW_MAX && PARALLEL_DEFAULT <= PARALLEL_MAX, 'defaults within bounds');
+  check(PENDING_MAX_DEFAULT <= PENDING_MAX_MAX, 'PENDING_MAX_DEFAULT must lie within its bound');
 }
 assertLimits();

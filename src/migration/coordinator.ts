@@ -3,87 +3,34 @@
 // progress as 'migration' events, and settles the caller's promise with the source's report. The
 // moving itself happens between the two shards (workers/migration/); no key passes through here.
 
-import { ShardState } from './shared/control-block.js';
-import { type LockMode, type MigrationOutcome, type MigrationPlan, type MigrationReport, type ShardEvent, emptyMigrationReport } from './shared/control-messages.js';
-import { SLOT_COUNT } from './shared/limits.js';
-import { createRingStorage } from './shared/ring.js';
-import { OptionError, ShardDownError } from './errors.js';
-import type { ShardPool } from './shard-pool.js';
-
-/** Keys per batch: enough to amortise a batch's fixed cost, few enough to keep each lock short. */
-export const BATCH_KEYS_DEFAULT = 256;
-export const BATCH_KEYS_MAX = 1 << 16;
-/** Bytes per batch (a batch holds at least one key, whatever its size). */
-export const BATCH_BYTES_DEFAULT = 256 * 1024;
-export const BATCH_BYTES_MIN = 1024;
-export const BATCH_BYTES_MAX = 64 * 1024 * 1024;
-/** Batches in flight per migration: lets the target apply one while the source builds the next. */
-export const WINDOW_DEFAULT = 4;
-export const WINDOW_MAX = 64;
-/** Slots moving at once in migrateSlots and rebalance. */
-export const PARALLEL_DEFAULT = 4;
-export const PARALLEL_MAX = 64;
-/** Highest throttle accepted, keys per second (far above what a shard moves). */
-export const KEYS_PER_SECOND_MAX = 1e9;
-/** Bytes of each ring between two shards. */
-export const PEER_RING_BYTES = 4 * 1024 * 1024;
-
-export interface MigrateOptions {
-  /** Keys per batch (default 256). */
-  batchKeys?: number;
-  /** Bytes per batch (default 256 KiB). */
-  batchBytes?: number;
-  /** Unacknowledged batches at most (default 4). */
-  window?: number;
-  /** 'key' (default): only keys in flight wait. 'slot': every request for the slot waits (baseline). */
-  lock?: LockMode;
-  /** Cancels the migration: the promise rejects with an AbortError, as fetch does. */
-  signal?: AbortSignal;
-  /**
-   * Keys per second each source shard may move (default: no limit). Throttling leaves the shards
-   * more time for their clients while slots move; the move takes longer.
-   */
-  keysPerSecond?: number;
-}
-
-export interface MigrateSlotsOptions extends MigrateOptions {
-  /** Slots moving at once (default 4). */
-  parallel?: number;
-}
-
-export interface RebalanceOptions extends MigrateSlotsOptions {
-  /** What to even out: keys per shard (default) or slots per shard. */
-  by?: 'keys' | 'slots';
-  /** Relative capacity per shard (default all 1): shard i gets weights[i] / sum of the total. */
-  weights?: readonly number[];
-}
-
-export interface MigrationSummary {
-  readonly slots: number;
-  readonly keys: number;
-  readonly bytes: number;
-  readonly durationMs: number;
-  readonly reports: readonly MigrationReport[];
-}
-
-export type MigrationEventType = 'started' | 'batch' | MigrationOutcome;
-
-/** Progress of one slot's move, for `db.on('migration', ...)`. */
-export interface MigrationEvent {
-  readonly type: MigrationEventType;
-  readonly slot: number;
-  readonly source: number;
-  readonly target: number;
-  /** Keys moved (acknowledged by the target) so far. */
-  readonly keys: number;
-  /** Keys still on the source, when known. */
-  readonly keysLeft?: number;
-  readonly bytes: number;
-  readonly batches: number;
-  /** On completed, cancelled and failed. */
-  readonly report?: MigrationReport;
-  readonly error?: string;
-}
+import { ShardState } from '../shared/control-block.js';
+import {
+  type MigrationOutcome,
+  type MigrationPlan,
+  type MigrationReport,
+  type ShardEvent,
+  emptyMigrationReport,
+} from '../shared/control-messages.js';
+import {
+  KEYS_PER_SECOND_MAX,
+  PARALLEL_DEFAULT,
+  PARALLEL_MAX,
+  PEER_RING_BYTES,
+  SLOT_COUNT,
+} from '../shared/limits.js';
+import { createRingStorage } from '../shared/ring.js';
+import { MigrationError, OptionError, ShardDownError, SlotBusyError } from '../errors.js';
+import type { ShardPool } from '../shard-pool.js';
+import {
+  type MigrateOptions,
+  type MigrateSlotsOptions,
+  type MigrationEvent,
+  type MigrationSummary,
+  type RebalanceOptions,
+  checkMigrateOptions,
+  integerOption,
+} from './options.js';
+import { planRebalance } from './rebalance.js';
 
 interface Running {
   readonly slot: number;
@@ -93,28 +40,8 @@ interface Running {
   readonly die: (error: Error) => void;
 }
 
-function integerOption(options: Record<string, unknown>, name: string, min: number, max: number, fallback: number): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionError(name, `an integer from ${min} to ${max}`, value);
-  }
-  return value;
-}
-
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
-/** A migration that did not complete, with what it measured. */
-export class MigrationError extends Error {
-  constructor(
-    message: string,
-    readonly report: MigrationReport,
-  ) {
-    super(message);
-    this.name = 'MigrationError';
-  }
 }
 
 export class MigrationCoordinator {
@@ -176,7 +103,7 @@ export class MigrationCoordinator {
    * move ended; rejects with the first failure (an AbortError when cancelled).
    */
   private async move(moves: readonly { slot: number; target: number }[], parallel: number, options: MigrateOptions): Promise<MigrationSummary> {
-    const limits = this.checkOptions(options);
+    const limits = checkMigrateOptions(options);
     const keysPerSecond = integerOption(options as Record<string, unknown>, 'keysPerSecond', 0, KEYS_PER_SECOND_MAX, 0);
     const signal = options.signal;
     const control = this.pool.control;
@@ -186,7 +113,7 @@ export class MigrationCoordinator {
       if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new OptionError('slot', `an integer from 0 to ${SLOT_COUNT - 1}`, slot);
       if (!Number.isInteger(target) || target < 0 || target >= shards) throw new OptionError('targetShard', `an integer from 0 to ${shards - 1}`, target);
       if (seen.has(slot)) throw new OptionError('slots', 'slots without repeats', slot);
-      if (this.busySlots.has(slot)) throw new Error(`slotdb: slot ${slot} is already migrating`);
+      if (this.busySlots.has(slot)) throw new SlotBusyError(slot);
       seen.add(slot);
     }
     if (signal?.aborted) throw abortError(signal);
@@ -272,20 +199,6 @@ export class MigrationCoordinator {
     return counts;
   }
 
-  private checkOptions(options: MigrateOptions): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window'> {
-    if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
-    const record = options as Record<string, unknown>;
-    const lock = options.lock ?? 'key';
-    if (lock !== 'key' && lock !== 'slot') throw new OptionError('lock', "'key' or 'slot'", lock);
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new OptionError('signal', 'an AbortSignal', options.signal);
-    return {
-      lock,
-      batchKeys: integerOption(record, 'batchKeys', 1, BATCH_KEYS_MAX, BATCH_KEYS_DEFAULT),
-      batchBytes: integerOption(record, 'batchBytes', BATCH_BYTES_MIN, BATCH_BYTES_MAX, BATCH_BYTES_DEFAULT),
-      window: integerOption(record, 'window', 1, WINDOW_MAX, WINDOW_DEFAULT),
-    };
-  }
-
   /** Creates the rings between two shards the first time they meet. */
   private link(a: number, b: number): Promise<void> {
     const key = a < b ? `${a}-${b}` : `${b}-${a}`;
@@ -337,59 +250,4 @@ export class MigrationCoordinator {
       running.die(new ShardDownError(shard, `it died while moving slot ${running.slot}`));
     }
   }
-}
-
-/**
- * A greedy plan: while the most overloaded shard (load above its share) has a slot whose move to
- * the most underloaded shard reduces the larger of their two deviations, move the best such slot.
- */
-export function planRebalance(
-  owner: readonly number[],
-  load: ArrayLike<number>,
-  weights: readonly number[],
-): { slot: number; source: number; target: number }[] {
-  const shards = weights.length;
-  const totalWeight = weights.reduce((a, b) => a + b, 0);
-  const perShard = new Array<number>(shards).fill(0);
-  const slotsOf: number[][] = Array.from({ length: shards }, () => []);
-  let total = 0;
-  for (let slot = 0; slot < owner.length; slot++) {
-    perShard[owner[slot]!]! += load[slot]!;
-    slotsOf[owner[slot]!]!.push(slot);
-    total += load[slot]!;
-  }
-  const share = weights.map((w) => (total * w) / totalWeight);
-  const moves: { slot: number; source: number; target: number }[] = [];
-  const owners = [...owner];
-  for (let step = 0; step < owner.length; step++) {
-    let over = 0;
-    let under = 0;
-    for (let s = 1; s < shards; s++) {
-      if (perShard[s]! - share[s]! > perShard[over]! - share[over]!) over = s;
-      if (perShard[s]! - share[s]! < perShard[under]! - share[under]!) under = s;
-    }
-    const excess = perShard[over]! - share[over]!;
-    const room = share[under]! - perShard[under]!;
-    if (over === under || excess <= 0 || room <= 0) break;
-    // The slot whose load is closest to min(excess, room) without exceeding what helps.
-    const ideal = Math.min(excess, room);
-    let best = -1;
-    let bestScore = Infinity;
-    for (const slot of slotsOf[over]!) {
-      if (owners[slot] !== over) continue;
-      const l = load[slot]!;
-      if (l === 0 || l >= 2 * ideal) continue;
-      const score = Math.abs(ideal - l);
-      if (score < bestScore) {
-        bestScore = score;
-        best = slot;
-      }
-    }
-    if (best < 0) break;
-    owners[best] = under;
-    perShard[over]! -= load[best]!;
-    perShard[under]! += load[best]!;
-    moves.push({ slot: best, source: over, target: under });
-  }
-  return moves;
 }

@@ -1,0 +1,98 @@
+// What a caller may ask of a migration, and what it hears back: the options of migrateSlot,
+// migrateSlots and rebalance, checked here against the bounds in src/shared/limits.ts, and the
+// events and summaries a move produces.
+
+import type { LockMode, MigrationOutcome, MigrationPlan, MigrationReport } from '../shared/control-messages.js';
+import {
+  BATCH_BYTES_DEFAULT,
+  BATCH_BYTES_MAX,
+  BATCH_BYTES_MIN,
+  BATCH_KEYS_DEFAULT,
+  BATCH_KEYS_MAX,
+  WINDOW_DEFAULT,
+  WINDOW_MAX,
+} from '../shared/limits.js';
+import { OptionError } from '../errors.js';
+
+export interface MigrateOptions {
+  /** Keys per batch (default 256). */
+  batchKeys?: number;
+  /** Bytes per batch (default 256 KiB). */
+  batchBytes?: number;
+  /** Unacknowledged batches at most (default 4). */
+  window?: number;
+  /** 'key' (default): only keys in flight wait. 'slot': every request for the slot waits (baseline). */
+  lock?: LockMode;
+  /** Cancels the migration: the promise rejects with an AbortError, as fetch does. */
+  signal?: AbortSignal;
+  /**
+   * Keys per second each source shard may move (default: no limit). Throttling leaves the shards
+   * more time for their clients while slots move; the move takes longer.
+   */
+  keysPerSecond?: number;
+}
+
+export interface MigrateSlotsOptions extends MigrateOptions {
+  /** Slots moving at once (default 4). */
+  parallel?: number;
+}
+
+export interface RebalanceOptions extends MigrateSlotsOptions {
+  /** What to even out: keys per shard (default) or slots per shard. */
+  by?: 'keys' | 'slots';
+  /** Relative capacity per shard (default all 1): shard i gets weights[i] / sum of the total. */
+  weights?: readonly number[];
+}
+
+export interface MigrationSummary {
+  readonly slots: number;
+  readonly keys: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly reports: readonly MigrationReport[];
+}
+
+export type MigrationEventType = 'started' | 'batch' | MigrationOutcome;
+
+/** Progress of one slot's move, for `db.on('migration', ...)`. */
+export interface MigrationEvent {
+  readonly type: MigrationEventType;
+  readonly slot: number;
+  readonly source: number;
+  readonly target: number;
+  /** Keys moved (acknowledged by the target) so far. */
+  readonly keys: number;
+  /** Keys still on the source, when known. */
+  readonly keysLeft?: number;
+  readonly bytes: number;
+  readonly batches: number;
+  /** On completed, cancelled and failed. */
+  readonly report?: MigrationReport;
+  readonly error?: string;
+}
+
+export function integerOption(options: Record<string, unknown>, name: string, min: number, max: number, fallback: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new OptionError(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/** The batch limits and lock mode of a move, checked; throws OptionError naming a bad option. */
+export function checkMigrateOptions(options: MigrateOptions): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window'> {
+  if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
+  const record = options as Record<string, unknown>;
+  const lock = options.lock ?? 'key';
+  if (lock !== 'key' && lock !== 'slot') throw new OptionError('lock', "'key' or 'slot'", lock);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new OptionError('signal', 'an AbortSignal', options.signal);
+  }
+  return {
+    lock,
+    batchKeys: integerOption(record, 'batchKeys', 1, BATCH_KEYS_MAX, BATCH_KEYS_DEFAULT),
+    batchBytes: integerOption(record, 'batchBytes', BATCH_BYTES_MIN, BATCH_BYTES_MAX, BATCH_BYTES_DEFAULT),
+    window: integerOption(record, 'window', 1, WINDOW_MAX, WINDOW_DEFAULT),
+  };
+}
