@@ -37,7 +37,8 @@ export const ARGS_MAX = 1 << 20;
 /**
  * Time a shard keeps polling its rings after its last piece of work before it parks in
  * Atomics.wait. A parked shard costs a futex wake (about 5 µs here) on the next request; a
- * spinning one costs a core. Chosen per machine by `spinMicrosDefault` in options.
+ * spinning one costs a core. The default depends on whether the shards and the client have a
+ * core each (options.ts: SHARD_SPIN_US_ALONE, SHARD_SPIN_US_SHARED).
  */
 export const SHARD_SPIN_US_MAX = 10_000;
 
