@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
 import type { MigrationReport } from './shared/control-messages.js';
 import { SLOT_COUNT } from './shared/limits.js';
-import { Client, type ClientRings, type ClientTuning, Mode } from './client.js';
+import { Client, type ClientRings, type ClientTuning, Mode } from './client/client.js';
 import { CommandMethods, type ScanOptions } from './command-methods.js';
 import { ClientClosedError, NotOpenerError, SlotRangeError } from './errors.js';
 import { Executor } from './executor.js';

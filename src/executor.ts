@@ -15,9 +15,9 @@ import {
   NOT_INTEGER,
   wrongArity,
 } from './shared/reply-errors.js';
-import { type Client, Mode } from './client.js';
+import { type Client, Mode } from './client/client.js';
 import { ErrorReply } from './errors.js';
-import { Aggregate, PendingFlag, type Transform } from './pending.js';
+import { Aggregate, PendingFlag, type Transform } from './client/pending.js';
 import { type SlotGroups, commonSlot, groupBySlot, slotOf } from './router.js';
 
 type Merge = (parts: unknown[]) => unknown;
@@ -104,49 +104,24 @@ export class Executor {
 
   /** A command whose only argument is its key (GET, INCR, TTL...): the hot path. */
   key1(spec: CommandSpec, key: Argument, transform?: Transform): any {
-    const client = this.client;
-    let slot: number;
+    let index: number;
     try {
-      slot = slotOf(key);
+      index = this.client.send1(spec.op, slotOf(key), this.flags, transform, key);
     } catch (error) {
       return this.fail(error);
     }
-    const shard = client.route(slot);
-    if (shard < 0) return this.hold(spec, slot, [key], transform);
-    const refused = client.refusal(shard);
-    if (refused !== undefined) return this.fail(refused);
-    const start = client.begin(shard, slot, spec.op, 1);
-    try {
-      client.put(shard, key);
-    } catch (error) {
-      client.abandon(shard, start);
-      return this.fail(error);
-    }
-    return this.deliver(shard, start, slot, transform, key);
+    return this.deliver(index);
   }
 
   /** A command with a key and one more argument (SET without options, INCRBY, APPEND...). */
   key2(spec: CommandSpec, key: Argument, arg: Argument, transform?: Transform): any {
-    const client = this.client;
-    let slot: number;
+    let index: number;
     try {
-      slot = slotOf(key);
+      index = this.client.send2(spec.op, slotOf(key), this.flags, transform, key, arg);
     } catch (error) {
       return this.fail(error);
     }
-    const shard = client.route(slot);
-    if (shard < 0) return this.hold(spec, slot, [key, arg], transform);
-    const refused = client.refusal(shard);
-    if (refused !== undefined) return this.fail(refused);
-    const start = client.begin(shard, slot, spec.op, 2);
-    try {
-      client.put(shard, key);
-      client.put(shard, arg);
-    } catch (error) {
-      client.abandon(shard, start);
-      return this.fail(error);
-    }
-    return this.deliver(shard, start, slot, transform, key);
+    return this.deliver(index);
   }
 
   /** Any command, its arguments after the command name; routed as the command table says. */
@@ -170,41 +145,18 @@ export class Executor {
 
   /** One frame to the owner of `slot`. */
   private toSlot(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined, slot: number): any {
-    const client = this.client;
-    const shard = client.route(slot);
-    if (shard < 0) return this.hold(spec, slot, args, transform);
-    const refused = client.refusal(shard);
-    if (refused !== undefined) return this.fail(refused);
-    const start = client.begin(shard, slot, spec.op, args.length);
-    try {
-      for (const arg of args) client.put(shard, arg);
-    } catch (error) {
-      client.abandon(shard, start);
-      return this.fail(error);
-    }
-    return this.deliver(shard, start, slot, transform, spec.keys === Keys.None ? undefined : args[0]);
-  }
-
-  /** A frame the slot fence holds back (see client.ts): its entry now, its bytes later. */
-  private hold(spec: CommandSpec, slot: number, args: readonly Argument[], transform: Transform | undefined): any {
+    const key = spec.keys === Keys.None ? undefined : args[0];
     let index: number;
     try {
-      for (const arg of args) checkArgument(arg);
-      index = this.client.openEntry(-1, slot, this.flags, transform);
+      index = this.client.send(spec.op, slot, args, this.flags, transform, key);
     } catch (error) {
       return this.fail(error);
     }
-    this.client.hold(slot, index, spec.op, args, spec.keys === Keys.None ? undefined : args[0]);
-    return this.mode === Mode.Sync ? this.client.waitEntry(index) : this.client.promiseFor(index);
+    return this.deliver(index);
   }
 
-  private deliver(shard: number, start: number, slot: number, transform: Transform | undefined, key?: Argument): any {
-    let index: number;
-    try {
-      index = this.client.commit(shard, start, slot, this.flags, transform, key);
-    } catch (error) {
-      return this.fail(error);
-    }
+  /** The reply of entry `index`: waited for in sync mode, a promise in async mode. */
+  private deliver(index: number): any {
     return this.mode === Mode.Sync ? this.client.waitEntry(index) : this.client.promiseFor(index);
   }
 
@@ -220,23 +172,8 @@ export class Executor {
     if (groups.slots.length === 1) return this.toSlot(spec, args, transform, groups.slots[0]!);
     const step = spec.keys === Keys.Pairs ? 2 : 1;
     const merge = splitMerge(spec.op, groups, args.length / step);
-    const partArgs = (g: number): Argument[] =>
-      groups.groups[g]!.flatMap((position) => (step === 2 ? [args[position]!, args[position + 1]!] : [args[position]!]));
-    return this.fanOut(
-      spec,
-      groups.slots,
-      merge,
-      transform,
-      (shard, g) => {
-        const positions = groups.groups[g]!;
-        for (const position of positions) {
-          this.client.put(shard, args[position]!);
-          if (step === 2) this.client.put(shard, args[position + 1]!);
-        }
-        return positions.length * step;
-      },
-      partArgs,
-    );
+    const parts = groups.groups.map((positions) => this.partArguments(args, positions, step));
+    return this.fanOut(spec, groups.slots, parts, merge, transform, false);
   }
 
   /** A keyless command every shard answers. */
@@ -247,67 +184,49 @@ export class Executor {
       return this.fail(error);
     }
     const targets = Array.from({ length: this.client.shardCount }, () => NO_SLOT);
-    return this.fanOut(
-      spec,
-      targets,
-      broadcastMerge(spec.op),
-      transform,
-      (shard) => {
-        for (const arg of args) this.client.put(shard, arg);
-        return args.length;
-      },
-      () => [...args],
-      true,
-    );
+    const parts = targets.map(() => args);
+    return this.fanOut(spec, targets, parts, broadcastMerge(spec.op), transform, true);
   }
 
   /**
-   * Sends one frame per entry of `slots` (to the slot's owner, or to shard i when `byIndex`),
-   * encoding its arguments with `encode`, and merges the replies. Every target is checked before
-   * anything is sent, so a call either sends all its frames or none.
+   * Sends one frame per part, parts[i] to the owner of slots[i] (to shard i when `broadcast`), and
+   * merges the replies. The client sends all the frames or none (Client.sendParts).
    */
   private fanOut(
     spec: CommandSpec,
     slots: readonly number[],
+    parts: readonly (readonly Argument[])[],
     merge: Merge,
     transform: Transform | undefined,
-    encode: (shard: number, part: number) => number,
-    partArgs: (part: number) => Argument[],
-    byIndex = false,
+    broadcast: boolean,
   ): any {
     const client = this.client;
-    const shards = slots.map((slot, i) => (byIndex ? i : client.route(slot)));
-    for (let part = 0; part < slots.length; part++) {
-      const refused = client.refusal(shards[part]! >= 0 ? shards[part]! : client.owner[slots[part]!]!);
-      if (refused !== undefined) return this.fail(refused);
-    }
     const aggregate = new Aggregate(merge, transform);
-    for (let part = 0; part < slots.length; part++) {
-      const shard = shards[part]!;
-      const slot = slots[part]!;
-      let index: number;
-      try {
-        if (shard < 0) {
-          index = client.openEntry(-1, slot, this.flags, undefined);
-          const held = partArgs(part);
-          client.hold(slot, index, spec.op, held, spec.keys === Keys.None ? undefined : held[0]);
-        } else {
-          const start = client.begin(shard, slot, spec.op, 0);
-          client.setArgc(shard, start, encode(shard, part));
-          index = client.commit(shard, start, slot, this.flags, undefined, client.timedFrame && spec.keys !== Keys.None ? partArgs(part)[0] : undefined);
-        }
-      } catch (error) {
-        // Parts already sent will reply; the aggregate fails once they have.
-        aggregate.error ??= error as Error;
-        break;
-      }
-      client.joinAggregate(index, aggregate, part);
+    const keyed = spec.keys !== Keys.None;
+    try {
+      client.sendParts(spec.op, slots, parts, this.flags, keyed, aggregate, broadcast);
+    } catch (error) {
+      return this.fail(error);
     }
     if (aggregate.remaining === 0) {
-      client.finishAggregate(aggregate);
+      aggregate.finish();
       return aggregate.error !== undefined ? this.fail(aggregate.error) : this.value(aggregate.value);
     }
     return this.mode === Mode.Sync ? client.waitAggregate(aggregate) : client.promiseForAggregate(aggregate);
+  }
+
+  /** The arguments of one part of a split command: its keys (and their values, `step` 2). */
+  private partArguments(
+    args: readonly Argument[],
+    positions: readonly number[],
+    step: number,
+  ): Argument[] {
+    const part: Argument[] = [];
+    for (const position of positions) {
+      part.push(args[position]!);
+      if (step === 2) part.push(args[position + 1]!);
+    }
+    return part;
   }
 
   private local(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined): any {

@@ -8,7 +8,7 @@ import type { FromShard, Reply, ShardEvent, ShardInit, ShardRequest } from './sh
 import { CLIENTS_MAX, CLOSE_GRACE_MS, SLOT_COUNT } from './shared/limits.js';
 import { ProfileSlab } from './shared/profile-layout.js';
 import { createRingStorage } from './shared/ring.js';
-import type { ClientRings } from './client.js';
+import type { ClientRings } from './client/client.js';
 import type { ResolvedOptions } from './options.js';
 import { ClientLimitError, InvariantError, ShardDownError, ShardRequestError } from './errors.js';
 

@@ -22,7 +22,7 @@ import {
 import { VALUE_BYTES_MAX } from '../../src/shared/limits.js';
 import { FrameReader, FrameWriter, createRingStorage } from '../../src/shared/ring.js';
 import { ErrorReply } from '../../src/errors.js';
-import { decodeValue } from '../../src/reply.js';
+import { decodeValue } from '../../src/client/reply.js';
 
 function pair(): { writer: FrameWriter; reader: FrameReader } {
   const storage = createRingStorage(1 << 16);

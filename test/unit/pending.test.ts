@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PendingTable } from '../../src/pending.js';
+import { PendingTable } from '../../src/client/pending.js';
 
 describe('PendingTable', () => {
   it('gives each entry an id that finds it, and refuses the id once released', () => {

@@ -3,7 +3,7 @@
 // finds its entry in O(1) without a Map, and a reply for an entry that was already released (a
 // bug) is caught instead of completing the wrong command.
 
-import type { ErrorReply } from './errors.js';
+import { type ErrorReply, PendingLimitError } from '../errors.js';
 
 export type Transform = (reply: any) => unknown;
 
@@ -40,11 +40,31 @@ export class Aggregate {
     readonly merge: (parts: unknown[]) => unknown,
     readonly transform: Transform | undefined,
   ) {}
+
+  /** Part `part` replied `value` (an Error fails the whole). */
+  completePart(part: number, value: unknown): void {
+    if (value instanceof Error) this.error ??= value;
+    else this.parts[part] = value;
+    if (--this.remaining === 0) this.finish();
+  }
+
+  /** Settles the aggregate once its parts all replied (or it failed before all were sent). */
+  finish(): void {
+    if (this.error === undefined) {
+      const merged = this.merge(this.parts);
+      this.value = this.transform === undefined ? merged : this.transform(merged);
+    }
+    this.done = true;
+    if (this.error !== undefined) this.reject?.(this.error);
+    else this.resolve?.(this.value);
+  }
 }
 
 export class PendingTable {
   /** Entries in use. */
   count = 0;
+  /** Most entries in use at once (the pendingMax option); 0: PENDING_CAPACITY_MAX. */
+  limit = 0;
   capacity = 0;
   resolve: (((value: unknown) => void) | undefined)[] = [];
   reject: (((error: unknown) => void) | undefined)[] = [];
@@ -55,7 +75,10 @@ export class PendingTable {
   /** Sync entries: the decoded reply (or the error) once Done. */
   value: unknown[] = [];
   part = new Int32Array(0);
-  /** Shard the frame went to (-1 while the client holds it back), for failing it when that shard dies. */
+  /**
+   * Shard the frame went to (-1 while the client holds it back), for failing it when that shard
+   * dies.
+   */
   shard = new Int16Array(0);
   slot = new Int32Array(0);
   flags = new Uint8Array(0);
@@ -77,6 +100,21 @@ export class PendingTable {
     return this.free[--this.freeTop]!;
   }
 
+  /**
+   * Takes an entry for a frame to `shard` (-1: held back by the fence) for `slot`. Throws
+   * PendingLimitError when too many commands are in flight.
+   */
+  open(shard: number, slot: number, flags: number, transform: Transform | undefined): number {
+    const limit = this.limit;
+    const index = limit > 0 && this.count >= limit ? -1 : this.alloc();
+    if (index < 0) throw new PendingLimitError(limit > 0 ? limit : PENDING_CAPACITY_MAX);
+    this.shard[index] = shard;
+    this.slot[index] = slot;
+    this.flags[index] = flags;
+    this.transform[index] = transform;
+    return index;
+  }
+
   /** The request id that names entry `index` now. */
   id(index: number): number {
     return ((this.generation[index]! << INDEX_BITS) | index) >>> 0;
@@ -85,10 +123,62 @@ export class PendingTable {
   /** The entry a reply id names, or -1 when the id is stale or was never issued. */
   lookup(id: number): number {
     const index = id & INDEX_MASK;
-    if (index >= this.capacity || this.generation[index] !== id >>> INDEX_BITS || this.flags[index] === 0xff) {
-      return -1;
+    if (index >= this.capacity || this.generation[index] !== id >>> INDEX_BITS) return -1;
+    return this.flags[index] === 0xff ? -1 : index;
+  }
+
+  private capturedResolve: ((value: unknown) => void) | undefined;
+  private capturedReject: ((error: unknown) => void) | undefined;
+  // One executor for every promise: it only captures the settle functions, so creating a promise
+  // allocates no closure of ours.
+  private readonly capture = (
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ): void => {
+    this.capturedResolve = resolve;
+    this.capturedReject = reject;
+  };
+
+  /** A promise settled when entry `index` is. */
+  promise(index: number): Promise<unknown> {
+    const promise = new Promise(this.capture);
+    this.resolve[index] = this.capturedResolve;
+    this.reject[index] = this.capturedReject;
+    return promise;
+  }
+
+  /** A promise settled when `aggregate` is. */
+  promiseForAggregate(aggregate: Aggregate): Promise<unknown> {
+    const promise = new Promise(this.capture);
+    aggregate.resolve = this.capturedResolve;
+    aggregate.reject = this.capturedReject;
+    return promise;
+  }
+
+  /**
+   * Settles entry `index` with its decoded reply (an Error fails it): a part completes its
+   * aggregate, a Sync entry stores the result for its blocked caller, an async one settles its
+   * promise. Every entry but a Sync one is released here; its waiter releases a Sync one.
+   */
+  settle(index: number, value: unknown): void {
+    const aggregate = this.aggregate[index];
+    if (aggregate !== undefined) {
+      const part = this.part[index]!;
+      this.release(index);
+      aggregate.completePart(part, value);
+      return;
     }
-    return index;
+    const failed = value instanceof Error;
+    const transform = this.transform[index];
+    const result = failed || transform === undefined ? value : transform(value);
+    if (this.flags[index]! & PendingFlag.Sync) {
+      this.value[index] = result;
+      this.flags[index]! |= PendingFlag.Done;
+      return;
+    }
+    const settle = failed ? this.reject[index]! : this.resolve[index]!;
+    this.release(index);
+    settle(result);
   }
 
   release(index: number): void {

@@ -1,0 +1,387 @@
+// The client side of one thread: its rings to every shard, the commands it has in flight, and
+// the one way to send them.
+//
+// Sending. A call routes its slot through the slot fence (fence.ts), encodes its frame straight
+// into the staging buffer of the request ring of the shard that owns the slot (outbox.ts) and
+// registers a pending entry (pending.ts), whose index the caller waits on. A frame the fence holds
+// back gets its entry at once and is encoded once the slot's earlier frames replied.
+//
+// Receiving. Replies are read from the reply rings in bulk; each settles its entry by request id
+// (dispatch). How the thread waits for them (poll after flush, the waitAsync doorbell, the
+// blocking wait) is waiting.ts; what it knows of dead shards and closing is health.ts.
+
+import {
+  type Argument,
+  REP_HEADER_BYTES,
+  REP_ID,
+  REP_META,
+  checkArgument,
+  putArgument,
+} from '../shared/codec.js';
+import {
+  ClientState,
+  type ControlBlock,
+  ShardState,
+  kClientState,
+  kClientWaiting,
+} from '../shared/control-block.js';
+import { ProfileSlab, RTIMING_BYTES, ReplyMeta, absoluteNow } from '../shared/profile-layout.js';
+import type { FrameReader } from '../shared/ring.js';
+import { ClientClosedError } from '../errors.js';
+import { HeldKey, ProfileRecorder } from '../profile-recorder.js';
+import { type HeldFrame, type HeldFrameSender, SlotFence } from './fence.js';
+import { ClientHealth } from './health.js';
+import { Inbox, type ReplyDispatcher } from './inbox.js';
+import { Outbox } from './outbox.js';
+import { type Aggregate, PendingFlag, PendingTable, type Transform } from './pending.js';
+import { decodeValue } from './reply.js';
+import { type ReplySource, Waiting } from './waiting.js';
+
+/** A key naming an operation in a profile; undefined for keyless commands. */
+type Key = Argument | undefined;
+
+/** The rings of one client thread: requests[shard] (client → shard), replies[shard]. */
+export interface ClientRings {
+  readonly client: number;
+  readonly requests: readonly SharedArrayBuffer[];
+  readonly replies: readonly SharedArrayBuffer[];
+  /** This thread's profile slab (profile-layout.ts). */
+  readonly profile: SharedArrayBuffer;
+}
+
+export interface ClientTuning {
+  readonly spinMicros: number;
+  readonly pendingMax: number;
+}
+
+export const Mode = { Async: 0, Sync: 1 } as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
+
+export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
+  readonly id: number;
+  readonly control: ControlBlock;
+  readonly shardCount: number;
+  readonly pending = new PendingTable();
+  readonly owner: Uint16Array;
+  private readonly outbox: Outbox;
+  private readonly inbox: Inbox;
+  /** Dead shards and whether the database closed. */
+  private readonly health: ClientHealth;
+  /** Records timings while a profile runs. */
+  private readonly recorder: ProfileRecorder;
+  private readonly fence = new SlotFence();
+  private readonly waiting: Waiting;
+
+  constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning) {
+    this.id = rings.client;
+    this.control = control;
+    this.owner = control.owner;
+    this.shardCount = rings.requests.length;
+    this.pending.limit = tuning.pendingMax;
+    this.health = new ClientHealth(control, this.shardCount);
+    this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
+    this.outbox = new Outbox(rings.requests, control, this.recorder, this.id);
+    this.inbox = new Inbox(rings.replies, control, this.recorder);
+    const waitingWord = control.clientWord(this.id, kClientWaiting);
+    this.waiting = new Waiting(this, control, waitingWord, tuning.spinMicros / 1000);
+    this.checkHealth();
+  }
+
+  // ---- sending --------------------------------------------------------------------------
+  //
+  // Each send form routes `slot` through the fence, refuses a call to a dead shard or a closed
+  // client, encodes the frame and registers its entry (or holds the frame back), and returns the
+  // entry index; it throws, leaving nothing staged, when the call fails before anything is sent.
+  // `key` names the operation in a profile. send1 and send2 take their arguments one by one, so
+  // the commonest commands allocate no array.
+
+  /** Sends `op` with one argument, its key (GET, INCR, TTL...): the hot path. */
+  send1(
+    op: number, slot: number, flags: number, transform: Transform | undefined, key: Argument,
+  ): number {
+    const shard = this.fence.route(slot, this.owner[slot]!);
+    if (shard < 0) return this.hold(op, slot, [key], flags, transform, key);
+    const refused = this.refusal(shard);
+    if (refused !== undefined) throw refused;
+    const outbox = this.outbox;
+    const start = outbox.begin(shard, slot, op, 1);
+    try {
+      putArgument(outbox.writers[shard]!, key);
+    } catch (error) {
+      outbox.rollback(shard, start);
+      throw error;
+    }
+    return this.commit(shard, start, slot, flags, transform, key);
+  }
+
+  /** Sends `op` with its key and one more argument (SET without options, INCRBY, APPEND...). */
+  send2(
+    op: number, slot: number, flags: number, transform: Transform | undefined,
+    key: Argument, arg: Argument,
+  ): number {
+    const shard = this.fence.route(slot, this.owner[slot]!);
+    if (shard < 0) return this.hold(op, slot, [key, arg], flags, transform, key);
+    const refused = this.refusal(shard);
+    if (refused !== undefined) throw refused;
+    const outbox = this.outbox;
+    const start = outbox.begin(shard, slot, op, 2);
+    try {
+      putArgument(outbox.writers[shard]!, key);
+      putArgument(outbox.writers[shard]!, arg);
+    } catch (error) {
+      outbox.rollback(shard, start);
+      throw error;
+    }
+    return this.commit(shard, start, slot, flags, transform, key);
+  }
+
+  /** Sends `op` with `args` to the owner of `slot`. */
+  send(
+    op: number, slot: number, args: readonly Argument[], flags: number,
+    transform: Transform | undefined, key: Key,
+  ): number {
+    const shard = this.fence.route(slot, this.owner[slot]!);
+    if (shard < 0) return this.hold(op, slot, args, flags, transform, key);
+    const refused = this.refusal(shard);
+    if (refused !== undefined) throw refused;
+    const start = this.outbox.begin(shard, slot, op, args.length);
+    this.outbox.putAll(shard, start, args);
+    return this.commit(shard, start, slot, flags, transform, key);
+  }
+
+  /**
+   * Sends one frame of `op` per part, each entry a part of `aggregate`: part i carries parts[i] to
+   * the owner of slots[i] or, with `broadcast`, to shard i (its slot NO_SLOT). `keyed`: a part's
+   * first argument is a key. Every target is checked before anything is sent, so a call either
+   * sends all its frames or none (and throws). A part that fails after others went is recorded in
+   * the aggregate, which fails once the parts already sent replied.
+   */
+  sendParts(
+    op: number, slots: readonly number[], parts: readonly (readonly Argument[])[], flags: number,
+    keyed: boolean, aggregate: Aggregate, broadcast: boolean,
+  ): void {
+    const count = slots.length;
+    const shards = new Int32Array(count);
+    for (let part = 0; part < count; part++) {
+      shards[part] = broadcast ? part : this.fence.route(slots[part]!, this.owner[slots[part]!]!);
+    }
+    for (let part = 0; part < count; part++) {
+      const refused = this.refusal(shards[part]! >= 0 ? shards[part]! : this.owner[slots[part]!]!);
+      if (refused !== undefined) throw refused;
+    }
+    for (let part = 0; part < count; part++) {
+      const shard = shards[part]!;
+      const slot = slots[part]!;
+      const args = parts[part]!;
+      const key = keyed ? args[0] : undefined;
+      let index: number;
+      try {
+        if (shard < 0) {
+          index = this.hold(op, slot, args, flags, undefined, key);
+        } else {
+          const start = this.outbox.begin(shard, slot, op, args.length);
+          this.outbox.putAll(shard, start, args);
+          index = this.commit(shard, start, slot, flags, undefined, key);
+        }
+      } catch (error) {
+        // Parts already sent will reply; the aggregate fails once they have.
+        aggregate.error ??= error as Error;
+        break;
+      }
+      this.pending.aggregate[index] = aggregate;
+      this.pending.part[index] = part;
+      aggregate.remaining++;
+    }
+  }
+
+  /**
+   * The error a new call to `shard` fails with before anything is sent, or undefined. Checks the
+   * shared death counter, so a shard that died is noticed even by a thread that never waited.
+   */
+  private refusal(shard: number): Error | undefined {
+    const health = this.health;
+    if (health.closedError !== undefined) return health.closedError;
+    if (health.deathsChanged()) this.checkHealth();
+    return health.down[shard];
+  }
+
+  /**
+   * Closes the frame begun at `start` and registers its pending entry. Returns the entry index.
+   * Throws PendingLimitError (after dropping the frame) when too many commands are in flight.
+   */
+  private commit(
+    shard: number, start: number, slot: number, flags: number,
+    transform: Transform | undefined, key: Key,
+  ): number {
+    let index: number;
+    try {
+      index = this.pending.open(shard, slot, flags, transform);
+      if (this.outbox.timed) this.pending.key[index] = key;
+    } catch (error) {
+      this.outbox.rollback(shard, start);
+      throw error;
+    }
+    try {
+      this.stage(shard, start, index);
+    } catch (error) {
+      // A frame that fails its own checks is a bug; its entry must not wait for a reply forever.
+      this.pending.release(index);
+      this.outbox.rollback(shard, start);
+      throw error;
+    }
+    return index;
+  }
+
+  /** Stages the frame begun at `start` as entry `index`'s request, sent to `shard`. */
+  private stage(shard: number, start: number, index: number): void {
+    const pending = this.pending;
+    this.outbox.seal(shard, start, pending.id(index));
+    pending.shard[index] = shard;
+    this.fence.sent(pending.slot[index]!, shard);
+  }
+
+  /**
+   * Holds a frame back (the fence): its entry now, its bytes once the slot's earlier frames
+   * replied. A profile times it from now, under its key.
+   */
+  private hold(
+    op: number, slot: number, args: readonly Argument[], flags: number,
+    transform: Transform | undefined, key: Key,
+  ): number {
+    for (let i = 0; i < args.length; i++) checkArgument(args[i]);
+    const index = this.pending.open(-1, slot, flags, transform);
+    if (this.recorder.active()) this.pending.key[index] = new HeldKey(key, absoluteNow());
+    this.fence.hold(slot, { index, op, args });
+    return index;
+  }
+
+  /** Sends a frame the fence held, now that it may go (fence.ts); a dead shard fails it. */
+  sendHeld(shard: number, slot: number, frame: HeldFrame): void {
+    const refused = this.refusal(shard);
+    if (refused !== undefined) {
+      this.complete(frame.index, refused);
+      return;
+    }
+    const start = this.outbox.begin(shard, slot, frame.op, frame.args.length);
+    this.outbox.putAll(shard, start, frame.args);
+    this.stage(shard, start, frame.index);
+    this.outbox.pushNow(shard);
+  }
+
+  // ---- settling -------------------------------------------------------------------------
+
+  /** A promise settled when entry `index` replies. */
+  promiseFor(index: number): Promise<unknown> {
+    const promise = this.pending.promise(index);
+    this.waiting.queueFlush();
+    return promise;
+  }
+
+  /** A promise settled when every part of `aggregate` replied. */
+  promiseForAggregate(aggregate: Aggregate): Promise<unknown> {
+    const promise = this.pending.promiseForAggregate(aggregate);
+    this.waiting.queueFlush();
+    return promise;
+  }
+
+  /** Blocks until sync entry `index` replied; returns its reply or throws its error. */
+  waitEntry(index: number): unknown {
+    return this.waiting.entry(index);
+  }
+
+  /** Blocks until every part of a sync aggregate replied. */
+  waitAggregate(aggregate: Aggregate): unknown {
+    return this.waiting.aggregate(aggregate);
+  }
+
+  /** Pushes every staged frame to its ring and wakes the shards that sleep. Returns bytes left. */
+  pushStaged(): number {
+    return this.outbox.pushStaged(this.health.down);
+  }
+
+  // ---- receiving ------------------------------------------------------------------------
+
+  /** Reads every complete reply that has arrived and settles its command. Returns how many. */
+  poll(): number {
+    return this.inbox.poll(this);
+  }
+
+  anyReadable(): boolean {
+    return this.inbox.anyReadable();
+  }
+
+  /** Settles the command a reply answers (ReplyDispatcher). */
+  dispatch(reader: FrameReader, at: number): void {
+    const id = reader.view.getUint32(at + REP_ID, true);
+    const index = this.pending.lookup(id);
+    // A command failed early because a shard on its path died can still be answered later (by a
+    // shard that did execute it): its entry is gone, and the late reply is dropped.
+    if (index < 0) return;
+    const buffers = (this.pending.flags[index]! & PendingFlag.Buffers) !== 0;
+    let valueAt = at + REP_HEADER_BYTES;
+    if (reader.view.getUint32(at + REP_META, true) & ReplyMeta.Timed) {
+      const key = this.pending.key[index] as Argument | HeldKey | undefined;
+      this.recorder.onReply(reader.view, valueAt, this.pending.slot[index]!, key);
+      valueAt += RTIMING_BYTES;
+    }
+    this.complete(index, decodeValue(reader.buf, reader.view, valueAt, buffers));
+  }
+
+  /** Settles entry `index` with a decoded reply (an ErrorReply fails it). */
+  private complete(index: number, value: unknown): void {
+    const pending = this.pending;
+    const slot = pending.slot[index]!;
+    let release = false;
+    if (pending.shard[index] === -1) this.fence.drop(slot, index);
+    else release = this.fence.replied(slot);
+    this.pending.settle(index, value);
+    if (release) this.fence.release(slot, this);
+  }
+
+  // ---- failure --------------------------------------------------------------------------
+
+  healthChanged(): boolean {
+    return this.health.changed();
+  }
+
+  /**
+   * Notices dead shards and a closed database: fails every command in flight on a dead shard (or
+   * every command, once the database is closed) so that nothing waits forever.
+   */
+  checkHealth(): void {
+    if (!this.health.notice()) return;
+    const pending = this.pending;
+    for (const index of pending.inUse()) {
+      if (pending.flags[index]! & PendingFlag.Done) continue;
+      const error = this.health.failureOf(pending.shard[index]!, pending.slot[index]!);
+      if (error !== undefined) this.complete(index, error);
+    }
+  }
+
+  /** Whether a shard's worker runs (for CLUSTER SHARDS). */
+  shardHealthy(shard: number): boolean {
+    return this.control.shardState(shard) === ShardState.Running;
+  }
+
+  /** Gives this thread's client slot back; the opening thread reclaims its rings later. */
+  detach(): void {
+    const word = this.control.clientWord(this.id, kClientState);
+    Atomics.store(this.control.words, word, ClientState.Detached);
+  }
+
+  /** Refuses every new call from now on with `error`. */
+  close(error: Error = new ClientClosedError()): void {
+    this.health.closedError ??= error;
+  }
+
+  get closed(): boolean {
+    return this.health.closedError !== undefined;
+  }
+
+  /** Resolves once no command is in flight. */
+  async drain(): Promise<void> {
+    while (this.pending.count > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// What a client thread knows of the database's health: which shards died (calls to them fail with
+// ShardDownError) and whether the database or this client closed (calls fail with
+// ClientClosedError). A thread learns of a death from the shared death counter, so it notices one
+// even if it never waited for a reply.
+
+import { NO_SLOT } from '../shared/codec.js';
+import { type ControlBlock, ShardState } from '../shared/control-block.js';
+import { ClientClosedError, ShardDownError } from '../errors.js';
+
+export class ClientHealth {
+  /** Per shard: the error its commands fail with once it died. */
+  readonly down: (ShardDownError | undefined)[];
+  /** Set once the client is closed; new calls fail with it. */
+  closedError: Error | undefined;
+  private seenDeaths = 0;
+  /** Whether this client has seen the database's closed flag. */
+  private sharedClosed = false;
+
+  constructor(
+    private readonly control: ControlBlock,
+    shardCount: number,
+  ) {
+    this.down = new Array(shardCount).fill(undefined);
+  }
+
+  /** Whether a shard died since the last notice(). */
+  deathsChanged(): boolean {
+    return this.control.deaths !== this.seenDeaths;
+  }
+
+  /** Whether a shard died or the database closed since the last notice(). */
+  changed(): boolean {
+    return this.control.deaths !== this.seenDeaths || this.control.closed;
+  }
+
+  /**
+   * Takes in the shards that died and the database's closed flag. Returns false when nothing
+   * changed since the last call (then no command has a new reason to fail).
+   */
+  notice(): boolean {
+    const control = this.control;
+    const deaths = control.deaths;
+    const newlyClosed = control.closed && !this.sharedClosed;
+    if (deaths === this.seenDeaths && !newlyClosed) return false;
+    this.seenDeaths = deaths;
+    for (let shard = 0; shard < this.down.length; shard++) {
+      if (this.down[shard] === undefined && control.shardState(shard) === ShardState.Dead) {
+        const code = control.shardExitCode(shard);
+        this.down[shard] = new ShardDownError(shard, `its worker exited with code ${code}`);
+      }
+    }
+    if (newlyClosed) {
+      this.sharedClosed = true;
+      this.closedError ??= new ClientClosedError('The database is closed');
+    }
+    return true;
+  }
+
+  /**
+   * The error a command in flight fails with: a shard on its path died (the shard it was sent to,
+   * -1 while held, or the slot's owner now: a straggler forwarded after a flip), or the database
+   * closed. A request the source of a migration forwarded to a target that died is answered by
+   * the source (SHARDDOWN).
+   */
+  failureOf(shard: number, slot: number): Error | undefined {
+    const sentTo = shard >= 0 ? this.down[shard] : undefined;
+    const owner = slot !== NO_SLOT ? this.down[this.control.owner[slot]!] : undefined;
+    return sentTo ?? owner ?? (this.sharedClosed ? this.closedError : undefined);
+  }
+}
