@@ -12,7 +12,8 @@ import {
 } from '../src/shared/codec.js';
 import { ARGS_MAX } from '../src/shared/limits.js';
 import type { FrameWriter } from '../src/shared/ring.js';
-import type { Keyspace } from './keyspace.js';
+import { WRONGTYPE } from '../src/shared/reply-errors.js';
+import type { Keyspace } from './keyspace/keyspace.js';
 
 export class Call {
   /** The frame's buffer (a ring reader's reassembly buffer). */
@@ -93,6 +94,11 @@ export class Call {
 
   error(text: string): void {
     putLine(this.out, ValueType.Error, text);
+  }
+
+  /** Redis's WRONGTYPE error: the key holds a value of another type than the command works on. */
+  wrongType(): void {
+    putLine(this.out, ValueType.Error, WRONGTYPE);
   }
 }
 

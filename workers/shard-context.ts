@@ -4,7 +4,7 @@
 import type { ControlBlock } from '../src/shared/control-block.js';
 import type { ShardEvent, ShardFaults } from '../src/shared/control-messages.js';
 import type { FrameWriter } from '../src/shared/ring.js';
-import type { Keyspace } from './keyspace.js';
+import type { Keyspace } from './keyspace/keyspace.js';
 import type { ShardProfiler } from './profiler.js';
 
 export interface ShardContext {

@@ -42,7 +42,7 @@ import { ACK_APPLY_MS, ACK_BATCH, ACK_OK, ACK_RECEIVED, BATCH_BATCH, FORWARD_HEA
 import { FrameReader, FrameWriter } from '../src/shared/ring.js';
 import { Call } from './call.js';
 import { HANDLERS } from './commands/index.js';
-import { Keyspace } from './keyspace.js';
+import { Keyspace } from './keyspace/keyspace.js';
 import { ShardProfiler } from './profiler.js';
 import {
   RTIMING_BYTES,

@@ -13,7 +13,12 @@
 // BATCH layout:
 //   0 u32 length   4 u8 kind   5 u8 0   6 u16 slot   8 u32 migration   12 u32 batch
 //   16 u32 keys   20 u32 0   24 u64 checksum of the entries   32 entries
-// entry: u32 key bytes, key, u32 value bytes, value, f64 deadline (Unix ms, 0 = none)
+// entry: 0 u32 key bytes (k)   4 key   4+k u8 value kind (ValueKind, src/shared/value-types.ts)
+//        5+k u32 payload bytes (v)   9+k payload, encoded by that kind's codec
+//        (workers/keyspace/value-codec.ts; a string's payload is its bytes)
+//        9+k+v f64 deadline (Unix ms, 0 = none)
+// A receiver refuses the whole batch (acknowledges it with ok = 0) when a kind byte names no
+// kind or a payload does not decode.
 //
 // ACK:      0 length  4 kind  5 u8 ok  6 u16 slot  8 u32 migration  12 u32 batch
 //           16 f64 received (absolute ms)  24 f64 apply ms
@@ -53,5 +58,5 @@ export const NOTICE_BYTES = 12;
 /** The smallest peer frame (a notice). */
 export const PEER_FRAME_MIN = NOTICE_BYTES;
 
-/** An entry's fixed bytes: two lengths and a deadline. */
-export const ENTRY_OVERHEAD_BYTES = 4 + 4 + 8;
+/** An entry's fixed bytes: the key's length, the value's kind and payload length, a deadline. */
+export const ENTRY_OVERHEAD_BYTES = 4 + 1 + 4 + 8;

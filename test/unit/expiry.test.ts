@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EXPIRY_GRANULE_MS, ExpiryWheel } from '../../workers/expiry-wheel.js';
-import { Keyspace } from '../../workers/keyspace.js';
+import { EXPIRY_GRANULE_MS, ExpiryWheel } from '../../workers/keyspace/expiry-wheel.js';
+import { Keyspace } from '../../workers/keyspace/keyspace.js';
 
 describe('ExpiryWheel', () => {
   it('hands out due keys in granule order and only once their granule ended', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globMatch } from '../../workers/glob.js';
+import { globMatch } from '../../workers/keyspace/glob.js';
 
 describe('globMatch (Redis stringmatchlen)', () => {
   const cases: [string, string, boolean][] = [

@@ -5,8 +5,10 @@
 import { SCAN_EMPTY_VISITS_PER_COUNT, SLOT_COUNT } from '../../src/shared/limits.js';
 import { INVALID_SLOT_OR_COUNT, NOT_INTEGER, SYNTAX } from '../../src/shared/reply-errors.js';
 import type { Call } from '../call.js';
-import { globMatch } from '../glob.js';
+import { globMatch } from '../keyspace/glob.js';
 import { parseInt64 } from '../../src/shared/numbers.js';
+import { NO_TYPE_NAME, SCAN_TYPE_NAMES } from '../../src/shared/value-types.js';
+import { typeNameOf } from '../keyspace/value.js';
 
 export function del(call: Call): void {
   const keyspace = call.keyspace;
@@ -24,7 +26,8 @@ export function exists(call: Call): void {
 }
 
 export function type(call: Call): void {
-  call.status(call.keyspace.has(call.slot, call.arg(0)) ? 'string' : 'none');
+  const value = call.keyspace.get(call.slot, call.arg(0));
+  call.status(value === undefined ? NO_TYPE_NAME : typeNameOf(value));
 }
 
 export function dbSize(call: Call): void {
@@ -57,24 +60,38 @@ function replyKeys(call: Call, found: readonly string[]): void {
   for (const key of found) call.bulk(key);
 }
 
-/** Appends the live keys of `slot` that match `pattern` (all when undefined) to `found`. */
-function collectSlot(call: Call, slot: number, pattern: string | undefined, found: string[]): void {
+/**
+ * Appends the live keys of `slot` that match `pattern` (all when undefined) and hold a value of
+ * type `typeName` (any when undefined) to `found`. Returns how many live keys matched the pattern,
+ * of any type: SCAN's COUNT counts those, as Redis filters by type only after the scan step.
+ */
+function collectSlot(
+  call: Call,
+  slot: number,
+  pattern: string | undefined,
+  found: string[],
+  typeName?: string,
+): number {
   const table = call.keyspace.table(slot);
-  if (table === undefined) return;
+  if (table === undefined) return 0;
+  let matched = 0;
   for (const key of table.keys()) {
     if (pattern !== undefined && !globMatch(pattern, key)) continue;
     // get() expires the key lazily, as Redis's SCAN does, so an expired key is never listed.
-    if (call.keyspace.get(slot, key) !== undefined) found.push(key);
+    const value = call.keyspace.get(slot, key);
+    if (value === undefined) continue;
+    matched++;
+    if (typeName === undefined || typeNameOf(value) === typeName) found.push(key);
   }
+  return matched;
 }
-
-const KNOWN_TYPES = new Set(['string', 'list', 'set', 'zset', 'hash', 'stream']);
 
 /**
  * SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is the next slot to visit; this
- * shard visits the slots it owns from there on, whole slots at a time, until it has `count` keys,
- * has visited count*10 slots, or reaches a slot it does not own. A key present for the whole
- * iteration is therefore returned exactly once, unless its slot moves between calls.
+ * shard visits the slots it owns from there on, whole slots at a time, until it has seen `count`
+ * keys, has visited count*10 slots, or reaches a slot it does not own. A key present for the whole
+ * iteration is therefore returned exactly once, unless its slot moves between calls. TYPE filters
+ * the keys seen, as Redis does after a scan step: keys of other types still count towards `count`.
  */
 export function scan(call: Call): void {
   const cursor = Number(call.arg(0));
@@ -102,7 +119,7 @@ export function scan(call: Call): void {
       if (pattern === '*') pattern = undefined;
     } else if (call.argIs(j, 'TYPE')) {
       typeName = call.arg(j + 1).toLowerCase();
-      if (!KNOWN_TYPES.has(typeName)) {
+      if (!SCAN_TYPE_NAMES.has(typeName)) {
         call.error(`ERR unknown type name '${call.arg(j + 1)}'`);
         return;
       }
@@ -115,12 +132,12 @@ export function scan(call: Call): void {
   const found: string[] = [];
   const visitsMax = count * SCAN_EMPTY_VISITS_PER_COUNT;
   let slot = cursor;
+  let matched = 0;
   for (let visits = 0; slot < SLOT_COUNT && call.ownsSlot(slot); slot++) {
-    if (found.length >= count || visits >= visitsMax) break;
-    collectSlot(call, slot, pattern, found);
+    if (matched >= count || visits >= visitsMax) break;
+    matched += collectSlot(call, slot, pattern, found, typeName);
     visits++;
   }
-  if (typeName !== undefined && typeName !== 'string') found.length = 0;
   call.array(2);
   call.bulk(slot >= SLOT_COUNT ? '0' : String(slot));
   replyKeys(call, found);

@@ -1,5 +1,6 @@
-// String commands, with Redis's semantics and reply shapes (t_string.c). Every key holds a string
-// for now, so the WRONGTYPE paths of Redis have no counterpart yet.
+// String commands, with Redis's semantics and reply shapes (t_string.c). A command that reads a
+// value asks the keyspace for a string and answers WRONGTYPE where Redis does when the key holds
+// another type; MGET answers nil for such a key, and SET, MSET, SETEX overwrite any type.
 
 import { VALUE_BYTES_MAX } from '../../src/shared/limits.js';
 import {
@@ -10,9 +11,9 @@ import {
   NOT_INTEGER,
   OFFSET_RANGE,
   STRING_TOO_LONG,
-  SYNTAX,
 } from '../../src/shared/reply-errors.js';
 import type { Call } from '../call.js';
+import { type StoredValue, WRONG_TYPE } from '../keyspace/value.js';
 import {
   INT64_MIN,
   type Int64,
@@ -24,85 +25,17 @@ import {
 } from '../../src/shared/numbers.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double.js';
 import { ExpireUnit, setStyleDeadline } from './expiry-arguments.js';
+import { Flag, parseStringOptions, parsed, parsedDeadline } from './string-options.js';
 
 const ZERO_LONG_DOUBLE = parseLongDouble('0')!;
 
 // ---- GET, SET and their variants ----------------------------------------------------------
 
 export function get(call: Call): void {
-  const value = call.keyspace.get(call.slot, call.arg(0));
-  if (value === undefined) call.nil();
-  else call.bulk(value);
-}
-
-/** Option flags of SET and GETEX, as Redis's parseExtendedStringArgumentsOrReply. */
-const Flag = {
-  NX: 1 << 0,
-  XX: 1 << 1,
-  EX: 1 << 2,
-  PX: 1 << 3,
-  KeepTtl: 1 << 4,
-  Get: 1 << 5,
-  EXAT: 1 << 6,
-  PXAT: 1 << 7,
-  Persist: 1 << 8,
-} as const;
-const ANY_EXPIRE = Flag.EX | Flag.PX | Flag.EXAT | Flag.PXAT;
-
-/** Parsed options: flags, and the index of the expiry amount (0 when none). */
-let parsedFlags = 0;
-let parsedExpireIndex = 0;
-
-/**
- * Parses SET (forSet) or GETEX options from argument `first` on. Replies a syntax error and
- * returns false on a repeated, conflicting or unknown option, exactly where Redis does.
- */
-function parseStringOptions(call: Call, first: number, forSet: boolean): boolean {
-  let flags = 0;
-  let expireIndex = 0;
-  for (let j = first; j < call.argc; j++) {
-    const hasNext = j + 1 < call.argc;
-    if (forSet && call.argIs(j, 'NX') && !(flags & Flag.XX)) {
-      flags |= Flag.NX;
-    } else if (forSet && call.argIs(j, 'XX') && !(flags & Flag.NX)) {
-      flags |= Flag.XX;
-    } else if (forSet && call.argIs(j, 'GET')) {
-      flags |= Flag.Get;
-    } else if (forSet && call.argIs(j, 'KEEPTTL') && !(flags & (Flag.Persist | ANY_EXPIRE))) {
-      flags |= Flag.KeepTtl;
-    } else if (!forSet && call.argIs(j, 'PERSIST') && !(flags & (ANY_EXPIRE | Flag.KeepTtl))) {
-      flags |= Flag.Persist;
-    } else {
-      // EX, PX, EXAT, PXAT: a repeat of the same one is allowed (the last wins), a mix is not.
-      const expiry = hasNext ? expiryFlag(call, j) : 0;
-      if (expiry === 0 || flags & (Flag.KeepTtl | Flag.Persist | (ANY_EXPIRE & ~expiry))) {
-        call.error(SYNTAX);
-        return false;
-      }
-      flags |= expiry;
-      expireIndex = ++j;
-    }
-  }
-  parsedFlags = flags;
-  parsedExpireIndex = expireIndex;
-  return true;
-}
-
-function expiryFlag(call: Call, j: number): number {
-  if (call.argIs(j, 'EX')) return Flag.EX;
-  if (call.argIs(j, 'PX')) return Flag.PX;
-  if (call.argIs(j, 'EXAT')) return Flag.EXAT;
-  if (call.argIs(j, 'PXAT')) return Flag.PXAT;
-  return 0;
-}
-
-/** The deadline the parsed options ask for, undefined when none; NaN after an error reply. */
-function parsedDeadline(call: Call): number | undefined {
-  if (parsedExpireIndex === 0) return undefined;
-  const flags = parsedFlags;
-  const unit = flags & (Flag.EX | Flag.EXAT) ? ExpireUnit.Seconds : ExpireUnit.Milliseconds;
-  const relative = (flags & (Flag.EX | Flag.PX)) !== 0;
-  return setStyleDeadline(call, parsedExpireIndex, unit, relative) ?? Number.NaN;
+  const value = call.keyspace.getString(call.slot, call.arg(0));
+  if (typeof value === 'string') call.bulk(value);
+  else if (value === undefined) call.nil();
+  else call.wrongType();
 }
 
 export function set(call: Call): void {
@@ -112,7 +45,7 @@ export function set(call: Call): void {
     return;
   }
   if (!parseStringOptions(call, 2, true)) return;
-  const flags = parsedFlags;
+  const flags = parsed.flags;
   const deadline = parsedDeadline(call);
   if (Number.isNaN(deadline)) return;
   setGeneric(call, flags, deadline);
@@ -126,21 +59,28 @@ function setGeneric(call: Call, flags: number, deadline: number | undefined, val
   const keyspace = call.keyspace;
   const key = call.arg(0);
   const previous = keyspace.get(call.slot, key);
+  // SET ... GET and GETSET reply the old value, so they refuse one of another type before changing
+  // anything, as Redis does; without GET, SET overwrites a value of any type.
+  if (flags & Flag.Get && previous !== undefined && typeof previous !== 'string') {
+    call.wrongType();
+    return;
+  }
   const found = previous !== undefined;
   if ((flags & Flag.NX && found) || (flags & Flag.XX && !found)) {
-    if (flags & Flag.Get) replyOptional(call, previous);
+    if (flags & Flag.Get) bulkOrNil(call, previous);
     else call.nil();
     return;
   }
   keyspace.set(call.slot, key, call.arg(valueIndex), (flags & Flag.KeepTtl) !== 0);
   if (deadline !== undefined) keyspace.setDeadline(call.slot, key, deadline);
-  if (flags & Flag.Get) replyOptional(call, previous);
+  if (flags & Flag.Get) bulkOrNil(call, previous);
   else call.ok();
 }
 
-function replyOptional(call: Call, value: string | undefined): void {
-  if (value === undefined) call.nil();
-  else call.bulk(value);
+/** Replies a string value as a bulk string, and nil for a missing key or (MGET) another type. */
+function bulkOrNil(call: Call, value: StoredValue | undefined): void {
+  if (typeof value === 'string') call.bulk(value);
+  else call.nil();
 }
 
 export function setNx(call: Call): void {
@@ -176,9 +116,13 @@ export function getSet(call: Call): void {
 
 export function getDel(call: Call): void {
   const key = call.arg(0);
-  const value = call.keyspace.get(call.slot, key);
+  const value = call.keyspace.getString(call.slot, key);
   if (value === undefined) {
     call.nil();
+    return;
+  }
+  if (value === WRONG_TYPE) {
+    call.wrongType();
     return;
   }
   call.keyspace.delete(call.slot, key);
@@ -187,12 +131,16 @@ export function getDel(call: Call): void {
 
 export function getEx(call: Call): void {
   if (!parseStringOptions(call, 1, false)) return;
-  const flags = parsedFlags;
+  const flags = parsed.flags;
   const keyspace = call.keyspace;
   const key = call.arg(0);
-  const value = keyspace.get(call.slot, key);
+  const value = keyspace.getString(call.slot, key);
   if (value === undefined) {
     call.nil();
+    return;
+  }
+  if (value === WRONG_TYPE) {
+    call.wrongType();
     return;
   }
   // Redis validates the amount only once it knows the key exists.
@@ -208,7 +156,11 @@ export function getEx(call: Call): void {
 function incrementBy(call: Call, delta: Int64): void {
   const keyspace = call.keyspace;
   const key = call.arg(0);
-  const value = keyspace.get(call.slot, key);
+  const value = keyspace.getString(call.slot, key);
+  if (value === WRONG_TYPE) {
+    call.wrongType();
+    return;
+  }
   const current = value === undefined ? 0 : parseInt64(value);
   if (current === undefined) {
     call.error(NOT_INTEGER);
@@ -251,7 +203,12 @@ export function decrBy(call: Call): void {
 export function incrByFloat(call: Call): void {
   const keyspace = call.keyspace;
   const key = call.arg(0);
-  const value = keyspace.get(call.slot, key);
+  const value = keyspace.getString(call.slot, key);
+  // Redis checks the type before it reads the increment.
+  if (value === WRONG_TYPE) {
+    call.wrongType();
+    return;
+  }
   const current = value === undefined ? ZERO_LONG_DOUBLE : parseLongDouble(value);
   const delta = parseLongDouble(call.arg(1));
   if (current === undefined || delta === undefined) {
@@ -273,7 +230,11 @@ export function incrByFloat(call: Call): void {
 export function append(call: Call): void {
   const keyspace = call.keyspace;
   const key = call.arg(0);
-  const value = keyspace.get(call.slot, key);
+  const value = keyspace.getString(call.slot, key);
+  if (value === WRONG_TYPE) {
+    call.wrongType();
+    return;
+  }
   const suffix = call.arg(1);
   if (value === undefined) {
     keyspace.set(call.slot, key, suffix);
@@ -290,8 +251,9 @@ export function append(call: Call): void {
 }
 
 export function strLen(call: Call): void {
-  const value = call.keyspace.get(call.slot, call.arg(0));
-  call.int(value === undefined ? 0 : value.length);
+  const value = call.keyspace.getString(call.slot, call.arg(0));
+  if (value === WRONG_TYPE) call.wrongType();
+  else call.int(value === undefined ? 0 : value.length);
 }
 
 export function getRange(call: Call): void {
@@ -301,9 +263,13 @@ export function getRange(call: Call): void {
     call.error(NOT_INTEGER);
     return;
   }
-  const value = call.keyspace.get(call.slot, call.arg(0));
+  const value = call.keyspace.getString(call.slot, call.arg(0));
   if (value === undefined) {
     call.bulk('');
+    return;
+  }
+  if (value === WRONG_TYPE) {
+    call.wrongType();
     return;
   }
   // Int64 values beyond 2^53 only need their sign and size here, which Number() keeps.
@@ -336,7 +302,11 @@ export function setRange(call: Call): void {
   const keyspace = call.keyspace;
   const key = call.arg(0);
   const patch = call.arg(2);
-  const value = keyspace.get(call.slot, key);
+  const value = keyspace.getString(call.slot, key);
+  if (value === WRONG_TYPE) {
+    call.wrongType();
+    return;
+  }
   if (patch.length === 0) {
     call.int(value === undefined ? 0 : value.length);
     return;
@@ -358,7 +328,7 @@ export function setRange(call: Call): void {
 export function mGet(call: Call): void {
   const keyspace = call.keyspace;
   call.array(call.argc);
-  for (let i = 0; i < call.argc; i++) replyOptional(call, keyspace.get(call.slot, call.arg(i)));
+  for (let i = 0; i < call.argc; i++) bulkOrNil(call, keyspace.get(call.slot, call.arg(i)));
 }
 
 export function mSet(call: Call): void {

@@ -26,7 +26,10 @@ import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
 import { writeLatin1 } from '../../src/shared/codec.js';
-import type { Keyspace } from '../keyspace.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import { type StoredValue, kindOf } from '../keyspace/value.js';
+import { VALUE_CODECS } from '../keyspace/value-codec.js';
+import { VALUE_TYPE_NAMES, isValueKind } from '../../src/shared/value-types.js';
 
 const { h64Raw } = await xxhash();
 
@@ -44,17 +47,30 @@ export function beginBatch(w: FrameWriter, slot: number, migration: number, batc
   return start;
 }
 
-/** Appends one key; returns the bytes it took. */
-export function putEntry(w: FrameWriter, key: string, value: string, deadline: number): number {
-  const bytes = ENTRY_OVERHEAD_BYTES + key.length + value.length;
+/**
+ * Appends one key with its value (tagged with its kind and encoded by that kind's codec) and its
+ * deadline (0 = none); returns the bytes it took. Throws, before writing anything, for a kind that
+ * has no byte form yet.
+ */
+export function putEntry(
+  w: FrameWriter,
+  key: string,
+  value: StoredValue,
+  deadline: number,
+): number {
+  const kind = kindOf(value);
+  const codec = VALUE_CODECS[kind];
+  const payloadBytes = codec.payloadBytes(value);
+  const bytes = ENTRY_OVERHEAD_BYTES + key.length + payloadBytes;
   let at = w.reserve(bytes);
   const view = w.view;
   view.setUint32(at, key.length, true);
   writeLatin1(w.buf, at + 4, key);
   at += 4 + key.length;
-  view.setUint32(at, value.length, true);
-  writeLatin1(w.buf, at + 4, value);
-  at += 4 + value.length;
+  view.setUint8(at, kind);
+  view.setUint32(at + 1, payloadBytes, true);
+  codec.encode(value, w.buf, at + 5);
+  at += 5 + payloadBytes;
   view.setFloat64(at, deadline, true);
   w.tail = at + 8;
   return bytes;
@@ -65,7 +81,8 @@ export function sealBatch(w: FrameWriter, start: number, keys: number): void {
   const view = w.view;
   view.setUint32(start, w.tail - start, true);
   view.setUint32(start + BATCH_KEYS, keys, true);
-  view.setBigUint64(start + BATCH_CHECKSUM, h64Raw(w.buf.subarray(start + BATCH_HEADER_BYTES, w.tail)), true);
+  const entries = w.buf.subarray(start + BATCH_HEADER_BYTES, w.tail);
+  view.setBigUint64(start + BATCH_CHECKSUM, h64Raw(entries), true);
   const end = w.tail;
   w.tail = start;
   w.commit(end);
@@ -80,33 +97,29 @@ export interface AppliedBatch {
 
 /**
  * Verifies and applies a BATCH frame into `slot` of `keyspace`. Nothing is applied unless the
- * checksum matches and every key belongs to the slot; a key the keyspace already holds refuses the
+ * checksum matches, every entry decodes (a known type byte, a payload its codec reads, no byte
+ * past the frame) and every key belongs to the slot; a key the keyspace already holds refuses the
  * batch too (the source never sends a key whose writes went to the target).
  */
-export function applyBatch(keyspace: Keyspace, buf: Buffer, view: DataView, at: number, slot: number): AppliedBatch {
+export function applyBatch(
+  keyspace: Keyspace,
+  buf: Buffer,
+  view: DataView,
+  at: number,
+  slot: number,
+): AppliedBatch {
   const length = view.getUint32(at, true);
   const keys = view.getUint32(at + BATCH_KEYS, true);
   const entriesStart = at + BATCH_HEADER_BYTES;
   const end = at + length;
   const checksum = view.getBigUint64(at + BATCH_CHECKSUM, true);
-  if (h64Raw(buf.subarray(entriesStart, end)) !== checksum) return { keys: 0, bytes: 0, refused: 'checksum mismatch' };
+  if (h64Raw(buf.subarray(entriesStart, end)) !== checksum) return refusal('checksum mismatch');
   // Decode and check every entry before changing anything.
-  const table = keyspace.table(slot);
-  let p = entriesStart;
-  for (let i = 0; i < keys; i++) {
-    const keyBytes = view.getUint32(p, true);
-    const key = buf.toString('latin1', p + 4, p + 4 + keyBytes);
-    if (keySlotOfLatin1(key) !== slot) return { keys: 0, bytes: 0, refused: `key of slot ${keySlotOfLatin1(key)} in a batch of slot ${slot}` };
-    if (table?.has(key)) return { keys: 0, bytes: 0, refused: 'batch key already present on the target' };
-    p += 4 + keyBytes;
-    const valueBytes = view.getUint32(p, true);
-    pendingKeys[i] = key;
-    pendingValues[i] = buf.toString('latin1', p + 4, p + 4 + valueBytes);
-    p += 4 + valueBytes;
-    pendingDeadlines[i] = view.getFloat64(p, true);
-    p += 8;
+  const refused = decodeEntries(keyspace, buf, view, entriesStart, end, keys, slot);
+  if (refused !== undefined) {
+    clearPending();
+    return refusal(refused);
   }
-  if (p !== end) return { keys: 0, bytes: 0, refused: `entries end at ${p - at}, frame at ${length}` };
   for (let i = 0; i < keys; i++) {
     const key = pendingKeys[i]!;
     const deadline = pendingDeadlines[i]!;
@@ -114,15 +127,64 @@ export function applyBatch(keyspace: Keyspace, buf: Buffer, view: DataView, at: 
     keyspace.set(slot, key, pendingValues[i]!);
     if (deadline !== 0) keyspace.setDeadline(slot, key, deadline);
   }
-  pendingKeys.length = 0;
-  pendingValues.length = 0;
+  clearPending();
   return { keys, bytes: length - BATCH_HEADER_BYTES };
 }
 
 /** Entries of the batch being applied, decoded once, checked, then applied. */
 const pendingKeys: string[] = [];
-const pendingValues: string[] = [];
+const pendingValues: StoredValue[] = [];
 const pendingDeadlines: number[] = [];
+
+function clearPending(): void {
+  pendingKeys.length = 0;
+  pendingValues.length = 0;
+}
+
+function refusal(reason: string): AppliedBatch {
+  return { keys: 0, bytes: 0, refused: reason };
+}
+
+/**
+ * Decodes the `keys` entries in buf[p, end) into the pending arrays. Returns why the batch must be
+ * refused, or undefined when every entry is sound.
+ */
+function decodeEntries(
+  keyspace: Keyspace,
+  buf: Buffer,
+  view: DataView,
+  p: number,
+  end: number,
+  keys: number,
+  slot: number,
+): string | undefined {
+  const frameStart = p - BATCH_HEADER_BYTES;
+  const table = keyspace.table(slot);
+  for (let i = 0; i < keys; i++) {
+    if (p + 4 > end) return `entry ${i} starts past the frame's end`;
+    const keyBytes = view.getUint32(p, true);
+    const keyEnd = p + 4 + keyBytes;
+    // The type byte and the payload length follow the key.
+    if (keyEnd + 5 > end) return `entry ${i} runs past the frame's end`;
+    const key = buf.toString('latin1', p + 4, keyEnd);
+    const keySlot = keySlotOfLatin1(key);
+    if (keySlot !== slot) return `key of slot ${keySlot} in a batch of slot ${slot}`;
+    if (table?.has(key)) return 'batch key already present on the target';
+    const kind = buf[keyEnd]!;
+    if (!isValueKind(kind)) return `entry ${i} has unknown value type ${kind}`;
+    const payloadStart = keyEnd + 5;
+    const payloadEnd = payloadStart + view.getUint32(keyEnd + 1, true);
+    if (payloadEnd + 8 > end) return `entry ${i} runs past the frame's end`;
+    const value = VALUE_CODECS[kind].decode(buf, payloadStart, payloadEnd);
+    if (value === undefined) return `entry ${i} has an unreadable ${VALUE_TYPE_NAMES[kind]} value`;
+    pendingKeys[i] = key;
+    pendingValues[i] = value;
+    pendingDeadlines[i] = view.getFloat64(payloadEnd, true);
+    p = payloadEnd + 8;
+  }
+  if (p !== end) return `entries end at ${p - frameStart}, frame at ${end - frameStart}`;
+  return undefined;
+}
 
 export function putAck(
   w: FrameWriter,

@@ -7,7 +7,9 @@
 // are found through a min-heap of granule numbers; a granule emptied by TTL changes leaves its
 // number in the heap, and that number is dropped when it reaches the top.
 
-/** Width of a granule in ms. Active expiry reclaims keys at most this late (lazy expiry is exact). */
+/**
+ * Width of a granule in ms. Active expiry reclaims keys at most this late (lazy expiry is exact).
+ */
 export const EXPIRY_GRANULE_MS = 100;
 
 export class ExpiryWheel {

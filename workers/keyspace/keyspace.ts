@@ -1,26 +1,28 @@
 // A shard's data: one table per slot it holds, so that counting, listing, dumping and dropping a
 // slot costs the keys of that slot only. Keys and string values are kept as one-byte JS strings
-// whose chars are the bytes (binary-safe, compact in V8, and written to a ring with one copy).
+// whose chars are the bytes (binary-safe, compact in V8, and written to a ring with one copy);
+// values of other types are objects that carry their kind (see value.ts).
 //
 // Deadlines are absolute Unix times in ms, kept per slot beside the values and filed in an
 // ExpiryWheel for active expiry. Reads expire keys lazily: a key past its deadline is deleted when
 // it is looked up, before the command sees it.
 
-import { SLOT_COUNT } from '../src/shared/limits.js';
+import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { ExpiryWheel } from './expiry-wheel.js';
-
-/** What a key holds. Strings only for now; other types will be objects with their own tag. */
-export type StoredValue = string;
+import { type StoredValue, WRONG_TYPE, type WrongType } from './value.js';
 
 /** The keys of one slot and their values. */
 export type SlotTable = Map<string, StoredValue>;
+
+/** The deadlines (Unix ms) of the keys of one slot that have one. */
+type DeadlineTable = Map<string, number>;
 
 export class Keyspace {
   // Per slot, the values and (only for slots where some key has one) the deadlines. Two flat arrays
   // of Maps rather than an array of {values, deadlines} objects: a lookup then touches one object
   // less, which measured about 20% faster for random GETs over 100,000 keys.
   private readonly values: (SlotTable | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
-  private readonly deadlines: (Map<string, number> | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  private readonly deadlines: (DeadlineTable | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   private readonly wheel = new ExpiryWheel();
   /** Keys held, over all tables. */
   keyCount = 0;
@@ -60,6 +62,15 @@ export class Keyspace {
       return undefined;
     }
     return value;
+  }
+
+  /**
+   * The string value of `key`: undefined when it does not exist (or just expired), WRONG_TYPE when
+   * it holds a value of another type.
+   */
+  getString(slot: number, key: string): string | undefined | WrongType {
+    const value = this.get(slot, key);
+    return typeof value === 'string' || value === undefined ? value : WRONG_TYPE;
   }
 
   /** Whether `key` exists (expiring it lazily). */
@@ -102,7 +113,9 @@ export class Keyspace {
   /** Sets the deadline of an existing key. A deadline not in the future deletes the key. */
   setDeadline(slot: number, key: string, at: number): void {
     const table = this.values[slot];
-    if (table === undefined || !table.has(key)) throw new Error('slotdb: setDeadline on a missing key');
+    if (table === undefined || !table.has(key)) {
+      throw new Error('slotdb: setDeadline on a missing key');
+    }
     if (at <= this.now) {
       this.delete(slot, key);
       return;
