@@ -3,7 +3,7 @@
 // error replies as ErrorReply objects (the caller rejects with them).
 
 import { ValueType } from '../shared/codec.js';
-import { ErrorReply, ShardDownError } from '../errors.js';
+import { ErrorReply, InvariantError, ShardDownError } from '../errors.js';
 import { SHARD_DOWN_PREFIX } from '../shared/reply-errors.js';
 
 /** Offset just past the last value decodeValue() read. */
@@ -54,6 +54,6 @@ export function decodeValue(buf: Buffer, view: DataView, at: number, buffers: bo
       return items;
     }
     default:
-      throw new Error(`slotdb: corrupt reply value type ${type} at ${at}`);
+      throw new InvariantError(`corrupt reply value type ${type} at ${at}`);
   }
 }
