@@ -9,7 +9,7 @@ import { WRONGTYPE } from '../../src/shared/reply-errors.js';
 import { FrameWriter, createRingStorage } from '../../src/shared/ring.js';
 import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
 import { ErrorReply } from '../../src/errors.js';
-import { decodeValue } from '../../src/reply.js';
+import { decodeValue } from '../../src/client/reply.js';
 import { Call, type CommandHandler } from '../../workers/call.js';
 import * as expire from '../../workers/commands/expire.js';
 import * as keys from '../../workers/commands/keys.js';
