@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SlotDB, renderProfileHtml } from '../src/index.js';
 import type { MigrationEvent, ProfileReport } from '../src/index.js';
-import { compareReports } from '../src/profile-diff.js';
+import { compareReports } from '../src/profiler/diff.js';
 
 const USAGE = `usage:
   slotdb profile-migration [--shards 4] [--keys 1000000] [--migrate 25%] [--lock key|slot]

@@ -40,8 +40,9 @@ import { FrameReader, FrameWriter } from './shared/ring.js';
 import { ClientClosedError, PendingLimitError, ShardDownError } from './errors.js';
 import { Aggregate, PENDING_CAPACITY_MAX, PendingFlag, PendingTable, type Transform } from './pending.js';
 import { decodeValue } from './reply.js';
-import { HeldKey, ProfileRecorder } from './profile-recorder.js';
-import { ProfileSlab, RTIMING_BYTES, ReplyMeta, absoluteNow } from './shared/profile-layout.js';
+import { HeldKey, ProfileRecorder } from './profiler/recorder.js';
+import { ProfileSlab } from './profiler/slab.js';
+import { RTIMING_BYTES, ReplyMeta, absoluteNow } from './shared/timing-layout.js';
 
 /** The rings of one client thread: requests[shard] (client → shard), replies[shard]. */
 export interface ClientRings {

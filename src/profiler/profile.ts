@@ -4,11 +4,12 @@
 // client thread's slab and builds the report.
 
 import { availableParallelism, cpus } from 'node:os';
-import type { ControlBlock } from './shared/control-block.js';
-import { PROFILE_BUCKETS_MAX, type ShardProfileDump, absoluteNow } from './shared/profile-layout.js';
-import { OptionError } from './errors.js';
-import { type ProfileReport, buildReport } from './profile-report.js';
-import type { ShardPool } from './shard-pool.js';
+import { OptionError } from '../errors.js';
+import type { ShardPool } from '../shard-pool.js';
+import type { ControlBlock } from '../shared/control-block.js';
+import { PROFILE_BUCKETS_MAX, type ShardProfileDump, absoluteNow } from '../shared/timing-layout.js';
+import { buildReport } from './report/build.js';
+import type { ProfileReport } from './report/types.js';
 
 export interface ProfileOptions {
   /** Width of a time bucket, ms (default 100). A profile holds 1200 buckets; later time lands in the last. */

@@ -4,7 +4,7 @@
 // histogram before, during and after migration, each shard's busy time, and tables of causes,
 // stalled keys and slots, batch timings and the slowest operations.
 
-import type { ProfileReport } from './profile-report.js';
+import type { ProfileReport } from '../report/types.js';
 
 const WIDTH = 960;
 const PLOT_LEFT = 70;
