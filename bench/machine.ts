@@ -39,7 +39,13 @@ export function numberFlags<T extends Record<string, number>>(defaults: T): T {
   const result: Record<string, number> = { ...defaults };
   // Not strict: a value is taken as it is, even one starting with a dash.
   const args = process.argv.slice(2);
-  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args,
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   for (const token of tokens) {
     if (token.kind === 'positional') throw unknown(token.value);
     if (token.kind === 'option-terminator') throw unknown('--');

@@ -9,7 +9,8 @@ export const fmt = (n: number | null | undefined, digits = 0): string =>
 export function progress(label: string, done: number, total: number): void {
   const width = 30;
   const filled = total === 0 ? width : Math.round((done / total) * width);
-  const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${fmt(done)}/${fmt(total)}`;
+  const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
+  const line = `${label} [${bar}] ${fmt(done)}/${fmt(total)}`;
   if (process.stdout.isTTY) process.stdout.write(`\r${line}${done >= total ? '\n' : ''}`);
   else if (done >= total) console.log(line);
 }

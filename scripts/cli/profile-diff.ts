@@ -10,7 +10,12 @@ import { fmt, printTable } from './output.js';
 export function profileDiff(argv: string[]): void {
   let files: string[];
   try {
-    files = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true }).positionals;
+    files = parseArgs({
+      args: argv,
+      options: {},
+      strict: true,
+      allowPositionals: true,
+    }).positionals;
   } catch {
     throw new Error(USAGE); // a flag: profile-diff takes none
   }

@@ -26,7 +26,8 @@ export async function profileMigration(argv: string[]): Promise<void> {
     });
     const load = new MixedLoad(db, keys, flags.batch);
     console.log(
-      `profiling: mixed load (90% GET, 10% SET) on ${fmt(flags.keys)} keys, ${flags.shards} shards; ` +
+      `profiling: mixed load (90% GET, 10% SET) on ${fmt(flags.keys)} keys, ` +
+        `${flags.shards} shards; ` +
         `moving ${fmt(total)} slots with ${flags.lock} locks` +
         `${flags.throttle > 0 ? `, ${fmt(flags.throttle)} keys/s per shard` : ''}`,
     );
@@ -38,7 +39,10 @@ export async function profileMigration(argv: string[]): Promise<void> {
       moves
         .filter((move) => move.slots.length > 0)
         .map((move) =>
-          db.migrateSlots(move.slots, move.target, { lock: flags.lock, keysPerSecond: flags.throttle }),
+          db.migrateSlots(move.slots, move.target, {
+            lock: flags.lock,
+            keysPerSecond: flags.throttle,
+          }),
         ),
     );
     await sleep(flags.afterMs);
@@ -98,7 +102,8 @@ class MixedLoad {
     while (this.running) {
       for (let i = 0; i < this.batch; i++) {
         cursor = (cursor + 7919) % this.keys.length;
-        pending[i] = i % 10 === 0 ? this.db.set(this.keys[cursor]!, VALUE) : this.db.get(this.keys[cursor]!);
+        pending[i] =
+          i % 10 === 0 ? this.db.set(this.keys[cursor]!, VALUE) : this.db.get(this.keys[cursor]!);
       }
       await Promise.all(pending);
     }
@@ -107,7 +112,11 @@ class MixedLoad {
 
 function printSummary(report: ProfileReport): void {
   const s = report.summary;
-  const phase = (name: string, rate: number | null, latency: ProfileReport['phases']['before']): string[] => [
+  const phase = (
+    name: string,
+    rate: number | null,
+    latency: ProfileReport['phases']['before'],
+  ): string[] => [
     name,
     fmt(rate),
     fmt(latency.p50Ms, 2),

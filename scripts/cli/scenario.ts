@@ -62,6 +62,7 @@ function share(value: string): number {
 }
 
 function lockMode(value: string): 'key' | 'slot' {
-  if (value !== 'key' && value !== 'slot') throw new Error(`--lock must be key or slot, got ${value}`);
+  if (value !== 'key' && value !== 'slot')
+    throw new Error(`--lock must be key or slot, got ${value}`);
   return value;
 }

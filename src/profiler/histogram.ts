@@ -24,7 +24,10 @@ export function binUpperMicros(bin: number): number {
 /** Rounds to `digits` decimals (the report's figures are rounded so its JSON stays readable). */
 export const round = (n: number, digits = 3): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** The `p` percentile (0..1) of `count` latencies in `bins`, ms (its bin's upper edge); null for none. */
+/**
+ * The `p` percentile (0..1) of `count` latencies in `bins`, ms (its bin's upper edge); null when
+ * there are none.
+ */
 export function percentileOfBins(bins: ArrayLike<number>, count: number, p: number): number | null {
   if (count === 0) return null;
   const rank = Math.ceil(count * p);

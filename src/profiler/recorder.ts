@@ -125,7 +125,13 @@ export class ProfileRecorder {
  * The segments a slow operation's latency was made of, ms, from its reply's timing block at `at`
  * and the time `now` it was read. `heldAt` is when the slot fence held it back (0: not held).
  */
-function segmentsOf(view: DataView, at: number, now: number, heldAt: number, latencyMs: number): SlowOp['segments'] {
+function segmentsOf(
+  view: DataView,
+  at: number,
+  now: number,
+  heldAt: number,
+  latencyMs: number,
+): SlowOp['segments'] {
   const sent = view.getFloat64(at + RTIMING_ISSUED, true);
   const pickedUp = view.getFloat64(at + RTIMING_PICKED_UP, true);
   const forwarded = view.getFloat64(at + RTIMING_FORWARDED, true);
@@ -139,7 +145,10 @@ function segmentsOf(view: DataView, at: number, now: number, heldAt: number, lat
   const execution = Math.max(0, replied - executed);
   const staged = Math.max(0, pushed - replied);
   const reply = Math.max(0, now - pushed);
-  const other = Math.max(0, latencyMs - fence - queue - wait - redirect - execution - staged - reply);
+  const other = Math.max(
+    0,
+    latencyMs - fence - queue - wait - redirect - execution - staged - reply,
+  );
   return { fence, queue, wait, redirect, execution, staged, reply, other };
 }
 

@@ -30,7 +30,16 @@ const BUCKET_SLOW = 3;
 
 // Slow op record, Float64 words: time (ms since profile start), latency ms, each segment ms,
 // cause, slot, key bytes; then the key's bytes.
-export const SLOW_SEGMENTS = ['fence', 'queue', 'wait', 'redirect', 'execution', 'staged', 'reply', 'other'] as const;
+export const SLOW_SEGMENTS = [
+  'fence',
+  'queue',
+  'wait',
+  'redirect',
+  'execution',
+  'staged',
+  'reply',
+  'other',
+] as const;
 const SLOW_FLOATS = 3 + SLOW_SEGMENTS.length + 3;
 
 function align8(n: number): number {
@@ -113,7 +122,10 @@ export class ProfileSlab {
     this.bins[b * HISTOGRAM_BINS + binOf(micros)]!++;
   }
 
-  /** Records a slow operation: its cause's totals, its bucket's count, and the op itself if it is among the slowest. */
+  /**
+   * Records a slow operation: its cause's totals, its bucket's count, and the op itself if it is
+   * among the slowest.
+   */
   recordSlow(bucket: number, op: SlowOp): void {
     this.causes[CAUSE_COUNTS + op.cause]!++;
     this.causes[CAUSE_MS + op.cause]! += op.causeMs;
@@ -124,7 +136,8 @@ export class ProfileSlab {
     } else {
       // Full: replace the fastest kept op if this one is slower.
       index = 0;
-      for (let i = 1; i < SLOW_OPS_MAX; i++) if (this.slow[i * SLOW_FLOATS + 1]! < this.slow[index * SLOW_FLOATS + 1]!) index = i;
+      for (let i = 1; i < SLOW_OPS_MAX; i++)
+        if (this.slow[i * SLOW_FLOATS + 1]! < this.slow[index * SLOW_FLOATS + 1]!) index = i;
       if (this.slow[index * SLOW_FLOATS + 1]! >= op.latencyMs) return;
     }
     const at = index * SLOW_FLOATS;
@@ -143,13 +156,16 @@ export class ProfileSlab {
   /** Everything recorded, copied out (for the report). */
   read(buckets: number): ClientFigures {
     const n = Math.min(buckets, PROFILE_BUCKETS_MAX);
-    const pick = (field: number): number[] => Array.from({ length: n }, (_, b) => this.buckets[b * BUCKET_FLOATS + field]!);
+    const pick = (field: number): number[] =>
+      Array.from({ length: n }, (_, b) => this.buckets[b * BUCKET_FLOATS + field]!);
     const slowOps: SlowOp[] = [];
     const kept = Atomics.load(this.header, H_SLOW_COUNT);
     for (let i = 0; i < kept; i++) {
       const at = i * SLOW_FLOATS;
       const tail = at + 2 + SLOW_SEGMENTS.length;
-      const segments = Object.fromEntries(SLOW_SEGMENTS.map((segment, k) => [segment, this.slow[at + 2 + k]!])) as SlowOp['segments'];
+      const segments = Object.fromEntries(
+        SLOW_SEGMENTS.map((segment, k) => [segment, this.slow[at + 2 + k]!]),
+      ) as SlowOp['segments'];
       const keyBytes = this.slow[tail + 2]!;
       slowOps.push({
         t: this.slow[at]!,

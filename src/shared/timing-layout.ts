@@ -27,7 +27,10 @@ export const TIMING_PICKED_UP = 8;
 export const TIMING_FORWARDED = 16;
 export const TIMING_WAIT_MS = 24;
 export const TIMING_WAIT_REASON = 28;
-/** Set by the client when the ring the request went to was full: its queueing counts as ring-full. */
+/**
+ * Set by the client when the ring the request went to was full: its queueing counts as
+ * ring-full.
+ */
 export const TIMING_RING_FULL = 29;
 export const TIMING_BYTES = 32;
 
@@ -41,7 +44,10 @@ export const RTIMING_WAIT_MS = TIMING_WAIT_MS;
 export const RTIMING_WAIT_REASON = TIMING_WAIT_REASON;
 /** The request's TIMING_RING_FULL. */
 export const RTIMING_RING_FULL = TIMING_RING_FULL;
-/** Set at its push when the reply waited for room in the ring (a client not reading its replies). */
+/**
+ * Set at its push when the reply waited for room in the ring (a client not reading its
+ * replies).
+ */
 export const RTIMING_REPLY_BACKLOG = 30;
 export const RTIMING_EXECUTED = TIMING_BYTES;
 export const RTIMING_REPLIED = TIMING_BYTES + 8;

@@ -220,6 +220,8 @@ describe('push stamps', () => {
   it('needs a writer given a clock', () => {
     const writer = new FrameWriter(createRingStorage(256));
     const start = writer.beginFrame(24);
-    expect(() => writer.stampOnPush(start + 8, start + 16)).toThrow(/push stamps need a writer with a clock/);
+    expect(() => writer.stampOnPush(start + 8, start + 16)).toThrow(
+      /push stamps need a writer with a clock/,
+    );
   });
 });

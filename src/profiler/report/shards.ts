@@ -8,7 +8,8 @@ import { type Distribution, LISTED, type ProfileReport } from './types.js';
 function distribution(values: number[]): Distribution {
   if (values.length === 0) return { p50: 0, p99: 0, max: 0, total: 0 };
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+  const at = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
   return {
     p50: round(at(0.5)),
     p99: round(at(0.99)),

@@ -44,7 +44,9 @@ export function stalledSlotsOf(
   for (const entry of dumps.flatMap((dump) => dump.lockKeys)) {
     lockWaitMsBySlot.set(entry.slot, (lockWaitMsBySlot.get(entry.slot) ?? 0) + entry.totalMs);
   }
-  const slots = new Set([...bySlot.keys(), ...lockWaitMsBySlot.keys()].filter((slot) => slot < SLOTS));
+  const slots = new Set(
+    [...bySlot.keys(), ...lockWaitMsBySlot.keys()].filter((slot) => slot < SLOTS),
+  );
   return [...slots]
     .map((slot) => ({
       slot,

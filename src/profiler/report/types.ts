@@ -41,7 +41,10 @@ export interface TimelineBucket {
   readonly lockWaits: number;
   readonly lockWaitMs: number;
   readonly replyBacklogMs: number;
-  /** Per shard, the fraction of the bucket it was awake (working or spinning); null without its record. */
+  /**
+   * Per shard, the fraction of the bucket it was awake (working or spinning); null without its
+   * record.
+   */
   readonly shardBusy: (number | null)[];
   /** Slots moving during the bucket. */
   readonly migratingSlots: number;
@@ -53,7 +56,12 @@ export interface ProfileReport {
   readonly durationMs: number;
   readonly bucketMs: number;
   readonly thresholdMs: number;
-  readonly machine: { readonly cores: number; readonly cpu: string; readonly node: string; readonly platform: string };
+  readonly machine: {
+    readonly cores: number;
+    readonly cpu: string;
+    readonly node: string;
+    readonly platform: string;
+  };
   readonly shards: number;
   readonly clients: number;
   readonly totals: {
@@ -79,7 +87,11 @@ export interface ProfileReport {
     readonly keysPerSecond: number | null;
   };
   readonly timeline: TimelineBucket[];
-  readonly phases: { readonly before: PhaseLatency; readonly during: PhaseLatency; readonly after: PhaseLatency };
+  readonly phases: {
+    readonly before: PhaseLatency;
+    readonly during: PhaseLatency;
+    readonly after: PhaseLatency;
+  };
   readonly migrations: {
     readonly slot: number;
     readonly source: number;
@@ -114,10 +126,28 @@ export interface ProfileReport {
   readonly lockWaits: {
     readonly count: number;
     readonly totalMs: number;
-    readonly keys: { readonly key: string; readonly keyHex: string; readonly slot: number; readonly count: number; readonly totalMs: number; readonly maxMs: number }[];
+    readonly keys: {
+      readonly key: string;
+      readonly keyHex: string;
+      readonly slot: number;
+      readonly count: number;
+      readonly totalMs: number;
+      readonly maxMs: number;
+    }[];
   };
-  readonly causes: { readonly cause: CauseName; readonly description: string; readonly slowOps: number; readonly lostMs: number; readonly share: number }[];
-  readonly stalledSlots: { readonly slot: number; readonly slowOps: number; readonly lostMs: number; readonly lockWaitMs: number }[];
+  readonly causes: {
+    readonly cause: CauseName;
+    readonly description: string;
+    readonly slowOps: number;
+    readonly lostMs: number;
+    readonly share: number;
+  }[];
+  readonly stalledSlots: {
+    readonly slot: number;
+    readonly slowOps: number;
+    readonly lostMs: number;
+    readonly lockWaitMs: number;
+  }[];
   readonly stalledKeys: {
     readonly key: string;
     readonly keyHex: string;
