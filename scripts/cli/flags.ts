@@ -21,8 +21,9 @@ export type FlagDefaults = Record<string, string>;
  */
 export function parseFlags<T extends FlagDefaults>(argv: string[], defaults: T): T {
   const options: ParseArgsConfig['options'] = {};
-  for (const [name, value] of Object.entries(defaults))
+  for (const [name, value] of Object.entries(defaults)) {
     options[name] = { type: 'string', default: value };
+  }
   // Not strict: parseArgs then hands over unknown flags and stray arguments as tokens, and this
   // function refuses them with its own messages.
   const { values, tokens } = parseArgs({
@@ -35,8 +36,9 @@ export function parseFlags<T extends FlagDefaults>(argv: string[], defaults: T):
   for (const token of tokens) {
     if (token.kind === 'positional') throw new Error(`unknown option ${token.value}\n${USAGE}`);
     if (token.kind === 'option-terminator') throw new Error(`unknown option --\n${USAGE}`);
-    if (!Object.hasOwn(defaults, token.name))
+    if (!Object.hasOwn(defaults, token.name)) {
       throw new Error(`unknown option ${token.rawName}\n${USAGE}`);
+    }
     if (token.value === undefined) throw new Error(`${token.rawName} needs a value\n${USAGE}`);
   }
   return values as T;

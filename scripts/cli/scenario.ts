@@ -62,7 +62,8 @@ function share(value: string): number {
 }
 
 function lockMode(value: string): 'key' | 'slot' {
-  if (value !== 'key' && value !== 'slot')
+  if (value !== 'key' && value !== 'slot') {
     throw new Error(`--lock must be key or slot, got ${value}`);
+  }
   return value;
 }

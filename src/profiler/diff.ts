@@ -87,13 +87,14 @@ const MEASURES: readonly Measure[] = [
 
 export function compareReports(before: ProfileReport, after: ProfileReport): DiffRow[] {
   for (const report of [before, after]) {
-    if (report?.schema !== PROFILE_SCHEMA)
+    if (report?.schema !== PROFILE_SCHEMA) {
       throw new Error(`slotdb: not a ${PROFILE_SCHEMA} report (schema: ${String(report?.schema)})`);
+    }
   }
   return MEASURES.map((measure) => {
     const a = measure.pick(before);
     const b = measure.pick(after);
-    if (a === null || b === null)
+    if (a === null || b === null) {
       return {
         measure: measure.name,
         before: a,
@@ -102,6 +103,7 @@ export function compareReports(before: ProfileReport, after: ProfileReport): Dif
         change: '-',
         verdict: '-',
       };
+    }
     const relative = a === 0 ? (b === 0 ? 0 : Infinity) : (b - a) / Math.abs(a);
     const verdict =
       Math.abs(relative) <= (measure.sameWithin ?? SAME_WITHIN)

@@ -47,8 +47,9 @@ export class Profile {
     private readonly control: ControlBlock,
     options: ProfileOptions = {},
   ) {
-    if (options === null || typeof options !== 'object')
+    if (options === null || typeof options !== 'object') {
       throw new OptionError('options', 'an object', options);
+    }
     const bucketMs = options.bucketMs ?? BUCKET_MS_DEFAULT;
     if (typeof bucketMs !== 'number' || !(bucketMs >= BUCKET_MS_MIN && bucketMs <= BUCKET_MS_MAX)) {
       throw new OptionError(
@@ -58,8 +59,9 @@ export class Profile {
       );
     }
     const thresholdMs = options.thresholdMs ?? THRESHOLD_MS_DEFAULT;
-    if (typeof thresholdMs !== 'number' || !(thresholdMs >= 0))
+    if (typeof thresholdMs !== 'number' || !(thresholdMs >= 0)) {
       throw new OptionError('thresholdMs', 'a number of ms, 0 or more', options.thresholdMs);
+    }
     if (control.profileSession !== 0) throw new Error('slotdb: a profile is already running');
     this.session = ++sessions;
     this.startAbs = absoluteNow();

@@ -136,8 +136,9 @@ export class ProfileSlab {
     } else {
       // Full: replace the fastest kept op if this one is slower.
       index = 0;
-      for (let i = 1; i < SLOW_OPS_MAX; i++)
+      for (let i = 1; i < SLOW_OPS_MAX; i++) {
         if (this.slow[i * SLOW_FLOATS + 1]! < this.slow[index * SLOW_FLOATS + 1]!) index = i;
+      }
       if (this.slow[index * SLOW_FLOATS + 1]! >= op.latencyMs) return;
     }
     const at = index * SLOW_FLOATS;
