@@ -1,6 +1,7 @@
 // What a benchmark result was measured on, written next to every figure.
 
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export interface Machine {
   readonly cores: number;
@@ -30,14 +31,28 @@ export function median(values: readonly number[]): number {
 
 /** Parses `--name value` arguments into numbers, with defaults. */
 export function numberFlags<T extends Record<string, number>>(defaults: T): T {
+  const names = Object.keys(defaults);
+  const options: ParseArgsConfig['options'] = {};
+  for (const name of names) options[name] = { type: 'string' };
+  const unknown = (name: string): Error =>
+    new Error(`unknown flag ${name}; flags: ${names.map((k) => `--${k}`).join(' ')}`);
   const result: Record<string, number> = { ...defaults };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i]!.replace(/^--/, '');
-    if (!(name in defaults)) throw new Error(`unknown flag --${name}; flags: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
-    const value = Number(argv[++i]);
-    if (!Number.isFinite(value)) throw new Error(`--${name} needs a number`);
-    result[name] = value;
+  // Not strict: a value is taken as it is, even one starting with a dash.
+  const args = process.argv.slice(2);
+  const { tokens } = parseArgs({
+    args,
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw unknown(token.value);
+    if (token.kind === 'option-terminator') throw unknown('--');
+    if (!Object.hasOwn(defaults, token.name)) throw unknown(token.rawName);
+    const value = Number(token.value);
+    if (!Number.isFinite(value)) throw new Error(`--${token.name} needs a number`);
+    result[token.name] = value;
   }
   return result as T;
 }

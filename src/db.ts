@@ -20,7 +20,7 @@ import {
 } from './migration/options.js';
 import { MigrationCoordinator } from './migration/coordinator.js';
 import { type OpenOptions, resolveOptions } from './options.js';
-import { Profile, type ProfileOptions } from './profiler.js';
+import { Profile, type ProfileOptions } from './profiler/profile.js';
 import { ShardPool } from './shard-pool.js';
 
 /** What another thread needs to attach: plain data and SharedArrayBuffers, safe to postMessage. */

@@ -37,7 +37,7 @@ export type {
   MigrationSummary,
 } from './migration/options.js';
 export type { MigrationReport, LockMode } from './shared/control-messages.js';
-export { Profile } from './profiler.js';
-export type { ProfileOptions } from './profiler.js';
-export type { ProfileReport } from './profile-report.js';
-export { renderProfileHtml } from './profile-html.js';
+export { Profile } from './profiler/profile.js';
+export type { ProfileOptions } from './profiler/profile.js';
+export type { ProfileReport } from './profiler/report/types.js';
+export { renderProfileHtml } from './profiler/html/page.js';

@@ -6,7 +6,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ClientState, ControlBlock, ShardState, kClientState } from './shared/control-block.js';
 import type { FromShard, Reply, ShardEvent, ShardInit, ShardRequest } from './shared/control-messages.js';
 import { CLIENTS_MAX, CLOSE_GRACE_MS, SLOT_COUNT } from './shared/limits.js';
-import { ProfileSlab } from './shared/profile-layout.js';
+import { ProfileSlab } from './profiler/slab.js';
 import { createRingStorage } from './shared/ring.js';
 import type { ClientRings } from './client/client.js';
 import type { ResolvedOptions } from './options.js';

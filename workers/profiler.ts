@@ -3,7 +3,13 @@
 // moved, the timings of every batch it sent (serialize, transfer, apply, acknowledge), and which
 // keys waited for locks and how long. Sent to the opening thread when the profile stops.
 
-import { type BatchTiming, PROFILE_BUCKETS_MAX, type ShardProfileDump, type SlotMove, bucketWidthMs } from '../src/shared/profile-layout.js';
+import {
+  type BatchTiming,
+  PROFILE_BUCKETS_MAX,
+  type ShardProfileDump,
+  type SlotMove,
+  bucketWidthMs,
+} from '../src/shared/timing-layout.js';
 import type { LockMode, MigrationOutcome } from '../src/shared/control-messages.js';
 
 /** Batches whose timings are kept (the report summarises them; the rest only count). */
@@ -24,7 +30,10 @@ export class ShardProfiler {
   private readonly batches: BatchTiming[] = [];
   private batchesDropped = 0;
   /** By slot and key (`${slot}:${key}`): a key name alone can stand in two slots' waits (''). */
-  private readonly lockKeys = new Map<string, { key: string; slot: number; count: number; totalMs: number; maxMs: number }>();
+  private readonly lockKeys = new Map<
+    string,
+    { key: string; slot: number; count: number; totalMs: number; maxMs: number }
+  >();
   private lockWaitsTotal = 0;
   private lockWaitsTotalMs = 0;
   private lockWaitsMaxMs = 0;
@@ -36,7 +45,10 @@ export class ShardProfiler {
   ) {}
 
   bucketOf(abs: number): number {
-    return Math.min(PROFILE_BUCKETS_MAX - 1, Math.max(0, Math.floor((abs - this.startAbs) / this.bucketMs)));
+    return Math.min(
+      PROFILE_BUCKETS_MAX - 1,
+      Math.max(0, Math.floor((abs - this.startAbs) / this.bucketMs)),
+    );
   }
 
   /** ms since the profile started. */
@@ -68,7 +80,10 @@ export class ShardProfiler {
     }
   }
 
-  /** A request waited `ms` at this migration source (for its key's batch, its split keys, its slot). */
+  /**
+   * A request waited `ms` at this migration source (for its key's batch, its split keys, its
+   * slot).
+   */
   addLockWait(key: string, slot: number, ms: number, abs: number): void {
     const bucket = this.bucketOf(abs);
     this.lockWaitCounts[bucket]!++;
@@ -88,12 +103,38 @@ export class ShardProfiler {
     if (ms > entry.maxMs) entry.maxMs = ms;
   }
 
-  moveStarted(migration: number, slot: number, source: number, target: number, lock: LockMode, abs: number): void {
+  moveStarted(
+    migration: number,
+    slot: number,
+    source: number,
+    target: number,
+    lock: LockMode,
+    abs: number,
+  ): void {
     // A move that began before the profile is shown from the profile's start.
-    this.moves.set(migration, { migration, slot, source, target, lock, startMs: Math.max(0, this.since(abs)), endMs: -1, keys: 0, bytes: 0, batches: 0, outcome: 'running' });
+    this.moves.set(migration, {
+      migration,
+      slot,
+      source,
+      target,
+      lock,
+      startMs: Math.max(0, this.since(abs)),
+      endMs: -1,
+      keys: 0,
+      bytes: 0,
+      batches: 0,
+      outcome: 'running',
+    });
   }
 
-  moveEnded(migration: number, outcome: MigrationOutcome, keys: number, bytes: number, batches: number, abs: number): void {
+  moveEnded(
+    migration: number,
+    outcome: MigrationOutcome,
+    keys: number,
+    bytes: number,
+    batches: number,
+    abs: number,
+  ): void {
     const move = this.moves.get(migration);
     if (move === undefined) return;
     move.endMs = this.since(abs);
@@ -109,9 +150,14 @@ export class ShardProfiler {
   }
 
   dump(endAbs: number): ShardProfileDump {
-    const buckets = Math.min(PROFILE_BUCKETS_MAX, Math.max(1, Math.ceil((endAbs - this.startAbs) / this.bucketMs)));
+    const buckets = Math.min(
+      PROFILE_BUCKETS_MAX,
+      Math.max(1, Math.ceil((endAbs - this.startAbs) / this.bucketMs)),
+    );
     const take = (array: Float64Array): number[] => Array.from(array.subarray(0, buckets));
-    const busyMs = take(this.parkedMs).map((parked, bucket) => Math.max(0, bucketWidthMs(bucket, endAbs - this.startAbs, this.bucketMs) - parked));
+    const busyMs = take(this.parkedMs).map((parked, bucket) =>
+      Math.max(0, bucketWidthMs(bucket, endAbs - this.startAbs, this.bucketMs) - parked),
+    );
     const lockKeys = [...this.lockKeys]
       .sort((a, b) => b[1].totalMs - a[1].totalMs)
       .slice(0, LOCK_KEYS_REPORTED)
@@ -129,7 +175,11 @@ export class ShardProfiler {
       moves: [...this.moves.values()],
       batches: this.batches,
       batchesDropped: this.batchesDropped,
-      lockWaits: { count: this.lockWaitsTotal, totalMs: this.lockWaitsTotalMs, maxMs: this.lockWaitsMaxMs },
+      lockWaits: {
+        count: this.lockWaitsTotal,
+        totalMs: this.lockWaitsTotalMs,
+        maxMs: this.lockWaitsMaxMs,
+      },
       lockKeys,
     };
   }

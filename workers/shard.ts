@@ -55,7 +55,7 @@ import {
   TIMING_FORWARDED,
   TIMING_PICKED_UP,
   absoluteNow,
-} from '../src/shared/profile-layout.js';
+} from '../src/shared/timing-layout.js';
 import { putAck, readImportLimits } from './migration/batch.js';
 import { KeyBudget } from './migration/budget.js';
 import { OutgoingMigration } from './migration/source.js';
@@ -774,7 +774,7 @@ class Shard implements ShardContext {
         const link: ClientLink = {
           client: message.client,
           requests: new FrameReader(message.requests, REQ_HEADER_BYTES),
-          replies: new FrameWriter(message.replies),
+          replies: new FrameWriter(message.replies, absoluteNow),
           dirty: false,
           backlogged: false,
           backlogSince: 0,

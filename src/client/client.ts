@@ -25,10 +25,11 @@ import {
   kClientState,
   kClientWaiting,
 } from '../shared/control-block.js';
-import { ProfileSlab, RTIMING_BYTES, ReplyMeta, absoluteNow } from '../shared/profile-layout.js';
+import { ProfileSlab } from '../profiler/slab.js';
+import { RTIMING_BYTES, ReplyMeta, absoluteNow } from '../shared/timing-layout.js';
 import type { FrameReader } from '../shared/ring.js';
 import { ClientClosedError } from '../errors.js';
-import { HeldKey, ProfileRecorder } from '../profile-recorder.js';
+import { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
 import { type HeldFrame, type HeldFrameSender, SlotFence } from './fence.js';
 import { ClientHealth } from './health.js';
 import { Inbox, type ReplyDispatcher } from './inbox.js';
@@ -45,7 +46,7 @@ export interface ClientRings {
   readonly client: number;
   readonly requests: readonly SharedArrayBuffer[];
   readonly replies: readonly SharedArrayBuffer[];
-  /** This thread's profile slab (profile-layout.ts). */
+  /** This thread's profile slab (src/profiler/slab.ts). */
   readonly profile: SharedArrayBuffer;
 }
 

@@ -4,7 +4,7 @@
 import { REP_HEADER_BYTES } from '../shared/codec.js';
 import type { ControlBlock } from '../shared/control-block.js';
 import { FrameReader } from '../shared/ring.js';
-import type { ProfileRecorder } from '../profile-recorder.js';
+import type { ProfileRecorder } from '../profiler/recorder.js';
 
 /** Settles the command a reply frame (at `at` in `reader`'s buffer) answers. */
 export interface ReplyDispatcher {

@@ -8,7 +8,7 @@ import { type Argument, REQ_ID, beginRequest, endFrame, putArgument } from '../s
 import type { ControlBlock } from '../shared/control-block.js';
 import { REQUEST_STREAM_BYTES } from '../shared/limits.js';
 import { FrameWriter } from '../shared/ring.js';
-import type { ProfileRecorder } from '../profile-recorder.js';
+import type { ProfileRecorder } from '../profiler/recorder.js';
 
 export class Outbox {
   readonly writers: FrameWriter[];

@@ -11,14 +11,14 @@
 //   12 u32  argument count, command name excluded
 //   16 u16  client thread that waits for the reply
 //   18 u16  reserved, zero
-//   20 ...  (with RequestFlag.Timed: a 32-byte timing block, see profile-layout.ts)
+//   20 ...  (with RequestFlag.Timed: a 32-byte timing block, see timing-layout.ts)
 //      ...  arguments: u32 length, then the bytes
 //
 // Reply frame (shard → client):
 //
 //   0  u32  frame length in bytes
 //   4  u32  request id
-//   8  u32  meta: ReplyMeta.Timed when a 48-byte timing block follows (profile-layout.ts)
+//   8  u32  meta: ReplyMeta.Timed when a 48-byte timing block follows (timing-layout.ts)
 //   12 ...  one value: u8 type, then its payload
 //
 // Values: NIL (no payload); STATUS, ERROR and BULK (u32 length, bytes); INT (f64, an integer);
@@ -47,7 +47,7 @@ export const NO_SLOT = 0xffff;
 export const RequestFlag = {
   /** The request was forwarded by the shard that owned its slot (the ASK rule). */
   Forwarded: 1,
-  /** A profile runs: a timing block (profile-layout.ts) follows the header, before the arguments. */
+  /** A profile runs: a timing block (timing-layout.ts) follows the header, before the arguments. */
   Timed: 2,
 } as const;
 

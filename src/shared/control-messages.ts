@@ -8,7 +8,7 @@
 // and outcomes are Events, sent by the source shard when they happen.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { ShardProfileDump } from './profile-layout.js';
+import type { ShardProfileDump } from './timing-layout.js';
 
 /** workerData of a shard worker. */
 export interface ShardInit {

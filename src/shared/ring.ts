@@ -14,9 +14,11 @@ import { RingBuffer } from 'ringbuf.js';
 
 type TypedArray = Parameters<Parameters<RingBuffer['writeCallbackWithOffset']>[1]>[0];
 import { FRAME_BYTES_MAX } from './limits.js';
-import { absoluteNow } from './profile-layout.js';
 
 export const FRAME_LENGTH_BYTES = 4;
+
+/** The clock push stamps read: ms, comparable with the reader's (see stampOnPush). */
+export type PushClock = () => number;
 
 /** Smallest staging or reassembly buffer; both grow to fit the largest frame they meet. */
 const BUFFER_BYTES_MIN = 64 * 1024;
@@ -50,7 +52,14 @@ export class FrameWriter {
   /** The last push left bytes staged: the ring was full. */
   private full = false;
 
-  constructor(storage: SharedArrayBuffer) {
+  /**
+   * `pushClock`, given by a writer whose frames may carry push stamps (a shard's reply rings),
+   * is read once per push that carries stamps; a push without stamps never reads it.
+   */
+  constructor(
+    storage: SharedArrayBuffer,
+    private readonly pushClock: PushClock | null = null,
+  ) {
     this.ring = new RingBuffer(storage, Uint8Array);
     this.buf = Buffer.allocUnsafeSlow(BUFFER_BYTES_MIN);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
@@ -100,12 +109,13 @@ export class FrameWriter {
    * room in the ring.
    */
   stampOnPush(timeOffset: number, fullOffset: number): void {
+    if (this.pushClock === null) throw new Error('slotdb: push stamps need a writer with a clock');
     this.stamps.push(timeOffset, fullOffset);
   }
 
   private writeStamps(end: number): void {
     const stamps = this.stamps;
-    const now = absoluteNow();
+    const now = this.pushClock!();
     let i = this.stampsFrom;
     for (; i < stamps.length && stamps[i]! < end; i += 2) {
       this.view.setFloat64(stamps[i]!, now, true);

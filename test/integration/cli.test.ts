@@ -52,6 +52,22 @@ describe('slotdb command line', () => {
     const badLock = await slotdb('profile-migration', '--lock', 'row');
     expect(badLock.code).toBe(1);
     expect(badLock.stderr).toMatch(/--lock must be key or slot, got row/);
+    const unknownFlag = await slotdb('profile-migration', '--shard', '2');
+    expect(unknownFlag.code).toBe(1);
+    expect(unknownFlag.stderr).toMatch(/unknown option --shard\n/);
+    expect(unknownFlag.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const badNumber = await slotdb('profile-migration', '--keys', 'many');
+    expect(badNumber.code).toBe(1);
+    expect(badNumber.stderr).toMatch(/--keys must be a number from 1 to 50000000, got many/);
+    const outOfRange = await slotdb('profile-migration', '--throttle', '-5');
+    expect(outOfRange.code).toBe(1);
+    expect(outOfRange.stderr).toMatch(/--throttle must be a number from 0 to 1000000000, got -5/);
+    const noValue = await slotdb('profile-migration', '--shards');
+    expect(noValue.code).toBe(1);
+    expect(noValue.stderr).toMatch(/--shards needs a value/);
+    const stray = await slotdb('profile-diff', '--verbose', 'a.json', 'b.json');
+    expect(stray.code).toBe(1);
+    expect(stray.stderr).toMatch(/usage:/);
     const missing = await slotdb('profile-diff', 'a.json', join(OUTPUT, 'no-such-report.json'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read a\.json as a profile report/);

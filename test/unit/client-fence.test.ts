@@ -17,7 +17,7 @@ import {
 } from '../../src/shared/codec.js';
 import { Op } from '../../src/shared/commands.js';
 import { ControlBlock, ShardState } from '../../src/shared/control-block.js';
-import { ProfileSlab } from '../../src/shared/profile-layout.js';
+import { ProfileSlab } from '../../src/profiler/slab.js';
 import { FrameReader, FrameWriter, createRingStorage } from '../../src/shared/ring.js';
 
 const SLOT = 1234;

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { compareReports } from '../../src/profile-diff.js';
-import { HeldKey, ProfileRecorder } from '../../src/profile-recorder.js';
+import { compareReports } from '../../src/profiler/diff.js';
+import { HeldKey, ProfileRecorder } from '../../src/profiler/recorder.js';
 import { ControlBlock } from '../../src/shared/control-block.js';
-import { renderProfileHtml } from '../../src/profile-html.js';
-import { type ClientFigures, type ProfileReport, buildReport } from '../../src/profile-report.js';
+import { renderProfileHtml } from '../../src/profiler/html/page.js';
+import { buildReport } from '../../src/profiler/report/build.js';
+import type { ClientFigures, ProfileReport } from '../../src/profiler/report/types.js';
+import { Cause } from '../../src/profiler/causes.js';
+import { HISTOGRAM_BINS, binOf, binUpperMicros } from '../../src/profiler/histogram.js';
+import { ProfileSlab, SLOW_KEY_BYTES, SLOW_OPS_MAX, type SlowOp } from '../../src/profiler/slab.js';
 import {
-  Cause,
-  HISTOGRAM_BINS,
   PROFILE_BUCKETS_MAX,
-  ProfileSlab,
   RTIMING_BYTES,
   RTIMING_EXECUTED,
   RTIMING_FORWARDED,
@@ -19,15 +20,10 @@ import {
   RTIMING_REPLY_BACKLOG,
   RTIMING_WAIT_MS,
   RTIMING_WAIT_REASON,
-  SLOW_KEY_BYTES,
-  SLOW_OPS_MAX,
   type ShardProfileDump,
-  type SlowOp,
-  binOf,
   WaitReason,
-  binUpperMicros,
   absoluteNow,
-} from '../../src/shared/profile-layout.js';
+} from '../../src/shared/timing-layout.js';
 import { Random } from '../support/random.js';
 
 const segments = (queue: number, wait = 0): SlowOp['segments'] => ({ fence: 0, queue, wait, redirect: 0, execution: 0, staged: 0, reply: 0, other: 0 });

@@ -138,6 +138,8 @@ describe('frames over a ringbuf.js ring', () => {
 });
 
 describe('push stamps', () => {
+  const clock = (): number => performance.timeOrigin + performance.now();
+
   /** Stages a 24-byte frame: length, a Float64 push time at 8, a "waited for room" byte at 16. */
   function stampedFrame(writer: FrameWriter): void {
     const start = writer.beginFrame(24);
@@ -159,7 +161,7 @@ describe('push stamps', () => {
 
   it('writes the push time into each frame as it enters the ring, and marks frames that waited for room', () => {
     const storage = createRingStorage(48);
-    const writer = new FrameWriter(storage);
+    const writer = new FrameWriter(storage, clock);
     const reader = new FrameReader(storage, 5);
     const before = performance.timeOrigin + performance.now();
     for (let i = 0; i < 5; i++) stampedFrame(writer); // 120 bytes for a ring of two frames
@@ -186,7 +188,7 @@ describe('push stamps', () => {
 
   it('keeps stamps on their frames when staged bytes move, and drops those of a rolled-back frame', () => {
     const storage = createRingStorage(256);
-    const writer = new FrameWriter(storage);
+    const writer = new FrameWriter(storage, clock);
     const reader = new FrameReader(storage, 5);
     stage(writer, 200, 1);
     writer.flush();
@@ -213,5 +215,13 @@ describe('push stamps', () => {
       }
     }
     expect(stamped).toBe(1);
+  });
+
+  it('needs a writer given a clock', () => {
+    const writer = new FrameWriter(createRingStorage(256));
+    const start = writer.beginFrame(24);
+    expect(() => writer.stampOnPush(start + 8, start + 16)).toThrow(
+      /push stamps need a writer with a clock/,
+    );
   });
 });

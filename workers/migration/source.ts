@@ -26,7 +26,12 @@
 //                        └──(target died)──▶ Done (failed)
 
 import { REQ_ARGC, REQ_CLIENT, REQ_FLAGS, REQ_HEADER_BYTES, REQ_ID, REQ_OP, RequestFlag, readU16, readU32 } from '../../src/shared/codec.js';
-import { TIMING_BYTES, TIMING_WAIT_MS, TIMING_WAIT_REASON, WaitReason } from '../../src/shared/profile-layout.js';
+import {
+  TIMING_BYTES,
+  TIMING_WAIT_MS,
+  TIMING_WAIT_REASON,
+  WaitReason,
+} from '../../src/shared/timing-layout.js';
 import { shardDown } from '../../src/shared/reply-errors.js';
 import { Keys, Route, commandByOp } from '../../src/shared/commands.js';
 import { SlotState } from '../../src/shared/control-block.js';
@@ -57,7 +62,7 @@ interface Waiting {
   /** Waits for the flip (or the end of a cancel): slot-level commands, and everything in 'slot' mode. */
   readonly wholeSlot: boolean;
   readonly since: number;
-  /** Why it waits first (profile-layout.ts WaitReason). */
+  /** Why it waits first (timing-layout.ts WaitReason). */
   readonly reason: WaitReason;
 }
 

@@ -1,17 +1,25 @@
 // A migration stall profile session, started by `db.profile()` on the opening thread and ended by
-// `profile.stop()`. Starting sets the session in the control block (every client thread sees it and
-// times its requests) and tells every shard to record; stopping collects the shards' dumps and every
-// client thread's slab and builds the report.
+// `profile.stop()`. Starting sets the session in the control block (every client thread sees it
+// and times its requests) and tells every shard to record; stopping collects the shards' dumps and
+// every client thread's slab and builds the report.
 
 import { availableParallelism, cpus } from 'node:os';
-import type { ControlBlock } from './shared/control-block.js';
-import { PROFILE_BUCKETS_MAX, type ShardProfileDump, absoluteNow } from './shared/profile-layout.js';
-import { OptionError } from './errors.js';
-import { type ProfileReport, buildReport } from './profile-report.js';
-import type { ShardPool } from './shard-pool.js';
+import { OptionError } from '../errors.js';
+import type { ShardPool } from '../shard-pool.js';
+import type { ControlBlock } from '../shared/control-block.js';
+import {
+  PROFILE_BUCKETS_MAX,
+  type ShardProfileDump,
+  absoluteNow,
+} from '../shared/timing-layout.js';
+import { buildReport } from './report/build.js';
+import type { ProfileReport } from './report/types.js';
 
 export interface ProfileOptions {
-  /** Width of a time bucket, ms (default 100). A profile holds 1200 buckets; later time lands in the last. */
+  /**
+   * Width of a time bucket, ms (default 100). A profile holds 1200 buckets; later time lands in
+   * the last.
+   */
   bucketMs?: number;
   /** An operation at least this slow (ms, default 10) is explained and counted as a stall. */
   thresholdMs?: number;
@@ -39,13 +47,21 @@ export class Profile {
     private readonly control: ControlBlock,
     options: ProfileOptions = {},
   ) {
-    if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
+    if (options === null || typeof options !== 'object') {
+      throw new OptionError('options', 'an object', options);
+    }
     const bucketMs = options.bucketMs ?? BUCKET_MS_DEFAULT;
     if (typeof bucketMs !== 'number' || !(bucketMs >= BUCKET_MS_MIN && bucketMs <= BUCKET_MS_MAX)) {
-      throw new OptionError('bucketMs', `a number from ${BUCKET_MS_MIN} to ${BUCKET_MS_MAX}`, options.bucketMs);
+      throw new OptionError(
+        'bucketMs',
+        `a number from ${BUCKET_MS_MIN} to ${BUCKET_MS_MAX}`,
+        options.bucketMs,
+      );
     }
     const thresholdMs = options.thresholdMs ?? THRESHOLD_MS_DEFAULT;
-    if (typeof thresholdMs !== 'number' || !(thresholdMs >= 0)) throw new OptionError('thresholdMs', 'a number of ms, 0 or more', options.thresholdMs);
+    if (typeof thresholdMs !== 'number' || !(thresholdMs >= 0)) {
+      throw new OptionError('thresholdMs', 'a number of ms, 0 or more', options.thresholdMs);
+    }
     if (control.profileSession !== 0) throw new Error('slotdb: a profile is already running');
     this.session = ++sessions;
     this.startAbs = absoluteNow();
@@ -55,7 +71,11 @@ export class Profile {
     control.setProfile(this.session, this.startAbs, bucketMs, thresholdMs);
     this.started = Promise.all(
       Array.from({ length: pool.options.shards }, (_, shard) =>
-        pool.live(shard) ? pool.request(shard, { type: 'profile-start', startAbs: this.startAbs, bucketMs }).catch(() => undefined) : undefined,
+        pool.live(shard)
+          ? pool
+              .request(shard, { type: 'profile-start', startAbs: this.startAbs, bucketMs })
+              .catch(() => undefined)
+          : undefined,
       ),
     );
   }
@@ -72,11 +92,18 @@ export class Profile {
     this.control.setProfile(0);
     const replies = await Promise.all(
       Array.from({ length: this.pool.options.shards }, (_, shard) =>
-        this.pool.live(shard) ? this.pool.request(shard, { type: 'profile-stop', endAbs }).catch(() => undefined) : undefined,
+        this.pool.live(shard)
+          ? this.pool.request(shard, { type: 'profile-stop', endAbs }).catch(() => undefined)
+          : undefined,
       ),
     );
-    const dumps = replies.flatMap((reply) => (reply?.profile === undefined ? [] : [reply.profile as ShardProfileDump]));
-    const buckets = Math.min(PROFILE_BUCKETS_MAX, Math.max(1, Math.ceil((endAbs - this.startAbs) / this.bucketMs)));
+    const dumps = replies.flatMap((reply) =>
+      reply?.profile === undefined ? [] : [reply.profile as ShardProfileDump],
+    );
+    const buckets = Math.min(
+      PROFILE_BUCKETS_MAX,
+      Math.max(1, Math.ceil((endAbs - this.startAbs) / this.bucketMs)),
+    );
     const clients = this.pool.profileSlabs
       .filter((slab) => slab !== undefined && slab.session === this.session)
       .map((slab) => slab!.read(buckets));
@@ -85,7 +112,12 @@ export class Profile {
       endAbs,
       bucketMs: this.bucketMs,
       thresholdMs: this.thresholdMs,
-      machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` },
+      machine: {
+        cores: availableParallelism(),
+        cpu: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
       shards: this.pool.options.shards,
       clients,
       dumps,

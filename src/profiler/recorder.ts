@@ -3,11 +3,10 @@
 // operation's latency and the segments it was made of. Latencies go into the thread's profile slab
 // by time bucket; an operation over the threshold is explained by its largest segment.
 
-import { type Argument, REQ_FLAGS, RequestFlag } from './shared/codec.js';
-import type { ControlBlock } from './shared/control-block.js';
+import { type Argument, REQ_FLAGS, RequestFlag } from '../shared/codec.js';
+import type { ControlBlock } from '../shared/control-block.js';
+import type { FrameWriter } from '../shared/ring.js';
 import {
-  Cause,
-  ProfileSlab,
   RTIMING_EXECUTED,
   RTIMING_FORWARDED,
   RTIMING_ISSUED,
@@ -25,9 +24,9 @@ import {
   TIMING_RING_FULL,
   TIMING_WAIT_MS,
   absoluteNow,
-  waitReasonCause,
-} from './shared/profile-layout.js';
-import type { FrameWriter } from './shared/ring.js';
+} from '../shared/timing-layout.js';
+import { Cause, waitReasonCause } from './causes.js';
+import type { ProfileSlab, SlowOp } from './slab.js';
 
 const EMPTY_KEY = Buffer.alloc(0);
 /**
@@ -108,49 +107,85 @@ export class ProfileRecorder {
     const bucket = Math.floor((issued - this.startAbs) / this.bucketMs);
     this.slab.record(bucket, latencyMs * 1000);
     if (latencyMs < this.thresholdMs) return;
-    const pickedUp = view.getFloat64(at + RTIMING_PICKED_UP, true);
-    const forwarded = view.getFloat64(at + RTIMING_FORWARDED, true);
-    const executed = view.getFloat64(at + RTIMING_EXECUTED, true);
-    const replied = view.getFloat64(at + RTIMING_REPLIED, true);
-    const pushed = view.getFloat64(at + RTIMING_PUSHED, true);
-    const wait = view.getFloat32(at + RTIMING_WAIT_MS, true);
-    const reason = view.getUint8(at + RTIMING_WAIT_REASON);
-    const replyBacklog = view.getUint8(at + RTIMING_REPLY_BACKLOG) !== 0;
-    const requestRingFull = view.getUint8(at + RTIMING_RING_FULL) !== 0;
-    const fence = held ? Math.max(0, sent - issued) : 0;
-    const queue = Math.max(0, pickedUp - sent);
-    const redirect = forwarded > 0 ? Math.max(0, executed - forwarded) : 0;
-    const execution = Math.max(0, replied - executed);
-    const staged = Math.max(0, pushed - replied);
-    const reply = Math.max(0, now - pushed);
-    const other = Math.max(0, latencyMs - fence - queue - wait - redirect - execution - staged - reply);
-    const segments = { fence, queue, wait, redirect, execution, staged, reply, other };
-    // The largest segment explains the operation.
-    let cause: Cause = Cause.Fence;
-    let largest = fence;
-    const consider = (ms: number, candidate: Cause): void => {
-      if (ms > largest) {
-        largest = ms;
-        cause = candidate;
-      }
-    };
-    consider(queue, requestRingFull ? Cause.RingFull : Cause.ShardQueue);
-    consider(wait, waitReasonCause(reason));
-    consider(redirect, Cause.Redirect);
-    consider(execution, Cause.Execution);
-    consider(staged, replyBacklog ? Cause.RingFull : Cause.ShardQueue);
-    consider(reply, Cause.ClientBusy);
+    const segments = segmentsOf(view, at, now, held ? issued : 0, latencyMs);
     const name = held ? key.key : key;
     this.slab.recordSlow(bucket, {
       t: issued - this.startAbs,
       latencyMs,
-      causeMs: largest,
+      causeMs: largestSegment(segments),
       segments,
-      cause,
+      cause: causeOf(view, at, segments),
       slot,
-      key: typeof name === 'string' ? Buffer.from(name) : name instanceof Uint8Array ? Buffer.from(name) : name === undefined ? EMPTY_KEY : Buffer.from(String(name)),
+      key: keyBytes(name),
     });
   }
+}
+
+/**
+ * The segments a slow operation's latency was made of, ms, from its reply's timing block at `at`
+ * and the time `now` it was read. `heldAt` is when the slot fence held it back (0: not held).
+ */
+function segmentsOf(
+  view: DataView,
+  at: number,
+  now: number,
+  heldAt: number,
+  latencyMs: number,
+): SlowOp['segments'] {
+  const sent = view.getFloat64(at + RTIMING_ISSUED, true);
+  const pickedUp = view.getFloat64(at + RTIMING_PICKED_UP, true);
+  const forwarded = view.getFloat64(at + RTIMING_FORWARDED, true);
+  const executed = view.getFloat64(at + RTIMING_EXECUTED, true);
+  const replied = view.getFloat64(at + RTIMING_REPLIED, true);
+  const pushed = view.getFloat64(at + RTIMING_PUSHED, true);
+  const wait = view.getFloat32(at + RTIMING_WAIT_MS, true);
+  const fence = heldAt > 0 ? Math.max(0, sent - heldAt) : 0;
+  const queue = Math.max(0, pickedUp - sent);
+  const redirect = forwarded > 0 ? Math.max(0, executed - forwarded) : 0;
+  const execution = Math.max(0, replied - executed);
+  const staged = Math.max(0, pushed - replied);
+  const reply = Math.max(0, now - pushed);
+  const other = Math.max(
+    0,
+    latencyMs - fence - queue - wait - redirect - execution - staged - reply,
+  );
+  return { fence, queue, wait, redirect, execution, staged, reply, other };
+}
+
+/** The largest of the segments a cause can explain (all but `other`), ms. */
+function largestSegment(s: SlowOp['segments']): number {
+  return Math.max(s.fence, s.queue, s.wait, s.redirect, s.execution, s.staged, s.reply);
+}
+
+/**
+ * The cause that explains a slow operation: its largest segment's (the first of equals, in the
+ * order fence, queue, wait, redirect, execution, staged, reply).
+ */
+function causeOf(view: DataView, at: number, s: SlowOp['segments']): Cause {
+  const replyBacklog = view.getUint8(at + RTIMING_REPLY_BACKLOG) !== 0;
+  const requestRingFull = view.getUint8(at + RTIMING_RING_FULL) !== 0;
+  let cause: Cause = Cause.Fence;
+  let largest = s.fence;
+  const consider = (ms: number, candidate: Cause): void => {
+    if (ms > largest) {
+      largest = ms;
+      cause = candidate;
+    }
+  };
+  consider(s.queue, requestRingFull ? Cause.RingFull : Cause.ShardQueue);
+  consider(s.wait, waitReasonCause(view.getUint8(at + RTIMING_WAIT_REASON)));
+  consider(s.redirect, Cause.Redirect);
+  consider(s.execution, Cause.Execution);
+  consider(s.staged, replyBacklog ? Cause.RingFull : Cause.ShardQueue);
+  consider(s.reply, Cause.ClientBusy);
+  return cause;
+}
+
+/** A slow operation's key as bytes (none for a keyless command). */
+function keyBytes(name: Argument | undefined): Buffer {
+  if (typeof name === 'string') return Buffer.from(name);
+  if (name instanceof Uint8Array) return Buffer.from(name);
+  return name === undefined ? EMPTY_KEY : Buffer.from(String(name));
 }
 
 /** The key of a request the slot fence held back, and when it was issued (absolute ms). */

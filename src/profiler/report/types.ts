@@ -1,0 +1,180 @@
+// The migration stall profile report's shape: 'slotdb-profile/1', described field by field in
+// docs/profile.md and checked by docs/profile.schema.json (keep the three in step).
+
+import type { ShardProfileDump } from '../../shared/timing-layout.js';
+import type { CauseName } from '../causes.js';
+import type { ClientFigures, SlowOp } from '../slab.js';
+
+export type { ClientFigures } from '../slab.js';
+
+export const PROFILE_SCHEMA = 'slotdb-profile/1';
+
+/** Slowest operations, keys, slots and batches listed in a report. */
+export const LISTED = 50;
+
+export interface Distribution {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly total: number;
+}
+
+export interface PhaseLatency {
+  readonly ops: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+  /** Operations per latency bin: `upToMs` is the bin's upper edge. Empty bins are left out. */
+  readonly histogram: { readonly upToMs: number; readonly count: number }[];
+}
+
+export interface TimelineBucket {
+  /** Start of the bucket, ms since the profile started. */
+  readonly t: number;
+  readonly ops: number;
+  readonly opsPerSecond: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+  readonly slowOps: number;
+  readonly redirections: number;
+  readonly lockWaits: number;
+  readonly lockWaitMs: number;
+  readonly replyBacklogMs: number;
+  /**
+   * Per shard, the fraction of the bucket it was awake (working or spinning); null without its
+   * record.
+   */
+  readonly shardBusy: (number | null)[];
+  /** Slots moving during the bucket. */
+  readonly migratingSlots: number;
+}
+
+export interface ProfileReport {
+  readonly schema: typeof PROFILE_SCHEMA;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly bucketMs: number;
+  readonly thresholdMs: number;
+  readonly machine: {
+    readonly cores: number;
+    readonly cpu: string;
+    readonly node: string;
+    readonly platform: string;
+  };
+  readonly shards: number;
+  readonly clients: number;
+  readonly totals: {
+    readonly ops: number;
+    readonly slowOps: number;
+    readonly opsPerSecond: number;
+    readonly p50Ms: number | null;
+    readonly p99Ms: number | null;
+    readonly p999Ms: number | null;
+    readonly maxMs: number | null;
+  };
+  /** The figures a comparison (profile-diff) looks at first. */
+  readonly summary: {
+    readonly opsPerSecondBefore: number | null;
+    readonly opsPerSecondDuring: number | null;
+    readonly opsPerSecondAfter: number | null;
+    readonly p99DuringMs: number | null;
+    readonly maxDuringMs: number | null;
+    readonly lockWaitMaxMs: number;
+    readonly migratedSlots: number;
+    readonly migratedKeys: number;
+    readonly migrationMs: number;
+    readonly keysPerSecond: number | null;
+  };
+  readonly timeline: TimelineBucket[];
+  readonly phases: {
+    readonly before: PhaseLatency;
+    readonly during: PhaseLatency;
+    readonly after: PhaseLatency;
+  };
+  readonly migrations: {
+    readonly slot: number;
+    readonly source: number;
+    readonly target: number;
+    readonly lock: 'key' | 'slot';
+    readonly startMs: number;
+    readonly endMs: number;
+    readonly keys: number;
+    readonly bytes: number;
+    readonly batches: number;
+    readonly outcome: string;
+  }[];
+  readonly batches: {
+    readonly count: number;
+    readonly dropped: number;
+    readonly serializeMs: Distribution;
+    readonly transferMs: Distribution;
+    readonly applyMs: Distribution;
+    readonly ackMs: Distribution;
+    readonly slowest: {
+      readonly t: number;
+      readonly slot: number;
+      readonly target: number;
+      readonly keys: number;
+      readonly bytes: number;
+      readonly serializeMs: number;
+      readonly transferMs: number;
+      readonly applyMs: number;
+      readonly ackMs: number;
+    }[];
+  };
+  readonly lockWaits: {
+    readonly count: number;
+    readonly totalMs: number;
+    readonly keys: {
+      readonly key: string;
+      readonly keyHex: string;
+      readonly slot: number;
+      readonly count: number;
+      readonly totalMs: number;
+      readonly maxMs: number;
+    }[];
+  };
+  readonly causes: {
+    readonly cause: CauseName;
+    readonly description: string;
+    readonly slowOps: number;
+    readonly lostMs: number;
+    readonly share: number;
+  }[];
+  readonly stalledSlots: {
+    readonly slot: number;
+    readonly slowOps: number;
+    readonly lostMs: number;
+    readonly lockWaitMs: number;
+  }[];
+  readonly stalledKeys: {
+    readonly key: string;
+    readonly keyHex: string;
+    readonly slot: number | null;
+    readonly slowOps: number;
+    readonly lostMs: number;
+    readonly maxMs: number;
+    readonly cause: CauseName;
+  }[];
+  readonly slowOps: {
+    readonly t: number;
+    readonly latencyMs: number;
+    readonly key: string;
+    readonly keyHex: string;
+    readonly slot: number | null;
+    readonly cause: CauseName;
+    readonly segments: SlowOp['segments'];
+  }[];
+}
+
+export interface ReportInput {
+  readonly startAbs: number;
+  readonly endAbs: number;
+  readonly bucketMs: number;
+  readonly thresholdMs: number;
+  readonly machine: ProfileReport['machine'];
+  readonly shards: number;
+  readonly clients: readonly ClientFigures[];
+  readonly dumps: readonly ShardProfileDump[];
+}
