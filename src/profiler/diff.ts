@@ -2,6 +2,7 @@
 // migration should move, each with its change and whether that is better or worse.
 
 import { PROFILE_SCHEMA, type ProfileReport } from './report/types.js';
+import { ProfileError } from '../errors.js';
 
 export interface DiffRow {
   readonly measure: string;
@@ -88,7 +89,7 @@ const MEASURES: readonly Measure[] = [
 export function compareReports(before: ProfileReport, after: ProfileReport): DiffRow[] {
   for (const report of [before, after]) {
     if (report?.schema !== PROFILE_SCHEMA) {
-      throw new Error(`slotdb: not a ${PROFILE_SCHEMA} report (schema: ${String(report?.schema)})`);
+      throw new ProfileError(`not a ${PROFILE_SCHEMA} report (schema: ${String(report?.schema)})`);
     }
   }
   return MEASURES.map((measure) => {

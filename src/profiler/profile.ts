@@ -4,7 +4,7 @@
 // every client thread's slab and builds the report.
 
 import { availableParallelism, cpus } from 'node:os';
-import { OptionError } from '../errors.js';
+import { OptionError, ProfileError } from '../errors.js';
 import type { ShardPool } from '../shard-pool.js';
 import type { ControlBlock } from '../shared/control-block.js';
 import {
@@ -62,7 +62,7 @@ export class Profile {
     if (typeof thresholdMs !== 'number' || !(thresholdMs >= 0)) {
       throw new OptionError('thresholdMs', 'a number of ms, 0 or more', options.thresholdMs);
     }
-    if (control.profileSession !== 0) throw new Error('slotdb: a profile is already running');
+    if (control.profileSession !== 0) throw new ProfileError('a profile is already running');
     this.session = ++sessions;
     this.startAbs = absoluteNow();
     this.bucketMs = bucketMs;

@@ -6,6 +6,7 @@
 // cache line.
 
 import { CLIENTS_MAX, SHARDS_MAX, SLOT_COUNT } from './limits.js';
+import { InvariantError } from '../errors.js';
 
 /** Int32 words per cache line. */
 const LINE_WORDS = 16;
@@ -91,7 +92,9 @@ export class ControlBlock {
   constructor(sab?: SharedArrayBuffer) {
     this.sab = sab ?? new SharedArrayBuffer(CONTROL_BLOCK_BYTES);
     if (this.sab.byteLength !== CONTROL_BLOCK_BYTES) {
-      throw new Error(`control block must be ${CONTROL_BLOCK_BYTES} bytes, got ${this.sab.byteLength}`);
+      throw new InvariantError(
+        `control block must be ${CONTROL_BLOCK_BYTES} bytes, got ${this.sab.byteLength}`,
+      );
     }
     this.words = new Int32Array(this.sab, 0, OWNER_OFFSET / 4);
     this.owner = new Uint16Array(this.sab, OWNER_OFFSET, SLOT_COUNT);

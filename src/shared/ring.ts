@@ -14,6 +14,7 @@ import { RingBuffer } from 'ringbuf.js';
 
 type TypedArray = Parameters<Parameters<RingBuffer['writeCallbackWithOffset']>[1]>[0];
 import { FRAME_BYTES_MAX } from './limits.js';
+import { InvariantError } from '../errors.js';
 
 export const FRAME_LENGTH_BYTES = 4;
 
@@ -30,7 +31,7 @@ export function createRingStorage(bytes: number): SharedArrayBuffer {
 
 function assertFrameLength(length: number, minimum: number): void {
   if (!(length >= minimum && length <= FRAME_BYTES_MAX)) {
-    throw new Error(`slotdb: corrupt frame length ${length} (expected ${minimum}..${FRAME_BYTES_MAX})`);
+    throw new InvariantError(`corrupt frame length ${length} (expected ${minimum}..${FRAME_BYTES_MAX})`);
   }
 }
 
@@ -91,7 +92,9 @@ export class FrameWriter {
   commit(end: number): void {
     const length = end - this.tail;
     if (this.view.getUint32(this.tail, true) !== length) {
-      throw new Error(`slotdb: frame header says ${this.view.getUint32(this.tail, true)} bytes, frame has ${length}`);
+      throw new InvariantError(
+        `frame header says ${this.view.getUint32(this.tail, true)} bytes, frame has ${length}`,
+      );
     }
     assertFrameLength(length, FRAME_LENGTH_BYTES);
     this.tail = end;
@@ -109,7 +112,7 @@ export class FrameWriter {
    * room in the ring.
    */
   stampOnPush(timeOffset: number, fullOffset: number): void {
-    if (this.pushClock === null) throw new Error('slotdb: push stamps need a writer with a clock');
+    if (this.pushClock === null) throw new InvariantError('push stamps need a writer with a clock');
     this.stamps.push(timeOffset, fullOffset);
   }
 
