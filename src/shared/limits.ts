@@ -1,6 +1,8 @@
 // Every bound slotdb relies on, with its reason and unit. Code never uses a bare number where one
 // of these applies; relations between them are checked once, at load, at the bottom of this file.
 
+import { BATCH_HEADER_BYTES, ENTRY_OVERHEAD_BYTES } from './peer-frames.js';
+
 /** Hash slots, as in Redis Cluster: `keySlot(key)` is CRC16(key) mod this. */
 export const SLOT_COUNT = 16384;
 
@@ -92,6 +94,12 @@ function assertLimits(): void {
     throw new Error('RING_BYTES_DEFAULT must lie between its bounds');
   }
   if (FRAME_BYTES_MAX >= 2 ** 31) throw new Error('frame lengths are stored in a Uint32 and sliced as Int32');
+  // A migration batch closes before an entry would take it past FRAME_BYTES_MAX, so one entry
+  // alone must always fit: the largest value, a key of up to 512 KiB, the entry's lengths and
+  // deadline, and the batch header.
+  if (BATCH_HEADER_BYTES + ENTRY_OVERHEAD_BYTES + (512 << 10) + VALUE_BYTES_MAX > FRAME_BYTES_MAX) {
+    throw new Error('a migration batch of one entry with the largest value must fit in a frame');
+  }
   if (REPLY_FLUSH_BYTES >= REPLY_STAGED_BYTES_MAX) throw new Error('replies flush before the staging bound');
 }
 assertLimits();

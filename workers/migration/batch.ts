@@ -60,6 +60,11 @@ export function putEntry(w: FrameWriter, key: string, value: string, deadline: n
   return bytes;
 }
 
+/** The bytes putEntry takes for one key: what a sender checks against the frame limit first. */
+export function entryBytes(key: string, value: string): number {
+  return ENTRY_OVERHEAD_BYTES + key.length + value.length;
+}
+
 /** Writes the key count and checksum and stages the frame. */
 export function sealBatch(w: FrameWriter, start: number, keys: number): void {
   const view = w.view;
