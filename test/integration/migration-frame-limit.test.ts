@@ -17,7 +17,8 @@ import { withDb } from '../support/db.js';
 const TAG = 'frame-limit';
 const SLOT = keySlot(TAG);
 const FILLER_BYTES = 1 << 20;
-const entryBytes = (key: string, valueBytes: number): number => ENTRY_OVERHEAD_BYTES + key.length + valueBytes;
+const entryBytes = (key: string, valueBytes: number): number =>
+  ENTRY_OVERHEAD_BYTES + key.length + valueBytes;
 
 /** Filler keys and value sizes whose entries add up to one byte under batchBytes. */
 function fillers(): [string, number][] {
@@ -44,7 +45,8 @@ describe('a migration batch near the frame limit', () => {
     const bigBytes = FRAME_BYTES_MAX + 1 - BATCH_HEADER_BYTES - filledBytes - entryBytes(bigKey, 0);
     expect(bigBytes).toBeLessThanOrEqual(VALUE_BYTES_MAX);
     // One batch of both would be one byte too large for a frame.
-    expect(BATCH_HEADER_BYTES + filledBytes + entryBytes(bigKey, bigBytes)).toBe(FRAME_BYTES_MAX + 1);
+    const together = BATCH_HEADER_BYTES + filledBytes + entryBytes(bigKey, bigBytes);
+    expect(together).toBe(FRAME_BYTES_MAX + 1);
 
     await withDb({ shards: 2, ringBytes: 64 << 20 }, async (db) => {
       const buffers = db.withBuffers();
@@ -56,7 +58,8 @@ describe('a migration batch near the frame limit', () => {
 
       const source = db.slotOwner(SLOT);
       const target = 1 - source;
-      const report = await db.migrateSlot(SLOT, target, { batchKeys: 1 << 16, batchBytes: BATCH_BYTES_MAX, window: 1 });
+      const options = { batchKeys: 1 << 16, batchBytes: BATCH_BYTES_MAX, window: 1 };
+      const report = await db.migrateSlot(SLOT, target, options);
       expect(report.keys).toBe(filled.length + 1);
       expect(report.batches).toBe(2);
       expect(db.slotOwner(SLOT)).toBe(target);
@@ -67,7 +70,8 @@ describe('a migration batch near the frame limit', () => {
       }
       const [first, last] = [filled[0]!, filled.at(-1)!];
       expect((await buffers.getRange(first[0], 0, 3)).toString()).toBe('0000');
-      expect((await buffers.get(last[0]))!.equals(Buffer.alloc(last[1], last[0].at(-1)!))).toBe(true);
+      const lastValue = Buffer.alloc(last[1], last[0].at(-1)!);
+      expect((await buffers.get(last[0]))!.equals(lastValue)).toBe(true);
     });
   });
 });

@@ -28,7 +28,8 @@ export class ForwardLog {
   /** Drops the forwards the target has reported executed. */
   private trim(): void {
     const control = this.shard.control;
-    const done = Atomics.load(control.forwardsDone, control.forwardsIndex(this.shard.id, this.target));
+    const index = control.forwardsIndex(this.shard.id, this.target);
+    const done = Atomics.load(control.forwardsDone, index);
     let keep = 0;
     while (keep < this.entries.length && this.entries[keep]! <= done) keep += 3;
     this.entries.splice(0, keep);

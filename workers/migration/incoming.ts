@@ -1,11 +1,11 @@
 // The target side of moving slot S from a source shard (A) to this shard (B).
 //
-// B applies A's batches (checksum verified, nothing applied otherwise) and acknowledges each: ok = 1
-// when applied, ok = 0 when refused. It executes the requests A forwards for S, as the owner of the
-// keys that moved or that A lacks. FLIP ends the import: the slot map already names B. On RETURN
-// (A cancelled) B sends every key of S back with the same batch machinery (returning.ts, with the
-// limits IMPORT gave) and ends with RETURNED; A forwards nothing more after RETURN, so no request
-// can run here on a key that went back.
+// B applies A's batches (checksum verified, nothing applied otherwise) and acknowledges each:
+// ok = 1 when applied, ok = 0 when refused. It executes the requests A forwards for S, as the
+// owner of the keys that moved or that A lacks. FLIP ends the import: the slot map already names
+// B. On RETURN (A cancelled) B sends every key of S back with the same batch machinery
+// (returning.ts, with the limits IMPORT gave) and ends with RETURNED; A forwards nothing more after
+// RETURN, so no request can run here on a key that went back.
 //
 // State machine, in the order states change (IncomingState; docs/migration.md draws it too):
 //
@@ -68,7 +68,9 @@ export class IncomingMigration extends RoleDefaults {
     const applyMs = performance.now() - received;
     const ok = applied.refused === undefined;
     if (!ok) {
-      console.error(`slotdb: shard ${this.shard.id} refused batch ${batch} of slot ${this.slot}: ${applied.refused}`);
+      const why = applied.refused;
+      const { id } = this.shard;
+      console.error(`slotdb: shard ${id} refused batch ${batch} of slot ${this.slot}: ${why}`);
     } else {
       this.keys += applied.keys;
       this.batches++;
@@ -77,7 +79,8 @@ export class IncomingMigration extends RoleDefaults {
       this.heldAcks.push([batch, ok, receivedAbs, applyMs]);
       return;
     }
-    putAck(this.shard.peerWriter(this.peer), this.slot, this.migration, batch, ok, receivedAbs, applyMs);
+    const writer = this.shard.peerWriter(this.peer);
+    putAck(writer, this.slot, this.migration, batch, ok, receivedAbs, applyMs);
     this.shard.flushPeer(this.peer);
   }
 

@@ -22,14 +22,18 @@
 //
 //   Moving ──(S empty here, nothing in flight)──▶ Done (completed)
 //     │  └──(target died)──▶ Done (failed)
-//     └──(cancel, or a batch refused)──▶ Returning ──(RETURNED)──▶ Done (cancelled, or failed)
+//     └──(cancel, or a batch refused)──▶ Returning ──(RETURNED)──▶ Done (cancelled/failed)
 //                                           └──(target died)──▶ Done (failed)
 
 import { REQ_OP } from '../../src/shared/codec.js';
 import { WaitReason } from '../../src/shared/profile-layout.js';
 import { Route, commandByOp } from '../../src/shared/commands.js';
 import { SlotState } from '../../src/shared/control-block.js';
-import type { MigrationOutcome, MigrationPlan, MigrationReport } from '../../src/shared/control-messages.js';
+import type {
+  MigrationOutcome,
+  MigrationPlan,
+  MigrationReport,
+} from '../../src/shared/control-messages.js';
 import { PeerFrame } from '../../src/shared/peer-frames.js';
 import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
@@ -40,7 +44,7 @@ import { frameKeys } from './frame-keys.js';
 import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
-import { type Waiting, WaitStats } from './wait-stats.js';
+import { type Waiting, WaitQueue, WaitStats } from './waiting.js';
 
 export const OutgoingState = { Moving: 0, Returning: 1, Done: 2 } as const;
 export type OutgoingState = (typeof OutgoingState)[keyof typeof OutgoingState];
@@ -67,11 +71,7 @@ export class OutgoingMigration extends RoleDefaults {
   readonly peer: number;
   private readonly plan: MigrationPlan;
   private readonly sender: BatchSender;
-  private waiting: Waiting[] = [];
-  /** Keys named by waiting requests → how many of them name it. */
-  private readonly blocked = new Map<string, number>();
-  /** A waiting whole-slot request blocks every request behind it. */
-  private wholeSlotWaiting = 0;
+  private readonly waiting = new WaitQueue();
   private readonly startedAt: number;
   private redirections = 0;
   private readonly waits = new WaitStats();
@@ -104,13 +104,17 @@ export class OutgoingMigration extends RoleDefaults {
     Atomics.store(control.slotState, plan.slot, SlotState.Migrating);
     control.bumpMigrations();
     shard.post({ type: 'migration-start', migration: plan.migration });
-    shard.profiler?.moveStarted(plan.migration, plan.slot, shard.id, plan.target, plan.lock, performance.timeOrigin + now);
+    const { migration, slot, target, lock } = plan;
+    const startedAbs = performance.timeOrigin + now;
+    shard.profiler?.moveStarted(migration, slot, shard.id, target, lock, startedAbs);
   }
 
   /** A profile started while this slot moves: it records the move as started when it did. */
   override profileStarted(profiler: ShardProfiler): void {
     if (this.state === OutgoingState.Done) return;
-    profiler.moveStarted(this.plan.migration, this.plan.slot, this.shard.id, this.plan.target, this.plan.lock, performance.timeOrigin + this.startedAt);
+    const { migration, slot, target, lock } = this.plan;
+    const startedAbs = performance.timeOrigin + this.startedAt;
+    profiler.moveStarted(migration, slot, this.shard.id, target, lock, startedAbs);
   }
 
   // ---- requests -------------------------------------------------------------------------
@@ -119,16 +123,19 @@ export class OutgoingMigration extends RoleDefaults {
   admit(buf: Buffer, at: number, now: number): void {
     const op = buf[at + REQ_OP]!;
     const spec = commandByOp(op);
-    const wholeSlot = this.plan.lock === 'slot' || spec.route === Route.Cursor || spec.route === Route.SlotArgument;
+    const wholeSlot =
+      this.plan.lock === 'slot' || spec.route === Route.Cursor || spec.route === Route.SlotArgument;
     const keys = wholeSlot ? [] : frameKeys(buf, at, spec.keys);
-    if (this.wholeSlotWaiting > 0 || wholeSlot || this.namesBlockedKey(keys)) {
-      this.enqueue(buf, at, keys, wholeSlot, now, wholeSlot || this.wholeSlotWaiting > 0 ? WaitReason.SlotLock : WaitReason.KeyLock);
+    if (wholeSlot || this.waiting.blocks(keys)) {
+      const slotLock = wholeSlot || this.waiting.wholeSlot > 0;
+      const reason = slotLock ? WaitReason.SlotLock : WaitReason.KeyLock;
+      this.waiting.add(buf, at, keys, wholeSlot, reason);
       return;
     }
     const decision = this.decide(keys, spec.write);
     if (decision === Decision.Execute) this.shard.execute(buf, at);
     else if (decision === Decision.Forward) this.forward(buf, at);
-    else this.enqueue(buf, at, keys, false, now, this.waitReason);
+    else this.waiting.add(buf, at, keys, false, this.waitReason);
   }
 
   /** Where a request on `keys` can run now. */
@@ -164,30 +171,6 @@ export class OutgoingMigration extends RoleDefaults {
     return Decision.Execute;
   }
 
-  private namesBlockedKey(keys: readonly string[]): boolean {
-    if (this.blocked.size === 0) return false;
-    for (const key of keys) if (this.blocked.has(key)) return true;
-    return false;
-  }
-
-  private enqueue(buf: Buffer, at: number, keys: readonly string[], wholeSlot: boolean, now: number, reason: WaitReason): void {
-    const length = buf.readUInt32LE(at);
-    const frame = Buffer.allocUnsafe(length);
-    buf.copy(frame, 0, at, at + length);
-    // The loop turn's clock (`now`) can be well behind after a batch was applied in this turn.
-    this.waiting.push({ frame, keys, wholeSlot, since: performance.now(), reason });
-    this.block(keys, wholeSlot, 1);
-  }
-
-  private block(keys: readonly string[], wholeSlot: boolean, delta: 1 | -1): void {
-    if (wholeSlot) this.wholeSlotWaiting += delta;
-    for (const key of keys) {
-      const count = (this.blocked.get(key) ?? 0) + delta;
-      if (count === 0) this.blocked.delete(key);
-      else this.blocked.set(key, count);
-    }
-  }
-
   private forward(buf: Buffer, at: number): void {
     this.redirections++;
     // Remembered until the target reports it executed: if the target dies first, this shard
@@ -201,17 +184,19 @@ export class OutgoingMigration extends RoleDefaults {
    * the whole slot).
    */
   private release(now: number, atFlip = false): void {
-    if (this.waiting.length === 0) return;
+    if (this.waiting.requests.length === 0) return;
     const releasedAt = performance.now();
     const stay: Waiting[] = [];
     const stayKeys = new Set<string>();
     let stayWhole = false;
-    for (const request of this.waiting) {
+    for (const request of this.waiting.requests) {
       const behind = stayWhole || request.keys.some((key) => stayKeys.has(key));
       let decision: Decision = Decision.Wait;
       if (!behind) {
         if (atFlip) decision = Decision.Forward;
-        else if (!request.wholeSlot) decision = this.decide(request.keys, commandByOp(request.frame[REQ_OP]!).write);
+        else if (!request.wholeSlot) {
+          decision = this.decide(request.keys, commandByOp(request.frame[REQ_OP]!).write);
+        }
         else if (this.state === OutgoingState.Done) decision = Decision.Execute;
       }
       if (decision === Decision.Wait) {
@@ -220,12 +205,12 @@ export class OutgoingMigration extends RoleDefaults {
         if (request.wholeSlot) stayWhole = true;
         continue;
       }
-      this.block(request.keys, request.wholeSlot, -1);
+      this.waiting.unblock(request);
       this.waits.record(releasedAt - request.since, request, this.slot, this.shard.profiler);
       if (decision === Decision.Execute) this.shard.execute(request.frame, 0);
       else this.forward(request.frame, 0);
     }
-    this.waiting = stay;
+    this.waiting.requests = stay;
   }
 
   // ---- moving ---------------------------------------------------------------------------
@@ -302,9 +287,14 @@ export class OutgoingMigration extends RoleDefaults {
   /** A batch of keys coming back after a cancel: apply it and acknowledge. */
   override onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
     const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
-    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, applied.refused === undefined);
+    const ok = applied.refused === undefined;
+    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, ok);
     this.shard.flushPeer(this.target);
-    if (applied.refused !== undefined) console.error(`slotdb: shard ${this.shard.id} refused returned keys of slot ${this.slot}: ${applied.refused}`);
+    if (!ok) {
+      const why = applied.refused;
+      const { id } = this.shard;
+      console.error(`slotdb: shard ${id} refused returned keys of slot ${this.slot}: ${why}`);
+    }
   }
 
   /** Every key came back: the slot is whole here again. */
@@ -360,7 +350,11 @@ export class OutgoingMigration extends RoleDefaults {
   private end(outcome: MigrationOutcome, now: number): void {
     if (outcome !== 'completed') this.release(now);
     const sender = this.sender;
-    this.shard.profiler?.moveEnded(this.migration, outcome, sender.keysAcknowledged, sender.bytesSent, sender.batchesSent, performance.timeOrigin + now);
+    const endedAbs = performance.timeOrigin + now;
+    const { keysAcknowledged, bytesSent, batchesSent } = sender;
+    const profiler = this.shard.profiler;
+    const migration = this.migration;
+    profiler?.moveEnded(migration, outcome, keysAcknowledged, bytesSent, batchesSent, endedAbs);
     this.shard.post({
       type: 'migration-end',
       migration: this.migration,

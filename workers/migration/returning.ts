@@ -5,7 +5,8 @@
 //
 //   Sending ──(every key back: RETURNED sent)──▶ Done
 //      │  └──(source died: the keys here are freed)──▶ Done
-//      └──(the source refused a batch)──▶ Refused ──(RETURNED sent, or source died)──▶ Done
+//      └──(the source refused a batch)──▶ Refused
+//                                            └──(RETURNED sent, or source died)──▶ Done
 
 import { PeerFrame } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
@@ -65,7 +66,8 @@ export class ReturningMigration extends RoleDefaults {
     if (!ok) {
       // Only a bug gets here (the source refuses keys it already has). Stop instead of resending
       // the same batch forever; what could not go back stays here, logged.
-      console.error(`slotdb: shard ${this.peer} refused returned batch ${batch} of slot ${this.slot}`);
+      const slot = this.slot;
+      console.error(`slotdb: shard ${this.peer} refused returned batch ${batch} of slot ${slot}`);
       if (this.state === ReturningState.Sending) this.transition(ReturningState.Refused);
       this.sender.stop();
     }

@@ -77,7 +77,13 @@ export abstract class RoleDefaults implements MigrationRole {
  * Answers a batch nobody here expects (an unknown migration, or a role that receives none) with a
  * refusal (ACK, ok = 0), so that its sender unlocks the keys and keeps them.
  */
-export function refuseBatch(shard: ShardContext, peer: number, slot: number, migration: number, batch: number): void {
+export function refuseBatch(
+  shard: ShardContext,
+  peer: number,
+  slot: number,
+  migration: number,
+  batch: number,
+): void {
   putAck(shard.peerWriter(peer), slot, migration, batch, false);
   shard.flushPeer(peer);
 }

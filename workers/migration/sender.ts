@@ -108,7 +108,8 @@ export class BatchSender {
       // The batch closes before an entry would take its frame past FRAME_BYTES_MAX (which the ring
       // refuses, killing the shard): a large value after many keys opens the next batch instead.
       // An entry alone always fits (src/shared/limits.ts checks it at load).
-      if (keys.length > 0 && BATCH_HEADER_BYTES + bytes + entryBytes(key, value) > FRAME_BYTES_MAX) {
+      const frameBytes = BATCH_HEADER_BYTES + bytes + entryBytes(key, value);
+      if (keys.length > 0 && frameBytes > FRAME_BYTES_MAX) {
         this.priority.push(key);
         break;
       }

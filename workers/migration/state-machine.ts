@@ -25,12 +25,16 @@ export function isLegalMove(table: TransitionTable, from: number, to: number): b
 }
 
 /** Returns `to` if `table` allows the move from `from`; throws an InvariantError otherwise. */
-export function checkedMove<S extends number>(table: TransitionTable, slot: number, from: S, to: S): S {
+export function checkedMove<S extends number>(
+  table: TransitionTable,
+  slot: number,
+  from: S,
+  to: S,
+): S {
   if (isLegalMove(table, from, to)) return to;
   const name = (state: number): string => table.names[state] ?? `state ${state}`;
-  throw new InvariantError(
-    `slotdb invariant: ${table.role} migration of slot ${slot} cannot move from ${name(from)} to ${name(to)}`,
-  );
+  const what = `${table.role} migration of slot ${slot}`;
+  throw new InvariantError(`slotdb invariant: ${what} cannot go from ${name(from)} to ${name(to)}`);
 }
 
 /** Builds a table from a state enum (listed in the order states change) and its moves by name. */

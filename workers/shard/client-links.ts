@@ -2,7 +2,13 @@
 // serves one client: push what its reply ring could not take before, route its complete request
 // frames, push the replies in bulk and ring its doorbell.
 
-import { REQ_HEADER_BYTES, ValueType, beginReply, endFrame, putLine } from '../../src/shared/codec.js';
+import {
+  REQ_HEADER_BYTES,
+  ValueType,
+  beginReply,
+  endFrame,
+  putLine,
+} from '../../src/shared/codec.js';
 import { REPLY_FLUSH_BYTES, REPLY_STAGED_BYTES_MAX } from '../../src/shared/limits.js';
 import { absoluteNow } from '../../src/shared/profile-layout.js';
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';

@@ -10,7 +10,10 @@ import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { ShardProfiler } from '../profiler.js';
 import type { Shard } from '../shard.js';
 
-type Handler<K extends ToShard['type']> = (shard: Shard, message: Extract<ToShard, { type: K }>) => Reply;
+type Handler<K extends ToShard['type']> = (
+  shard: Shard,
+  message: Extract<ToShard, { type: K }>,
+) => Reply;
 
 const ok = (message: ToShard): Reply => ({ type: 'reply', id: message.id });
 
@@ -44,7 +47,8 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   },
   'count-slots'(shard, message) {
     const counts = new Uint32Array(SLOT_COUNT);
-    for (let slot = 0; slot < SLOT_COUNT; slot++) counts[slot] = shard.keyspace.table(slot)?.size ?? 0;
+    const keyspace = shard.keyspace;
+    for (let slot = 0; slot < SLOT_COUNT; slot++) counts[slot] = keyspace.table(slot)?.size ?? 0;
     return { ...ok(message), counts };
   },
   'profile-start'(shard, message) {
@@ -90,8 +94,11 @@ export class ControlChannel {
   drain(): void {
     const shard = this.shard;
     this.seen = Atomics.load(shard.control.words, this.word);
-    for (let received = receiveMessageOnPort(this.port); received !== undefined; received = receiveMessageOnPort(this.port)) {
-      const message = received.message as ToShard;
+    const port = this.port;
+    for (;;) {
+      const got = receiveMessageOnPort(port);
+      if (got === undefined) break;
+      const message = got.message as ToShard;
       shard.execution.mark = 0;
       let reply: Reply;
       try {

@@ -36,7 +36,9 @@ import type { Shard } from '../shard.js';
 import type { ClientLink } from './client-links.js';
 
 /** Names of opcodes, for error texts (lower-case, as Redis prints them). */
-const NAMES: string[] = HANDLERS.map((handler, op) => (handler === undefined ? '' : commandByOp(op).name));
+const NAMES: string[] = HANDLERS.map((handler, op) =>
+  handler === undefined ? '' : commandByOp(op).name,
+);
 
 export class Execution {
   /**
@@ -109,7 +111,7 @@ export class Execution {
           replies.rollback(valueStart);
           call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
         }
-        if (op === Op.FlushAll || op === Op.FlushDb) this.shard.migrations.afterFlush(this.shard.clock);
+        if (op === Op.FlushAll || op === Op.FlushDb) this.afterFlush();
       }
     }
     if (timing >= 0) {
@@ -118,6 +120,11 @@ export class Execution {
     }
     endFrame(replies, start);
     link.dirty = true;
+  }
+
+  /** FLUSHALL dropped every key: migrations under way start over on empty tables. */
+  private afterFlush(): void {
+    this.shard.migrations.afterFlush(this.shard.clock);
   }
 
   /** When this shard began the request at hand (see `mark`). */
@@ -146,7 +153,9 @@ export class Execution {
     const out = replies.view;
     const input = this.viewOf(buf);
     const timing = at + REQ_HEADER_BYTES;
-    for (let i = 0; i < TIMING_BYTES; i += 4) out.setUint32(block + i, input.getUint32(timing + i, true), true);
+    for (let i = 0; i < TIMING_BYTES; i += 4) {
+      out.setUint32(block + i, input.getUint32(timing + i, true), true);
+    }
     out.setFloat64(block + RTIMING_EXECUTED, this.markNow(), true);
     out.setFloat64(block + RTIMING_REPLIED, 0, true);
     out.setFloat64(block + RTIMING_PUSHED, 0, true);

@@ -27,6 +27,10 @@ interface Order {
   readonly budget: KeyBudget | undefined;
 }
 
+function isDone(order: Order): boolean {
+  return order.next >= order.plans.length && order.running.size === 0;
+}
+
 export class MigrationOrders {
   private readonly orders: Order[] = [];
 
@@ -46,7 +50,9 @@ export class MigrationOrders {
       next: 0,
       batchKeys,
       budget:
-        message.keysPerSecond > 0 ? new KeyBudget(message.keysPerSecond, batchKeys, performance.now()) : undefined,
+        message.keysPerSecond > 0
+          ? new KeyBudget(message.keysPerSecond, batchKeys, performance.now())
+          : undefined,
     });
     this.startQueued();
   }
@@ -77,9 +83,8 @@ export class MigrationOrders {
         this.shard.migrations.startOutgoing(plan, order.budget);
       }
     }
-    while (orders.length > 0 && orders[0]!.next >= orders[0]!.plans.length && orders[0]!.running.size === 0) {
-      orders.shift();
-    }
+    // Orders with every slot started and none running are done.
+    while (orders.length > 0 && isDone(orders[0]!)) orders.shift();
   }
 
   /** A slot move of some order ended: its order may start the next. */
@@ -90,18 +95,21 @@ export class MigrationOrders {
 
   /** Why `plan` cannot start now, or undefined if it can. */
   private refusal(plan: MigrationPlan): string | undefined {
-    const shard = this.shard;
-    if (shard.control.owner[plan.slot] !== shard.id) return `shard ${shard.id} does not own slot ${plan.slot}`;
-    if (shard.migrations.outgoing[plan.slot] !== undefined) return `slot ${plan.slot} is already migrating`;
-    if (shard.peers.byId[plan.target] === undefined) return `shard ${shard.id} has no ring to shard ${plan.target}`;
-    if (shard.control.shardState(plan.target) !== ShardState.Running) return `shard ${plan.target} is not running`;
+    const { id, control, migrations, peers } = this.shard;
+    const { slot, target } = plan;
+    if (control.owner[slot] !== id) return `shard ${id} does not own slot ${slot}`;
+    if (migrations.outgoing[slot] !== undefined) return `slot ${slot} is already migrating`;
+    if (peers.byId[target] === undefined) return `shard ${id} has no ring to shard ${target}`;
+    if (control.shardState(target) !== ShardState.Running) return `shard ${target} is not running`;
     return undefined;
   }
 
   /** Removes a move that has not started yet (cancelled or refused). */
   dropQueued(migration: number, outcome: MigrationOutcome, reason: string): void {
     for (const order of this.orders) {
-      const index = order.plans.findIndex((plan, i) => i >= order.next && plan.migration === migration);
+      const index = order.plans.findIndex(
+        (plan, i) => i >= order.next && plan.migration === migration,
+      );
       if (index < 0) continue;
       const [plan] = order.plans.splice(index, 1);
       this.postEmptyEnd(plan!, outcome, reason);
@@ -119,7 +127,7 @@ export class MigrationOrders {
     });
   }
 
-  /** The longest a parked shard may sleep, given `timeoutMs`: a throttled order waits for budget. */
+  /** How long a parked shard may sleep, at most `timeoutMs`: a throttled order waits for budget. */
   parkTimeout(timeoutMs: number): number {
     // A throttled order waits for its budget, not for a peer: wake up when the next batch may go.
     for (const order of this.orders) {

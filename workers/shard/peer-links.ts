@@ -44,7 +44,11 @@ export class PeerLinks {
   /** Links this shard to `peer` (once; a second link message for the same peer changes nothing). */
   link(peer: number, out: SharedArrayBuffer, input: SharedArrayBuffer): void {
     if (this.byId[peer] !== undefined) return;
-    const link: PeerLink = { peer, out: new FrameWriter(out), in: new FrameReader(input, PEER_FRAME_MIN) };
+    const link: PeerLink = {
+      peer,
+      out: new FrameWriter(out),
+      in: new FrameReader(input, PEER_FRAME_MIN),
+    };
     this.list.push(link);
     this.byId[peer] = link;
   }
@@ -52,7 +56,9 @@ export class PeerLinks {
   /** The ring writer towards a peer shard. */
   writer(peer: number): FrameWriter {
     const link = this.byId[peer];
-    if (link === undefined) throw new Error(`slotdb: shard ${this.shard.id} has no ring to shard ${peer}`);
+    if (link === undefined) {
+      throw new Error(`slotdb: shard ${this.shard.id} has no ring to shard ${peer}`);
+    }
     return link.out;
   }
 
@@ -174,7 +180,9 @@ export class PeerLinks {
         migrations.imported(id, slot, peer, readImportLimits(view, at));
         return;
       default:
-        throw new Error(`slotdb: shard ${shard.id} got a peer frame of unknown kind ${kind} from shard ${peer}`);
+        throw new Error(
+          `slotdb: shard ${shard.id} got a peer frame of unknown kind ${kind} from shard ${peer}`,
+        );
     }
   }
 

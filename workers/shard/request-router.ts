@@ -2,7 +2,13 @@
 // at the top of workers/shard.ts). Called once per request, from a client's ring or a FORWARD:
 // plain array lookups and direct calls only.
 
-import { NO_SLOT, REQ_FLAGS, REQ_HEADER_BYTES, REQ_SLOT, RequestFlag } from '../../src/shared/codec.js';
+import {
+  NO_SLOT,
+  REQ_FLAGS,
+  REQ_HEADER_BYTES,
+  REQ_SLOT,
+  RequestFlag,
+} from '../../src/shared/codec.js';
 import { TIMING_BYTES, TIMING_PICKED_UP } from '../../src/shared/profile-layout.js';
 import type { IncomingMigration } from '../migration/incoming.js';
 import type { OutgoingMigration } from '../migration/outgoing.js';
@@ -30,7 +36,7 @@ export class RequestRouter {
     this.incoming = shard.migrations.incoming;
   }
 
-  /** Runs, hands to its slot's migration, or forwards a request frame; `fromPeer` -1: a client's. */
+  /** Runs a request frame, hands it to its slot's migration, or forwards it. -1: from a client. */
   route(buf: Buffer, view: DataView, at: number, fromPeer: number): void {
     // A profiled request: note when a shard first picked it up.
     if (

@@ -8,7 +8,7 @@ export class ShardStats {
   ops = 0;
   /** Requests this shard forwarded to another. */
   redirected = 0;
-  /** Time spent parked, and since the loop started (ms): the rest is time spent working or spinning. */
+  /** Time spent parked (ms); the rest of the time since the start went to work or spinning. */
   parkedMs = 0;
   private readonly startedAt = performance.now();
 

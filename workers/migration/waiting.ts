@@ -1,5 +1,7 @@
-// How long requests waited at a migration source: for its report (count, true maximum and a p99
-// over a bounded sample), for a profiled request's timing block, and for a running profile.
+// Requests that wait at a migration source (rules 2, 5, 7 and 8 of docs/migration.md): the queue,
+// in arrival order, with the keys its requests name; and how long they waited, for the report
+// (count, true maximum and a p99 over a bounded sample), a profiled request's timing block, and a
+// running profile.
 
 import { REQ_FLAGS, REQ_HEADER_BYTES, REQ_OP, RequestFlag } from '../../src/shared/codec.js';
 import { commandByOp } from '../../src/shared/commands.js';
@@ -19,6 +21,47 @@ export interface Waiting {
   readonly since: number;
   /** Why it waits first (profile-layout.ts WaitReason). */
   readonly reason: WaitReason;
+}
+
+export class WaitQueue {
+  /** In arrival order. */
+  requests: Waiting[] = [];
+  /** Keys named by waiting requests → how many of them name it. */
+  private readonly blocked = new Map<string, number>();
+  /** Waiting whole-slot requests: one blocks every request behind it. */
+  wholeSlot = 0;
+
+  /** Whether a request on `keys` must wait behind one that waits already (rule 7). */
+  blocks(keys: readonly string[]): boolean {
+    if (this.wholeSlot > 0) return true;
+    if (this.blocked.size === 0) return false;
+    for (const key of keys) if (this.blocked.has(key)) return true;
+    return false;
+  }
+
+  /** Queues a copy of the request frame at `at` (the ring's bytes are reused). */
+  add(buf: Buffer, at: number, keys: readonly string[], wholeSlot: boolean, reason: WaitReason) {
+    const length = buf.readUInt32LE(at);
+    const frame = Buffer.allocUnsafe(length);
+    buf.copy(frame, 0, at, at + length);
+    // Not the loop turn's clock: it can be well behind after a batch was applied in this turn.
+    this.requests.push({ frame, keys, wholeSlot, since: performance.now(), reason });
+    this.count(keys, wholeSlot, 1);
+  }
+
+  /** A request leaves the queue (the caller keeps the rest in `requests`). */
+  unblock(request: Waiting): void {
+    this.count(request.keys, request.wholeSlot, -1);
+  }
+
+  private count(keys: readonly string[], wholeSlot: boolean, delta: 1 | -1): void {
+    if (wholeSlot) this.wholeSlot += delta;
+    for (const key of keys) {
+      const count = (this.blocked.get(key) ?? 0) + delta;
+      if (count === 0) this.blocked.delete(key);
+      else this.blocked.set(key, count);
+    }
+  }
 }
 
 export class WaitStats {
