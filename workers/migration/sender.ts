@@ -1,7 +1,7 @@
 // Moves the keys of one slot to another shard in batches, with flow control: at most `window`
 // batches are unacknowledged at a time. While a key's batch is in flight the key is locked (reads
-// are still served by the sender; writes wait, see source.ts). A batch's keys are deleted from the
-// sender only when the receiver acknowledges that it applied them.
+// are still served by the sender; writes wait, see outgoing.ts). A batch's keys are deleted from
+// the sender only when the receiver acknowledges that it applied them.
 //
 // Used by the source of a migration and, after a cancel, by its target to send the keys back.
 
