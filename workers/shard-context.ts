@@ -25,7 +25,7 @@ export interface ShardContext {
   peerWriter(peer: number): FrameWriter;
   /** Pushes what was staged for a peer, and wakes it if it sleeps, at the end of this loop turn. */
   flushPeer(peer: number): void;
-  /** Sends an event to the opening thread (migration progress and outcome), at the end of the turn. */
+  /** Sends an event (migration progress, outcome) to the opening thread at the end of the turn. */
   post(event: ShardEvent): void;
   /** Forgets a finished migration. */
   finished(migration: number): void;

@@ -4,6 +4,7 @@
 // bounds are checked once, at load, at the bottom of this file.
 
 import { InvariantError } from '../errors.js';
+import { BATCH_HEADER_BYTES, ENTRY_OVERHEAD_BYTES } from './peer-frames.js';
 
 /** Hash slots, as in Redis Cluster: `keySlot(key)` is CRC16(key) mod this. */
 export const SLOT_COUNT = 16384;
@@ -144,5 +145,12 @@ function assertLimits(): void {
   check(BATCH_BYTES_MAX < FRAME_BYTES_MAX, 'a full batch must fit in one frame');
   check(WINDOW_DEFAULT <= WINDOW_MAX && PARALLEL_DEFAULT <= PARALLEL_MAX, 'defaults within bounds');
   check(PENDING_MAX_DEFAULT <= PENDING_MAX_MAX, 'PENDING_MAX_DEFAULT must lie within its bound');
+  // A migration batch closes before an entry would take it past FRAME_BYTES_MAX, so one entry
+  // alone must always fit: the largest value, a key of up to 512 KiB, the entry's lengths and
+  // deadline, and the batch header.
+  check(
+    BATCH_HEADER_BYTES + ENTRY_OVERHEAD_BYTES + (512 << 10) + VALUE_BYTES_MAX <= FRAME_BYTES_MAX,
+    'a migration batch of one entry with the largest value must fit in a frame',
+  );
 }
 assertLimits();

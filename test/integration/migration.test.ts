@@ -1,6 +1,6 @@
-// Live migration, one rule of DESIGN.md at a time. Faults make the in-between states last long
-// enough to look at: a target that holds its acknowledgements keeps a batch in flight, a source
-// that pauses sending keeps the slot split between the two shards.
+// Live migration, one rule of docs/migration.md at a time. Faults make the in-between states last
+// long enough to look at: a target that holds its acknowledgements keeps a batch in flight, a
+// source that pauses sending keeps the slot split between the two shards.
 
 import { describe, expect, it } from 'vitest';
 import { MigrationError, OptionError, keySlot } from '../../dist/src/index.js';

@@ -76,6 +76,11 @@ export function putEntry(
   return bytes;
 }
 
+/** The bytes putEntry takes for one key: what a sender checks against the frame limit first. */
+export function entryBytes(key: string, value: StoredValue): number {
+  return ENTRY_OVERHEAD_BYTES + key.length + VALUE_CODECS[kindOf(value)].payloadBytes(value);
+}
+
 /** Writes the key count and checksum and stages the frame. */
 export function sealBatch(w: FrameWriter, start: number, keys: number): void {
   const view = w.view;

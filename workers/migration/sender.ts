@@ -1,13 +1,15 @@
 // Moves the keys of one slot to another shard in batches, with flow control: at most `window`
 // batches are unacknowledged at a time. While a key's batch is in flight the key is locked (reads
-// are still served by the sender; writes wait, see source.ts). A batch's keys are deleted from the
-// sender only when the receiver acknowledges that it applied them.
+// are still served by the sender; writes wait, see outgoing.ts). A batch's keys are deleted from
+// the sender only when the receiver acknowledges that it applied them.
 //
 // Used by the source of a migration and, after a cancel, by its target to send the keys back.
 
 import { commandByOp } from '../../src/shared/commands.js';
+import { FRAME_BYTES_MAX } from '../../src/shared/limits.js';
+import { BATCH_HEADER_BYTES } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
-import { beginBatch, putEntry, sealBatch } from './batch.js';
+import { beginBatch, entryBytes, putEntry, sealBatch } from './batch.js';
 import type { KeyBudget } from './budget.js';
 
 interface InFlightBatch {
@@ -103,6 +105,14 @@ export class BatchSender {
       // get() expires the key lazily: an expired key is not sent.
       const value = keyspace.get(this.slot, key);
       if (value === undefined) continue;
+      // The batch closes before an entry would take its frame past FRAME_BYTES_MAX (which the ring
+      // refuses, killing the shard): a large value after many keys opens the next batch instead.
+      // An entry alone always fits (src/shared/limits.ts checks it at load).
+      const frameBytes = BATCH_HEADER_BYTES + bytes + entryBytes(key, value);
+      if (keys.length > 0 && frameBytes > FRAME_BYTES_MAX) {
+        this.priority.push(key);
+        break;
+      }
       bytes += putEntry(writer, key, value, keyspace.deadline(this.slot, key) ?? 0);
       this.locked.set(key, batch);
       keys.push(key);

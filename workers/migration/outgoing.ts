@@ -1,5 +1,5 @@
 // The source side of moving slot S from this shard (A) to a target shard (B), with the rules of
-// DESIGN.md "Live migration":
+// live migration (docs/migration.md):
 //
 //   1. A serves every key of S that has not moved, reads and writes, at full speed.
 //   2. Keys move in batches (BatchSender). While a key's batch is in flight, reads of it are
@@ -18,93 +18,84 @@
 //
 // In 'slot' lock mode every request for S waits until the flip (the baseline).
 //
-// State machine, in the order states change:
+// State machine, in the order states change (OutgoingState; docs/migration.md draws it too):
 //
 //   Moving ──(S empty here, nothing in flight)──▶ Done (completed)
 //     │  └──(target died)──▶ Done (failed)
-//     └──(cancel)──▶ Returning ──(RETURNED)──▶ Done (cancelled)
-//                        └──(target died)──▶ Done (failed)
+//     └──(cancel, or a batch refused)──▶ Returning ──(RETURNED)──▶ Done (cancelled/failed)
+//                                           └──(target died)──▶ Done (failed)
 
-import { REQ_ARGC, REQ_CLIENT, REQ_FLAGS, REQ_HEADER_BYTES, REQ_ID, REQ_OP, RequestFlag, readU16, readU32 } from '../../src/shared/codec.js';
-import {
-  TIMING_BYTES,
-  TIMING_WAIT_MS,
-  TIMING_WAIT_REASON,
-  WaitReason,
-} from '../../src/shared/timing-layout.js';
-import { shardDown } from '../../src/shared/reply-errors.js';
-import { Keys, Route, commandByOp } from '../../src/shared/commands.js';
+import { REQ_OP } from '../../src/shared/codec.js';
+import { WaitReason } from '../../src/shared/timing-layout.js';
+import { Route, commandByOp } from '../../src/shared/commands.js';
 import { SlotState } from '../../src/shared/control-block.js';
-import type { MigrationOutcome, MigrationPlan, MigrationReport } from '../../src/shared/control-messages.js';
+import type {
+  MigrationOutcome,
+  MigrationPlan,
+  MigrationReport,
+} from '../../src/shared/control-messages.js';
 import { PeerFrame } from '../../src/shared/peer-frames.js';
 import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck, putImport, putNotice } from './batch.js';
 import type { KeyBudget } from './budget.js';
+import { ForwardLog } from './forward-log.js';
+import { frameKeys } from './frame-keys.js';
+import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender } from './sender.js';
+import { checkedMove, transitionTable } from './state-machine.js';
+import { type Waiting, WaitQueue, WaitStats } from './waiting.js';
 
-export const SourceState = { Moving: 0, Returning: 1, Done: 2 } as const;
-export type SourceState = (typeof SourceState)[keyof typeof SourceState];
+export const OutgoingState = { Moving: 0, Returning: 1, Done: 2 } as const;
+export type OutgoingState = (typeof OutgoingState)[keyof typeof OutgoingState];
+
+export const OUTGOING_MOVES = transitionTable('outgoing', OutgoingState, {
+  Moving: ['Returning', 'Done'],
+  Returning: ['Done'],
+  Done: [],
+});
 
 /** Progress events go to the opening thread at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
 
-/** The forward log is trimmed of executed entries once it holds this many. */
-const FORWARD_LOG_TRIM = 4096;
-
-/** Wait times kept for the report's p99 (the maximum is kept exactly regardless). */
-const WAIT_SAMPLES_MAX = 100_000;
-
-/** A request that waits: its own copy of the frame, the keys it names, and since when. */
-interface Waiting {
-  readonly frame: Buffer;
-  readonly keys: readonly string[];
-  /** Waits for the flip (or the end of a cancel): slot-level commands, and everything in 'slot' mode. */
-  readonly wholeSlot: boolean;
-  readonly since: number;
-  /** Why it waits first (timing-layout.ts WaitReason). */
-  readonly reason: WaitReason;
-}
-
 const Decision = { Execute: 0, Forward: 1, Wait: 2 } as const;
 type Decision = (typeof Decision)[keyof typeof Decision];
 
-export class OutgoingMigration {
-  state: SourceState = SourceState.Moving;
+export class OutgoingMigration extends RoleDefaults {
+  readonly kind = RoleKind.Outgoing;
+  /** Changed only by transition(). */
+  state: OutgoingState = OutgoingState.Moving;
   readonly migration: number;
   readonly slot: number;
   readonly target: number;
+  readonly peer: number;
   private readonly plan: MigrationPlan;
   private readonly sender: BatchSender;
-  private waiting: Waiting[] = [];
-  /** Keys named by waiting requests → how many of them name it. */
-  private readonly blocked = new Map<string, number>();
-  /** A waiting whole-slot request blocks every request behind it. */
-  private wholeSlotWaiting = 0;
+  private readonly waiting = new WaitQueue();
   private readonly startedAt: number;
   private redirections = 0;
-  private waits = 0;
-  private waitMsMax = 0;
-  private readonly waitSamples: number[] = [];
+  private readonly waits = new WaitStats();
   private lastProgressAt = 0;
-  /** Forwards the target has not reported executed: [sequence, client, request id] triples. */
-  private readonly forwarded: number[] = [];
+  private readonly forwarded: ForwardLog;
   /** Why the last decide() said Wait. */
   private waitReason: WaitReason = WaitReason.KeyLock;
   private endError: string | undefined;
 
   constructor(
-    private readonly shard: ShardContext,
+    protected readonly shard: ShardContext,
     plan: MigrationPlan,
     now: number,
     budget?: KeyBudget,
   ) {
+    super();
     this.plan = plan;
     this.migration = plan.migration;
     this.slot = plan.slot;
     this.target = plan.target;
+    this.peer = plan.target;
     this.startedAt = now;
     this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan, budget);
+    this.forwarded = new ForwardLog(shard, plan.target);
     // IMPORT goes first on the ring: the target knows the migration before any batch or forward.
     putImport(shard.peerWriter(plan.target), plan);
     shard.flushPeer(plan.target);
@@ -113,13 +104,17 @@ export class OutgoingMigration {
     Atomics.store(control.slotState, plan.slot, SlotState.Migrating);
     control.bumpMigrations();
     shard.post({ type: 'migration-start', migration: plan.migration });
-    shard.profiler?.moveStarted(plan.migration, plan.slot, shard.id, plan.target, plan.lock, performance.timeOrigin + now);
+    const { migration, slot, target, lock } = plan;
+    const startedAbs = performance.timeOrigin + now;
+    shard.profiler?.moveStarted(migration, slot, shard.id, target, lock, startedAbs);
   }
 
   /** A profile started while this slot moves: it records the move as started when it did. */
-  profileStarted(profiler: ShardProfiler): void {
-    if (this.state === SourceState.Done) return;
-    profiler.moveStarted(this.plan.migration, this.plan.slot, this.shard.id, this.plan.target, this.plan.lock, performance.timeOrigin + this.startedAt);
+  override profileStarted(profiler: ShardProfiler): void {
+    if (this.state === OutgoingState.Done) return;
+    const { migration, slot, target, lock } = this.plan;
+    const startedAbs = performance.timeOrigin + this.startedAt;
+    profiler.moveStarted(migration, slot, this.shard.id, target, lock, startedAbs);
   }
 
   // ---- requests -------------------------------------------------------------------------
@@ -128,26 +123,29 @@ export class OutgoingMigration {
   admit(buf: Buffer, at: number, now: number): void {
     const op = buf[at + REQ_OP]!;
     const spec = commandByOp(op);
-    const wholeSlot = this.plan.lock === 'slot' || spec.route === Route.Cursor || spec.route === Route.SlotArgument;
+    const wholeSlot =
+      this.plan.lock === 'slot' || spec.route === Route.Cursor || spec.route === Route.SlotArgument;
     const keys = wholeSlot ? [] : frameKeys(buf, at, spec.keys);
-    if (this.wholeSlotWaiting > 0 || wholeSlot || this.namesBlockedKey(keys)) {
-      this.enqueue(buf, at, keys, wholeSlot, now, wholeSlot || this.wholeSlotWaiting > 0 ? WaitReason.SlotLock : WaitReason.KeyLock);
+    if (wholeSlot || this.waiting.blocks(keys)) {
+      const slotLock = wholeSlot || this.waiting.wholeSlot > 0;
+      const reason = slotLock ? WaitReason.SlotLock : WaitReason.KeyLock;
+      this.waiting.add(buf, at, keys, wholeSlot, reason);
       return;
     }
     const decision = this.decide(keys, spec.write);
     if (decision === Decision.Execute) this.shard.execute(buf, at);
     else if (decision === Decision.Forward) this.forward(buf, at);
-    else this.enqueue(buf, at, keys, false, now, this.waitReason);
+    else this.waiting.add(buf, at, keys, false, this.waitReason);
   }
 
   /** Where a request on `keys` can run now. */
   private decide(keys: readonly string[], write: boolean): Decision {
     // Cancelled or failed: the slot is this shard's alone again.
-    if (this.state === SourceState.Done) return Decision.Execute;
+    if (this.state === OutgoingState.Done) return Decision.Execute;
     const keyspace = this.shard.keyspace;
     let resident = 0;
     for (const key of keys) if (keyspace.has(this.slot, key)) resident++;
-    if (this.state === SourceState.Returning) {
+    if (this.state === OutgoingState.Returning) {
       // Keys come back from the target; a key not here yet may be on its way.
       if (resident < keys.length) {
         this.waitReason = WaitReason.Returning;
@@ -173,47 +171,11 @@ export class OutgoingMigration {
     return Decision.Execute;
   }
 
-  private namesBlockedKey(keys: readonly string[]): boolean {
-    if (this.blocked.size === 0) return false;
-    for (const key of keys) if (this.blocked.has(key)) return true;
-    return false;
-  }
-
-  private enqueue(buf: Buffer, at: number, keys: readonly string[], wholeSlot: boolean, now: number, reason: WaitReason): void {
-    const length = buf.readUInt32LE(at);
-    const frame = Buffer.allocUnsafe(length);
-    buf.copy(frame, 0, at, at + length);
-    // The loop turn's clock (`now`) can be well behind after a batch was applied in this turn.
-    this.waiting.push({ frame, keys, wholeSlot, since: performance.now(), reason });
-    this.block(keys, wholeSlot, 1);
-  }
-
-  private block(keys: readonly string[], wholeSlot: boolean, delta: 1 | -1): void {
-    if (wholeSlot) this.wholeSlotWaiting += delta;
-    for (const key of keys) {
-      const count = (this.blocked.get(key) ?? 0) + delta;
-      if (count === 0) this.blocked.delete(key);
-      else this.blocked.set(key, count);
-    }
-  }
-
   private forward(buf: Buffer, at: number): void {
     this.redirections++;
-    const sequence = this.shard.forward(this.target, buf, at);
-    // Remember who waits for it until the target reports it executed: if the target dies first,
-    // this shard answers those requests (with SHARDDOWN) so that nobody waits forever.
-    this.forwarded.push(sequence, readU16(buf, at + REQ_CLIENT), readU32(buf, at + REQ_ID));
-    if (this.forwarded.length >= FORWARD_LOG_TRIM * 3) this.trimForwarded();
-  }
-
-  /** Drops the forwards the target has reported executed. */
-  private trimForwarded(): number {
-    const control = this.shard.control;
-    const done = Atomics.load(control.forwardsDone, control.forwardsIndex(this.shard.id, this.target));
-    let keep = 0;
-    while (keep < this.forwarded.length && this.forwarded[keep]! <= done) keep += 3;
-    this.forwarded.splice(0, keep);
-    return done;
+    // Remembered until the target reports it executed: if the target dies first, this shard
+    // answers it (with SHARDDOWN) so that nobody waits forever.
+    this.forwarded.forward(buf, at);
   }
 
   /**
@@ -222,18 +184,20 @@ export class OutgoingMigration {
    * the whole slot).
    */
   private release(now: number, atFlip = false): void {
-    if (this.waiting.length === 0) return;
+    if (this.waiting.requests.length === 0) return;
     const releasedAt = performance.now();
     const stay: Waiting[] = [];
     const stayKeys = new Set<string>();
     let stayWhole = false;
-    for (const request of this.waiting) {
+    for (const request of this.waiting.requests) {
       const behind = stayWhole || request.keys.some((key) => stayKeys.has(key));
       let decision: Decision = Decision.Wait;
       if (!behind) {
         if (atFlip) decision = Decision.Forward;
-        else if (!request.wholeSlot) decision = this.decide(request.keys, commandByOp(request.frame[REQ_OP]!).write);
-        else if (this.state === SourceState.Done) decision = Decision.Execute;
+        else if (!request.wholeSlot) {
+          decision = this.decide(request.keys, commandByOp(request.frame[REQ_OP]!).write);
+        }
+        else if (this.state === OutgoingState.Done) decision = Decision.Execute;
       }
       if (decision === Decision.Wait) {
         stay.push(request);
@@ -241,38 +205,19 @@ export class OutgoingMigration {
         if (request.wholeSlot) stayWhole = true;
         continue;
       }
-      this.block(request.keys, request.wholeSlot, -1);
-      this.recordWait(releasedAt - request.since, request);
+      this.waiting.unblock(request);
+      this.waits.record(releasedAt - request.since, request, this.slot, this.shard.profiler);
       if (decision === Decision.Execute) this.shard.execute(request.frame, 0);
       else this.forward(request.frame, 0);
     }
-    this.waiting = stay;
-  }
-
-  private recordWait(ms: number, request: Waiting): void {
-    this.waits++;
-    if (ms > this.waitMsMax) this.waitMsMax = ms;
-    if (this.waitSamples.length < WAIT_SAMPLES_MAX) this.waitSamples.push(ms);
-    const frame = request.frame;
-    if (frame[REQ_FLAGS]! & RequestFlag.Timed) {
-      // Profiled: the wait and why go in the request's timing block, back to its client.
-      const timing = REQ_HEADER_BYTES;
-      frame.writeFloatLE(frame.readFloatLE(timing + TIMING_WAIT_MS) + ms, timing + TIMING_WAIT_MS);
-      if (frame[timing + TIMING_WAIT_REASON] === WaitReason.None) frame[timing + TIMING_WAIT_REASON] = request.reason;
-    }
-    const profiler = this.shard.profiler;
-    if (profiler !== undefined) {
-      // A request that waited for the whole slot is named by its first key, if it has one.
-      const key = request.keys[0] ?? frameKeys(frame, 0, commandByOp(frame[REQ_OP]!).keys)[0] ?? '';
-      profiler.addLockWait(key, this.slot, ms, performance.timeOrigin + request.since + ms);
-    }
+    this.waiting.requests = stay;
   }
 
   // ---- moving ---------------------------------------------------------------------------
 
   /** One step of work: a batch if the window allows, the flip when everything moved. */
-  step(now: number): number {
-    if (this.state !== SourceState.Moving) return 0;
+  override step(now: number): number {
+    if (this.state !== OutgoingState.Moving) return 0;
     const sent = this.sender.sendBatch(now);
     if (sent === 0 && this.sender.done) {
       if (this.sender.keysLeft() === 0) {
@@ -286,7 +231,7 @@ export class OutgoingMigration {
     return sent;
   }
 
-  onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): void {
+  override onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): void {
     const keys = this.sender.onAck(batch, ok, now, receivedAbs, applyMs);
     if (keys === undefined) return;
     if (!ok) {
@@ -313,12 +258,13 @@ export class OutgoingMigration {
     control.bumpMigrations();
     this.shard.keyspace.dropSlot(this.slot);
     this.shard.handedOver(this.slot, this.target);
+    this.transition(OutgoingState.Done);
     this.end('completed', now);
   }
 
   /** FLUSHALL ran here: the slot's keys are gone; B must drop what it imported so far. */
-  onFlush(now: number): void {
-    if (this.state === SourceState.Done) return;
+  override onFlush(now: number): void {
+    if (this.state === OutgoingState.Done) return;
     this.sender.restart();
     putNotice(this.shard.peerWriter(this.target), PeerFrame.Drop, this.slot, this.migration);
     this.shard.flushPeer(this.target);
@@ -328,49 +274,56 @@ export class OutgoingMigration {
   // ---- cancel and failure ---------------------------------------------------------------
 
   /** Rule 8: stop, and have B send back what it has. */
-  cancel(now: number): void {
-    if (this.state !== SourceState.Moving) return;
+  override cancel(now: number): boolean {
+    if (this.state !== OutgoingState.Moving) return true;
     this.sender.stop();
-    this.state = SourceState.Returning;
+    this.transition(OutgoingState.Returning);
     putNotice(this.shard.peerWriter(this.target), PeerFrame.Return, this.slot, this.migration);
     this.shard.flushPeer(this.target);
     this.release(now);
+    return true;
   }
 
   /** A batch of keys coming back after a cancel: apply it and acknowledge. */
-  onReturnBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
+  override onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
     const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
-    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, applied.refused === undefined);
+    const ok = applied.refused === undefined;
+    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, ok);
     this.shard.flushPeer(this.target);
-    if (applied.refused !== undefined) console.error(`slotdb: shard ${this.shard.id} refused returned keys of slot ${this.slot}: ${applied.refused}`);
+    if (!ok) {
+      const why = applied.refused;
+      const { id } = this.shard;
+      console.error(`slotdb: shard ${id} refused returned keys of slot ${this.slot}: ${why}`);
+    }
   }
 
   /** Every key came back: the slot is whole here again. */
-  onReturned(now: number): void {
-    if (this.state !== SourceState.Returning) return;
+  override onReturned(now: number): void {
+    if (this.state !== OutgoingState.Returning) return;
     this.restoreStable();
-    this.state = SourceState.Done;
+    this.transition(OutgoingState.Done);
     this.release(now);
     this.end(this.endError === undefined ? 'cancelled' : 'failed', now);
   }
 
   /** The target died: keep what is here and serve the slot alone. Keys it had are lost with it. */
-  onTargetDown(now: number): void {
-    if (this.state === SourceState.Done) return;
-    this.trimForwarded();
-    for (let i = 0; i < this.forwarded.length; i += 3) {
-      this.shard.replyError(this.forwarded[i + 1]!, this.forwarded[i + 2]!, shardDown(this.target));
-    }
-    this.forwarded.length = 0;
+  override onPeerDown(now: number): void {
+    if (this.state === OutgoingState.Done) return;
+    this.forwarded.answerUnexecuted();
     this.fail(`shard ${this.target} died`, now);
   }
 
   private fail(reason: string, now: number): void {
     this.endError = reason;
     this.restoreStable();
-    this.state = SourceState.Done;
+    this.transition(OutgoingState.Done);
     this.release(now);
     this.end('failed', now);
+  }
+
+  /** The one place the state changes: refuses a move OUTGOING_MOVES does not list. */
+  transition(next: OutgoingState): void {
+    this.state = checkedMove(OUTGOING_MOVES, this.slot, this.state, next);
   }
 
   private restoreStable(): void {
@@ -393,11 +346,15 @@ export class OutgoingMigration {
     });
   }
 
+  /** Reports the outcome and leaves the shard; the state is Done already. */
   private end(outcome: MigrationOutcome, now: number): void {
-    this.state = SourceState.Done;
     if (outcome !== 'completed') this.release(now);
     const sender = this.sender;
-    this.shard.profiler?.moveEnded(this.migration, outcome, sender.keysAcknowledged, sender.bytesSent, sender.batchesSent, performance.timeOrigin + now);
+    const endedAbs = performance.timeOrigin + now;
+    const { keysAcknowledged, bytesSent, batchesSent } = sender;
+    const profiler = this.shard.profiler;
+    const migration = this.migration;
+    profiler?.moveEnded(migration, outcome, keysAcknowledged, bytesSent, batchesSent, endedAbs);
     this.shard.post({
       type: 'migration-end',
       migration: this.migration,
@@ -409,7 +366,6 @@ export class OutgoingMigration {
   }
 
   report(now: number): MigrationReport {
-    const samples = this.waitSamples.sort((a, b) => a - b);
     return {
       slot: this.slot,
       source: this.shard.id,
@@ -421,27 +377,7 @@ export class OutgoingMigration {
       durationMs: now - this.startedAt,
       keyLockMsMax: this.sender.lockMsMax,
       redirections: this.redirections,
-      waits: {
-        count: this.waits,
-        maxMs: this.waitMsMax,
-        p99Ms: samples.length === 0 ? 0 : samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))]!,
-      },
+      waits: this.waits.summary(),
     };
   }
-}
-
-/** The keys a request frame names, as one-byte strings (how the keyspace holds them). */
-export function frameKeys(buf: Buffer, at: number, keys: Keys): string[] {
-  if (keys === Keys.None) return [];
-  const argc = buf.readUInt32LE(at + REQ_ARGC);
-  const names: string[] = [];
-  let p = at + REQ_HEADER_BYTES + (buf[at + REQ_FLAGS]! & RequestFlag.Timed ? TIMING_BYTES : 0);
-  for (let i = 0; i < argc; i++) {
-    const bytes = buf.readUInt32LE(p);
-    const isKey = keys === Keys.All || (keys === Keys.First ? i === 0 : i % 2 === 0);
-    if (isKey) names.push(buf.toString('latin1', p + 4, p + 4 + bytes));
-    if (keys === Keys.First) break;
-    p += 4 + bytes;
-  }
-  return names;
 }

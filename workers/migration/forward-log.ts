@@ -1,0 +1,47 @@
+// The requests a migration source forwarded to its target and the target has not yet reported
+// executed. If the target dies first, the source answers them (with SHARDDOWN) so that nobody
+// waits forever.
+
+import { REQ_CLIENT, REQ_ID, readU16, readU32 } from '../../src/shared/codec.js';
+import { shardDown } from '../../src/shared/reply-errors.js';
+import type { ShardContext } from '../shard-context.js';
+
+/** The log is trimmed of executed entries once it holds this many. */
+const FORWARD_LOG_TRIM = 4096;
+
+export class ForwardLog {
+  /** Forwards the target has not reported executed: [sequence, client, request id] triples. */
+  private readonly entries: number[] = [];
+
+  constructor(
+    private readonly shard: ShardContext,
+    private readonly target: number,
+  ) {}
+
+  /** Forwards a request frame to the target and remembers who waits for its reply. */
+  forward(buf: Buffer, at: number): void {
+    const sequence = this.shard.forward(this.target, buf, at);
+    this.entries.push(sequence, readU16(buf, at + REQ_CLIENT), readU32(buf, at + REQ_ID));
+    if (this.entries.length >= FORWARD_LOG_TRIM * 3) this.trim();
+  }
+
+  /** Drops the forwards the target has reported executed. */
+  private trim(): void {
+    const control = this.shard.control;
+    const index = control.forwardsIndex(this.shard.id, this.target);
+    const done = Atomics.load(control.forwardsDone, index);
+    let keep = 0;
+    while (keep < this.entries.length && this.entries[keep]! <= done) keep += 3;
+    this.entries.splice(0, keep);
+  }
+
+  /** The target died: answers every forward it did not report executed with SHARDDOWN. */
+  answerUnexecuted(): void {
+    this.trim();
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i += 3) {
+      this.shard.replyError(entries[i + 1]!, entries[i + 2]!, shardDown(this.target));
+    }
+    entries.length = 0;
+  }
+}

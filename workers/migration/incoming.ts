@@ -1,0 +1,130 @@
+// The target side of moving slot S from a source shard (A) to this shard (B).
+//
+// B applies A's batches (checksum verified, nothing applied otherwise) and acknowledges each:
+// ok = 1 when applied, ok = 0 when refused. It executes the requests A forwards for S, as the
+// owner of the keys that moved or that A lacks. FLIP ends the import: the slot map already names
+// B. On RETURN (A cancelled) B sends every key of S back with the same batch machinery
+// (returning.ts, with the limits IMPORT gave) and ends with RETURNED; A forwards nothing more after
+// RETURN, so no request can run here on a key that went back.
+//
+// State machine, in the order states change (IncomingState; docs/migration.md draws it too):
+//
+//   Importing ──(FLIP)──▶ Completed
+//       │  └──(RETURN: a ReturningMigration takes over)──▶ Returning
+//       └──(source died: the keys here are freed)──▶ Abandoned
+
+import type { ShardContext } from '../shard-context.js';
+import { applyBatch, putAck } from './batch.js';
+import { type MigrationRole, RoleDefaults, RoleKind } from './role.js';
+import { ReturningMigration } from './returning.js';
+import type { SenderLimits } from './sender.js';
+import { checkedMove, transitionTable } from './state-machine.js';
+
+export const IncomingState = { Importing: 0, Completed: 1, Returning: 2, Abandoned: 3 } as const;
+export type IncomingState = (typeof IncomingState)[keyof typeof IncomingState];
+
+export const INCOMING_MOVES = transitionTable('incoming', IncomingState, {
+  Importing: ['Completed', 'Returning', 'Abandoned'],
+  Completed: [],
+  Returning: [],
+  Abandoned: [],
+});
+
+export class IncomingMigration extends RoleDefaults {
+  readonly kind = RoleKind.Incoming;
+  /** Changed only by transition(). */
+  state: IncomingState = IncomingState.Importing;
+  keys = 0;
+  batches = 0;
+  /** Acknowledgements held back by the holdAcks fault: [batch, ok, received, apply ms]. */
+  private readonly heldAcks: [number, boolean, number, number][] = [];
+
+  /**
+   * `limits` are the batch limits IMPORT carried: this shard sends the keys back with them if
+   * the source cancels.
+   */
+  constructor(
+    protected readonly shard: ShardContext,
+    readonly migration: number,
+    readonly slot: number,
+    readonly peer: number,
+    private readonly limits: SenderLimits,
+  ) {
+    super();
+  }
+
+  /** The source shard. */
+  get source(): number {
+    return this.peer;
+  }
+
+  /** Applies a batch, or refuses it whole; acknowledges it either way (ok = 0 when refused). */
+  override onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
+    const received = performance.now();
+    const delayMs = this.shard.faults.applyDelayMs ?? 0;
+    if (delayMs > 0) busyWait(delayMs);
+    const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
+    const receivedAbs = performance.timeOrigin + received;
+    const applyMs = performance.now() - received;
+    const ok = applied.refused === undefined;
+    if (!ok) {
+      const why = applied.refused;
+      const { id } = this.shard;
+      console.error(`slotdb: shard ${id} refused batch ${batch} of slot ${this.slot}: ${why}`);
+    } else {
+      this.keys += applied.keys;
+      this.batches++;
+    }
+    if (this.shard.faults.holdAcks) {
+      this.heldAcks.push([batch, ok, receivedAbs, applyMs]);
+      return;
+    }
+    const writer = this.shard.peerWriter(this.peer);
+    putAck(writer, this.slot, this.migration, batch, ok, receivedAbs, applyMs);
+    this.shard.flushPeer(this.peer);
+  }
+
+  /** Sends the acknowledgements the holdAcks fault kept back. */
+  override releaseAcks(): void {
+    for (const [batch, ok, receivedAbs, applyMs] of this.heldAcks.splice(0)) {
+      const writer = this.shard.peerWriter(this.peer);
+      putAck(writer, this.slot, this.migration, batch, ok, receivedAbs, applyMs);
+    }
+    this.shard.flushPeer(this.peer);
+  }
+
+  /** FLIP: the slot map names this shard; the import is over. */
+  override onFlip(): void {
+    this.transition(IncomingState.Completed);
+    this.shard.finished(this.migration);
+  }
+
+  /** The source flushed its keys: what came from it so far is gone too. */
+  override onDrop(): void {
+    this.shard.keyspace.dropSlot(this.slot);
+  }
+
+  /** RETURN: the source cancelled; a ReturningMigration sends the keys back from now on. */
+  override onReturn(): MigrationRole {
+    this.transition(IncomingState.Returning);
+    return new ReturningMigration(this.shard, this.migration, this.slot, this.peer, this.limits);
+  }
+
+  /** The source died: the slot's keys here belong to no one who serves them; free them. */
+  override onPeerDown(): void {
+    this.transition(IncomingState.Abandoned);
+    this.shard.keyspace.dropSlot(this.slot);
+    this.shard.finished(this.migration);
+  }
+
+  /** The one place the state changes: refuses a move INCOMING_MOVES does not list. */
+  transition(next: IncomingState): void {
+    this.state = checkedMove(INCOMING_MOVES, this.slot, this.state, next);
+  }
+}
+
+/** Keeps the thread busy for `ms` (the applyDelayMs fault: a slow apply, not an idle one). */
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}

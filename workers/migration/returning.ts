@@ -1,0 +1,92 @@
+// The target of a cancelled move sending the keys of slot S back to the source: the same batch
+// machinery as a move (sender.ts), with the limits IMPORT gave, then RETURNED.
+//
+// State machine, in the order states change (ReturningState; docs/migration.md draws it too):
+//
+//   Sending ──(every key back: RETURNED sent)──▶ Done
+//      │  └──(source died: the keys here are freed)──▶ Done
+//      └──(the source refused a batch)──▶ Refused
+//                                            └──(RETURNED sent, or source died)──▶ Done
+
+import { PeerFrame } from '../../src/shared/peer-frames.js';
+import type { ShardContext } from '../shard-context.js';
+import { putNotice } from './batch.js';
+import { RoleDefaults, RoleKind } from './role.js';
+import { BatchSender, type SenderLimits } from './sender.js';
+import { checkedMove, transitionTable } from './state-machine.js';
+
+export const ReturningState = { Sending: 0, Refused: 1, Done: 2 } as const;
+export type ReturningState = (typeof ReturningState)[keyof typeof ReturningState];
+
+export const RETURNING_MOVES = transitionTable('returning', ReturningState, {
+  Sending: ['Refused', 'Done'],
+  Refused: ['Done'],
+  Done: [],
+});
+
+/** After a cancel: sends the keys of S back to the source, then RETURNED. */
+export class ReturningMigration extends RoleDefaults {
+  readonly kind = RoleKind.Returning;
+  /** Changed only by transition(). */
+  state: ReturningState = ReturningState.Sending;
+  private readonly sender: BatchSender;
+
+  constructor(
+    protected readonly shard: ShardContext,
+    readonly migration: number,
+    readonly slot: number,
+    readonly peer: number,
+    limits: SenderLimits,
+  ) {
+    super();
+    this.sender = new BatchSender(shard, slot, peer, migration, limits);
+  }
+
+  override step(now: number): number {
+    if (this.state === ReturningState.Done) return 0;
+    const sent = this.sender.sendBatch(now);
+    if (sent === 0 && this.sender.done) {
+      const refused = this.state === ReturningState.Refused;
+      if (this.sender.keysLeft() > 0 && !refused) {
+        this.sender.restart();
+        return 0;
+      }
+      this.transition(ReturningState.Done);
+      putNotice(this.shard.peerWriter(this.peer), PeerFrame.Returned, this.slot, this.migration);
+      this.shard.flushPeer(this.peer);
+      if (!refused) this.shard.keyspace.dropSlot(this.slot);
+      this.shard.finished(this.migration);
+      return 1;
+    }
+    return sent;
+  }
+
+  override onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): void {
+    this.sender.onAck(batch, ok, now, receivedAbs, applyMs);
+    if (!ok) {
+      // Only a bug gets here (the source refuses keys it already has). Stop instead of resending
+      // the same batch forever; what could not go back stays here, logged.
+      const slot = this.slot;
+      console.error(`slotdb: shard ${this.peer} refused returned batch ${batch} of slot ${slot}`);
+      if (this.state === ReturningState.Sending) this.transition(ReturningState.Refused);
+      this.sender.stop();
+    }
+  }
+
+  /** FLUSHALL ran here while keys were going back: there is nothing left to return. */
+  override onFlush(): void {
+    this.sender.restart();
+  }
+
+  /** The source died while keys were going back: they have no owner left; free them. */
+  override onPeerDown(): void {
+    this.transition(ReturningState.Done);
+    this.shard.keyspace.dropSlot(this.slot);
+    this.shard.finished(this.migration);
+  }
+
+  /** The one place the state changes: refuses a move RETURNING_MOVES does not list. */
+  transition(next: ReturningState): void {
+    this.state = checkedMove(RETURNING_MOVES, this.slot, this.state, next);
+  }
+}

@@ -1,0 +1,118 @@
+// Control messages from the opening thread (src/shared/control-messages.ts): rare, and never on
+// the data path. The opening thread posts a message and bumps the shard's control counter; the
+// loop sees the counter move and drains the port synchronously, so it never yields to an event
+// loop. Every message type has its handler in CONTROL, and the compiler checks that none lacks one.
+
+import { receiveMessageOnPort } from 'node:worker_threads';
+import { kShardControl } from '../../src/shared/control-block.js';
+import type { Reply, ShardInit, ToShard } from '../../src/shared/control-messages.js';
+import { SLOT_COUNT } from '../../src/shared/limits.js';
+import { ShardProfiler } from '../profiler.js';
+import type { Shard } from '../shard.js';
+
+type Handler<K extends ToShard['type']> = (
+  shard: Shard,
+  message: Extract<ToShard, { type: K }>,
+) => Reply;
+
+const ok = (message: ToShard): Reply => ({ type: 'reply', id: message.id });
+
+/** What the shard does for each control message, and what it answers. */
+export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
+  attach(shard, message) {
+    shard.clients.attach(message.client, message.requests, message.replies);
+    return ok(message);
+  },
+  detach(shard, message) {
+    shard.clients.detach(message.client);
+    return ok(message);
+  },
+  link(shard, message) {
+    shard.peers.link(message.peer, message.out, message.in);
+    return ok(message);
+  },
+  migrate(shard, message) {
+    shard.orders.add(message);
+    return ok(message);
+  },
+  cancel(shard, message) {
+    if (!shard.migrations.cancel(message.migration, performance.now())) {
+      shard.orders.dropQueued(message.migration, 'cancelled', 'cancelled before it started');
+    }
+    return ok(message);
+  },
+  'peer-down'(shard, message) {
+    shard.migrations.peerDown(message.peer, performance.now());
+    return ok(message);
+  },
+  'count-slots'(shard, message) {
+    const counts = new Uint32Array(SLOT_COUNT);
+    const keyspace = shard.keyspace;
+    for (let slot = 0; slot < SLOT_COUNT; slot++) counts[slot] = keyspace.table(slot)?.size ?? 0;
+    return { ...ok(message), counts };
+  },
+  'profile-start'(shard, message) {
+    shard.profiler = new ShardProfiler(shard.id, message.startAbs, message.bucketMs);
+    // Slots already moving are part of the profile from now on.
+    shard.migrations.profileStarted(shard.profiler);
+    return ok(message);
+  },
+  'profile-stop'(shard, message) {
+    const profile = shard.profiler?.dump(message.endAbs);
+    shard.profiler = undefined;
+    return profile === undefined ? ok(message) : { ...ok(message), profile };
+  },
+  faults(shard, message) {
+    shard.faults = { ...message.faults };
+    if (!shard.faults.holdAcks) shard.migrations.releaseAcks();
+    return ok(message);
+  },
+  stop(shard, message) {
+    shard.running = false;
+    return ok(message);
+  },
+};
+
+/** The shard's end of the control port, and the counter that says a message waits. */
+export class ControlChannel {
+  private readonly word: number;
+  private seen = 0;
+
+  constructor(
+    private readonly shard: Shard,
+    private readonly port: ShardInit['port'],
+  ) {
+    this.word = shard.control.shardWord(shard.id, kShardControl);
+  }
+
+  /** Whether the opening thread posted since the last drain. */
+  changed(): boolean {
+    return Atomics.load(this.shard.control.words, this.word) !== this.seen;
+  }
+
+  /** Handles every message on the port and answers each (except stop). */
+  drain(): void {
+    const shard = this.shard;
+    this.seen = Atomics.load(shard.control.words, this.word);
+    const port = this.port;
+    for (;;) {
+      const got = receiveMessageOnPort(port);
+      if (got === undefined) break;
+      const message = got.message as ToShard;
+      shard.execution.mark = 0;
+      let reply: Reply;
+      try {
+        const handler = CONTROL[message.type] as Handler<ToShard['type']>;
+        reply = handler(shard, message);
+      } catch (error) {
+        reply = { type: 'reply', id: message.id, error: (error as Error).message };
+      }
+      if (message.type !== 'stop') this.port.postMessage(reply);
+    }
+  }
+
+  /** Stops listening (the loop ended). */
+  close(): void {
+    this.port.close();
+  }
+}

@@ -1,0 +1,166 @@
+// Executing a request frame on this shard: decode its arguments into the shared Call, run the
+// command's handler, and stage the reply in the ring of the client named in the frame. With the
+// request router, this is the hot path: no allocation or closure per request.
+
+import {
+  REP_META,
+  REQ_ARGC,
+  REQ_CLIENT,
+  REQ_FLAGS,
+  REQ_HEADER_BYTES,
+  REQ_ID,
+  REQ_OP,
+  REQ_SLOT,
+  RequestFlag,
+  beginReply,
+  endFrame,
+  readU16,
+  readU32,
+} from '../../src/shared/codec.js';
+import { Op, commandByOp } from '../../src/shared/commands.js';
+import { ARGS_MAX } from '../../src/shared/limits.js';
+import {
+  RTIMING_BYTES,
+  RTIMING_EXECUTED,
+  RTIMING_PUSHED,
+  RTIMING_REPLIED,
+  RTIMING_REPLY_BACKLOG,
+  ReplyMeta,
+  TIMING_BYTES,
+  absoluteNow,
+} from '../../src/shared/timing-layout.js';
+import type { FrameWriter } from '../../src/shared/ring.js';
+import { Call } from '../call.js';
+import { HANDLERS } from '../commands/index.js';
+import type { Shard } from '../shard.js';
+import type { ClientLink } from './client-links.js';
+
+/** Names of opcodes, for error texts (lower-case, as Redis prints them). */
+const NAMES: string[] = HANDLERS.map((handler, op) =>
+  handler === undefined ? '' : commandByOp(op).name,
+);
+
+export class Execution {
+  /**
+   * While a profile runs: when this shard began the request at hand (absolute ms). In a run of
+   * requests that is when the one before it replied, so a profiled request costs one clock read;
+   * 0 after other work (a batch, a migration step), and the next request reads the clock.
+   */
+  mark = 0;
+  private readonly call: Call;
+  private readonly clientsById: readonly (ClientLink | undefined)[];
+  private lastBuf: Buffer | undefined;
+  private lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+  constructor(private readonly shard: Shard) {
+    this.call = new Call(shard.keyspace, shard.id, shard.control.owner);
+    this.clientsById = shard.clients.byId;
+  }
+
+  /** Executes a request frame here; the reply goes to the client named in the frame. */
+  execute(buf: Buffer, at: number): void {
+    this.executeWith(buf, at, undefined);
+  }
+
+  /** Answers a request frame with an error instead of executing it. */
+  executeError(buf: Buffer, at: number, text: string): void {
+    this.executeWith(buf, at, text);
+  }
+
+  executeWith(buf: Buffer, at: number, errorText: string | undefined): void {
+    const length = readU32(buf, at);
+    const client = readU16(buf, at + REQ_CLIENT);
+    const link = this.clientsById[client];
+    if (link === undefined) return; // the client detached; nobody waits for this reply
+    const replies = link.replies;
+    const start = beginReply(replies, readU32(buf, at + REQ_ID));
+    const timed = (buf[at + REQ_FLAGS]! & RequestFlag.Timed) !== 0;
+    const timing = timed ? this.beginReplyTiming(replies, start, buf, at) : -1;
+    const valueStart = replies.tail;
+    const call = this.call;
+    call.out = replies;
+    if (errorText !== undefined) {
+      call.error(errorText);
+    } else {
+      const op = buf[at + REQ_OP]!;
+      const argc = readU32(buf, at + REQ_ARGC);
+      if (argc > ARGS_MAX) throw new Error(`slotdb: corrupt frame: ${argc} arguments`);
+      let p = at + REQ_HEADER_BYTES + (timed ? TIMING_BYTES : 0);
+      for (let i = 0; i < argc; i++) {
+        const bytes = readU32(buf, p);
+        call.argStart[i] = p + 4;
+        p += 4 + bytes;
+        call.argEnd[i] = p;
+      }
+      if (p !== at + length) {
+        throw new Error(`slotdb: corrupt frame: arguments end at ${p - at}, frame at ${length}`);
+      }
+      call.buf = buf;
+      call.argc = argc;
+      call.slot = readU16(buf, at + REQ_SLOT);
+      call.name = NAMES[op] ?? '';
+      const handler = HANDLERS[op];
+      if (handler === undefined) {
+        call.error(`ERR slotdb: shard ${this.shard.id} has no handler for opcode ${op}`);
+      } else {
+        try {
+          handler(call);
+        } catch (error) {
+          // A handler bug must not take the shard down with every other client's data: the caller
+          // gets the error, the shard goes on.
+          replies.rollback(valueStart);
+          call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
+        }
+        if (op === Op.FlushAll || op === Op.FlushDb) this.afterFlush();
+      }
+    }
+    if (timing >= 0) {
+      this.mark = absoluteNow();
+      replies.view.setFloat64(timing + RTIMING_REPLIED, this.mark, true);
+    }
+    endFrame(replies, start);
+    link.dirty = true;
+  }
+
+  /** FLUSHALL dropped every key: migrations under way start over on empty tables. */
+  private afterFlush(): void {
+    this.shard.migrations.afterFlush(this.shard.clock);
+  }
+
+  /** When this shard began the request at hand (see `mark`). */
+  markNow(): number {
+    if (this.mark === 0) this.mark = absoluteNow();
+    return this.mark;
+  }
+
+  /** A DataView on a request frame's buffer: a ring's, kept; a parked frame's, made once. */
+  private viewOf(buf: Buffer): DataView<ArrayBufferLike> {
+    if (buf !== this.lastBuf) {
+      this.lastBuf = buf;
+      this.lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    return this.lastView;
+  }
+
+  /**
+   * Writes a profiled request's timing into its reply (after the header, before the value): what
+   * the shards on its path noted, copied from the request, and when it executed. Returns where
+   * the block starts.
+   */
+  private beginReplyTiming(replies: FrameWriter, start: number, buf: Buffer, at: number): number {
+    replies.view.setUint32(start + REP_META, ReplyMeta.Timed, true);
+    const block = replies.reserve(RTIMING_BYTES);
+    const out = replies.view;
+    const input = this.viewOf(buf);
+    const timing = at + REQ_HEADER_BYTES;
+    for (let i = 0; i < TIMING_BYTES; i += 4) {
+      out.setUint32(block + i, input.getUint32(timing + i, true), true);
+    }
+    out.setFloat64(block + RTIMING_EXECUTED, this.markNow(), true);
+    out.setFloat64(block + RTIMING_REPLIED, 0, true);
+    out.setFloat64(block + RTIMING_PUSHED, 0, true);
+    replies.stampOnPush(block + RTIMING_PUSHED, block + RTIMING_REPLY_BACKLOG);
+    replies.tail = block + RTIMING_BYTES;
+    return block;
+  }
+}

@@ -1,0 +1,141 @@
+// Orders to move slots away, as the opening thread sent them ('migrate'): each runs up to
+// `parallel` slot moves at once, the rest wait their turn here, and a throttled order pays its
+// key budget for every slot it starts.
+
+import { ShardState } from '../../src/shared/control-block.js';
+import {
+  type MigrationOutcome,
+  type MigrationPlan,
+  type ToShard,
+  emptyMigrationReport,
+} from '../../src/shared/control-messages.js';
+import { KeyBudget } from '../migration/budget.js';
+import type { Shard } from '../shard.js';
+
+/** What starting and flipping one slot costs a throttled order, in keys of its budget. */
+const SLOT_COST_KEYS = 32;
+
+/** A throttled migration order waiting for its budget is looked at again at least this soon. */
+const THROTTLE_PARK_MS_MAX = 5;
+
+interface Order {
+  readonly plans: MigrationPlan[];
+  readonly parallel: number;
+  readonly running: Set<number>;
+  next: number;
+  readonly batchKeys: number;
+  readonly budget: KeyBudget | undefined;
+}
+
+function isDone(order: Order): boolean {
+  return order.next >= order.plans.length && order.running.size === 0;
+}
+
+export class MigrationOrders {
+  private readonly orders: Order[] = [];
+
+  constructor(private readonly shard: Shard) {}
+
+  /** Whether some order still has slots to move or moves running. */
+  get pending(): boolean {
+    return this.orders.length > 0;
+  }
+
+  add(message: Extract<ToShard, { type: 'migrate' }>): void {
+    const batchKeys = Math.max(1, ...message.plans.map((plan) => plan.batchKeys));
+    this.orders.push({
+      plans: [...message.plans],
+      parallel: message.parallel,
+      running: new Set(),
+      next: 0,
+      batchKeys,
+      budget:
+        message.keysPerSecond > 0
+          ? new KeyBudget(message.keysPerSecond, batchKeys, performance.now())
+          : undefined,
+    });
+    this.startQueued();
+  }
+
+  /** Starts queued slot moves while each order has fewer than `parallel` running. */
+  startQueued(): void {
+    const orders = this.orders;
+    if (orders.length === 0) return;
+    for (const order of orders) {
+      while (order.running.size < order.parallel && order.next < order.plans.length) {
+        // A throttled order pays for each slot it starts, as for SLOT_COST_KEYS keys: starting and
+        // flipping a slot costs about that much, and an order of many small slots must not escape
+        // its budget by moving few keys per slot.
+        if (order.budget !== undefined) {
+          if (order.budget.allowance(this.shard.clock) < SLOT_COST_KEYS) {
+            order.budget.starved = true;
+            break;
+          }
+          order.budget.take(SLOT_COST_KEYS);
+        }
+        const plan = order.plans[order.next++]!;
+        const refusal = this.refusal(plan);
+        if (refusal !== undefined) {
+          this.postEmptyEnd(plan, 'failed', refusal);
+          continue;
+        }
+        order.running.add(plan.migration);
+        this.shard.migrations.startOutgoing(plan, order.budget);
+      }
+    }
+    // Orders with every slot started and none running are done.
+    while (orders.length > 0 && isDone(orders[0]!)) orders.shift();
+  }
+
+  /** A slot move of some order ended: its order may start the next. */
+  finished(migration: number): void {
+    for (const order of this.orders) order.running.delete(migration);
+    this.startQueued();
+  }
+
+  /** Why `plan` cannot start now, or undefined if it can. */
+  private refusal(plan: MigrationPlan): string | undefined {
+    const { id, control, migrations, peers } = this.shard;
+    const { slot, target } = plan;
+    if (control.owner[slot] !== id) return `shard ${id} does not own slot ${slot}`;
+    if (migrations.outgoing[slot] !== undefined) return `slot ${slot} is already migrating`;
+    if (peers.byId[target] === undefined) return `shard ${id} has no ring to shard ${target}`;
+    if (control.shardState(target) !== ShardState.Running) return `shard ${target} is not running`;
+    return undefined;
+  }
+
+  /** Removes a move that has not started yet (cancelled or refused). */
+  dropQueued(migration: number, outcome: MigrationOutcome, reason: string): void {
+    for (const order of this.orders) {
+      const index = order.plans.findIndex(
+        (plan, i) => i >= order.next && plan.migration === migration,
+      );
+      if (index < 0) continue;
+      const [plan] = order.plans.splice(index, 1);
+      this.postEmptyEnd(plan!, outcome, reason);
+      return;
+    }
+  }
+
+  private postEmptyEnd(plan: MigrationPlan, outcome: MigrationOutcome, reason: string): void {
+    this.shard.post({
+      type: 'migration-end',
+      migration: plan.migration,
+      outcome,
+      error: reason,
+      report: emptyMigrationReport(plan.slot, this.shard.id, plan.target, plan.lock),
+    });
+  }
+
+  /** How long a parked shard may sleep, at most `timeoutMs`: a throttled order waits for budget. */
+  parkTimeout(timeoutMs: number): number {
+    // A throttled order waits for its budget, not for a peer: wake up when the next batch may go.
+    for (const order of this.orders) {
+      if (order.budget?.starved) {
+        const keys = Math.max(order.batchKeys, SLOT_COST_KEYS);
+        timeoutMs = Math.min(timeoutMs, order.budget.msUntil(keys), THROTTLE_PARK_MS_MAX);
+      }
+    }
+    return timeoutMs;
+  }
+}

@@ -1,0 +1,93 @@
+// The migrations this shard takes part in, whatever its role in each (workers/migration/role.ts):
+// by id for peer frames and control messages, and by slot for the request router (outgoing[] and
+// incoming[]: plain arrays, looked up per request while any migration runs).
+
+import { SLOT_COUNT } from '../../src/shared/limits.js';
+import type { MigrationPlan } from '../../src/shared/control-messages.js';
+import type { KeyBudget } from '../migration/budget.js';
+import { IncomingMigration } from '../migration/incoming.js';
+import { OutgoingMigration } from '../migration/outgoing.js';
+import { type MigrationRole, RoleKind } from '../migration/role.js';
+import type { SenderLimits } from '../migration/sender.js';
+import type { ShardProfiler } from '../profiler.js';
+import type { Shard } from '../shard.js';
+
+export class Migrations {
+  readonly byId = new Map<number, MigrationRole>();
+  /** Outgoing migrations by slot: the request-routing fast path looks here. */
+  readonly outgoing: (OutgoingMigration | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  /** Migrations importing a slot here, by slot: requests their source forwards run here. */
+  readonly incoming: (IncomingMigration | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  /** Where each slot this shard gave away went, for stragglers when the owner is not a peer. */
+  readonly handedTo: (number | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+
+  constructor(private readonly shard: Shard) {}
+
+  /** Starts moving a slot away (the plan was checked by MigrationOrders). */
+  startOutgoing(plan: MigrationPlan, budget: KeyBudget | undefined): void {
+    const migration = new OutgoingMigration(this.shard, plan, performance.now(), budget);
+    this.byId.set(plan.migration, migration);
+    this.outgoing[plan.slot] = migration;
+  }
+
+  /** IMPORT from `source`: slot `slot` starts moving here, with these limits for a return. */
+  imported(id: number, slot: number, source: number, limits: SenderLimits): void {
+    const incoming = new IncomingMigration(this.shard, id, slot, source, limits);
+    this.byId.set(id, incoming);
+    this.incoming[slot] = incoming;
+  }
+
+  /** `role` gave way to `next` (RETURN: the keys go back); requests are no longer imported. */
+  handOver(role: MigrationRole, next: MigrationRole | undefined): void {
+    if (next === undefined) return;
+    if (this.incoming[role.slot] === role) this.incoming[role.slot] = undefined;
+    this.byId.set(role.migration, next);
+  }
+
+  /** Forgets a finished migration; a finished outgoing one makes room for its order's next. */
+  finished(id: number): void {
+    const role = this.byId.get(id);
+    if (role === undefined) return;
+    this.byId.delete(id);
+    if (this.outgoing[role.slot] === role) this.outgoing[role.slot] = undefined;
+    if (this.incoming[role.slot] === role) this.incoming[role.slot] = undefined;
+    if (role.kind === RoleKind.Outgoing) this.shard.orders.finished(id);
+  }
+
+  handedOver(slot: number, target: number): void {
+    this.handedTo[slot] = target;
+  }
+
+  /** One step of every migration that sends (queued orders start first). Returns work done. */
+  step(now: number): number {
+    let work = 0;
+    this.shard.orders.startQueued();
+    for (const role of this.byId.values()) work += role.step(now);
+    return work;
+  }
+
+  /** FLUSHALL dropped every key: migrations under way start over on empty tables. */
+  afterFlush(now: number): void {
+    for (const role of this.byId.values()) role.onFlush(now);
+  }
+
+  /** The opening thread cancelled migration `id`; false if no running migration took it. */
+  cancel(id: number, now: number): boolean {
+    return this.byId.get(id)?.cancel(now) ?? false;
+  }
+
+  /** `peer` died: every migration with it ends. */
+  peerDown(peer: number, now: number): void {
+    for (const role of [...this.byId.values()]) if (role.peer === peer) role.onPeerDown(now);
+  }
+
+  /** Slots already moving are part of a profile that starts now. */
+  profileStarted(profiler: ShardProfiler): void {
+    for (const role of this.byId.values()) role.profileStarted(profiler);
+  }
+
+  /** The holdAcks fault was lifted. */
+  releaseAcks(): void {
+    for (const role of this.byId.values()) role.releaseAcks();
+  }
+}

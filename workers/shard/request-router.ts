@@ -1,0 +1,89 @@
+// Where a request frame runs: here, at the migration of its slot, or at another shard (the table
+// at the top of workers/shard.ts). Called once per request, from a client's ring or a FORWARD:
+// plain array lookups and direct calls only.
+
+import {
+  NO_SLOT,
+  REQ_FLAGS,
+  REQ_HEADER_BYTES,
+  REQ_SLOT,
+  RequestFlag,
+} from '../../src/shared/codec.js';
+import { TIMING_BYTES, TIMING_PICKED_UP } from '../../src/shared/timing-layout.js';
+import type { IncomingMigration } from '../migration/incoming.js';
+import type { OutgoingMigration } from '../migration/outgoing.js';
+import type { MigrationRole } from '../migration/role.js';
+import type { Shard } from '../shard.js';
+import type { Execution } from './execution.js';
+
+export class RequestRouter {
+  private readonly id: number;
+  /** The slot map's owner column (shared memory). */
+  private readonly owner: Uint16Array;
+  private readonly execution: Execution;
+  /** Every migration this shard takes part in, by id: empty is the fast path. */
+  private readonly migrations: ReadonlyMap<number, MigrationRole>;
+  /** Outgoing and incoming migrations by slot. */
+  private readonly outgoing: readonly (OutgoingMigration | undefined)[];
+  private readonly incoming: readonly (IncomingMigration | undefined)[];
+
+  constructor(private readonly shard: Shard) {
+    this.id = shard.id;
+    this.owner = shard.control.owner;
+    this.execution = shard.execution;
+    this.migrations = shard.migrations.byId;
+    this.outgoing = shard.migrations.outgoing;
+    this.incoming = shard.migrations.incoming;
+  }
+
+  /** Runs a request frame, hands it to its slot's migration, or forwards it. -1: from a client. */
+  route(buf: Buffer, view: DataView, at: number, fromPeer: number): void {
+    // A profiled request: note when a shard first picked it up.
+    if (
+      buf[at + REQ_FLAGS]! & RequestFlag.Timed &&
+      view.getUint32(at, true) >= REQ_HEADER_BYTES + TIMING_BYTES &&
+      view.getFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, true) === 0
+    ) {
+      view.setFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, this.execution.markNow(), true);
+    }
+    const slot = view.getUint16(at + REQ_SLOT, true);
+    if (slot === NO_SLOT) {
+      this.execution.execute(buf, at);
+      return;
+    }
+    const owner = this.owner[slot]!;
+    if (owner === this.id) {
+      if (this.migrations.size === 0) {
+        this.execution.executeWith(buf, at, undefined);
+        return;
+      }
+      const outgoing = this.outgoing[slot];
+      if (outgoing === undefined) {
+        this.execution.execute(buf, at);
+      } else {
+        outgoing.admit(buf, at, this.shard.clock);
+        this.execution.mark = 0; // it may have been copied to wait, or forwarded
+      }
+      return;
+    }
+    const incoming = this.incoming[slot];
+    if (incoming !== undefined && fromPeer === incoming.peer) {
+      this.execution.execute(buf, at);
+      return;
+    }
+    this.straggler(buf, at, slot, owner);
+  }
+
+  /** A request for a slot this shard neither owns nor imports from its sender: pass it on. */
+  private straggler(buf: Buffer, at: number, slot: number, owner: number): void {
+    const shard = this.shard;
+    const next = shard.peers.byId[owner] !== undefined ? owner : shard.migrations.handedTo[slot];
+    if (next === undefined || next === this.id) {
+      const text = `ERR slotdb: shard ${this.id} cannot route slot ${slot} (owner ${owner})`;
+      this.execution.executeError(buf, at, text);
+      return;
+    }
+    shard.peers.forward(next, buf, at);
+    this.execution.mark = 0;
+  }
+}

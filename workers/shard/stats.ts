@@ -1,0 +1,31 @@
+// The shard's counters, published to the control block's stats (what db.stats() reads).
+
+import { ShardStat } from '../../src/shared/control-block.js';
+import type { Shard } from '../shard.js';
+
+export class ShardStats {
+  /** Requests executed or routed, from clients and forwarded. */
+  ops = 0;
+  /** Requests this shard forwarded to another. */
+  redirected = 0;
+  /** Time spent parked (ms); the rest of the time since the start went to work or spinning. */
+  parkedMs = 0;
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly shard: Shard) {}
+
+  publish(): void {
+    const shard = this.shard;
+    const control = shard.control;
+    const stats = control.stats;
+    const keyspace = shard.keyspace;
+    const id = shard.id;
+    stats[control.statIndex(id, ShardStat.Keys)] = keyspace.keyCount;
+    stats[control.statIndex(id, ShardStat.Ops)] = this.ops;
+    stats[control.statIndex(id, ShardStat.ExpiredKeys)] = keyspace.expiredCount;
+    stats[control.statIndex(id, ShardStat.Slots)] = keyspace.tableCount;
+    stats[control.statIndex(id, ShardStat.Redirected)] = this.redirected;
+    stats[control.statIndex(id, ShardStat.ParkedMs)] = this.parkedMs;
+    stats[control.statIndex(id, ShardStat.RunningMs)] = shard.clock - this.startedAt;
+  }
+}
