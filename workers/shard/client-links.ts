@@ -40,7 +40,8 @@ export class ClientLinks {
     const link: ClientLink = {
       client,
       requests: new FrameReader(requests, REQ_HEADER_BYTES),
-      replies: new FrameWriter(replies),
+      // Reply writers stamp a profiled reply's push time (the profiler's clock).
+      replies: new FrameWriter(replies, absoluteNow),
       dirty: false,
       backlogged: false,
       backlogSince: 0,
