@@ -50,6 +50,11 @@ export interface SlotDBStats {
   readonly shards: readonly ShardStats[];
   readonly keys: number;
   readonly ops: number;
+  /**
+   * The slot map's epoch: it grows by one each time a slot changes owner (as Redis Cluster's
+   * config epoch), so two reads with the same epoch saw the same slot map.
+   */
+  readonly epoch: number;
   /** Slots moving now. */
   readonly migrations: readonly { readonly slot: number; readonly source: number; readonly target: number }[];
 }
@@ -280,6 +285,7 @@ export class SlotDB extends CommandMethods<true> {
       shards,
       keys: shards.reduce((total, shard) => total + shard.keys, 0),
       ops: shards.reduce((total, shard) => total + shard.ops, 0),
+      epoch: control.epoch,
       migrations,
     };
   }

@@ -28,7 +28,6 @@ import type { FrameWriter } from './ring.js';
 import { VALUE_BYTES_MAX } from './limits.js';
 import { ArgumentTypeError, InvariantError, ValueTooLargeError } from '../errors.js';
 
-export const REQ_LENGTH = 0;
 export const REQ_ID = 4;
 export const REQ_SLOT = 8;
 export const REQ_OP = 10;
@@ -37,7 +36,6 @@ export const REQ_ARGC = 12;
 export const REQ_CLIENT = 16;
 export const REQ_HEADER_BYTES = 20;
 
-export const REP_LENGTH = 0;
 export const REP_ID = 4;
 export const REP_META = 8;
 export const REP_HEADER_BYTES = 12;
@@ -232,13 +230,6 @@ export function putArrayHeader(w: FrameWriter, count: number): void {
   w.buf[at] = ValueType.Array;
   w.view.setUint32(at + 1, count, true);
   w.tail = at + 5;
-}
-
-/** Copies an already encoded value (from another frame) into the frame being built. */
-export function putRawValue(w: FrameWriter, source: Buffer, start: number, end: number): void {
-  const at = w.reserve(end - start);
-  source.copy(w.buf, at, start, end);
-  w.tail = at + end - start;
 }
 
 /** Offset just past the value that starts at `at`. */

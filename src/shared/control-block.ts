@@ -17,10 +17,8 @@ const kClosed = 1;
 const kShardCount = 2;
 /** Incremented each time a shard dies; clients compare it with the last value they handled. */
 const kDeaths = 3;
-/** Incremented each time a migration starts or ends. */
-const kMigrations = 4;
 /** The running profile session (0: none); clients and shards record timings while it is set. */
-const kProfileSession = 5;
+const kProfileSession = 4;
 
 // Shard line words.
 /**
@@ -161,14 +159,6 @@ export class ControlBlock {
 
   get deaths(): number {
     return Atomics.load(this.words, kDeaths);
-  }
-
-  get migrations(): number {
-    return Atomics.load(this.words, kMigrations);
-  }
-
-  bumpMigrations(): void {
-    Atomics.add(this.words, kMigrations, 1);
   }
 
   shardState(shard: number): number {

@@ -34,7 +34,6 @@ export const PEER_KIND = 4;
 export const PEER_SLOT = 6;
 export const PEER_MIGRATION = 8;
 
-export const BATCH_OK = 5;
 export const BATCH_BATCH = 12;
 export const BATCH_KEYS = 16;
 export const BATCH_CHECKSUM = 24;

@@ -151,11 +151,6 @@ export class FrameWriter {
     return this.tail - this.head;
   }
 
-  /** Whether the consumer has read everything pushed so far. */
-  drained(): boolean {
-    return this.ring.empty();
-  }
-
   // A method bound once, so a flush allocates no closure. Buffer#copy is a memmove.
   private readonly copyIntoRing = (
     storage: TypedArray,

@@ -101,6 +101,7 @@ describe('live migration', () => {
       await load(db);
       const { source, target } = shardsOf(db);
       const slotsBefore = db.stats().shards[target]!.slots;
+      const epochBefore = db.stats().epoch;
       const events: MigrationEvent[] = [];
       db.on('migration', (event) => events.push(event));
       const report = await db.migrateSlot(SLOT, target);
@@ -110,6 +111,7 @@ describe('live migration', () => {
       expect(report.bytes).toBeGreaterThan(KEYS * 4);
       expect(keysOn(db, source)).toBe(0);
       expect(db.stats().shards[target]!.slots).toBe(slotsBefore + 1);
+      expect(db.stats().epoch).toBe(epochBefore + 1);
       expect(await db.clusterCountKeysInSlot(SLOT)).toBe(KEYS);
       const ranges = (await db.sendCommand(['CLUSTER', 'SLOTS'])) as [number, number, [string, number, string]][];
       expect(ranges.find(([start, end]) => start <= SLOT && SLOT <= end)![2][1]).toBe(target);

@@ -102,7 +102,6 @@ export class OutgoingMigration extends RoleDefaults {
     const control = shard.control;
     Atomics.store(control.migrationTarget, plan.slot, plan.target);
     Atomics.store(control.slotState, plan.slot, SlotState.Migrating);
-    control.bumpMigrations();
     shard.post({ type: 'migration-start', migration: plan.migration });
     const { migration, slot, target, lock } = plan;
     const startedAbs = performance.timeOrigin + now;
@@ -255,7 +254,6 @@ export class OutgoingMigration extends RoleDefaults {
     Atomics.store(control.owner, this.slot, this.target);
     Atomics.store(control.slotState, this.slot, SlotState.Stable);
     control.bumpEpoch();
-    control.bumpMigrations();
     this.shard.keyspace.dropSlot(this.slot);
     this.shard.handedOver(this.slot, this.target);
     this.transition(OutgoingState.Done);
@@ -329,7 +327,6 @@ export class OutgoingMigration extends RoleDefaults {
   private restoreStable(): void {
     const control = this.shard.control;
     Atomics.store(control.slotState, this.slot, SlotState.Stable);
-    control.bumpMigrations();
   }
 
   // ---- reporting ------------------------------------------------------------------------

@@ -5,7 +5,6 @@
 //
 // Used by the source of a migration and, after a cancel, by its target to send the keys back.
 
-import { commandByOp } from '../../src/shared/commands.js';
 import { FRAME_BYTES_MAX } from '../../src/shared/limits.js';
 import { BATCH_HEADER_BYTES } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
@@ -36,7 +35,6 @@ export class BatchSender {
   /** Keys to send before the iterator's: resident keys that a waiting command needs moved. */
   private readonly priority: string[] = [];
   private nextBatch = 1;
-  keysSent = 0;
   bytesSent = 0;
   batchesSent = 0;
   keysAcknowledged = 0;
@@ -126,7 +124,6 @@ export class BatchSender {
     this.budget?.take(keys.length);
     const built = performance.now();
     this.inFlight.set(batch, { keys, bytes, sentAt: now, sentAbs: performance.timeOrigin + built, serializeMs: built - building });
-    this.keysSent += keys.length;
     this.bytesSent += bytes;
     this.batchesSent++;
     return keys.length;
@@ -187,9 +184,4 @@ export class BatchSender {
   keysLeft(): number {
     return this.shard.keyspace.table(this.slot)?.size ?? 0;
   }
-}
-
-/** Whether opcode `op` changes data (writes wait for keys in flight; reads do not). */
-export function writes(op: number): boolean {
-  return commandByOp(op).write;
 }
