@@ -24,7 +24,7 @@
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NO_SLOT, REP_HEADER_BYTES, REP_META, REQ_FLAGS, RequestFlag, ValueType, putLine, readU16, readU32, REQ_ARGC, REQ_CLIENT, REQ_HEADER_BYTES, REQ_ID, REQ_OP, REQ_SLOT, beginReply, endFrame } from '../src/shared/codec.js';
-import { Op, commandByOp } from '../src/shared/commands.js';
+import { Flag, OP_FLAGS, commandByOp } from '../src/commands/table.js';
 import { ControlBlock, PARKED_WITH_BACKLOG, ShardStat, ShardState, kShardControl, kShardParked } from '../src/shared/control-block.js';
 import { type MigrationOutcome, type MigrationPlan, type Reply, type ShardEvent, type ShardFaults, type ShardInit, type ToShard, emptyMigrationReport } from '../src/shared/control-messages.js';
 import {
@@ -347,7 +347,7 @@ class Shard implements ShardContext {
           replies.rollback(valueStart);
           call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
         }
-        if (op === Op.FlushAll || op === Op.FlushDb) this.afterFlush();
+        if (OP_FLAGS[op]! & Flag.Flushes) this.afterFlush();
       }
     }
     if (timing >= 0) {

@@ -5,7 +5,7 @@
 //
 // Used by the source of a migration and, after a cancel, by its target to send the keys back.
 
-import { commandByOp } from '../../src/shared/commands.js';
+import { commandByOp } from '../../src/commands/table.js';
 import type { ShardContext } from '../shard-context.js';
 import { beginBatch, putEntry, sealBatch } from './batch.js';
 import type { KeyBudget } from './budget.js';

@@ -25,10 +25,11 @@
 //     └──(cancel)──▶ Returning ──(RETURNED)──▶ Done (cancelled)
 //                        └──(target died)──▶ Done (failed)
 
-import { REQ_ARGC, REQ_CLIENT, REQ_FLAGS, REQ_HEADER_BYTES, REQ_ID, REQ_OP, RequestFlag, readU16, readU32 } from '../../src/shared/codec.js';
-import { TIMING_BYTES, TIMING_WAIT_MS, TIMING_WAIT_REASON, WaitReason } from '../../src/shared/profile-layout.js';
+import { REQ_CLIENT, REQ_FLAGS, REQ_HEADER_BYTES, REQ_ID, REQ_OP, RequestFlag, readU16, readU32 } from '../../src/shared/codec.js';
+import { TIMING_WAIT_MS, TIMING_WAIT_REASON, WaitReason } from '../../src/shared/profile-layout.js';
 import { shardDown } from '../../src/shared/reply-errors.js';
-import { Keys, Route, commandByOp } from '../../src/shared/commands.js';
+import { frameKeys } from '../../src/commands/frame-keys.js';
+import { commandByOp } from '../../src/commands/table.js';
 import { SlotState } from '../../src/shared/control-block.js';
 import type { MigrationOutcome, MigrationPlan, MigrationReport } from '../../src/shared/control-messages.js';
 import { PeerFrame } from '../../src/shared/peer-frames.js';
@@ -123,8 +124,8 @@ export class OutgoingMigration {
   admit(buf: Buffer, at: number, now: number): void {
     const op = buf[at + REQ_OP]!;
     const spec = commandByOp(op);
-    const wholeSlot = this.plan.lock === 'slot' || spec.route === Route.Cursor || spec.route === Route.SlotArgument;
-    const keys = wholeSlot ? [] : frameKeys(buf, at, spec.keys);
+    const wholeSlot = this.plan.lock === 'slot' || spec.slotWide;
+    const keys = wholeSlot ? [] : frameKeys(buf, at, spec);
     if (this.wholeSlotWaiting > 0 || wholeSlot || this.namesBlockedKey(keys)) {
       this.enqueue(buf, at, keys, wholeSlot, now, wholeSlot || this.wholeSlotWaiting > 0 ? WaitReason.SlotLock : WaitReason.KeyLock);
       return;
@@ -258,7 +259,7 @@ export class OutgoingMigration {
     const profiler = this.shard.profiler;
     if (profiler !== undefined) {
       // A request that waited for the whole slot is named by its first key, if it has one.
-      const key = request.keys[0] ?? frameKeys(frame, 0, commandByOp(frame[REQ_OP]!).keys)[0] ?? '';
+      const key = request.keys[0] ?? frameKeys(frame, 0, commandByOp(frame[REQ_OP]!))[0] ?? '';
       profiler.addLockWait(key, this.slot, ms, performance.timeOrigin + request.since + ms);
     }
   }
@@ -423,20 +424,4 @@ export class OutgoingMigration {
       },
     };
   }
-}
-
-/** The keys a request frame names, as one-byte strings (how the keyspace holds them). */
-export function frameKeys(buf: Buffer, at: number, keys: Keys): string[] {
-  if (keys === Keys.None) return [];
-  const argc = buf.readUInt32LE(at + REQ_ARGC);
-  const names: string[] = [];
-  let p = at + REQ_HEADER_BYTES + (buf[at + REQ_FLAGS]! & RequestFlag.Timed ? TIMING_BYTES : 0);
-  for (let i = 0; i < argc; i++) {
-    const bytes = buf.readUInt32LE(p);
-    const isKey = keys === Keys.All || (keys === Keys.First ? i === 0 : i % 2 === 0);
-    if (isKey) names.push(buf.toString('latin1', p + 4, p + 4 + bytes));
-    if (keys === Keys.First) break;
-    p += 4 + bytes;
-  }
-  return names;
 }
