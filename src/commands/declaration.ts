@@ -10,7 +10,10 @@ export const Flag = {
   Write: 1,
   /** Reads data and changes none. */
   ReadOnly: 2,
-  /** Looks at a whole slot (SCAN, CLUSTER GETKEYSINSLOT): a migrating slot runs it under the slot lock. */
+  /**
+   * Looks at a whole slot (SCAN, CLUSTER GETKEYSINSLOT): while its slot migrates, it runs under
+   * the slot lock.
+   */
   SlotWide: 4,
   /** Empties the shard's keyspace: the shard resets what it keeps about the keys afterwards. */
   Flushes: 8,
@@ -20,7 +23,7 @@ export const Flag = {
 export const SplitPolicy = {
   /** One key: to the shard that owns its slot. */
   SingleKey: 0,
-  /** Several keys: one frame per slot, replies merged by the reply policy (not atomic across slots). */
+  /** Several keys: one frame per slot, replies merged (atomic per slot, not across slots). */
   PerSlot: 1,
   /** Several keys that must share a slot (atomic only there): CROSSSLOT otherwise. */
   SameSlot: 2,
@@ -54,7 +57,7 @@ export type ReplyPolicy = (typeof ReplyPolicy)[keyof typeof ReplyPolicy];
 export const SlotCheck = {
   /** Argument 0 is a slot: ERR not an integer, or ERR Invalid slot. */
   Slot: 0,
-  /** Arguments 0 and 1 are a slot and a count: ERR not an integer, or ERR Invalid slot or number of keys. */
+  /** Argument 0 a slot, 1 a count: ERR not an integer, or ERR Invalid slot or number of keys. */
   SlotAndCount: 1,
 } as const;
 export type SlotCheck = (typeof SlotCheck)[keyof typeof SlotCheck];
@@ -63,7 +66,7 @@ export type SlotCheck = (typeof SlotCheck)[keyof typeof SlotCheck];
 export interface Declaration {
   /** Lower-case full name as Redis prints it in errors: 'get', 'cluster|keyslot'. */
   readonly name: string;
-  /** Redis's arity: it counts the command name (both words of a subcommand); -n means at least n. */
+  /** Redis's arity: it counts the command name (both words of a subcommand); -n: at least n. */
   readonly arity: number;
   /** Where the keys are; none for a keyless command. */
   readonly keys?: KeySpec | readonly KeySpec[];
@@ -85,7 +88,7 @@ export interface CommandSpec {
   readonly op: number;
   readonly arity: number;
   readonly keys: readonly KeySpec[];
-  /** Index of the argument that is the first key (profiles and migrations name a call by it); -1 when keyless. */
+  /** Index of the first key (profiles name a call by it); -1 when keyless. */
   readonly firstKey: number;
   readonly flags: number;
   readonly write: boolean;

@@ -9,8 +9,22 @@ const ONE_KEY = SplitPolicy.SingleKey;
 
 export const EXPIRE_COMMANDS = [
   { name: 'expire', arity: -3, keys: FIRST_KEY, flags: WRITE, split: ONE_KEY, methods: ['expire'] },
-  { name: 'pexpire', arity: -3, keys: FIRST_KEY, flags: WRITE, split: ONE_KEY, methods: ['pExpire'] },
-  { name: 'expireat', arity: -3, keys: FIRST_KEY, flags: WRITE, split: ONE_KEY, methods: ['expireAt'] },
+  {
+    name: 'pexpire',
+    arity: -3,
+    keys: FIRST_KEY,
+    flags: WRITE,
+    split: ONE_KEY,
+    methods: ['pExpire'],
+  },
+  {
+    name: 'expireat',
+    arity: -3,
+    keys: FIRST_KEY,
+    flags: WRITE,
+    split: ONE_KEY,
+    methods: ['expireAt'],
+  },
   {
     name: 'pexpireat',
     arity: -3,
@@ -37,5 +51,12 @@ export const EXPIRE_COMMANDS = [
   },
   { name: 'ttl', arity: 2, keys: FIRST_KEY, flags: READ, split: ONE_KEY, methods: ['ttl'] },
   { name: 'pttl', arity: 2, keys: FIRST_KEY, flags: READ, split: ONE_KEY, methods: ['pTTL'] },
-  { name: 'persist', arity: 2, keys: FIRST_KEY, flags: WRITE, split: ONE_KEY, methods: ['persist'] },
+  {
+    name: 'persist',
+    arity: 2,
+    keys: FIRST_KEY,
+    flags: WRITE,
+    split: ONE_KEY,
+    methods: ['persist'],
+  },
 ] as const satisfies readonly Declaration[];

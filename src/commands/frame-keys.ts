@@ -26,7 +26,9 @@ export function frameKeys(buf: Buffer, at: number, command: CommandSpec): string
   const argc = buf.readUInt32LE(at + REQ_ARGC);
   // Arguments past the last key a fixed spec names are not walked (a SET's value, its options).
   let walked = 0;
-  for (const spec of command.keys) walked = Math.max(walked, 'last' in spec && spec.last >= 0 ? spec.last + 1 : argc);
+  for (const spec of command.keys) {
+    walked = Math.max(walked, 'last' in spec && spec.last >= 0 ? spec.last + 1 : argc);
+  }
   walked = Math.min(walked, argc);
   const starts: number[] = [];
   const ends: number[] = [];
@@ -38,5 +40,6 @@ export function frameKeys(buf: Buffer, at: number, command: CommandSpec): string
     p += 4 + bytes;
   }
   const args: FrameArguments = { buf, starts, ends };
-  return keyIndexes(command.keys, walked, args, integerAt).map((i) => buf.toString('latin1', starts[i]!, ends[i]!));
+  const indexes = keyIndexes(command.keys, walked, args, integerAt);
+  return indexes.map((i) => buf.toString('latin1', starts[i]!, ends[i]!));
 }

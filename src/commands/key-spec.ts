@@ -38,10 +38,15 @@ export const KEY_VALUE_PAIRS: RangeKeySpec = { first: 0, last: -1, step: 2 };
 export type IntegerAt<A> = (args: A, index: number) => number;
 
 /**
- * The indexes of the keys `specs` find in a call of `argc` arguments. `args` is whatever holds the
- * arguments (an array on the client, a frame on a shard); `integerAt` reads a numkeys count from it.
+ * The indexes of the keys `specs` find in a call of `argc` arguments. `args` is whatever holds
+ * the arguments (an array on the client, a frame on a shard); `integerAt` reads a numkeys count.
  */
-export function keyIndexes<A>(specs: readonly KeySpec[], argc: number, args: A, integerAt: IntegerAt<A>): number[] {
+export function keyIndexes<A>(
+  specs: readonly KeySpec[],
+  argc: number,
+  args: A,
+  integerAt: IntegerAt<A>,
+): number[] {
   const indexes: number[] = [];
   for (const spec of specs) {
     let end: number;

@@ -7,7 +7,15 @@ const PER_SLOT = SplitPolicy.PerSlot;
 const SUM = ReplyPolicy.Sum;
 
 export const KEY_COMMANDS = [
-  { name: 'del', arity: -2, keys: ALL_KEYS, flags: Flag.Write, split: PER_SLOT, reply: SUM, methods: ['del'] },
+  {
+    name: 'del',
+    arity: -2,
+    keys: ALL_KEYS,
+    flags: Flag.Write,
+    split: PER_SLOT,
+    reply: SUM,
+    methods: ['del'],
+  },
   {
     name: 'unlink',
     arity: -2,

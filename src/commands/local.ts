@@ -17,13 +17,16 @@ export interface ClusterView {
 }
 
 /** Answers a call (its arguments after the command name); throws an ErrorReply to refuse it. */
-export type LocalHandler = (args: readonly Argument[], cluster: ClusterView, buffers: boolean) => unknown;
+export type LocalHandler = (
+  args: readonly Argument[],
+  cluster: ClusterView,
+  buffers: boolean,
+) => unknown;
 
 /** An argument echoed back as a bulk reply would decode. */
 function echoed(arg: Argument, buffers: boolean): string | Buffer {
   checkArgument(arg);
-  const bytes =
-    typeof arg === 'string' ? Buffer.from(arg) : typeof arg === 'number' ? Buffer.from(String(arg)) : Buffer.from(arg);
+  const bytes = typeof arg === 'number' ? Buffer.from(String(arg)) : Buffer.from(arg);
   return buffers ? bytes : bytes.toString('utf8');
 }
 
@@ -44,7 +47,10 @@ const nodeName = (shard: number): string => `shard-${shard}`;
 
 /** CLUSTER SLOTS: [start, end, [host, port, id]] per range, host and id naming the shard. */
 function clusterSlots(owner: Uint16Array): unknown[] {
-  return slotRanges(owner).map(([start, end, shard]) => [start, end, [nodeName(shard), shard, nodeName(shard)]]);
+  return slotRanges(owner).map(([start, end, shard]) => {
+    const node = nodeName(shard);
+    return [start, end, [node, shard, node]];
+  });
 }
 
 /** CLUSTER SHARDS: per shard, its slot ranges and its one node, in Redis 7's shape. */

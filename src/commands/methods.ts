@@ -3,12 +3,13 @@
 // the blocking API (`db.sync`) and the Buffer-returning views differ only in their executor.
 
 import type { Argument } from '../shared/codec.js';
-import { unknownCommand, unknownSubcommand, wrongArity } from '../shared/reply-errors.js';
+import { wrongArity } from '../shared/reply-errors.js';
 import { ErrorReply } from '../errors.js';
 import type { Executor } from '../executor.js';
 import type { CommandSpec } from './declaration.js';
 import { keysFit } from './key-spec.js';
-import { COMMAND, COMMANDS, CONTAINER_COMMANDS, arityAccepts, findCommand, nameWords } from './table.js';
+import { resolveCommand } from './resolve.js';
+import { COMMAND, COMMANDS, arityAccepts } from './table.js';
 
 /** A key or value: text (sent as UTF-8) or bytes. Numbers are accepted and sent as text. */
 export type RedisArgument = string | Buffer | Uint8Array | number;
@@ -57,11 +58,21 @@ export interface ScanReply<S> {
   keys: S[];
 }
 
+/** MSET's pairs: `[[k, v], ...]`, `[k, v, k, v]` or `{ k: v }`. */
+export type MSetArguments =
+  | readonly (readonly [RedisArgument, RedisArgument])[]
+  | readonly RedisArgument[]
+  | Record<string, RedisArgument>;
+
 function variadic(keys: RedisVariadicArgument): readonly RedisArgument[] {
   return Array.isArray(keys) ? keys : [keys as RedisArgument];
 }
 
-function setArguments(key: RedisArgument, value: RedisArgument, options: SetOptions): RedisArgument[] {
+function setArguments(
+  key: RedisArgument,
+  value: RedisArgument,
+  options: SetOptions,
+): RedisArgument[] {
   const args: RedisArgument[] = [key, value];
   const expiration = options.expiration;
   if (expiration !== undefined) {
@@ -80,7 +91,9 @@ function setArguments(key: RedisArgument, value: RedisArgument, options: SetOpti
 }
 
 function getExArguments(key: RedisArgument, options: GetExOptions): RedisArgument[] {
-  if ('type' in options) return options.type === 'PERSIST' ? [key, 'PERSIST'] : [key, options.type, options.value];
+  if ('type' in options) {
+    return options.type === 'PERSIST' ? [key, 'PERSIST'] : [key, options.type, options.value];
+  }
   if ('EX' in options) return [key, 'EX', options.EX];
   if ('PX' in options) return [key, 'PX', options.PX];
   if ('EXAT' in options) return [key, 'EXAT', options.EXAT];
@@ -88,11 +101,10 @@ function getExArguments(key: RedisArgument, options: GetExOptions): RedisArgumen
   return [key, 'PERSIST'];
 }
 
-function msetArguments(
-  toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
-): RedisArgument[] {
+function msetArguments(toSet: MSetArguments): RedisArgument[] {
   if (Array.isArray(toSet)) {
-    return Array.isArray(toSet[0]) ? (toSet as [RedisArgument, RedisArgument][]).flat() : [...(toSet as RedisArgument[])];
+    if (Array.isArray(toSet[0])) return (toSet as [RedisArgument, RedisArgument][]).flat();
+    return [...(toSet as RedisArgument[])];
   }
   return Object.entries(toSet).flat();
 }
@@ -122,29 +134,6 @@ const toScanReply = (reply: [string | Buffer, unknown[]]): ScanReply<unknown> =>
   cursor: reply[0].toString(),
   keys: reply[1],
 });
-
-/**
- * Checks a raw command as a Redis server would (known command, arity) and finds its spec. Returns
- * the spec and the index of its first real argument, or throws an ErrorReply.
- */
-export function resolveCommand(args: readonly RedisArgument[]): { spec: CommandSpec; first: number } {
-  if (args.length === 0) throw new ErrorReply("ERR unknown command '', with args beginning with: ");
-  const name = String(args[0]);
-  const lower = name.toLowerCase();
-  const spec = findCommand(name, args.length > 1 ? String(args[1]) : undefined);
-  if (spec === undefined) {
-    if (CONTAINER_COMMANDS.has(lower)) {
-      if (args.length < 2) throw new ErrorReply(wrongArity(lower));
-      throw new ErrorReply(unknownSubcommand(String(args[1]), lower));
-    }
-    throw new ErrorReply(unknownCommand(name, args.slice(1).map(String)));
-  }
-  const words = nameWords(spec);
-  if (!arityAccepts(spec, args.length) || !keysFit(spec.keys, args.length - words)) {
-    throw new ErrorReply(wrongArity(spec.name));
-  }
-  return { spec, first: words };
-}
 
 /**
  * The command methods. `Async` picks promises or plain values, `S` the type bulk strings decode to
@@ -244,16 +233,12 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
   }
 
   /** Pairs as `[[k, v], ...]`, `[k, v, k, v]` or `{ k: v }`. Atomic per slot. */
-  mSet(
-    toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
-  ): Out<Async, 'OK'> {
+  mSet(toSet: MSetArguments): Out<Async, 'OK'> {
     return this.sendChecked(COMMAND.mset, msetArguments(toSet));
   }
 
-  /** 1 when every key was set, 0 when none was (one existed). Keys must share a slot (CROSSSLOT). */
-  mSetNX(
-    toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
-  ): Out<Async, number> {
+  /** 1 when every key was set, 0 when none was (one existed). Keys share a slot (or CROSSSLOT). */
+  mSetNX(toSet: MSetArguments): Out<Async, number> {
     return this.sendChecked(COMMAND.msetnx, msetArguments(toSet));
   }
 
@@ -378,7 +363,8 @@ const NOT_COMMAND_METHODS = new Set(['constructor', 'sendCommand', 'sendChecked'
 {
   const declared = new Set(COMMANDS.flatMap((command) => command.methods));
   for (const method of declared) {
-    if (typeof (CommandMethods.prototype as unknown as Record<string, unknown>)[method] !== 'function') {
+    const found = (CommandMethods.prototype as unknown as Record<string, unknown>)[method];
+    if (typeof found !== 'function') {
       throw new Error(`slotdb: a declaration names method ${method}, which CommandMethods lacks`);
     }
   }

@@ -5,7 +5,12 @@
 import type { Argument } from '../shared/codec.js';
 import { SLOT_COUNT } from '../shared/limits.js';
 import { parseInt64 } from '../shared/numbers.js';
-import { INVALID_CURSOR, INVALID_SLOT, INVALID_SLOT_OR_COUNT, NOT_INTEGER } from '../shared/reply-errors.js';
+import {
+  INVALID_CURSOR,
+  INVALID_SLOT,
+  INVALID_SLOT_OR_COUNT,
+  NOT_INTEGER,
+} from '../shared/reply-errors.js';
 import { ErrorReply } from '../errors.js';
 import { SlotCheck } from './declaration.js';
 
@@ -36,7 +41,8 @@ export const SLOT_CHECKS = {
 
 /** SCAN's cursor is the next slot to visit: an unsigned integer below 16384. */
 export function cursorSlot(arg: Argument): number {
-  const text = typeof arg === 'string' ? arg : String(arg instanceof Uint8Array ? Buffer.from(arg) : arg);
+  const bytes = arg instanceof Uint8Array ? Buffer.from(arg) : arg;
+  const text = typeof bytes === 'string' ? bytes : String(bytes);
   if (!/^\d{1,5}$/.test(text) || Number(text) >= SLOT_COUNT) throw new ErrorReply(INVALID_CURSOR);
   return Number(text);
 }

@@ -3,7 +3,13 @@
 // Clients use the table to check arity, find keys and pick shards; shards use the opcode to
 // dispatch. Adding a command is one declaration in a family file (docs/commands.md).
 
-import { type CommandSpec, type Declaration, Flag, ReplyPolicy, SplitPolicy } from './declaration.js';
+import {
+  type CommandSpec,
+  type Declaration,
+  Flag,
+  ReplyPolicy,
+  SplitPolicy,
+} from './declaration.js';
 import { EXPIRE_COMMANDS } from './expire.js';
 import type { KeySpec } from './key-spec.js';
 import { KEY_COMMANDS } from './keys.js';
@@ -12,12 +18,18 @@ import { STRING_COMMANDS } from './strings.js';
 
 export { type CommandSpec, Flag, ReplyPolicy, SplitPolicy } from './declaration.js';
 
-const DECLARATIONS = [...STRING_COMMANDS, ...KEY_COMMANDS, ...EXPIRE_COMMANDS, ...SERVER_COMMANDS] as const;
+const DECLARATIONS = [
+  ...STRING_COMMANDS,
+  ...KEY_COMMANDS,
+  ...EXPIRE_COMMANDS,
+  ...SERVER_COMMANDS,
+] as const;
 
 type Declared = (typeof DECLARATIONS)[number];
 export type CommandName = Declared['name'];
 /** Commands the client answers itself: local.ts has a handler for each. */
-export type LocalCommandName = Extract<Declared, { readonly split: typeof SplitPolicy.Local }>['name'];
+type LocalDeclared = Extract<Declared, { readonly split: typeof SplitPolicy.Local }>;
+export type LocalCommandName = LocalDeclared['name'];
 /** Commands a shard executes: workers/commands has a handler for each. */
 export type ShardCommandName = Exclude<CommandName, LocalCommandName>;
 /** The node-redis method names the declarations give (methods.ts has each). */
@@ -28,11 +40,14 @@ const OP_MAX = 0xff;
 
 /** Opcodes run from 1 to OP_COUNT - 1: arrays by opcode have OP_COUNT entries. */
 export const OP_COUNT = DECLARATIONS.length + 1;
-if (OP_COUNT - 1 > OP_MAX) throw new Error(`slotdb: ${DECLARATIONS.length} commands, opcodes stop at ${OP_MAX}`);
+if (OP_COUNT - 1 > OP_MAX) {
+  throw new Error(`slotdb: ${DECLARATIONS.length} commands, opcodes stop at ${OP_MAX}`);
+}
 
 function resolve(declaration: Declaration, op: number): CommandSpec {
+  const declared = declaration.keys;
   const keys: readonly KeySpec[] =
-    declaration.keys === undefined ? [] : 'first' in declaration.keys ? [declaration.keys] : declaration.keys;
+    declared === undefined ? [] : 'first' in declared ? [declared] : declared;
   const flags = declaration.flags;
   const command: CommandSpec = {
     name: declaration.name,
@@ -59,29 +74,27 @@ function checkDeclaration(command: CommandSpec): void {
     throw new Error(`slotdb: command ${command.name}: ${why}`);
   };
   const keyed = command.keys.length > 0;
-  const multiPart = command.split === SplitPolicy.PerSlot || command.split === SplitPolicy.AllShards;
-  if ((command.flags & Flag.Write) !== 0 && (command.flags & Flag.ReadOnly) !== 0) fail('write and read-only');
-  if (multiPart !== (command.reply !== ReplyPolicy.Single)) fail('a reply policy is for split calls only');
+  const split = command.split;
+  const multiPart = split === SplitPolicy.PerSlot || split === SplitPolicy.AllShards;
+  if (command.write && (command.flags & Flag.ReadOnly) !== 0) fail('write and read-only');
+  if (multiPart !== (command.reply !== ReplyPolicy.Single)) fail('a reply policy is for parts');
   if ((command.split === SplitPolicy.SlotArgument) !== (command.slotCheck !== undefined)) {
     fail('a slot check goes with the slot-argument split, and only there');
   }
-  switch (command.split) {
-    case SplitPolicy.SingleKey: {
-      const key = command.keys[0];
-      if (command.keys.length !== 1 || key === undefined || !('last' in key) || key.last !== key.first) {
+  const only = command.keys.length === 1 ? command.keys[0]! : undefined;
+  switch (split) {
+    case SplitPolicy.SingleKey:
+      if (only === undefined || !('last' in only) || only.last !== only.first) {
         fail('a single-key command has one fixed key');
       }
       break;
-    }
-    case SplitPolicy.PerSlot: {
+    case SplitPolicy.PerSlot:
       // A split call sends each part its keys with the arguments that follow each key (its
       // value): every argument must belong to one key, so the one range runs from 0 to the end.
-      const range = command.keys[0];
-      if (command.keys.length !== 1 || range === undefined || !('last' in range) || range.first !== 0 || range.last !== -1) {
+      if (only === undefined || !('last' in only) || only.first !== 0 || only.last !== -1) {
         fail('a per-slot split needs one key range over every argument');
       }
       break;
-    }
     case SplitPolicy.SameSlot:
       if (!keyed) fail('a same-slot command has keys');
       break;
@@ -90,7 +103,9 @@ function checkDeclaration(command: CommandSpec): void {
   }
 }
 
-export const COMMANDS: readonly CommandSpec[] = DECLARATIONS.map((declaration, i) => resolve(declaration, i + 1));
+export const COMMANDS: readonly CommandSpec[] = DECLARATIONS.map((declared, i) =>
+  resolve(declared, i + 1),
+);
 
 /**
  * Each command by name: `COMMAND.get`, `COMMAND['cluster|keyslot']`. Built in one go: an object
@@ -114,7 +129,7 @@ for (const command of COMMANDS) {
 
 /** Commands that take a subcommand ('cluster'): their declarations are named 'parent|sub'. */
 export const CONTAINER_COMMANDS: ReadonlySet<string> = new Set(
-  COMMANDS.filter((command) => command.name.includes('|')).map((command) => command.name.split('|')[0]!),
+  COMMANDS.flatMap(({ name }) => (name.includes('|') ? [name.split('|')[0]!] : [])),
 );
 
 /** The spec of `name` (and `sub` for container commands), case-insensitive, or undefined. */
@@ -137,7 +152,7 @@ export function arityAccepts(command: CommandSpec, argc: number): boolean {
   return command.arity >= 0 ? argc === command.arity : argc >= -command.arity;
 }
 
-/** Arguments of a container command's spec that precede the real arguments ('cluster', 'keyslot'). */
+/** Words of a command's name before its real arguments: 2 for 'cluster keyslot', else 1. */
 export function nameWords(command: CommandSpec): number {
   return command.name.includes('|') ? 2 : 1;
 }

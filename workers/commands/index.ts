@@ -3,7 +3,12 @@
 // commands the client answers itself (SplitPolicy.Local) have none. The compiler checks that every
 // shard command is covered; the checks below catch a handler named twice or naming no command.
 
-import { COMMANDS, OP_COUNT, type ShardCommandName, SplitPolicy } from '../../src/commands/table.js';
+import {
+  COMMANDS,
+  OP_COUNT,
+  type ShardCommandName,
+  SplitPolicy,
+} from '../../src/commands/table.js';
 import type { CommandHandler } from '../call.js';
 import * as expire from './expire.js';
 import * as keys from './keys.js';
@@ -27,17 +32,26 @@ export const HANDLERS: (CommandHandler | undefined)[] = new Array(OP_COUNT).fill
 for (const command of COMMANDS) {
   const handler = BY_NAME.get(command.name);
   const local = command.split === SplitPolicy.Local;
-  if (local && handler !== undefined) throw new Error(`slotdb: ${command.name} is answered by the client, not a shard`);
-  if (!local && handler === undefined) throw new Error(`slotdb: no shard handler for command ${command.name}`);
+  if (local && handler !== undefined) {
+    throw new Error(`slotdb: ${command.name} is answered by the client, not by a shard handler`);
+  }
+  if (!local && handler === undefined) {
+    throw new Error(`slotdb: no shard handler for command ${command.name}`);
+  }
   HANDLERS[command.op] = handler;
   BY_NAME.delete(command.name);
 }
 const stray = [...BY_NAME.keys()];
-if (stray.length > 0) throw new Error(`slotdb: handlers ${stray.join(', ')} name no declared command`);
+if (stray.length > 0) {
+  throw new Error(`slotdb: handlers ${stray.join(', ')} name no declared command`);
+}
 
 // Every shard command has a handler: a family file that drops one fails to compile here, and the
 // error names the command.
-type Covered = keyof typeof strings.handlers | keyof typeof keys.handlers | keyof typeof expire.handlers;
+type Covered =
+  | keyof typeof strings.handlers
+  | keyof typeof keys.handlers
+  | keyof typeof expire.handlers;
 type Uncovered = Exclude<ShardCommandName, Covered>;
 const EVERY_COMMAND_COVERED: [Uncovered] extends [never] ? true : Uncovered = true;
 void EVERY_COMMAND_COVERED;
