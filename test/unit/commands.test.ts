@@ -27,9 +27,13 @@ import {
 import { commonSlot, groupBySlot } from '../../src/router.js';
 import { HANDLERS } from '../../workers/commands/index.js';
 
-/** Key indexes of an argument list (the integers of numkeys specs read as the client reads them). */
+/** A numkeys count among test arguments. */
+const integerAt = (list: readonly string[], i: number): number =>
+  /^-?\d+$/.test(list[i]!) ? Number(list[i]) : NaN;
+
+/** Key indexes of an argument list. */
 const keysOf = (specs: readonly KeySpec[], args: readonly string[]): number[] =>
-  keyIndexes(specs, args.length, args, (list, i) => (/^-?\d+$/.test(list[i]!) ? Number(list[i]) : NaN));
+  keyIndexes(specs, args.length, args, integerAt);
 
 /** A command with these key specs, for the functions that take a whole spec. */
 function withKeys(keys: readonly KeySpec[]): CommandSpec {
@@ -60,12 +64,13 @@ describe('command table', () => {
     expect(HANDLERS.length).toBe(OP_COUNT);
     expect(HANDLERS[0]).toBeUndefined();
     for (const command of COMMANDS) {
-      if (command.split === SplitPolicy.Local) expect(HANDLERS[command.op], command.name).toBeUndefined();
-      else expect(HANDLERS[command.op], command.name).toBeTypeOf('function');
+      const handler = HANDLERS[command.op];
+      if (command.split === SplitPolicy.Local) expect(handler, command.name).toBeUndefined();
+      else expect(handler, command.name).toBeTypeOf('function');
     }
   });
 
-  it('names node-redis methods that exist on the methods class, and every command method has one', () => {
+  it('names methods the methods class has, and every command method is named once', () => {
     const declared = COMMANDS.flatMap((command) => command.methods);
     expect(new Set(declared).size).toBe(declared.length);
     const prototype = CommandMethods.prototype as unknown as Record<string, unknown>;
@@ -89,7 +94,9 @@ describe('command table', () => {
   });
 
   it('has a reply reducer for every policy, and split calls declare theirs', () => {
-    for (const policy of Object.values(ReplyPolicy)) expect(REPLY_REDUCERS[policy]).toBeTypeOf('function');
+    for (const policy of Object.values(ReplyPolicy)) {
+      expect(REPLY_REDUCERS[policy]).toBeTypeOf('function');
+    }
     expect(COMMAND.mget.reply).toBe(ReplyPolicy.ByKeyPosition);
     expect(COMMAND.del.reply).toBe(ReplyPolicy.Sum);
     expect(COMMAND.get.reply).toBe(ReplyPolicy.Single);
@@ -114,7 +121,7 @@ describe('key specs', () => {
     expect(keysOf([{ first: 0, last: 1, step: 1 }], ['src', 'dst', 'member'])).toEqual([0, 1]);
   });
 
-  it('with numkeys, take the count from its argument (ZUNIONSTORE dest numkeys key [key ...] WEIGHTS ...)', () => {
+  it('with numkeys, take the count from its argument (ZUNIONSTORE dest numkeys key ...)', () => {
     const zunionstore: KeySpec[] = [FIRST_KEY, { numkeysAt: 1, first: 2, step: 1 }];
     expect(keysOf(zunionstore, ['dest', '2', 'a', 'b', 'WEIGHTS', '1', '2'])).toEqual([0, 2, 3]);
     expect(keysOf(zunionstore, ['dest', '0'])).toEqual([0]);
@@ -145,7 +152,8 @@ describe('key specs', () => {
     expect(writer.buf[at + REQ_OP]).toBe(COMMAND.set.op);
     expect(frameKeys(writer.buf, at, COMMAND.set)).toEqual(['key']);
     at = frame(COMMAND.mset, ['a', '1', 'ключ', '2']);
-    expect(frameKeys(writer.buf, at, COMMAND.mset)).toEqual(['a', Buffer.from('ключ').toString('latin1')]);
+    const latin1 = Buffer.from('ключ').toString('latin1');
+    expect(frameKeys(writer.buf, at, COMMAND.mset)).toEqual(['a', latin1]);
     at = frame(COMMAND.dbsize, []);
     expect(frameKeys(writer.buf, at, COMMAND.dbsize)).toEqual([]);
     const zunionstore = withKeys([FIRST_KEY, { numkeysAt: 1, first: 2, step: 1 }]);
@@ -163,14 +171,16 @@ describe('routing by key specs', () => {
 
   it('puts MGET values back at their keys’ positions', () => {
     const groups = groupBySlot(['{a}1', '{b}1', '{a}2'], COMMAND.mget);
-    expect(REPLY_REDUCERS[ReplyPolicy.ByKeyPosition]([['1', '2'], ['3']], groups)).toEqual(['1', '3', '2']);
+    const merged = REPLY_REDUCERS[ReplyPolicy.ByKeyPosition]([['1', '2'], ['3']], groups);
+    expect(merged).toEqual(['1', '3', '2']);
   });
 
   it('finds the common slot of every key a spec names, or -1', () => {
     expect(commonSlot(['{t}a', '1', '{t}b', '2'], COMMAND.msetnx)).toBeGreaterThanOrEqual(0);
     expect(commonSlot(['{t}a', '1', '{u}b', '2'], COMMAND.msetnx)).toBe(-1);
     const zunionstore = withKeys([FIRST_KEY, { numkeysAt: 1, first: 2, step: 1 }]);
-    expect(commonSlot(['{t}d', '2', '{t}a', '{t}b', 'WEIGHTS', 'x', 'y'], zunionstore)).toBeGreaterThanOrEqual(0);
+    const weighted = ['{t}d', '2', '{t}a', '{t}b', 'WEIGHTS', 'x', 'y'];
+    expect(commonSlot(weighted, zunionstore)).toBeGreaterThanOrEqual(0);
     expect(commonSlot(['{t}d', '1', '{t}a', '{u}b'], zunionstore)).toBeGreaterThanOrEqual(0);
     expect(commonSlot(['{t}d', '2', '{t}a', '{u}b'], zunionstore)).toBe(-1);
   });
