@@ -381,24 +381,8 @@ export function mSetNx(call: Call): void {
 }
 
 export const handlers = {
-  get,
-  set,
-  setnx: setNx,
-  setex: setExSeconds,
-  psetex: setExMilliseconds,
-  getset: getSet,
-  getdel: getDel,
-  getex: getEx,
-  incr,
-  incrby: incrBy,
-  decr,
-  decrby: decrBy,
-  incrbyfloat: incrByFloat,
-  append,
-  strlen: strLen,
-  getrange: getRange,
-  setrange: setRange,
-  mget: mGet,
-  mset: mSet,
-  msetnx: mSetNx,
+  get, set, setnx: setNx, setex: setExSeconds, psetex: setExMilliseconds, getset: getSet,
+  getdel: getDel, getex: getEx, incr, incrby: incrBy, decr, decrby: decrBy,
+  incrbyfloat: incrByFloat, append, strlen: strLen, getrange: getRange, setrange: setRange,
+  mget: mGet, mset: mSet, msetnx: mSetNx,
 } satisfies Partial<Record<ShardCommandName, CommandHandler>>;
