@@ -9,7 +9,7 @@ import type { Executor } from '../executor.js';
 import type { CommandSpec } from './declaration.js';
 import { keysFit } from './key-spec.js';
 import { resolveCommand } from './resolve.js';
-import { COMMAND, COMMANDS, arityAccepts } from './table.js';
+import { COMMAND, COMMANDS, type MethodName, arityAccepts } from './table.js';
 
 /** A key or value: text (sent as UTF-8) or bytes. Numbers are accepted and sent as text. */
 export type RedisArgument = string | Buffer | Uint8Array | number;
@@ -356,10 +356,13 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
 
 export type { Argument };
 
-/** Methods of CommandMethods that run no one command. */
+/** Members of CommandMethods' prototype that are not the method of one command. */
 const NOT_COMMAND_METHODS = new Set(['constructor', 'sendCommand', 'sendChecked']);
 
-// Every method a declaration names is on the class, and every command method has a declaration.
+// Every method a declaration names is on the class (the compiler checks it here, and the block
+// below at load), and every command method has a declaration.
+const DECLARED_METHODS: Record<MethodName, unknown> = CommandMethods.prototype;
+void DECLARED_METHODS;
 {
   const declared = new Set(COMMANDS.flatMap((command) => command.methods));
   for (const method of declared) {
