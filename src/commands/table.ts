@@ -77,8 +77,10 @@ function checkDeclaration(command: CommandSpec): void {
   const split = command.split;
   const multiPart = split === SplitPolicy.PerSlot || split === SplitPolicy.AllShards;
   if (command.write && (command.flags & Flag.ReadOnly) !== 0) fail('write and read-only');
-  if (multiPart !== (command.reply !== ReplyPolicy.Single)) fail('a reply policy is for parts');
-  if ((command.split === SplitPolicy.SlotArgument) !== (command.slotCheck !== undefined)) {
+  if (multiPart !== (command.reply !== ReplyPolicy.Single)) {
+    fail('per-slot and all-shards splits, and only they, merge by a reply policy');
+  }
+  if ((split === SplitPolicy.SlotArgument) !== (command.slotCheck !== undefined)) {
     fail('a slot check goes with the slot-argument split, and only there');
   }
   const only = command.keys.length === 1 ? command.keys[0]! : undefined;
