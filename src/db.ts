@@ -8,7 +8,7 @@ import { ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
 import type { MigrationReport } from './shared/control-messages.js';
 import { SLOT_COUNT } from './shared/limits.js';
 import { Client, type ClientRings, type ClientTuning, Mode } from './client/client.js';
-import { CommandMethods, type ScanOptions } from './command-methods.js';
+import { CommandMethods, type ScanOptions } from './commands/methods.js';
 import { ClientClosedError, NotOpenerError, SlotRangeError } from './errors.js';
 import { Executor } from './executor.js';
 import {

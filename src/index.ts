@@ -8,7 +8,7 @@ export type {
   ExpireMode,
   ScanOptions,
   ScanReply,
-} from './command-methods.js';
+} from './commands/methods.js';
 export type { OpenOptions } from './options.js';
 export {
   ErrorReply,

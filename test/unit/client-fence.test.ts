@@ -15,7 +15,7 @@ import {
   endFrame,
   putLine,
 } from '../../src/shared/codec.js';
-import { Op } from '../../src/shared/commands.js';
+import { COMMAND } from '../../src/commands/table.js';
 import { ControlBlock, ShardState } from '../../src/shared/control-block.js';
 import { ProfileSlab } from '../../src/profiler/slab.js';
 import { FrameReader, FrameWriter, createRingStorage } from '../../src/shared/ring.js';
@@ -69,16 +69,16 @@ describe('slot fence', () => {
   it('holds a slot that changed owner until the old one replied, then sends in order', () => {
     const { control, client, received, reply, done } = setup(2);
     control.owner[SLOT] = 0;
-    const first = client.send1(Op.Incr, SLOT, SYNC, undefined, 'k');
+    const first = client.send1(COMMAND.incr.op, SLOT, SYNC, undefined, 'k');
     client.pushStaged();
     expect(received(0)).toEqual([{ id: client.pending.id(first), slot: SLOT, argc: 1 }]);
 
     // The slot moves to shard 1 while `first` is in flight through shard 0.
     control.owner[SLOT] = 1;
     control.owner[SLOT + 1] = 1;
-    const second = client.send2(Op.IncrBy, SLOT, SYNC, undefined, 'k', 2);
-    const third = client.send(Op.Set, SLOT, ['k', 'v', 'NX'], SYNC, undefined, 'k');
-    const other = client.send1(Op.Get, SLOT + 1, SYNC, undefined, 'other'); // not fenced
+    const second = client.send2(COMMAND.incrby.op, SLOT, SYNC, undefined, 'k', 2);
+    const third = client.send(COMMAND.set.op, SLOT, ['k', 'v', 'NX'], SYNC, undefined, 'k');
+    const other = client.send1(COMMAND.get.op, SLOT + 1, SYNC, undefined, 'other'); // not fenced
     client.pushStaged();
     expect(client.pending.shard[second]).toBe(-1);
     expect(client.pending.shard[third]).toBe(-1);
@@ -101,7 +101,7 @@ describe('slot fence', () => {
     reply(1, client.pending.id(second));
     reply(1, client.pending.id(third));
     expect(client.poll()).toBe(2);
-    const fourth = client.send1(Op.Get, SLOT, SYNC, undefined, 'k');
+    const fourth = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
     client.pushStaged();
     expect(received(1)).toEqual([{ id: client.pending.id(fourth), slot: SLOT, argc: 1 }]);
   });
@@ -109,12 +109,12 @@ describe('slot fence', () => {
   it('keeps the rest held when the slot moves again while it releases', () => {
     const { control, client, received, reply } = setup(3);
     control.owner[SLOT] = 0;
-    const first = client.send1(Op.Get, SLOT, SYNC, undefined, 'k');
+    const first = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
     client.pushStaged();
     received(0);
     control.owner[SLOT] = 1;
-    const second = client.send1(Op.Get, SLOT, SYNC, undefined, 'k');
-    const third = client.send1(Op.Get, SLOT, SYNC, undefined, 'k');
+    const second = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
+    const third = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
     reply(0, client.pending.id(first));
     // The slot is on shard 1 when `first` replies, and moves on to shard 2 right after `second`
     // went: `third` must wait for `second`.
@@ -124,7 +124,7 @@ describe('slot fence', () => {
       client.pending.id(third),
     ]);
     control.owner[SLOT] = 2;
-    const fourth = client.send1(Op.Get, SLOT, SYNC, undefined, 'k');
+    const fourth = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
     client.pushStaged();
     expect(received(2)).toEqual([]);
     reply(1, client.pending.id(second));
@@ -138,11 +138,11 @@ describe('slot fence', () => {
   it('fails a held frame whose new owner died instead of sending it', () => {
     const { control, client, received, reply, done } = setup(2);
     control.owner[SLOT] = 0;
-    const first = client.send1(Op.Get, SLOT, SYNC, undefined, 'k');
+    const first = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
     client.pushStaged();
     received(0);
     control.owner[SLOT] = 1;
-    const held = client.send1(Op.Get, SLOT, SYNC, undefined, 'k');
+    const held = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
     control.setShardState(1, ShardState.Dead, 9);
     reply(0, client.pending.id(first));
     client.poll();
@@ -156,7 +156,7 @@ describe('sendParts', () => {
   it('sends every part or, when one target is down, none', () => {
     const { control, client, received } = setup(2);
     const all = new Aggregate(() => 'merged', undefined);
-    client.sendParts(Op.DbSize, [NO_SLOT, NO_SLOT], [[], []], SYNC, false, all, true);
+    client.sendParts(COMMAND.dbsize.op, [NO_SLOT, NO_SLOT], [[], []], SYNC, false, all, true);
     client.pushStaged();
     expect(all.remaining).toBe(2);
     expect(received(0)).toHaveLength(1);
@@ -165,7 +165,7 @@ describe('sendParts', () => {
     control.setShardState(1, ShardState.Dead, 1);
     const none = new Aggregate(() => 'merged', undefined);
     const send = (): void =>
-      client.sendParts(Op.DbSize, [NO_SLOT, NO_SLOT], [[], []], SYNC, false, none, true);
+      client.sendParts(COMMAND.dbsize.op, [NO_SLOT, NO_SLOT], [[], []], SYNC, false, none, true);
     expect(send).toThrow(/exited with code 1/);
     client.pushStaged();
     expect(none.remaining).toBe(0);

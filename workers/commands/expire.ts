@@ -2,7 +2,8 @@
 // EXPIRETIME, PEXPIRETIME, PERSIST.
 
 import { EXPIRE_GT_WITH_LT, EXPIRE_NX_WITH_OTHERS, unsupportedOption } from '../../src/shared/reply-errors.js';
-import type { Call } from '../call.js';
+import type { Call, CommandHandler } from '../call.js';
+import type { ShardCommandName } from '../../src/commands/table.js';
 import { ExpireUnit, expireStyleDeadline } from './expiry-arguments.js';
 
 const Condition = { NX: 1, XX: 2, GT: 4, LT: 8 } as const;
@@ -113,3 +114,15 @@ export function persist(call: Call): void {
   const key = call.arg(0);
   call.int(keyspace.has(call.slot, key) && keyspace.persist(call.slot, key) ? 1 : 0);
 }
+
+export const handlers = {
+  expire,
+  pexpire: pExpire,
+  expireat: expireAt,
+  pexpireat: pExpireAt,
+  expiretime: expireTime,
+  pexpiretime: pExpireTime,
+  ttl,
+  pttl: pTtl,
+  persist,
+} satisfies Partial<Record<ShardCommandName, CommandHandler>>;

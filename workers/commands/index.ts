@@ -1,55 +1,57 @@
-// Opcode → handler. Every command of the table in src/shared/commands.ts that a shard executes
-// has an entry; commands the client answers itself (Route.Local) have none.
+// Opcode → handler, built from the command table (src/commands/table.ts). Each family file exports
+// its handlers keyed by command name; every command a shard executes has exactly one handler, and
+// commands the client answers itself (SplitPolicy.Local) have none. The compiler checks that every
+// shard command is covered; the checks below catch a handler named twice or naming no command.
 
-import { OP_COUNT, Op } from '../../src/shared/commands.js';
+import {
+  COMMANDS,
+  OP_COUNT,
+  type ShardCommandName,
+  SplitPolicy,
+} from '../../src/commands/table.js';
 import type { CommandHandler } from '../call.js';
 import * as expire from './expire.js';
 import * as keys from './keys.js';
 import * as strings from './strings.js';
 
-export const HANDLERS: (CommandHandler | undefined)[] = new Array(OP_COUNT).fill(undefined);
-
-const entries: [number, CommandHandler][] = [
-  [Op.Get, strings.get],
-  [Op.Set, strings.set],
-  [Op.SetNX, strings.setNx],
-  [Op.SetEx, strings.setExSeconds],
-  [Op.PSetEx, strings.setExMilliseconds],
-  [Op.GetSet, strings.getSet],
-  [Op.GetDel, strings.getDel],
-  [Op.GetEx, strings.getEx],
-  [Op.Incr, strings.incr],
-  [Op.IncrBy, strings.incrBy],
-  [Op.Decr, strings.decr],
-  [Op.DecrBy, strings.decrBy],
-  [Op.IncrByFloat, strings.incrByFloat],
-  [Op.Append, strings.append],
-  [Op.StrLen, strings.strLen],
-  [Op.GetRange, strings.getRange],
-  [Op.SetRange, strings.setRange],
-  [Op.MGet, strings.mGet],
-  [Op.MSet, strings.mSet],
-  [Op.MSetNX, strings.mSetNx],
-  [Op.Del, keys.del],
-  [Op.Unlink, keys.del],
-  [Op.Exists, keys.exists],
-  [Op.Touch, keys.exists],
-  [Op.Type, keys.type],
-  [Op.DbSize, keys.dbSize],
-  [Op.FlushAll, keys.flushAll],
-  [Op.FlushDb, keys.flushAll],
-  [Op.Keys, keys.keys],
-  [Op.Scan, keys.scan],
-  [Op.ClusterCountKeysInSlot, keys.countKeysInSlot],
-  [Op.ClusterGetKeysInSlot, keys.getKeysInSlot],
-  [Op.Expire, expire.expire],
-  [Op.PExpire, expire.pExpire],
-  [Op.ExpireAt, expire.expireAt],
-  [Op.PExpireAt, expire.pExpireAt],
-  [Op.ExpireTime, expire.expireTime],
-  [Op.PExpireTime, expire.pExpireTime],
-  [Op.Ttl, expire.ttl],
-  [Op.PTtl, expire.pTtl],
-  [Op.Persist, expire.persist],
+const FAMILIES: readonly Partial<Record<ShardCommandName, CommandHandler>>[] = [
+  strings.handlers,
+  keys.handlers,
+  expire.handlers,
 ];
-for (const [op, handler] of entries) HANDLERS[op] = handler;
+
+const BY_NAME = new Map<string, CommandHandler>();
+for (const family of FAMILIES) {
+  for (const [name, handler] of Object.entries(family)) {
+    if (BY_NAME.has(name)) throw new Error(`slotdb: two handlers for command ${name}`);
+    BY_NAME.set(name, handler);
+  }
+}
+
+export const HANDLERS: (CommandHandler | undefined)[] = new Array(OP_COUNT).fill(undefined);
+for (const command of COMMANDS) {
+  const handler = BY_NAME.get(command.name);
+  const local = command.split === SplitPolicy.Local;
+  if (local && handler !== undefined) {
+    throw new Error(`slotdb: ${command.name} is answered by the client, not by a shard handler`);
+  }
+  if (!local && handler === undefined) {
+    throw new Error(`slotdb: no shard handler for command ${command.name}`);
+  }
+  HANDLERS[command.op] = handler;
+  BY_NAME.delete(command.name);
+}
+const stray = [...BY_NAME.keys()];
+if (stray.length > 0) {
+  throw new Error(`slotdb: handlers ${stray.join(', ')} name no declared command`);
+}
+
+// Every shard command has a handler: a family file that drops one fails to compile here, and the
+// error names the command.
+type Covered =
+  | keyof typeof strings.handlers
+  | keyof typeof keys.handlers
+  | keyof typeof expire.handlers;
+type Uncovered = Exclude<ShardCommandName, Covered>;
+const EVERY_COMMAND_COVERED: [Uncovered] extends [never] ? true : Uncovered = true;
+void EVERY_COMMAND_COVERED;

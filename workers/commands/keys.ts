@@ -4,7 +4,8 @@
 
 import { SCAN_EMPTY_VISITS_PER_COUNT, SLOT_COUNT } from '../../src/shared/limits.js';
 import { INVALID_SLOT_OR_COUNT, NOT_INTEGER, SYNTAX } from '../../src/shared/reply-errors.js';
-import type { Call } from '../call.js';
+import type { Call, CommandHandler } from '../call.js';
+import type { ShardCommandName } from '../../src/commands/table.js';
 import { globMatch } from '../keyspace/glob.js';
 import { parseInt64 } from '../../src/shared/numbers.js';
 import { NO_TYPE_NAME, SCAN_TYPE_NAMES } from '../../src/shared/value-types.js';
@@ -167,3 +168,18 @@ export function getKeysInSlot(call: Call): void {
   }
   replyKeys(call, found);
 }
+
+export const handlers = {
+  del,
+  unlink: del,
+  exists,
+  touch: exists,
+  type,
+  dbsize: dbSize,
+  flushall: flushAll,
+  flushdb: flushAll,
+  keys,
+  scan,
+  'cluster|countkeysinslot': countKeysInSlot,
+  'cluster|getkeysinslot': getKeysInSlot,
+} satisfies Partial<Record<ShardCommandName, CommandHandler>>;

@@ -12,7 +12,8 @@ import {
   OFFSET_RANGE,
   STRING_TOO_LONG,
 } from '../../src/shared/reply-errors.js';
-import type { Call } from '../call.js';
+import type { Call, CommandHandler } from '../call.js';
+import type { ShardCommandName } from '../../src/commands/table.js';
 import { type StoredValue, WRONG_TYPE } from '../keyspace/value.js';
 import {
   INT64_MIN,
@@ -348,3 +349,10 @@ export function mSetNx(call: Call): void {
   for (let i = 0; i < call.argc; i += 2) keyspace.set(call.slot, call.arg(i), call.arg(i + 1));
   call.int(1);
 }
+
+export const handlers = {
+  get, set, setnx: setNx, setex: setExSeconds, psetex: setExMilliseconds, getset: getSet,
+  getdel: getDel, getex: getEx, incr, incrby: incrBy, decr, decrby: decrBy,
+  incrbyfloat: incrByFloat, append, strlen: strLen, getrange: getRange, setrange: setRange,
+  mget: mGet, mset: mSet, msetnx: mSetNx,
+} satisfies Partial<Record<ShardCommandName, CommandHandler>>;

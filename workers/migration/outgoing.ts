@@ -27,7 +27,8 @@
 
 import { REQ_OP } from '../../src/shared/codec.js';
 import { WaitReason } from '../../src/shared/timing-layout.js';
-import { Route, commandByOp } from '../../src/shared/commands.js';
+import { frameKeys } from '../../src/commands/frame-keys.js';
+import { commandByOp } from '../../src/commands/table.js';
 import { SlotState } from '../../src/shared/control-block.js';
 import type {
   MigrationOutcome,
@@ -40,7 +41,6 @@ import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck, putImport, putNotice } from './batch.js';
 import type { KeyBudget } from './budget.js';
 import { ForwardLog } from './forward-log.js';
-import { frameKeys } from './frame-keys.js';
 import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
@@ -122,9 +122,8 @@ export class OutgoingMigration extends RoleDefaults {
   admit(buf: Buffer, at: number, now: number): void {
     const op = buf[at + REQ_OP]!;
     const spec = commandByOp(op);
-    const wholeSlot =
-      this.plan.lock === 'slot' || spec.route === Route.Cursor || spec.route === Route.SlotArgument;
-    const keys = wholeSlot ? [] : frameKeys(buf, at, spec.keys);
+    const wholeSlot = this.plan.lock === 'slot' || spec.slotWide;
+    const keys = wholeSlot ? [] : frameKeys(buf, at, spec);
     if (wholeSlot || this.waiting.blocks(keys)) {
       const slotLock = wholeSlot || this.waiting.wholeSlot > 0;
       const reason = slotLock ? WaitReason.SlotLock : WaitReason.KeyLock;

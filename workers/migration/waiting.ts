@@ -4,10 +4,10 @@
 // running profile.
 
 import { REQ_FLAGS, REQ_HEADER_BYTES, REQ_OP, RequestFlag } from '../../src/shared/codec.js';
-import { commandByOp } from '../../src/shared/commands.js';
+import { commandByOp } from '../../src/commands/table.js';
 import { TIMING_WAIT_MS, TIMING_WAIT_REASON, WaitReason } from '../../src/shared/timing-layout.js';
 import type { ShardProfiler } from '../profiler.js';
-import { frameKeys } from './frame-keys.js';
+import { frameKeys } from '../../src/commands/frame-keys.js';
 
 /** Wait times kept for the report's p99 (the maximum is kept exactly regardless). */
 const WAIT_SAMPLES_MAX = 100_000;
@@ -85,7 +85,7 @@ export class WaitStats {
     }
     if (profiler !== undefined) {
       // A request that waited for the whole slot is named by its first key, if it has one.
-      const key = request.keys[0] ?? frameKeys(frame, 0, commandByOp(frame[REQ_OP]!).keys)[0] ?? '';
+      const key = request.keys[0] ?? frameKeys(frame, 0, commandByOp(frame[REQ_OP]!))[0] ?? '';
       profiler.addLockWait(key, slot, ms, performance.timeOrigin + request.since + ms);
     }
   }

@@ -17,7 +17,7 @@ import {
   readU16,
   readU32,
 } from '../../src/shared/codec.js';
-import { Op, commandByOp } from '../../src/shared/commands.js';
+import { Flag, OP_FLAGS, commandByOp } from '../../src/commands/table.js';
 import { ARGS_MAX } from '../../src/shared/limits.js';
 import {
   RTIMING_BYTES,
@@ -111,7 +111,7 @@ export class Execution {
           replies.rollback(valueStart);
           call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
         }
-        if (op === Op.FlushAll || op === Op.FlushDb) this.afterFlush();
+        if (OP_FLAGS[op]! & Flag.Flushes) this.afterFlush();
       }
     }
     if (timing >= 0) {

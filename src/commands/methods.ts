@@ -2,11 +2,14 @@
 // { EX, NX })`, `mGet`, `incrBy`, `scanIterator`...). They are written once: the async API (`db`),
 // the blocking API (`db.sync`) and the Buffer-returning views differ only in their executor.
 
-import type { Argument } from './shared/codec.js';
-import { CONTAINER_COMMANDS, type CommandSpec, Keys, arityAccepts, findCommand, nameWords } from './shared/commands.js';
-import { unknownCommand, unknownSubcommand, wrongArity } from './shared/reply-errors.js';
-import { ErrorReply } from './errors.js';
-import type { Executor } from './executor.js';
+import type { Argument } from '../shared/codec.js';
+import { wrongArity } from '../shared/reply-errors.js';
+import { ErrorReply } from '../errors.js';
+import type { Executor } from '../executor.js';
+import type { CommandSpec } from './declaration.js';
+import { keysFit } from './key-spec.js';
+import { resolveCommand } from './resolve.js';
+import { COMMAND, COMMANDS, type MethodName, arityAccepts } from './table.js';
 
 /** A key or value: text (sent as UTF-8) or bytes. Numbers are accepted and sent as text. */
 export type RedisArgument = string | Buffer | Uint8Array | number;
@@ -55,64 +58,21 @@ export interface ScanReply<S> {
   keys: S[];
 }
 
-function command(name: string, sub?: string): CommandSpec {
-  const spec = findCommand(name, sub);
-  if (spec === undefined) throw new Error(`slotdb: no command ${name}`);
-  return spec;
-}
-
-const C = {
-  get: command('get'),
-  set: command('set'),
-  setNX: command('setnx'),
-  setEx: command('setex'),
-  pSetEx: command('psetex'),
-  getSet: command('getset'),
-  getDel: command('getdel'),
-  getEx: command('getex'),
-  del: command('del'),
-  unlink: command('unlink'),
-  exists: command('exists'),
-  touch: command('touch'),
-  type: command('type'),
-  incr: command('incr'),
-  incrBy: command('incrby'),
-  decr: command('decr'),
-  decrBy: command('decrby'),
-  incrByFloat: command('incrbyfloat'),
-  append: command('append'),
-  strLen: command('strlen'),
-  getRange: command('getrange'),
-  setRange: command('setrange'),
-  mGet: command('mget'),
-  mSet: command('mset'),
-  mSetNX: command('msetnx'),
-  expire: command('expire'),
-  pExpire: command('pexpire'),
-  expireAt: command('expireat'),
-  pExpireAt: command('pexpireat'),
-  expireTime: command('expiretime'),
-  pExpireTime: command('pexpiretime'),
-  ttl: command('ttl'),
-  pTTL: command('pttl'),
-  persist: command('persist'),
-  dbSize: command('dbsize'),
-  flushAll: command('flushall'),
-  flushDb: command('flushdb'),
-  keys: command('keys'),
-  scan: command('scan'),
-  ping: command('ping'),
-  echo: command('echo'),
-  clusterKeySlot: command('cluster', 'keyslot'),
-  clusterCountKeysInSlot: command('cluster', 'countkeysinslot'),
-  clusterGetKeysInSlot: command('cluster', 'getkeysinslot'),
-};
+/** MSET's pairs: `[[k, v], ...]`, `[k, v, k, v]` or `{ k: v }`. */
+export type MSetArguments =
+  | readonly (readonly [RedisArgument, RedisArgument])[]
+  | readonly RedisArgument[]
+  | Record<string, RedisArgument>;
 
 function variadic(keys: RedisVariadicArgument): readonly RedisArgument[] {
   return Array.isArray(keys) ? keys : [keys as RedisArgument];
 }
 
-function setArguments(key: RedisArgument, value: RedisArgument, options: SetOptions): RedisArgument[] {
+function setArguments(
+  key: RedisArgument,
+  value: RedisArgument,
+  options: SetOptions,
+): RedisArgument[] {
   const args: RedisArgument[] = [key, value];
   const expiration = options.expiration;
   if (expiration !== undefined) {
@@ -131,7 +91,9 @@ function setArguments(key: RedisArgument, value: RedisArgument, options: SetOpti
 }
 
 function getExArguments(key: RedisArgument, options: GetExOptions): RedisArgument[] {
-  if ('type' in options) return options.type === 'PERSIST' ? [key, 'PERSIST'] : [key, options.type, options.value];
+  if ('type' in options) {
+    return options.type === 'PERSIST' ? [key, 'PERSIST'] : [key, options.type, options.value];
+  }
   if ('EX' in options) return [key, 'EX', options.EX];
   if ('PX' in options) return [key, 'PX', options.PX];
   if ('EXAT' in options) return [key, 'EXAT', options.EXAT];
@@ -139,11 +101,10 @@ function getExArguments(key: RedisArgument, options: GetExOptions): RedisArgumen
   return [key, 'PERSIST'];
 }
 
-function msetArguments(
-  toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
-): RedisArgument[] {
+function msetArguments(toSet: MSetArguments): RedisArgument[] {
   if (Array.isArray(toSet)) {
-    return Array.isArray(toSet[0]) ? (toSet as [RedisArgument, RedisArgument][]).flat() : [...(toSet as RedisArgument[])];
+    if (Array.isArray(toSet[0])) return (toSet as [RedisArgument, RedisArgument][]).flat();
+    return [...(toSet as RedisArgument[])];
   }
   return Object.entries(toSet).flat();
 }
@@ -175,29 +136,6 @@ const toScanReply = (reply: [string | Buffer, unknown[]]): ScanReply<unknown> =>
 });
 
 /**
- * Checks a raw command as a Redis server would (known command, arity) and finds its spec. Returns
- * the spec and the index of its first real argument, or throws an ErrorReply.
- */
-export function resolveCommand(args: readonly RedisArgument[]): { spec: CommandSpec; first: number } {
-  if (args.length === 0) throw new ErrorReply("ERR unknown command '', with args beginning with: ");
-  const name = String(args[0]);
-  const lower = name.toLowerCase();
-  const spec = findCommand(name, args.length > 1 ? String(args[1]) : undefined);
-  if (spec === undefined) {
-    if (CONTAINER_COMMANDS.has(lower)) {
-      if (args.length < 2) throw new ErrorReply(wrongArity(lower));
-      throw new ErrorReply(unknownSubcommand(String(args[1]), lower));
-    }
-    throw new ErrorReply(unknownCommand(name, args.slice(1).map(String)));
-  }
-  const words = nameWords(spec);
-  if (!arityAccepts(spec, args.length) || (spec.keys === Keys.Pairs && (args.length - words) % 2 !== 0)) {
-    throw new ErrorReply(wrongArity(spec.name));
-  }
-  return { spec, first: words };
-}
-
-/**
  * The command methods. `Async` picks promises or plain values, `S` the type bulk strings decode to
  * (string, or Buffer on a `withBuffers()` view).
  */
@@ -218,202 +156,198 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
   // ---- strings --------------------------------------------------------------------------
 
   get(key: RedisArgument): Out<Async, S | null> {
-    return this.executor.key1(C.get, key);
+    return this.executor.key1(COMMAND.get, key);
   }
 
   /** 'OK', or null when NX/XX prevented the write; with GET, the previous value. */
   set(key: RedisArgument, value: RedisArgument, options?: SetOptions): Out<Async, S | 'OK' | null> {
-    if (options === undefined) return this.executor.key2(C.set, key, value);
-    return this.executor.run(C.set, setArguments(key, value, options));
+    if (options === undefined) return this.executor.key2(COMMAND.set, key, value);
+    return this.executor.run(COMMAND.set, setArguments(key, value, options));
   }
 
   setNX(key: RedisArgument, value: RedisArgument): Out<Async, number> {
-    return this.executor.key2(C.setNX, key, value);
+    return this.executor.key2(COMMAND.setnx, key, value);
   }
 
   setEx(key: RedisArgument, seconds: number, value: RedisArgument): Out<Async, 'OK'> {
-    return this.executor.run(C.setEx, [key, seconds, value]);
+    return this.executor.run(COMMAND.setex, [key, seconds, value]);
   }
 
   pSetEx(key: RedisArgument, milliseconds: number, value: RedisArgument): Out<Async, 'OK'> {
-    return this.executor.run(C.pSetEx, [key, milliseconds, value]);
+    return this.executor.run(COMMAND.psetex, [key, milliseconds, value]);
   }
 
   getSet(key: RedisArgument, value: RedisArgument): Out<Async, S | null> {
-    return this.executor.key2(C.getSet, key, value);
+    return this.executor.key2(COMMAND.getset, key, value);
   }
 
   getDel(key: RedisArgument): Out<Async, S | null> {
-    return this.executor.key1(C.getDel, key);
+    return this.executor.key1(COMMAND.getdel, key);
   }
 
   getEx(key: RedisArgument, options?: GetExOptions): Out<Async, S | null> {
-    if (options === undefined) return this.executor.key1(C.getEx, key);
-    return this.executor.run(C.getEx, getExArguments(key, options));
+    if (options === undefined) return this.executor.key1(COMMAND.getex, key);
+    return this.executor.run(COMMAND.getex, getExArguments(key, options));
   }
 
   incr(key: RedisArgument): Out<Async, number> {
-    return this.executor.key1(C.incr, key);
+    return this.executor.key1(COMMAND.incr, key);
   }
 
   incrBy(key: RedisArgument, increment: number): Out<Async, number> {
-    return this.executor.key2(C.incrBy, key, increment);
+    return this.executor.key2(COMMAND.incrby, key, increment);
   }
 
   decr(key: RedisArgument): Out<Async, number> {
-    return this.executor.key1(C.decr, key);
+    return this.executor.key1(COMMAND.decr, key);
   }
 
   decrBy(key: RedisArgument, decrement: number): Out<Async, number> {
-    return this.executor.key2(C.decrBy, key, decrement);
+    return this.executor.key2(COMMAND.decrby, key, decrement);
   }
 
   /** The new value, as a string (Redis replies a bulk string). */
   incrByFloat(key: RedisArgument, increment: number): Out<Async, S> {
-    return this.executor.key2(C.incrByFloat, key, increment);
+    return this.executor.key2(COMMAND.incrbyfloat, key, increment);
   }
 
   append(key: RedisArgument, value: RedisArgument): Out<Async, number> {
-    return this.executor.key2(C.append, key, value);
+    return this.executor.key2(COMMAND.append, key, value);
   }
 
   strLen(key: RedisArgument): Out<Async, number> {
-    return this.executor.key1(C.strLen, key);
+    return this.executor.key1(COMMAND.strlen, key);
   }
 
   getRange(key: RedisArgument, start: number, end: number): Out<Async, S> {
-    return this.executor.run(C.getRange, [key, start, end]);
+    return this.executor.run(COMMAND.getrange, [key, start, end]);
   }
 
   setRange(key: RedisArgument, offset: number, value: RedisArgument): Out<Async, number> {
-    return this.executor.run(C.setRange, [key, offset, value]);
+    return this.executor.run(COMMAND.setrange, [key, offset, value]);
   }
 
   /** Values in key order; keys in several slots are fetched per slot and merged (not atomic). */
   mGet(keys: readonly RedisArgument[]): Out<Async, (S | null)[]> {
-    return this.executor.run(C.mGet, keys);
+    return this.executor.run(COMMAND.mget, keys);
   }
 
   /** Pairs as `[[k, v], ...]`, `[k, v, k, v]` or `{ k: v }`. Atomic per slot. */
-  mSet(
-    toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
-  ): Out<Async, 'OK'> {
-    return this.sendChecked(C.mSet, msetArguments(toSet));
+  mSet(toSet: MSetArguments): Out<Async, 'OK'> {
+    return this.sendChecked(COMMAND.mset, msetArguments(toSet));
   }
 
-  /** 1 when every key was set, 0 when none was (one existed). Keys must share a slot (CROSSSLOT). */
-  mSetNX(
-    toSet: readonly (readonly [RedisArgument, RedisArgument])[] | readonly RedisArgument[] | Record<string, RedisArgument>,
-  ): Out<Async, number> {
-    return this.sendChecked(C.mSetNX, msetArguments(toSet));
+  /** 1 when every key was set, 0 when none was (one existed). Keys share a slot (or CROSSSLOT). */
+  mSetNX(toSet: MSetArguments): Out<Async, number> {
+    return this.sendChecked(COMMAND.msetnx, msetArguments(toSet));
   }
 
   // ---- keys -----------------------------------------------------------------------------
 
   del(keys: RedisVariadicArgument): Out<Async, number> {
-    return this.sendChecked(C.del, variadic(keys));
+    return this.sendChecked(COMMAND.del, variadic(keys));
   }
 
   unlink(keys: RedisVariadicArgument): Out<Async, number> {
-    return this.sendChecked(C.unlink, variadic(keys));
+    return this.sendChecked(COMMAND.unlink, variadic(keys));
   }
 
   exists(keys: RedisVariadicArgument): Out<Async, number> {
-    return this.sendChecked(C.exists, variadic(keys));
+    return this.sendChecked(COMMAND.exists, variadic(keys));
   }
 
   touch(keys: RedisVariadicArgument): Out<Async, number> {
-    return this.sendChecked(C.touch, variadic(keys));
+    return this.sendChecked(COMMAND.touch, variadic(keys));
   }
 
   type(key: RedisArgument): Out<Async, string> {
-    return this.executor.key1(C.type, key);
+    return this.executor.key1(COMMAND.type, key);
   }
 
   dbSize(): Out<Async, number> {
-    return this.executor.run(C.dbSize, []);
+    return this.executor.run(COMMAND.dbsize, []);
   }
 
   flushAll(mode?: 'ASYNC' | 'SYNC'): Out<Async, 'OK'> {
-    return this.executor.run(C.flushAll, mode === undefined ? [] : [mode]);
+    return this.executor.run(COMMAND.flushall, mode === undefined ? [] : [mode]);
   }
 
   flushDb(mode?: 'ASYNC' | 'SYNC'): Out<Async, 'OK'> {
-    return this.executor.run(C.flushDb, mode === undefined ? [] : [mode]);
+    return this.executor.run(COMMAND.flushdb, mode === undefined ? [] : [mode]);
   }
 
   keys(pattern: RedisArgument): Out<Async, S[]> {
-    return this.executor.run(C.keys, [pattern]);
+    return this.executor.run(COMMAND.keys, [pattern]);
   }
 
   /** One SCAN step. The cursor is opaque (here: the next slot to visit); "0" starts and ends. */
   scan(cursor: RedisArgument, options?: ScanOptions): Out<Async, ScanReply<S>> {
-    return this.executor.run(C.scan, scanArguments(cursor, options), toScanReply);
+    return this.executor.run(COMMAND.scan, scanArguments(cursor, options), toScanReply);
   }
 
   // ---- expiry ---------------------------------------------------------------------------
 
   expire(key: RedisArgument, seconds: number, mode?: ExpireMode): Out<Async, number> {
-    return this.executor.run(C.expire, withMode([key, seconds], mode));
+    return this.executor.run(COMMAND.expire, withMode([key, seconds], mode));
   }
 
   pExpire(key: RedisArgument, milliseconds: number, mode?: ExpireMode): Out<Async, number> {
-    return this.executor.run(C.pExpire, withMode([key, milliseconds], mode));
+    return this.executor.run(COMMAND.pexpire, withMode([key, milliseconds], mode));
   }
 
   expireAt(key: RedisArgument, timestamp: number | Date, mode?: ExpireMode): Out<Async, number> {
-    return this.executor.run(C.expireAt, withMode([key, unixSeconds(timestamp)], mode));
+    return this.executor.run(COMMAND.expireat, withMode([key, unixSeconds(timestamp)], mode));
   }
 
   pExpireAt(key: RedisArgument, timestamp: number | Date, mode?: ExpireMode): Out<Async, number> {
-    return this.executor.run(C.pExpireAt, withMode([key, unixMilliseconds(timestamp)], mode));
+    return this.executor.run(COMMAND.pexpireat, withMode([key, unixMilliseconds(timestamp)], mode));
   }
 
   expireTime(key: RedisArgument): Out<Async, number> {
-    return this.executor.key1(C.expireTime, key);
+    return this.executor.key1(COMMAND.expiretime, key);
   }
 
   pExpireTime(key: RedisArgument): Out<Async, number> {
-    return this.executor.key1(C.pExpireTime, key);
+    return this.executor.key1(COMMAND.pexpiretime, key);
   }
 
   ttl(key: RedisArgument): Out<Async, number> {
-    return this.executor.key1(C.ttl, key);
+    return this.executor.key1(COMMAND.ttl, key);
   }
 
   pTTL(key: RedisArgument): Out<Async, number> {
-    return this.executor.key1(C.pTTL, key);
+    return this.executor.key1(COMMAND.pttl, key);
   }
 
   persist(key: RedisArgument): Out<Async, number> {
-    return this.executor.key1(C.persist, key);
+    return this.executor.key1(COMMAND.persist, key);
   }
 
   // ---- server and cluster ---------------------------------------------------------------
 
   ping(message?: RedisArgument): Out<Async, S | 'PONG'> {
-    return this.executor.run(C.ping, message === undefined ? [] : [message]);
+    return this.executor.run(COMMAND.ping, message === undefined ? [] : [message]);
   }
 
   echo(message: RedisArgument): Out<Async, S> {
-    return this.executor.run(C.echo, [message]);
+    return this.executor.run(COMMAND.echo, [message]);
   }
 
   clusterKeySlot(key: RedisArgument): Out<Async, number> {
-    return this.executor.run(C.clusterKeySlot, [key]);
+    return this.executor.run(COMMAND['cluster|keyslot'], [key]);
   }
 
   clusterCountKeysInSlot(slot: number): Out<Async, number> {
-    return this.executor.run(C.clusterCountKeysInSlot, [slot]);
+    return this.executor.run(COMMAND['cluster|countkeysinslot'], [slot]);
   }
 
   clusterGetKeysInSlot(slot: number, count: number): Out<Async, S[]> {
-    return this.executor.run(C.clusterGetKeysInSlot, [slot, count]);
+    return this.executor.run(COMMAND['cluster|getkeysinslot'], [slot, count]);
   }
 
   /** Runs a variadic command after the arity checks sendCommand would make. */
   private sendChecked(spec: CommandSpec, args: readonly RedisArgument[]): any {
-    if (!arityAccepts(spec, args.length + 1) || (spec.keys === Keys.Pairs && args.length % 2 !== 0)) {
+    if (!arityAccepts(spec, args.length + 1) || !keysFit(spec.keys, args.length)) {
       return this.executor.fail(new ErrorReply(wrongArity(spec.name)));
     }
     return this.executor.run(spec, args);
@@ -421,3 +355,25 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
 }
 
 export type { Argument };
+
+/** Members of CommandMethods' prototype that are not the method of one command. */
+const NOT_COMMAND_METHODS = new Set(['constructor', 'sendCommand', 'sendChecked']);
+
+// Every method a declaration names is on the class (the compiler checks it here, and the block
+// below at load), and every command method has a declaration.
+const DECLARED_METHODS: Record<MethodName, unknown> = CommandMethods.prototype;
+void DECLARED_METHODS;
+{
+  const declared = new Set(COMMANDS.flatMap((command) => command.methods));
+  for (const method of declared) {
+    const found = (CommandMethods.prototype as unknown as Record<string, unknown>)[method];
+    if (typeof found !== 'function') {
+      throw new Error(`slotdb: a declaration names method ${method}, which CommandMethods lacks`);
+    }
+  }
+  for (const method of Object.getOwnPropertyNames(CommandMethods.prototype)) {
+    if (!NOT_COMMAND_METHODS.has(method) && !declared.has(method)) {
+      throw new Error(`slotdb: method ${method} has no command declaration`);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// Keyspace commands: deleting, testing and listing keys.
+
+import { type Declaration, Flag, ReplyPolicy, SplitPolicy } from './declaration.js';
+import { ALL_KEYS, FIRST_KEY } from './key-spec.js';
+
+const PER_SLOT = SplitPolicy.PerSlot;
+const SUM = ReplyPolicy.Sum;
+
+export const KEY_COMMANDS = [
+  {
+    name: 'del',
+    arity: -2,
+    keys: ALL_KEYS,
+    flags: Flag.Write,
+    split: PER_SLOT,
+    reply: SUM,
+    methods: ['del'],
+  },
+  {
+    name: 'unlink',
+    arity: -2,
+    keys: ALL_KEYS,
+    flags: Flag.Write,
+    split: PER_SLOT,
+    reply: SUM,
+    methods: ['unlink'],
+  },
+  {
+    name: 'exists',
+    arity: -2,
+    keys: ALL_KEYS,
+    flags: Flag.ReadOnly,
+    split: PER_SLOT,
+    reply: SUM,
+    methods: ['exists'],
+  },
+  {
+    name: 'touch',
+    arity: -2,
+    keys: ALL_KEYS,
+    flags: Flag.ReadOnly,
+    split: PER_SLOT,
+    reply: SUM,
+    methods: ['touch'],
+  },
+  {
+    name: 'type',
+    arity: 2,
+    keys: FIRST_KEY,
+    flags: Flag.ReadOnly,
+    split: SplitPolicy.SingleKey,
+    methods: ['type'],
+  },
+  {
+    name: 'keys',
+    arity: 2,
+    flags: Flag.ReadOnly,
+    split: SplitPolicy.AllShards,
+    reply: ReplyPolicy.ConcatUnique,
+    methods: ['keys'],
+  },
+  {
+    name: 'scan',
+    arity: -2,
+    flags: Flag.ReadOnly | Flag.SlotWide,
+    split: SplitPolicy.Cursor,
+    methods: ['scan'],
+  },
+] as const satisfies readonly Declaration[];
