@@ -27,7 +27,8 @@ const value = 'v'.repeat(flags.valueBytes);
 type Figures = Record<string, number[]>;
 const figures: Figures = {};
 function record(name: string, value: number): void {
-  (figures[name] ??= []).push(value);
+  figures[name] ??= [];
+  figures[name].push(value);
 }
 
 function newBench(): Bench {

@@ -46,7 +46,10 @@ const BIG_VALUE_BYTES = 64 * 1024;
 
 type Figures = Record<string, number[]>;
 const figures: Figures = {};
-const record = (name: string, value: number): void => void (figures[name] ??= []).push(value);
+function record(name: string, value: number): void {
+  figures[name] ??= [];
+  figures[name].push(value);
+}
 
 interface LatencySplit {
   readonly moving: RecordableHistogram;
@@ -74,7 +77,10 @@ function movingSlots(db: SlotDB): { slot: number; from: number }[] {
   for (let slot = 0; slot < SLOTS; slot++) {
     const owner = db.slotOwner(slot);
     let list = perShard.get(owner);
-    if (list === undefined) perShard.set(owner, (list = []));
+    if (list === undefined) {
+      list = [];
+      perShard.set(owner, list);
+    }
     list.push(slot);
   }
   const moving: { slot: number; from: number }[] = [];

@@ -63,8 +63,8 @@ export class SlotFence {
 
   /** Holds `frame` back behind every frame of `slot` sent or held before it. */
   hold(slot: number, frame: HeldFrame): void {
-    const list = (this.held[slot] ??= []);
-    list.push(frame);
+    this.held[slot] ??= [];
+    this.held[slot].push(frame);
   }
 
   /** Sends the frames held for `slot`, in order, now that nothing of the slot is in flight. */

@@ -119,7 +119,7 @@ export class OutgoingMigration extends RoleDefaults {
   // ---- requests -------------------------------------------------------------------------
 
   /** A request for the slot arrived (from a client, or forwarded). Runs, forwards or waits. */
-  admit(buf: Buffer, at: number, now: number): void {
+  admit(buf: Buffer, at: number): void {
     const op = buf[at + REQ_OP]!;
     const spec = commandByOp(op);
     const wholeSlot = this.plan.lock === 'slot' || spec.slotWide;
@@ -181,7 +181,7 @@ export class OutgoingMigration extends RoleDefaults {
    * it still cannot go or if a request before it that stays names one of its keys (or waits for
    * the whole slot).
    */
-  private release(now: number, atFlip = false): void {
+  private release(atFlip = false): void {
     if (this.waiting.requests.length === 0) return;
     const releasedAt = performance.now();
     const stay: Waiting[] = [];
@@ -239,13 +239,13 @@ export class OutgoingMigration extends RoleDefaults {
       this.cancel(now);
       return;
     }
-    this.release(now);
+    this.release();
   }
 
   /** Rule 6: everything moved; hand the slot over. */
   private flip(now: number): void {
     const control = this.shard.control;
-    this.release(now, true);
+    this.release(true);
     putNotice(this.shard.peerWriter(this.target), PeerFrame.Flip, this.slot, this.migration);
     this.shard.flushPeer(this.target);
     // Forwards and FLIP are in the ring before the owner changes: a client that sees the new owner
@@ -265,7 +265,7 @@ export class OutgoingMigration extends RoleDefaults {
     this.sender.restart();
     putNotice(this.shard.peerWriter(this.target), PeerFrame.Drop, this.slot, this.migration);
     this.shard.flushPeer(this.target);
-    this.release(now);
+    this.release();
   }
 
   // ---- cancel and failure ---------------------------------------------------------------
@@ -277,7 +277,7 @@ export class OutgoingMigration extends RoleDefaults {
     this.transition(OutgoingState.Returning);
     putNotice(this.shard.peerWriter(this.target), PeerFrame.Return, this.slot, this.migration);
     this.shard.flushPeer(this.target);
-    this.release(now);
+    this.release();
     return true;
   }
 
@@ -299,7 +299,7 @@ export class OutgoingMigration extends RoleDefaults {
     if (this.state !== OutgoingState.Returning) return;
     this.restoreStable();
     this.transition(OutgoingState.Done);
-    this.release(now);
+    this.release();
     this.end(this.endError === undefined ? 'cancelled' : 'failed', now);
   }
 
@@ -314,7 +314,7 @@ export class OutgoingMigration extends RoleDefaults {
     this.endError = reason;
     this.restoreStable();
     this.transition(OutgoingState.Done);
-    this.release(now);
+    this.release();
     this.end('failed', now);
   }
 
@@ -344,7 +344,7 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** Reports the outcome and leaves the shard; the state is Done already. */
   private end(outcome: MigrationOutcome, now: number): void {
-    if (outcome !== 'completed') this.release(now);
+    if (outcome !== 'completed') this.release();
     const sender = this.sender;
     const endedAbs = performance.timeOrigin + now;
     const { keysAcknowledged, bytesSent, batchesSent } = sender;

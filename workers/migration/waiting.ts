@@ -19,7 +19,7 @@ export interface Waiting {
   /** Waits for the flip (or the end of a cancel): slot-level commands, and all in 'slot' mode. */
   readonly wholeSlot: boolean;
   readonly since: number;
-  /** Why it waits first (profile-layout.ts WaitReason). */
+  /** Why it waits first (timing-layout.ts WaitReason). */
   readonly reason: WaitReason;
 }
 

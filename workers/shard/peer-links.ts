@@ -99,7 +99,9 @@ export class PeerLinks {
     writer.commit(start + FORWARD_HEADER_BYTES + length);
     shard.stats.redirected++;
     this.flushPeer(peer);
-    return (this.forwardsSent[peer] = (this.forwardsSent[peer] ?? 0) + 1);
+    const sent = (this.forwardsSent[peer] ?? 0) + 1;
+    this.forwardsSent[peer] = sent;
+    return sent;
   }
 
   /** Handles what one peer sent, up to FRAMES_PER_TURN_MAX frames. Returns frames handled. */

@@ -61,7 +61,7 @@ export class RequestRouter {
       if (outgoing === undefined) {
         this.execution.execute(buf, at);
       } else {
-        outgoing.admit(buf, at, this.shard.clock);
+        outgoing.admit(buf, at);
         this.execution.mark = 0; // it may have been copied to wait, or forwarded
       }
       return;
