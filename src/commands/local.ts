@@ -4,7 +4,7 @@
 import { type Argument, checkArgument } from '../shared/codec.js';
 import { SLOT_COUNT } from '../shared/limits.js';
 import { wrongArity } from '../shared/reply-errors.js';
-import { ErrorReply } from '../errors.js';
+import { ErrorReply, InvariantError } from '../errors.js';
 import { slotOf } from '../router.js';
 import { COMMANDS, type LocalCommandName, OP_COUNT } from './table.js';
 import { type CommandSpec, SplitPolicy } from './declaration.js';
@@ -92,13 +92,13 @@ for (const command of COMMANDS) {
 }
 for (const name of Object.keys(LOCAL_HANDLERS)) {
   if (!COMMANDS.some((command) => command.name === name && command.split === SplitPolicy.Local)) {
-    throw new Error(`slotdb: local handler ${name} names no command the client answers`);
+    throw new InvariantError(`local handler ${name} names no command the client answers`);
   }
 }
 
 /** The handler of a SplitPolicy.Local command. */
 export function localHandler(command: CommandSpec): LocalHandler {
   const handler = BY_OP[command.op];
-  if (handler === undefined) throw new Error(`slotdb: no local handler for ${command.name}`);
+  if (handler === undefined) throw new InvariantError(`no local handler for ${command.name}`);
   return handler;
 }

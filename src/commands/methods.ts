@@ -4,7 +4,7 @@
 
 import type { Argument } from '../shared/codec.js';
 import { wrongArity } from '../shared/reply-errors.js';
-import { ErrorReply } from '../errors.js';
+import { ErrorReply, InvariantError } from '../errors.js';
 import type { Executor } from '../executor.js';
 import type { CommandSpec } from './declaration.js';
 import { keysFit } from './key-spec.js';
@@ -368,12 +368,12 @@ void DECLARED_METHODS;
   for (const method of declared) {
     const found = (CommandMethods.prototype as unknown as Record<string, unknown>)[method];
     if (typeof found !== 'function') {
-      throw new Error(`slotdb: a declaration names method ${method}, which CommandMethods lacks`);
+      throw new InvariantError(`a declaration names method ${method}, which CommandMethods lacks`);
     }
   }
   for (const method of Object.getOwnPropertyNames(CommandMethods.prototype)) {
     if (!NOT_COMMAND_METHODS.has(method) && !declared.has(method)) {
-      throw new Error(`slotdb: method ${method} has no command declaration`);
+      throw new InvariantError(`method ${method} has no command declaration`);
     }
   }
 }

@@ -15,6 +15,7 @@ import type { KeySpec } from './key-spec.js';
 import { KEY_COMMANDS } from './keys.js';
 import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './strings.js';
+import { InvariantError } from '../errors.js';
 
 export { type CommandSpec, Flag, ReplyPolicy, SplitPolicy } from './declaration.js';
 
@@ -41,7 +42,7 @@ const OP_MAX = 0xff;
 /** Opcodes run from 1 to OP_COUNT - 1: arrays by opcode have OP_COUNT entries. */
 export const OP_COUNT = DECLARATIONS.length + 1;
 if (OP_COUNT - 1 > OP_MAX) {
-  throw new Error(`slotdb: ${DECLARATIONS.length} commands, opcodes stop at ${OP_MAX}`);
+  throw new InvariantError(`${DECLARATIONS.length} commands, opcodes stop at ${OP_MAX}`);
 }
 
 function resolve(declaration: Declaration, op: number): CommandSpec {
@@ -71,7 +72,7 @@ function resolve(declaration: Declaration, op: number): CommandSpec {
 /** A declaration whose fields contradict each other is refused when the table loads. */
 function checkDeclaration(command: CommandSpec): void {
   const fail = (why: string): never => {
-    throw new Error(`slotdb: command ${command.name}: ${why}`);
+    throw new InvariantError(`command ${command.name}: ${why}`);
   };
   const keyed = command.keys.length > 0;
   const split = command.split;
@@ -123,7 +124,7 @@ const BY_OP: (CommandSpec | undefined)[] = new Array(OP_COUNT).fill(undefined);
 /** Flag bits by opcode: what a shard asks per request, one typed-array read. */
 export const OP_FLAGS = new Uint8Array(OP_COUNT);
 for (const command of COMMANDS) {
-  if (BY_NAME.has(command.name)) throw new Error(`slotdb: command ${command.name} declared twice`);
+  if (BY_NAME.has(command.name)) throw new InvariantError(`command ${command.name} declared twice`);
   BY_NAME.set(command.name, command);
   BY_OP[command.op] = command;
   OP_FLAGS[command.op] = command.flags;
@@ -145,7 +146,7 @@ export function findCommand(name: string, sub?: string): CommandSpec | undefined
 
 export function commandByOp(op: number): CommandSpec {
   const command = BY_OP[op];
-  if (!command) throw new Error(`slotdb: unknown opcode ${op}`);
+  if (!command) throw new InvariantError(`unknown opcode ${op}`);
   return command;
 }
 

@@ -13,6 +13,7 @@ import type { CommandHandler } from '../call.js';
 import * as expire from './expire.js';
 import * as keys from './keys.js';
 import * as strings from './strings.js';
+import { InvariantError } from '../../src/errors.js';
 
 const FAMILIES: readonly Partial<Record<ShardCommandName, CommandHandler>>[] = [
   strings.handlers,
@@ -23,7 +24,7 @@ const FAMILIES: readonly Partial<Record<ShardCommandName, CommandHandler>>[] = [
 const BY_NAME = new Map<string, CommandHandler>();
 for (const family of FAMILIES) {
   for (const [name, handler] of Object.entries(family)) {
-    if (BY_NAME.has(name)) throw new Error(`slotdb: two handlers for command ${name}`);
+    if (BY_NAME.has(name)) throw new InvariantError(`two handlers for command ${name}`);
     BY_NAME.set(name, handler);
   }
 }
@@ -33,17 +34,17 @@ for (const command of COMMANDS) {
   const handler = BY_NAME.get(command.name);
   const local = command.split === SplitPolicy.Local;
   if (local && handler !== undefined) {
-    throw new Error(`slotdb: ${command.name} is answered by the client, not by a shard handler`);
+    throw new InvariantError(`${command.name} is answered by the client, not by a shard handler`);
   }
   if (!local && handler === undefined) {
-    throw new Error(`slotdb: no shard handler for command ${command.name}`);
+    throw new InvariantError(`no shard handler for command ${command.name}`);
   }
   HANDLERS[command.op] = handler;
   BY_NAME.delete(command.name);
 }
 const stray = [...BY_NAME.keys()];
 if (stray.length > 0) {
-  throw new Error(`slotdb: handlers ${stray.join(', ')} name no declared command`);
+  throw new InvariantError(`handlers ${stray.join(', ')} name no declared command`);
 }
 
 // Every shard command has a handler: a family file that drops one fails to compile here, and the

@@ -10,6 +10,7 @@
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import { type StoredValue, WRONG_TYPE, type WrongType } from './value.js';
+import { InvariantError } from '../../src/errors.js';
 
 /** The keys of one slot and their values. */
 export type SlotTable = Map<string, StoredValue>;
@@ -114,7 +115,7 @@ export class Keyspace {
   setDeadline(slot: number, key: string, at: number): void {
     const table = this.values[slot];
     if (table === undefined || !table.has(key)) {
-      throw new Error('slotdb: setDeadline on a missing key');
+      throw new InvariantError('setDeadline on a missing key');
     }
     if (at <= this.now) {
       this.delete(slot, key);

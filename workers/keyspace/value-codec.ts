@@ -10,6 +10,7 @@
 import { ValueKind, VALUE_TYPE_NAMES } from '../../src/shared/value-types.js';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import type { StoredValue } from './value.js';
+import { InvariantError } from '../../src/errors.js';
 
 export interface ValueCodec {
   /** Bytes the payload of `value` takes. Throws for a kind that cannot be encoded yet. */
@@ -40,7 +41,7 @@ const stringCodec: ValueCodec = {
  */
 function notSupportedYet(kind: ValueKind): ValueCodec {
   const fail = (): never => {
-    throw new Error(`slotdb: encoding a ${VALUE_TYPE_NAMES[kind]} value is not supported yet`);
+    throw new InvariantError(`encoding a ${VALUE_TYPE_NAMES[kind]} value is not supported yet`);
   };
   return { payloadBytes: fail, encode: fail, decode: () => undefined };
 }

@@ -34,6 +34,7 @@ import { Call } from '../call.js';
 import { HANDLERS } from '../commands/index.js';
 import type { Shard } from '../shard.js';
 import type { ClientLink } from './client-links.js';
+import { InvariantError } from '../../src/errors.js';
 
 /** Names of opcodes, for error texts (lower-case, as Redis prints them). */
 const NAMES: string[] = HANDLERS.map((handler, op) =>
@@ -84,7 +85,7 @@ export class Execution {
     } else {
       const op = buf[at + REQ_OP]!;
       const argc = readU32(buf, at + REQ_ARGC);
-      if (argc > ARGS_MAX) throw new Error(`slotdb: corrupt frame: ${argc} arguments`);
+      if (argc > ARGS_MAX) throw new InvariantError(`corrupt frame: ${argc} arguments`);
       let p = at + REQ_HEADER_BYTES + (timed ? TIMING_BYTES : 0);
       for (let i = 0; i < argc; i++) {
         const bytes = readU32(buf, p);
@@ -93,7 +94,7 @@ export class Execution {
         call.argEnd[i] = p;
       }
       if (p !== at + length) {
-        throw new Error(`slotdb: corrupt frame: arguments end at ${p - at}, frame at ${length}`);
+        throw new InvariantError(`corrupt frame: arguments end at ${p - at}, frame at ${length}`);
       }
       call.buf = buf;
       call.argc = argc;

@@ -22,6 +22,7 @@ import { readImportLimits } from '../migration/batch.js';
 import { refuseBatch } from '../migration/role.js';
 import type { Shard } from '../shard.js';
 import { FRAMES_PER_TURN_MAX } from './client-links.js';
+import { InvariantError } from '../../src/errors.js';
 
 export interface PeerLink {
   readonly peer: number;
@@ -57,7 +58,7 @@ export class PeerLinks {
   writer(peer: number): FrameWriter {
     const link = this.byId[peer];
     if (link === undefined) {
-      throw new Error(`slotdb: shard ${this.shard.id} has no ring to shard ${peer}`);
+      throw new InvariantError(`shard ${this.shard.id} has no ring to shard ${peer}`);
     }
     return link.out;
   }
@@ -182,8 +183,8 @@ export class PeerLinks {
         migrations.imported(id, slot, peer, readImportLimits(view, at));
         return;
       default:
-        throw new Error(
-          `slotdb: shard ${shard.id} got a peer frame of unknown kind ${kind} from shard ${peer}`,
+        throw new InvariantError(
+          `shard ${shard.id} got a peer frame of unknown kind ${kind} from shard ${peer}`,
         );
     }
   }
