@@ -14,7 +14,13 @@ export interface ClientFigures {
 }
 
 /** Adds the tasks 'get', 'set' (batches of `batch`), 'awaited get' and 'sync get' to `bench`. */
-export function addClientTasks(bench: Bench, db: SlotDB, keys: readonly string[], value: string, batch: number): void {
+export function addClientTasks(
+  bench: Bench,
+  db: SlotDB,
+  keys: readonly string[],
+  value: string,
+  batch: number,
+): void {
   let cursor = 0;
   const next = (): string => {
     cursor = cursor + 1 === keys.length ? 0 : cursor + 1;
@@ -46,7 +52,9 @@ export function opsPerSecond(bench: Bench, name: string, perIteration: number): 
 
 /** p50 and p99 latency of a task's iterations, µs. */
 export function latencyMicros(bench: Bench, name: string): { p50: number; p99: number } {
-  const result = bench.getTask(name)?.result as { latency?: { p50: number; p99: number } } | undefined;
+  const result = bench.getTask(name)?.result as
+    | { latency?: { p50: number; p99: number } }
+    | undefined;
   if (!result?.latency) throw new Error(`task ${name} has no result`);
   return { p50: result.latency.p50 * 1000, p99: result.latency.p99 * 1000 };
 }

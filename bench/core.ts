@@ -6,7 +6,7 @@
 //
 // Every figure is the median over rounds; within a round, tinybench's median over samples.
 
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
 import { SlotDB } from '../src/index.js';
@@ -32,7 +32,11 @@ function record(name: string, value: number): void {
 }
 
 function newBench(): Bench {
-  return new Bench({ time: flags.time, warmupTime: 200, timestampProvider: hrtimeNowTimestampProvider });
+  return new Bench({
+    time: flags.time,
+    warmupTime: 200,
+    timestampProvider: hrtimeNowTimestampProvider,
+  });
 }
 
 async function mapRound(): Promise<void> {
@@ -62,7 +66,8 @@ async function mapRound(): Promise<void> {
 async function slotdbRound(shards: number): Promise<void> {
   const db = await SlotDB.open({ shards });
   try {
-    for (let i = 0; i < keys.length; i += 10_000) await db.mSet(keys.slice(i, i + 10_000).map((k) => [k, value] as [string, string]));
+    for (let i = 0; i < keys.length; i += 10_000)
+      await db.mSet(keys.slice(i, i + 10_000).map((k) => [k, value] as [string, string]));
     const bench = newBench();
     addClientTasks(bench, db, keys, value, flags.batch);
     await bench.run();
@@ -81,7 +86,9 @@ async function slotdbRound(shards: number): Promise<void> {
 async function roundTripRound(): Promise<void> {
   const sab = new SharedArrayBuffer(8);
   const words = new Int32Array(sab);
-  const worker = new Worker(new URL('./round-trip-worker.js', import.meta.url), { workerData: sab });
+  const worker = new Worker(new URL('./round-trip-worker.js', import.meta.url), {
+    workerData: sab,
+  });
   await new Promise((resolve) => setTimeout(resolve, 50));
   const bench = newBench();
   let n = 0;
@@ -100,14 +107,18 @@ async function roundTripRound(): Promise<void> {
 
 async function main(): Promise<void> {
   const about = machine();
-  console.log(`slotdb core benchmark: ${about.cores} cores (${about.cpu}), Node ${about.node}, ${flags.rounds} rounds`);
+  console.log(
+    `slotdb core benchmark: ${about.cores} cores (${about.cpu}), Node ${about.node}, ${flags.rounds} rounds`,
+  );
   for (let round = 1; round <= flags.rounds; round++) {
     console.log(`round ${round}/${flags.rounds}`);
     await mapRound();
     await roundTripRound();
     for (const shards of SHARD_COUNTS) await slotdbRound(shards);
   }
-  const medians = Object.fromEntries(Object.entries(figures).map(([name, values]) => [name, median(values)]));
+  const medians = Object.fromEntries(
+    Object.entries(figures).map(([name, values]) => [name, median(values)]),
+  );
   const rows: Record<string, string>[] = [];
   const mapGet = medians['map.get ops/s']!;
   const mapSet = medians['map.set ops/s']!;
@@ -117,8 +128,16 @@ async function main(): Promise<void> {
   for (const shards of SHARD_COUNTS) {
     const get = medians[`get ops/s, ${shards} shard`]!;
     const set = medians[`set ops/s, ${shards} shard`]!;
-    rows.push({ measure: `GET pipelined, ${shards} shard(s)`, value: `${fmt(get)} ops/s`, 'vs Map': (get / mapGet).toFixed(3) });
-    rows.push({ measure: `SET pipelined, ${shards} shard(s)`, value: `${fmt(set)} ops/s`, 'vs Map': (set / mapSet).toFixed(3) });
+    rows.push({
+      measure: `GET pipelined, ${shards} shard(s)`,
+      value: `${fmt(get)} ops/s`,
+      'vs Map': (get / mapGet).toFixed(3),
+    });
+    rows.push({
+      measure: `SET pipelined, ${shards} shard(s)`,
+      value: `${fmt(set)} ops/s`,
+      'vs Map': (set / mapSet).toFixed(3),
+    });
   }
   for (const shards of SHARD_COUNTS) {
     rows.push({

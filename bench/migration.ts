@@ -11,11 +11,11 @@
 //
 //   npm run bench:migration -- --rounds 3 --keys 1000000 --batch 1000
 
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
-import { SlotDB, keySlot } from '../src/index.js';
 import type { MigrationReport } from '../src/index.js';
+import { keySlot, SlotDB } from '../src/index.js';
 import { machine, median, numberFlags } from './machine.js';
 
 const flags = numberFlags({
@@ -39,7 +39,8 @@ const PHASES = [
   { name: 'key-lock throttled', lock: 'key', keysPerSecond: 0 },
   { name: 'slot-lock throttled', lock: 'slot', keysPerSecond: 0 },
 ] as { name: string; lock: 'key' | 'slot'; keysPerSecond: number }[];
-for (const phase of PHASES) if (phase.name.endsWith('throttled')) phase.keysPerSecond = flags.throttle;
+for (const phase of PHASES)
+  if (phase.name.endsWith('throttled')) phase.keysPerSecond = flags.throttle;
 
 const VALUE = 'v'.repeat(32);
 const BIG_VALUE_BYTES = 64 * 1024;
@@ -61,7 +62,13 @@ function newSplit(): LatencySplit {
 }
 
 /** p50, p99, p99.9 and max of a histogram of ns, in µs. */
-function summary(histogram: RecordableHistogram): { p50: number; p99: number; p999: number; max: number; count: number } {
+function summary(histogram: RecordableHistogram): {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  count: number;
+} {
   return {
     p50: histogram.percentile(50) / 1000,
     p99: histogram.percentile(99) / 1000,
@@ -84,7 +91,8 @@ function movingSlots(db: SlotDB): { slot: number; from: number }[] {
     list.push(slot);
   }
   const moving: { slot: number; from: number }[] = [];
-  for (const [owner, slots] of perShard) for (const slot of slots.slice(0, slots.length / 4)) moving.push({ slot, from: owner });
+  for (const [owner, slots] of perShard)
+    for (const slot of slots.slice(0, slots.length / 4)) moving.push({ slot, from: owner });
   return moving;
 }
 
@@ -110,14 +118,20 @@ class Load {
       const index = this.cursor;
       const reply = i % 10 === 0 ? this.db.set(keys[index]!, VALUE) : this.db.get(keys[index]!);
       const histogram = this.moving[index] === 1 ? split.moving : split.other;
-      this.pending[i] = reply.then(() => histogram.record(Math.max(1, Math.round((performance.now() - started) * 1e6))));
+      this.pending[i] = reply.then(() =>
+        histogram.record(Math.max(1, Math.round((performance.now() - started) * 1e6))),
+      );
     }
     await Promise.all(this.pending);
   };
 }
 
 /** Runs the load with tinybench until `phase` settles (or for `ms`), returns ops/s. */
-async function runLoad(load: Load, name: string, phase: Promise<unknown> | number): Promise<number> {
+async function runLoad(
+  load: Load,
+  name: string,
+  phase: Promise<unknown> | number,
+): Promise<number> {
   const controller = new AbortController();
   const bench = new Bench({
     time: typeof phase === 'number' ? phase : 10 * 60_000,
@@ -132,13 +146,20 @@ async function runLoad(load: Load, name: string, phase: Promise<unknown> | numbe
   if (typeof phase !== 'number') void phase.finally(() => controller.abort());
   const run = bench.run();
   await (typeof phase === 'number' ? run : Promise.all([run, phase]));
-  const result = bench.getTask(name)!.result as { latency?: { samplesCount?: number }; totalTime?: number } | undefined;
+  const result = bench.getTask(name)!.result as
+    | { latency?: { samplesCount?: number }; totalTime?: number }
+    | undefined;
   const samples = result?.latency?.samplesCount ?? iterations;
   const seconds = (result?.totalTime ?? performance.now() - started) / 1000;
   return (samples * flags.batch) / seconds;
 }
 
-function collectReports(reports: readonly MigrationReport[]): { keyLockMsMax: number; waitMsMax: number; waitP99Ms: number; waits: number } {
+function collectReports(reports: readonly MigrationReport[]): {
+  keyLockMsMax: number;
+  waitMsMax: number;
+  waitP99Ms: number;
+  waits: number;
+} {
   return {
     keyLockMsMax: Math.max(0, ...reports.map((report) => report.keyLockMsMax)),
     waitMsMax: Math.max(0, ...reports.map((report) => report.waits.maxMs)),
@@ -151,7 +172,8 @@ async function underLoadRound(): Promise<void> {
   const db = await SlotDB.open({ shards: flags.shards });
   try {
     const keys = Array.from({ length: flags.keys }, (_, i) => `key:${i}`);
-    for (let i = 0; i < keys.length; i += 20_000) await db.mSet(keys.slice(i, i + 20_000).map((k) => [k, VALUE] as [string, string]));
+    for (let i = 0; i < keys.length; i += 20_000)
+      await db.mSet(keys.slice(i, i + 20_000).map((k) => [k, VALUE] as [string, string]));
     const moves = movingSlots(db);
     const movingSet = new Uint8Array(SLOTS);
     for (const move of moves) movingSet[move.slot] = 1;
@@ -175,7 +197,11 @@ async function underLoadRound(): Promise<void> {
       }
       const migrations = Promise.all(
         [...byTarget].map(([target, slots]) =>
-          db.migrateSlots(slots, target, { lock: phase.lock, parallel: flags.parallel, keysPerSecond: phase.keysPerSecond }),
+          db.migrateSlots(slots, target, {
+            lock: phase.lock,
+            parallel: flags.parallel,
+            keysPerSecond: phase.keysPerSecond,
+          }),
         ),
       );
       const opsPerSecond = await runLoad(load, phase.name, migrations);
@@ -189,7 +215,10 @@ async function underLoadRound(): Promise<void> {
       record(`${phase.name} key lock max ms`, reports.keyLockMsMax);
       record(`${phase.name} wait max ms`, reports.waitMsMax);
       record(`${phase.name} wait p99 ms`, reports.waitP99Ms);
-      for (const [part, histogram] of [['moving', load.split.moving], ['other', load.split.other]] as const) {
+      for (const [part, histogram] of [
+        ['moving', load.split.moving],
+        ['other', load.split.other],
+      ] as const) {
         const s = summary(histogram);
         record(`${phase.name} ${part} p50 µs`, s.p50);
         record(`${phase.name} ${part} p99 µs`, s.p99);
@@ -197,7 +226,10 @@ async function underLoadRound(): Promise<void> {
         record(`${phase.name} ${part} max µs`, s.max);
       }
     }
-    for (const [part, histogram] of [['moving', steady.moving], ['other', steady.other]] as const) {
+    for (const [part, histogram] of [
+      ['moving', steady.moving],
+      ['other', steady.other],
+    ] as const) {
       const s = summary(histogram);
       record(`steady ${part} p50 µs`, s.p50);
       record(`steady ${part} p99 µs`, s.p99);
@@ -217,17 +249,26 @@ async function speedRound(): Promise<void> {
   const cases = [
     { label: '32 B, one slot', keys: flags.speedKeys, value: VALUE, slots: 1 },
     { label: '32 B, 4096 slots', keys: flags.speedKeys, value: VALUE, slots: 4096 },
-    { label: '64 KiB, one slot', keys: flags.bigValues, value: 'b'.repeat(BIG_VALUE_BYTES), slots: 1 },
+    {
+      label: '64 KiB, one slot',
+      keys: flags.bigValues,
+      value: 'b'.repeat(BIG_VALUE_BYTES),
+      slots: 1,
+    },
   ];
   for (const { label, keys: count, value, slots } of cases) {
     const db = await SlotDB.open({ shards: 2 });
     try {
-      const own = Array.from({ length: SLOTS }, (_, slot) => slot).filter((slot) => db.slotOwner(slot) === 0);
+      const own = Array.from({ length: SLOTS }, (_, slot) => slot).filter(
+        (slot) => db.slotOwner(slot) === 0,
+      );
       const tags: string[] = [];
-      for (let i = 0; tags.length < slots; i++) if (db.slotOwner(keySlot(`t${i}`)) === 0) tags.push(`t${i}`);
+      for (let i = 0; tags.length < slots; i++)
+        if (db.slotOwner(keySlot(`t${i}`)) === 0) tags.push(`t${i}`);
       const keys = Array.from({ length: count }, (_, i) => `{${tags[i % tags.length]}}:${i}`);
       const step = Math.max(1, Math.floor((8 * 1024 * 1024) / (value.length + 32)));
-      for (let i = 0; i < keys.length; i += step) await db.mSet(keys.slice(i, i + step).map((k) => [k, value] as [string, string]));
+      for (let i = 0; i < keys.length; i += step)
+        await db.mSet(keys.slice(i, i + step).map((k) => [k, value] as [string, string]));
       // Warm up the code paths on slots that hold nothing.
       const empty = own.filter((slot) => !tags.some((tag) => keySlot(tag) === slot)).slice(0, 64);
       await db.migrateSlots(empty, 1, { parallel: flags.parallel });
@@ -237,7 +278,10 @@ async function speedRound(): Promise<void> {
       const seconds = (performance.now() - started) / 1000;
       record(`speed ${label} keys/s`, summary.keys / seconds);
       record(`speed ${label} MB/s`, summary.bytes / seconds / 1e6);
-      record(`speed ${label} key lock max ms`, Math.max(...summary.reports.map((report) => report.keyLockMsMax)));
+      record(
+        `speed ${label} key lock max ms`,
+        Math.max(...summary.reports.map((report) => report.keyLockMsMax)),
+      );
     } finally {
       await db.close();
     }
@@ -255,9 +299,13 @@ async function main(): Promise<void> {
     await underLoadRound();
     await speedRound();
   }
-  const m = Object.fromEntries(Object.entries(figures).map(([name, values]) => [name, median(values)]));
+  const m = Object.fromEntries(
+    Object.entries(figures).map(([name, values]) => [name, median(values)]),
+  );
   const fmt = (n: number | undefined, digits = 0): string =>
-    n === undefined ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    n === undefined
+      ? '-'
+      : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const steady = m['steady ops/s']!;
   console.table([
     { phase: 'steady state', 'ops/s': fmt(steady), 'vs steady': '1.00', 'migration s': '' },

@@ -4,8 +4,9 @@
 // and migration progress; a summary follows.
 
 import { createHistogram } from 'node:perf_hooks';
-import { SlotDB } from '../src/index.js';
-import type { MigrationEvent } from '../src/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MigrationEvent, MigrationReport } from '../src/index.js';
+import { SLOT_COUNT, SlotDB } from '../src/index.js';
 
 const SHARDS = 4;
 const KEYS = 200_000;
@@ -29,103 +30,162 @@ interface Window {
   histogram: ReturnType<typeof createHistogram>;
 }
 
+type Phase = 'before' | 'during' | 'after';
+
+/** The mixed load and what it measured: per-tick throughput by phase, and migration progress. */
+class Story {
+  window: Window = { ops: 0, histogram: createHistogram() };
+  readonly phases: Record<Phase, number[]> = { before: [], during: [], after: [] };
+  phase: Phase = 'before';
+  running = true;
+  slotsMoved = 0;
+  keysMoved = 0;
+
+  constructor(
+    readonly db: SlotDB,
+    readonly keys: readonly string[],
+    readonly slotsToMove: number,
+  ) {
+    db.on('migration', (event: MigrationEvent) => {
+      if (event.type !== 'completed') return;
+      this.slotsMoved++;
+      this.keysMoved += event.keys;
+    });
+  }
+
+  /** 90% GET, 10% SET, in pipelined batches, until `running` is cleared. */
+  async load(): Promise<void> {
+    const pending: Promise<unknown>[] = new Array(BATCH);
+    let cursor = 0;
+    while (this.running) {
+      const started = performance.now();
+      const histogram = this.window.histogram;
+      for (let i = 0; i < BATCH; i++) {
+        cursor = (cursor + 7919) % KEYS;
+        const key = this.keys[cursor]!;
+        const reply = i % 10 === 0 ? this.db.set(key, VALUE) : this.db.get(key);
+        pending[i] = reply.then(() =>
+          histogram.record(Math.max(1, Math.round((performance.now() - started) * 1e6))),
+        );
+      }
+      await Promise.all(pending);
+      this.window.ops += BATCH;
+    }
+  }
+
+  /** Prints one timeline line every TICK_MS; returns the timer. */
+  timeline(): NodeJS.Timeout {
+    const started = performance.now();
+    let last = started;
+    return setInterval(() => {
+      const now = performance.now();
+      const current = this.window;
+      this.window = { ops: 0, histogram: createHistogram() };
+      const opsPerSecond = current.ops / ((now - last) / 1000);
+      last = now;
+      this.phases[this.phase].push(opsPerSecond);
+      const p99 =
+        current.histogram.count > 0 ? (current.histogram.percentile(99) / 1e6).toFixed(1) : '-';
+      const seconds = ((now - started) / 1000).toFixed(2).padStart(6);
+      console.log(
+        `${seconds} s  ${fmt(opsPerSecond).padStart(9)} ops/s  p99 ${p99.padStart(5)} ms  ` +
+          this.progress(),
+      );
+    }, TICK_MS);
+  }
+
+  private progress(): string {
+    if (this.phase === 'before') return 'steady';
+    const done = this.phase === 'after' ? ' (done)' : '';
+    return (
+      `${bar(this.slotsMoved, this.slotsToMove)} ${this.slotsMoved}/${this.slotsToMove} slots, ` +
+      `${fmt(this.keysMoved)} keys moved${done}`
+    );
+  }
+}
+
+/** The slots that move: the first quarter of each shard's range, each to the next shard. */
+function planMoves(db: SlotDB): Map<number, number[]> {
+  const moves = new Map<number, number[]>();
+  const perShard: number[][] = Array.from({ length: SHARDS }, () => []);
+  for (let slot = 0; slot < SLOT_COUNT; slot++) perShard[db.slotOwner(slot)]!.push(slot);
+  for (let shard = 0; shard < SHARDS; shard++) {
+    moves.set((shard + 1) % SHARDS, perShard[shard]!.slice(0, perShard[shard]!.length / 4));
+  }
+  return moves;
+}
+
+function printSummary(story: Story, reports: readonly MigrationReport[], seconds: number): void {
+  const average = (values: number[]): number =>
+    values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  console.log('\nsummary');
+  console.table({
+    'before migration': { 'ops/s': fmt(average(story.phases.before)) },
+    'during migration': { 'ops/s': fmt(average(story.phases.during)) },
+    'after migration': { 'ops/s': fmt(average(story.phases.after)) },
+  });
+  const keys = reports.reduce((n, r) => n + r.keys, 0);
+  const lockMax = Math.max(...reports.map((r) => r.keyLockMsMax));
+  const waitMax = Math.max(...reports.map((r) => r.waits.maxMs));
+  console.log(
+    `moved ${reports.length} slots (${fmt(keys)} keys) in ${seconds.toFixed(2)} s; ` +
+      `longest key lock ${lockMax.toFixed(2)} ms; ` +
+      `${fmt(reports.reduce((n, r) => n + r.redirections, 0))} requests served by a target; ` +
+      `${fmt(reports.reduce((n, r) => n + r.waits.count, 0))} waited ` +
+      `(longest ${waitMax.toFixed(2)} ms); no errors reached the caller.`,
+  );
+  const shards = story.db.stats().shards;
+  console.table(
+    shards.map(({ shard, slots, keys: held, ops }) => ({ shard, slots, keys: held, ops })),
+  );
+}
+
 async function main(): Promise<void> {
   const db = await SlotDB.open({ shards: SHARDS });
   console.log(`slotdb demo: ${SHARDS} shard workers, 16384 slots. Loading ${fmt(KEYS)} keys...`);
   console.log(
-    `Then a mixed load (90% GET, 10% SET) from this thread while a quarter of the slots move to the next ` +
-      `shard with key locks, throttled to ${fmt(KEYS_PER_SECOND_PER_SHARD)} keys/s per shard.\n`,
+    'Then a mixed load (90% GET, 10% SET) from this thread while a quarter of the slots move to ' +
+      `the next shard with key locks, throttled to ${fmt(KEYS_PER_SECOND_PER_SHARD)} keys/s per ` +
+      'shard.\n',
   );
   const keys = Array.from({ length: KEYS }, (_, i) => `user:${i}`);
-  for (let i = 0; i < KEYS; i += 20_000) await db.mSet(keys.slice(i, i + 20_000).map((key) => [key, VALUE] as [string, string]));
-
-  // The slots that move: the first quarter of each shard's range, each to the next shard.
-  const moves = new Map<number, number[]>();
-  const perShard: number[][] = Array.from({ length: SHARDS }, () => []);
-  for (let slot = 0; slot < 16384; slot++) perShard[db.slotOwner(slot)]!.push(slot);
-  for (let shard = 0; shard < SHARDS; shard++) moves.set((shard + 1) % SHARDS, perShard[shard]!.slice(0, perShard[shard]!.length / 4));
+  for (let i = 0; i < KEYS; i += 20_000) {
+    await db.mSet(keys.slice(i, i + 20_000).map((key) => [key, VALUE] as [string, string]));
+  }
+  const moves = planMoves(db);
   const slotsToMove = [...moves.values()].reduce((n, slots) => n + slots.length, 0);
+  const story = new Story(db, keys, slotsToMove);
+  const load = story.load();
+  const timeline = story.timeline();
 
-  let slotsMoved = 0;
-  let keysMoved = 0;
-  db.on('migration', (event: MigrationEvent) => {
-    if (event.type === 'completed') {
-      slotsMoved++;
-      keysMoved += event.keys;
-    }
-  });
-
-  let window: Window = { ops: 0, histogram: createHistogram() };
-  const phases = { before: [] as number[], during: [] as number[], after: [] as number[] };
-  let phase: keyof typeof phases = 'before';
-  let running = true;
-  const load = (async () => {
-    const pending: Promise<unknown>[] = new Array(BATCH);
-    let cursor = 0;
-    while (running) {
-      const started = performance.now();
-      const histogram = window.histogram;
-      for (let i = 0; i < BATCH; i++) {
-        cursor = (cursor + 7919) % KEYS;
-        const reply = i % 10 === 0 ? db.set(keys[cursor]!, VALUE) : db.get(keys[cursor]!);
-        pending[i] = reply.then(() => histogram.record(Math.max(1, Math.round((performance.now() - started) * 1e6))));
-      }
-      await Promise.all(pending);
-      window.ops += BATCH;
-    }
-  })();
-
-  const started = performance.now();
-  let last = started;
-  const timeline = setInterval(() => {
-    const now = performance.now();
-    const current = window;
-    window = { ops: 0, histogram: createHistogram() };
-    const opsPerSecond = current.ops / ((now - last) / 1000);
-    last = now;
-    phases[phase].push(opsPerSecond);
-    const p99 = current.histogram.count > 0 ? (current.histogram.percentile(99) / 1e6).toFixed(1) : '-';
-    const progress =
-      phase === 'before'
-        ? 'steady'
-        : `${bar(slotsMoved, slotsToMove)} ${slotsMoved}/${slotsToMove} slots, ${fmt(keysMoved)} keys moved${phase === 'after' ? ' (done)' : ''}`;
-    console.log(`${((now - started) / 1000).toFixed(2).padStart(6)} s  ${fmt(opsPerSecond).padStart(9)} ops/s  p99 ${p99.padStart(5)} ms  ${progress}`);
-  }, TICK_MS);
-
-  await new Promise((resolve) => setTimeout(resolve, CALM_MS));
-  phase = 'during';
+  await sleep(CALM_MS);
+  story.phase = 'during';
   const migrationStarted = performance.now();
   const summaries = await Promise.all(
-    [...moves].map(([target, slots]) => db.migrateSlots(slots, target, { keysPerSecond: KEYS_PER_SECOND_PER_SHARD })),
+    [...moves].map(([target, slots]) =>
+      db.migrateSlots(slots, target, { keysPerSecond: KEYS_PER_SECOND_PER_SHARD }),
+    ),
   );
   const migrationSeconds = (performance.now() - migrationStarted) / 1000;
-  phase = 'after';
-  await new Promise((resolve) => setTimeout(resolve, CALM_MS));
-  running = false;
+  story.phase = 'after';
+  await sleep(CALM_MS);
+  story.running = false;
   clearInterval(timeline);
   await load;
 
-  const reports = summaries.flatMap((summary) => summary.reports);
-  const average = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  console.log('\nsummary');
-  console.table({
-    'before migration': { 'ops/s': fmt(average(phases.before)) },
-    'during migration': { 'ops/s': fmt(average(phases.during)) },
-    'after migration': { 'ops/s': fmt(average(phases.after)) },
-  });
-  console.log(
-    `moved ${reports.length} slots (${fmt(reports.reduce((n, r) => n + r.keys, 0))} keys) in ${migrationSeconds.toFixed(2)} s; ` +
-      `longest key lock ${Math.max(...reports.map((r) => r.keyLockMsMax)).toFixed(2)} ms; ` +
-      `${fmt(reports.reduce((n, r) => n + r.redirections, 0))} requests served by a target; ` +
-      `${fmt(reports.reduce((n, r) => n + r.waits.count, 0))} waited (longest ${Math.max(...reports.map((r) => r.waits.maxMs)).toFixed(2)} ms); ` +
-      'no errors reached the caller.',
+  printSummary(
+    story,
+    summaries.flatMap((summary) => summary.reports),
+    migrationSeconds,
   );
-  console.table(db.stats().shards.map(({ shard, slots, keys: held, ops }) => ({ shard, slots, keys: held, ops })));
   await db.close();
   console.log(
-    '\nTo see where each operation\'s time went during a migration: npx slotdb profile-migration --out report.html\n' +
-      '(a per-operation profile with stall causes, keys and slots; open report.html in a browser; docs/profile.md).\n' +
-      'Also: npm run bench:migration (throughput during migration, key vs slot locks), npm test, docs/migration.md.',
+    "\nTo see where each operation's time went during a migration: " +
+      'npx slotdb profile-migration --out report.html\n' +
+      '(a per-operation profile with stall causes, keys and slots; open report.html in a ' +
+      'browser; docs/profile.md).\n' +
+      'Also: npm run bench:migration (throughput during migration, key vs slot locks), npm test, ' +
+      'docs/migration.md.',
   );
 }
 

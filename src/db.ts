@@ -4,24 +4,24 @@
 // the blocking and Buffer views, scanning, and introspection.
 
 import { EventEmitter } from 'node:events';
-import { ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
-import type { MigrationReport } from './shared/control-messages.js';
-import { SLOT_COUNT } from './shared/limits.js';
 import { Client, type ClientRings, type ClientTuning, Mode } from './client/client.js';
 import { CommandMethods, type ScanOptions } from './commands/methods.js';
 import { ClientClosedError, NotOpenerError, SlotRangeError } from './errors.js';
 import { Executor } from './executor.js';
-import {
-  type MigrateOptions,
-  type MigrateSlotsOptions,
-  type MigrationEvent,
-  type MigrationSummary,
-  type RebalanceOptions,
-} from './migration/options.js';
 import { MigrationCoordinator } from './migration/coordinator.js';
+import type {
+  MigrateOptions,
+  MigrateSlotsOptions,
+  MigrationEvent,
+  MigrationSummary,
+  RebalanceOptions,
+} from './migration/options.js';
 import { type OpenOptions, resolveOptions } from './options.js';
 import { Profile, type ProfileOptions } from './profiler/profile.js';
 import { ShardPool } from './shard-pool.js';
+import { ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
+import type { MigrationReport } from './shared/control-messages.js';
+import { SLOT_COUNT } from './shared/limits.js';
 
 /** What another thread needs to attach: plain data and SharedArrayBuffers, safe to postMessage. */
 export interface SlotDBHandle {
@@ -56,7 +56,11 @@ export interface SlotDBStats {
    */
   readonly epoch: number;
   /** Slots moving now. */
-  readonly migrations: readonly { readonly slot: number; readonly source: number; readonly target: number }[];
+  readonly migrations: readonly {
+    readonly slot: number;
+    readonly source: number;
+    readonly target: number;
+  }[];
 }
 
 /** The period of the timer that keeps an attached thread alive; it never does any work. */
@@ -131,7 +135,12 @@ export class SlotDB extends CommandMethods<true> {
   private readonly coordinator: MigrationCoordinator | undefined;
   private closing: Promise<void> | undefined;
 
-  private constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning, pool: ShardPool | undefined) {
+  private constructor(
+    control: ControlBlock,
+    rings: ClientRings,
+    tuning: ClientTuning,
+    pool: ShardPool | undefined,
+  ) {
     super();
     this.control = control;
     this.pool = pool;
@@ -139,7 +148,10 @@ export class SlotDB extends CommandMethods<true> {
     this.client = new Client(control, rings, tuning);
     this.executor = new Executor(this.client, Mode.Async, false);
     this.sync = new SyncCommands(new Executor(this.client, Mode.Sync, false));
-    this.coordinator = pool === undefined ? undefined : new MigrationCoordinator(pool, (event) => this.events.emit('migration', event));
+    this.coordinator =
+      pool === undefined
+        ? undefined
+        : new MigrationCoordinator(pool, (event) => this.events.emit('migration', event));
   }
 
   /** Starts the shard workers and returns the database, with the calling thread as a client. */
@@ -208,12 +220,20 @@ export class SlotDB extends CommandMethods<true> {
    * `lock: 'slot'`, every request for the slot waits for the whole move). `signal` cancels: the
    * keys that moved come back and the promise rejects with an AbortError.
    */
-  migrateSlot(slot: number, targetShard: number, options?: MigrateOptions): Promise<MigrationReport> {
+  migrateSlot(
+    slot: number,
+    targetShard: number,
+    options?: MigrateOptions,
+  ): Promise<MigrationReport> {
     return this.migrations().migrateSlot(slot, targetShard, options);
   }
 
   /** Moves several slots to one shard, `parallel` (default 4) at a time. */
-  migrateSlots(slots: readonly number[], targetShard: number, options?: MigrateSlotsOptions): Promise<MigrationSummary> {
+  migrateSlots(
+    slots: readonly number[],
+    targetShard: number,
+    options?: MigrateSlotsOptions,
+  ): Promise<MigrationSummary> {
     return this.migrations().migrateSlots(slots, targetShard, options);
   }
 
@@ -263,7 +283,11 @@ export class SlotDB extends CommandMethods<true> {
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       slots[control.owner[slot]!]!++;
       if (control.slotState[slot] === SlotState.Migrating) {
-        migrations.push({ slot, source: control.owner[slot]!, target: control.migrationTarget[slot]! });
+        migrations.push({
+          slot,
+          source: control.owner[slot]!,
+          target: control.migrationTarget[slot]!,
+        });
       }
     }
     const shards: ShardStats[] = [];

@@ -4,16 +4,16 @@
 // Multi-key commands whose keys span slots become one frame per slot and their replies are
 // merged: atomic per slot, not across slots.
 
-import { type Argument, NO_SLOT, checkArgument } from './shared/codec.js';
+import { type Client, Mode } from './client/client.js';
+import { Aggregate, PendingFlag, type Transform } from './client/pending.js';
 import { type CommandSpec, SplitPolicy } from './commands/declaration.js';
 import { localHandler } from './commands/local.js';
 import { REPLY_REDUCERS } from './commands/replies.js';
-import { SLOT_CHECKS, cursorSlot } from './commands/slot-checks.js';
-import { CROSSSLOT } from './shared/reply-errors.js';
-import { type Client, Mode } from './client/client.js';
+import { cursorSlot, SLOT_CHECKS } from './commands/slot-checks.js';
 import { ErrorReply } from './errors.js';
-import { Aggregate, PendingFlag, type Transform } from './client/pending.js';
-import { type SlotGroups, commonSlot, groupBySlot, slotOf } from './router.js';
+import { commonSlot, groupBySlot, type SlotGroups, slotOf } from './router.js';
+import { type Argument, checkArgument, NO_SLOT } from './shared/codec.js';
+import { CROSSSLOT } from './shared/reply-errors.js';
 
 type Merge = (parts: unknown[]) => unknown;
 
@@ -83,7 +83,12 @@ export class Executor {
   }
 
   /** One frame to the owner of `slot`. */
-  private toSlot(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined, slot: number): any {
+  private toSlot(
+    spec: CommandSpec,
+    args: readonly Argument[],
+    transform: Transform | undefined,
+    slot: number,
+  ): any {
     const key = spec.firstKey < 0 ? undefined : args[spec.firstKey];
     let index: number;
     try {
@@ -100,7 +105,11 @@ export class Executor {
   }
 
   /** A multi-key command: one frame per slot, replies merged. */
-  private split(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined): any {
+  private split(
+    spec: CommandSpec,
+    args: readonly Argument[],
+    transform: Transform | undefined,
+  ): any {
     let groups: SlotGroups;
     try {
       for (const arg of args) checkArgument(arg);
@@ -117,7 +126,11 @@ export class Executor {
   }
 
   /** A keyless command every shard answers. */
-  private broadcast(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined): any {
+  private broadcast(
+    spec: CommandSpec,
+    args: readonly Argument[],
+    transform: Transform | undefined,
+  ): any {
     try {
       for (const arg of args) checkArgument(arg);
     } catch (error) {
@@ -150,9 +163,13 @@ export class Executor {
     }
     if (aggregate.remaining === 0) {
       aggregate.finish();
-      return aggregate.error !== undefined ? this.fail(aggregate.error) : this.value(aggregate.value);
+      return aggregate.error !== undefined
+        ? this.fail(aggregate.error)
+        : this.value(aggregate.value);
     }
-    return this.mode === Mode.Sync ? client.waitAggregate(aggregate) : client.promiseForAggregate(aggregate);
+    return this.mode === Mode.Sync
+      ? client.waitAggregate(aggregate)
+      : client.promiseForAggregate(aggregate);
   }
 
   /** The arguments of one part of a split command: each of its keys with what follows it. */
@@ -170,7 +187,11 @@ export class Executor {
   }
 
   /** A command the client answers itself (commands/local.ts). */
-  private local(spec: CommandSpec, args: readonly Argument[], transform: Transform | undefined): any {
+  private local(
+    spec: CommandSpec,
+    args: readonly Argument[],
+    transform: Transform | undefined,
+  ): any {
     let result: unknown;
     try {
       result = localHandler(spec)(args, this.client, this.buffers);

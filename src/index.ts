@@ -1,43 +1,43 @@
-export { SlotDB, SyncCommands, BufferCommands } from './db.js';
-export type { SlotDBHandle, SlotDBStats, ShardStats } from './db.js';
 export type {
+  ExpireMode,
+  GetExOptions,
   RedisArgument,
   RedisVariadicArgument,
-  SetOptions,
-  GetExOptions,
-  ExpireMode,
   ScanOptions,
   ScanReply,
+  SetOptions,
 } from './commands/methods.js';
-export type { OpenOptions } from './options.js';
+export type { ShardStats, SlotDBHandle, SlotDBStats } from './db.js';
+export { BufferCommands, SlotDB, SyncCommands } from './db.js';
 export {
-  ErrorReply,
+  ArgumentTypeError,
   ClientClosedError,
-  ShardDownError,
+  ClientLimitError,
+  ErrorReply,
+  InvariantError,
+  MigrationError,
+  NotOpenerError,
   OptionError,
   PendingLimitError,
-  ArgumentTypeError,
-  ValueTooLargeError,
-  SlotRangeError,
-  NotOpenerError,
-  ClientLimitError,
+  ProfileError,
+  ShardDownError,
   ShardRequestError,
   SlotBusyError,
-  MigrationError,
-  ProfileError,
-  InvariantError,
+  SlotRangeError,
+  ValueTooLargeError,
 } from './errors.js';
-export { keySlot } from './shared/key-slot.js';
-export { SLOT_COUNT, SHARDS_MAX, VALUE_BYTES_MAX } from './shared/limits.js';
 export type {
   MigrateOptions,
   MigrateSlotsOptions,
-  RebalanceOptions,
   MigrationEvent,
   MigrationSummary,
+  RebalanceOptions,
 } from './migration/options.js';
-export type { MigrationReport, LockMode } from './shared/control-messages.js';
-export { Profile } from './profiler/profile.js';
-export type { ProfileOptions } from './profiler/profile.js';
-export type { ProfileReport } from './profiler/report/types.js';
+export type { OpenOptions } from './options.js';
 export { renderProfileHtml } from './profiler/html/page.js';
+export type { ProfileOptions } from './profiler/profile.js';
+export { Profile } from './profiler/profile.js';
+export type { ProfileReport } from './profiler/report/types.js';
+export type { LockMode, MigrationReport } from './shared/control-messages.js';
+export { keySlot } from './shared/key-slot.js';
+export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';

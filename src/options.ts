@@ -2,6 +2,7 @@
 // that names the option, and so is an option slotdb does not know.
 
 import { availableParallelism } from 'node:os';
+import { OptionError } from './errors.js';
 import {
   CLIENT_SPIN_US_MAX,
   PENDING_MAX_DEFAULT,
@@ -9,10 +10,9 @@ import {
   RING_BYTES_DEFAULT,
   RING_BYTES_MAX,
   RING_BYTES_MIN,
-  SHARDS_MAX,
   SHARD_SPIN_US_MAX,
+  SHARDS_MAX,
 } from './shared/limits.js';
-import { OptionError } from './errors.js';
 
 export interface OpenOptions {
   /**
@@ -50,7 +50,13 @@ const SHARD_SPIN_US_SHARED = 10;
 
 const KNOWN = new Set(['shards', 'ringBytes', 'clientSpinMicros', 'shardSpinMicros', 'pendingMax']);
 
-function integerIn(options: Record<string, unknown>, name: string, min: number, max: number, fallback: number): number {
+function integerIn(
+  options: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -64,17 +70,25 @@ export function defaultShardCount(): number {
 }
 
 export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
+  if (options === null || typeof options !== 'object')
+    throw new OptionError('options', 'an object', options);
   const record = options as Record<string, unknown>;
   for (const name of Object.keys(record)) {
-    if (!KNOWN.has(name)) throw new OptionError(name, `one of ${[...KNOWN].join(', ')} (unknown option)`, record[name]);
+    if (!KNOWN.has(name))
+      throw new OptionError(name, `one of ${[...KNOWN].join(', ')} (unknown option)`, record[name]);
   }
   const shards = integerIn(record, 'shards', 1, SHARDS_MAX, defaultShardCount());
   const coresShared = shards + 1 > availableParallelism();
   return {
     shards,
     ringBytes: integerIn(record, 'ringBytes', RING_BYTES_MIN, RING_BYTES_MAX, RING_BYTES_DEFAULT),
-    clientSpinMicros: integerIn(record, 'clientSpinMicros', 0, CLIENT_SPIN_US_MAX, CLIENT_SPIN_US_DEFAULT),
+    clientSpinMicros: integerIn(
+      record,
+      'clientSpinMicros',
+      0,
+      CLIENT_SPIN_US_MAX,
+      CLIENT_SPIN_US_DEFAULT,
+    ),
     shardSpinMicros: integerIn(
       record,
       'shardSpinMicros',

@@ -2,9 +2,9 @@
 // shard is one read of the shared slot map (ControlBlock.owner); nothing here asks a shard. Where
 // the keys are comes from the command's key specs (commands/key-spec.ts).
 
-import { type Argument, argumentTypeError, numberArgument } from './shared/codec.js';
 import type { CommandSpec } from './commands/declaration.js';
 import { keyIndexes } from './commands/key-spec.js';
+import { type Argument, argumentTypeError, numberArgument } from './shared/codec.js';
 import { keySlotOfBytes, keySlotOfString } from './shared/key-slot.js';
 import { parseInt64 } from './shared/numbers.js';
 

@@ -3,14 +3,20 @@
 // and stopping them. Only the opening thread has a ShardPool; attached threads only have rings.
 
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { ClientState, ControlBlock, ShardState, kClientState } from './shared/control-block.js';
-import type { FromShard, Reply, ShardEvent, ShardInit, ShardRequest } from './shared/control-messages.js';
-import { CLIENTS_MAX, CLOSE_GRACE_MS, SLOT_COUNT } from './shared/limits.js';
-import { ProfileSlab } from './profiler/slab.js';
-import { createRingStorage } from './shared/ring.js';
 import type { ClientRings } from './client/client.js';
-import type { ResolvedOptions } from './options.js';
 import { ClientLimitError, InvariantError, ShardDownError, ShardRequestError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import { ProfileSlab } from './profiler/slab.js';
+import { ClientState, ControlBlock, kClientState, ShardState } from './shared/control-block.js';
+import type {
+  FromShard,
+  Reply,
+  ShardEvent,
+  ShardInit,
+  ShardRequest,
+} from './shared/control-messages.js';
+import { CLIENTS_MAX, CLOSE_GRACE_MS, SLOT_COUNT } from './shared/limits.js';
+import { createRingStorage } from './shared/ring.js';
 
 const SHARD_SCRIPT = new URL('../workers/shard.js', import.meta.url);
 
@@ -71,10 +77,16 @@ export class ShardPool {
       port: port2,
       shardSpinMicros: this.options.shardSpinMicros,
     };
-    const worker = new Worker(SHARD_SCRIPT, { workerData: init, transferList: [port2], name: `slotdb-shard-${shard}` });
+    const worker = new Worker(SHARD_SCRIPT, {
+      workerData: init,
+      transferList: [port2],
+      name: `slotdb-shard-${shard}`,
+    });
     this.workers[shard] = worker;
     this.ports[shard] = port1;
-    const ready = new Promise<void>((resolve, reject) => (this.readyWaiters[shard] = { resolve: () => resolve(), reject }));
+    const ready = new Promise<void>(
+      (resolve, reject) => (this.readyWaiters[shard] = { resolve: () => resolve(), reject }),
+    );
     port1.on('message', (message: FromShard) => this.onMessage(shard, message));
     port1.unref();
     worker.on('error', (error) => {
@@ -88,7 +100,8 @@ export class ShardPool {
   private onMessage(shard: number, message: FromShard): void {
     if (message.type === 'reply') {
       const waiter = this.waiters.get(message.id);
-      if (waiter === undefined) throw new InvariantError(`shard ${shard} answered unknown request ${message.id}`);
+      if (waiter === undefined)
+        throw new InvariantError(`shard ${shard} answered unknown request ${message.id}`);
       this.waiters.delete(message.id);
       if (message.error !== undefined) waiter.reject(new ShardRequestError(shard, message.error));
       else waiter.resolve(message);
@@ -113,7 +126,8 @@ export class ShardPool {
     control.setShardState(shard, ShardState.Dead, code);
     control.wakeAllClients();
     for (let peer = 0; peer < this.workers.length; peer++) {
-      if (peer !== shard && this.live(peer)) void this.request(peer, { type: 'peer-down', peer: shard }).catch(() => undefined);
+      if (peer !== shard && this.live(peer))
+        void this.request(peer, { type: 'peer-down', peer: shard }).catch(() => undefined);
     }
     this.onDeath(shard);
   }
@@ -122,7 +136,9 @@ export class ShardPool {
   request(shard: number, request: ShardRequest): Promise<Reply> {
     if (!this.live(shard)) return Promise.reject(new ShardDownError(shard, 'it is not running'));
     const id = this.nextRequestId++;
-    const reply = new Promise<Reply>((resolve, reject) => this.waiters.set(id, { shard, resolve, reject }));
+    const reply = new Promise<Reply>((resolve, reject) =>
+      this.waiters.set(id, { shard, resolve, reject }),
+    );
     this.ports[shard]!.postMessage({ ...request, id });
     this.control.signalControl(shard);
     return reply;
@@ -140,7 +156,10 @@ export class ShardPool {
     let client = -1;
     for (let candidate = 0; candidate < CLIENTS_MAX; candidate++) {
       const word = control.clientWord(candidate, kClientState);
-      if (Atomics.compareExchange(control.words, word, ClientState.Free, ClientState.Active) === ClientState.Free) {
+      if (
+        Atomics.compareExchange(control.words, word, ClientState.Free, ClientState.Active) ===
+        ClientState.Free
+      ) {
         client = candidate;
         break;
       }
@@ -153,7 +172,14 @@ export class ShardPool {
       requests.push(createRingStorage(this.options.ringBytes));
       replies.push(createRingStorage(this.options.ringBytes));
       if (!this.live(shard)) continue;
-      acks.push(this.request(shard, { type: 'attach', client, requests: requests[shard]!, replies: replies[shard]! }).catch(() => undefined));
+      acks.push(
+        this.request(shard, {
+          type: 'attach',
+          client,
+          requests: requests[shard]!,
+          replies: replies[shard]!,
+        }).catch(() => undefined),
+      );
     }
     await Promise.all(acks);
     const profile = new ProfileSlab();
@@ -169,7 +195,8 @@ export class ShardPool {
       if (Atomics.load(control.words, word) !== ClientState.Detached) continue;
       const acks: Promise<unknown>[] = [];
       for (let shard = 0; shard < this.options.shards; shard++) {
-        if (this.live(shard)) acks.push(this.request(shard, { type: 'detach', client }).catch(() => undefined));
+        if (this.live(shard))
+          acks.push(this.request(shard, { type: 'detach', client }).catch(() => undefined));
       }
       await Promise.all(acks);
       Atomics.store(control.words, word, ClientState.Free);

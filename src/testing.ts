@@ -1,9 +1,9 @@
 // Hooks for slotdb's own tests: kill a shard's worker, inject faults. Not part of the API.
 
 import type { Worker } from 'node:worker_threads';
-import type { ShardFaults } from './shared/control-messages.js';
-import { type SlotDB, kPool } from './db.js';
+import { kPool, type SlotDB } from './db.js';
 import { NotOpenerError, OptionError } from './errors.js';
+import type { ShardFaults } from './shared/control-messages.js';
 
 export function shardWorker(db: SlotDB, shard: number): Worker {
   const pool = db[kPool];
@@ -14,7 +14,11 @@ export function shardWorker(db: SlotDB, shard: number): Worker {
 }
 
 /** Injects faults into a shard (see ShardFaults); `{}` clears them. */
-export async function setShardFaults(db: SlotDB, shard: number, faults: ShardFaults): Promise<void> {
+export async function setShardFaults(
+  db: SlotDB,
+  shard: number,
+  faults: ShardFaults,
+): Promise<void> {
   const pool = db[kPool];
   if (pool === undefined) throw new NotOpenerError('inject faults');
   await pool.request(shard, { type: 'faults', faults });

@@ -3,16 +3,16 @@
 // allocates nothing beyond the strings the command itself needs.
 
 import {
-  ValueType,
   putArrayHeader,
   putBulkLatin1,
   putInt,
   putLine,
   putNil,
+  ValueType,
 } from '../src/shared/codec.js';
 import { ARGS_MAX } from '../src/shared/limits.js';
-import type { FrameWriter } from '../src/shared/ring.js';
 import { WRONGTYPE } from '../src/shared/reply-errors.js';
+import type { FrameWriter } from '../src/shared/ring.js';
 import type { Keyspace } from './keyspace/keyspace.js';
 
 export class Call {

@@ -35,7 +35,12 @@ function bitLength(n: bigint): number {
 }
 
 /** numerator / denominator × 2^scale, rounded to a long double (to nearest, ties to even). */
-function roundRational(negative: boolean, numerator: bigint, denominator: bigint, scale: number): LongDouble {
+function roundRational(
+  negative: boolean,
+  numerator: bigint,
+  denominator: bigint,
+  scale: number,
+): LongDouble {
   if (numerator === 0n) return { ...ZERO, negative };
   // Choose e so that numerator / denominator × 2^(scale - e) has SIGNIFICAND_BITS integer bits.
   let e = scale + bitLength(numerator) - bitLength(denominator) - SIGNIFICAND_BITS;
@@ -57,7 +62,8 @@ function roundRational(negative: boolean, numerator: bigint, denominator: bigint
   const divisor = e <= scale ? denominator : denominator << BigInt(e - scale);
   let significand = shifted / divisor;
   const twiceRemainder = (shifted % divisor) * 2n;
-  if (twiceRemainder > divisor || (twiceRemainder === divisor && (significand & 1n) === 1n)) significand++;
+  if (twiceRemainder > divisor || (twiceRemainder === divisor && (significand & 1n) === 1n))
+    significand++;
   if (significand === 1n << BigInt(SIGNIFICAND_BITS)) {
     significand >>= 1n;
     e++;
@@ -77,15 +83,23 @@ const INFINITY = /^([+-]?)inf(?:inity)?$/i;
 export function parseLongDouble(text: string): LongDouble | undefined {
   if (text.length === 0 || text.length >= TEXT_CHARS_MAX) return undefined;
   const infinity = INFINITY.exec(text);
-  if (infinity) return { negative: infinity[1] === '-', significand: 0n, exponent: 0, infinite: true };
+  if (infinity)
+    return { negative: infinity[1] === '-', significand: 0n, exponent: 0, infinite: true };
   const hex = HEXADECIMAL.exec(text);
   if (hex) return parseParts(hex[1] === '-', hex[2] ?? '', hex[3] ?? '', hex[4], 16);
   const decimal = DECIMAL.exec(text);
-  if (decimal) return parseParts(decimal[1] === '-', decimal[2] ?? '', decimal[3] ?? '', decimal[4], 10);
+  if (decimal)
+    return parseParts(decimal[1] === '-', decimal[2] ?? '', decimal[3] ?? '', decimal[4], 10);
   return undefined;
 }
 
-function parseParts(negative: boolean, whole: string, fraction: string, exponentText: string | undefined, radix: 10 | 16): LongDouble | undefined {
+function parseParts(
+  negative: boolean,
+  whole: string,
+  fraction: string,
+  exponentText: string | undefined,
+  radix: 10 | 16,
+): LongDouble | undefined {
   if (whole.length === 0 && fraction.length === 0) return undefined;
   const digits = (whole + fraction).replace(/^0+/, '');
   if (digits.length === 0) return { ...ZERO, negative };
@@ -115,10 +129,12 @@ function parseParts(negative: boolean, whole: string, fraction: string, exponent
 /** a + b, rounded once. Infinity when either is infinite or the sum overflows. */
 export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble {
   if (a.infinite || b.infinite) {
-    if (a.infinite && b.infinite && a.negative !== b.negative) return { negative: false, significand: 0n, exponent: 0, infinite: true };
+    if (a.infinite && b.infinite && a.negative !== b.negative)
+      return { negative: false, significand: 0n, exponent: 0, infinite: true };
     return a.infinite ? a : b;
   }
-  if (a.significand === 0n) return b.significand === 0n ? { ...ZERO, negative: a.negative && b.negative } : b;
+  if (a.significand === 0n)
+    return b.significand === 0n ? { ...ZERO, negative: a.negative && b.negative } : b;
   if (b.significand === 0n) return a;
   const exponent = Math.min(a.exponent, b.exponent);
   const x = (a.negative ? -a.significand : a.significand) << BigInt(a.exponent - exponent);
@@ -141,7 +157,10 @@ export function formatLongDouble(value: LongDouble): string {
     if (twiceRemainder > divisor || (twiceRemainder === divisor && (scaled & 1n) === 1n)) scaled++;
   }
   const whole = scaled / FRACTION_SCALE;
-  const fraction = (scaled % FRACTION_SCALE).toString().padStart(FRACTION_DIGITS, '0').replace(/0+$/, '');
+  const fraction = (scaled % FRACTION_SCALE)
+    .toString()
+    .padStart(FRACTION_DIGITS, '0')
+    .replace(/0+$/, '');
   const text = fraction.length > 0 ? `${whole}.${fraction}` : `${whole}`;
   return value.negative && scaled !== 0n ? `-${text}` : text;
 }

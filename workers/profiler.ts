@@ -3,14 +3,14 @@
 // moved, the timings of every batch it sent (serialize, transfer, apply, acknowledge), and which
 // keys waited for locks and how long. Sent to the opening thread when the profile stops.
 
+import type { LockMode, MigrationOutcome } from '../src/shared/control-messages.js';
 import {
   type BatchTiming,
+  bucketWidthMs,
   PROFILE_BUCKETS_MAX,
   type ShardProfileDump,
   type SlotMove,
-  bucketWidthMs,
 } from '../src/shared/timing-layout.js';
-import type { LockMode, MigrationOutcome } from '../src/shared/control-messages.js';
 
 /** Batches whose timings are kept (the report summarises them; the rest only count). */
 const BATCHES_MAX = 20_000;

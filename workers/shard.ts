@@ -33,7 +33,6 @@ import type { ShardEvent, ShardFaults, ShardInit } from '../src/shared/control-m
 import type { FrameWriter } from '../src/shared/ring.js';
 import { Keyspace } from './keyspace/keyspace.js';
 import type { ShardProfiler } from './profiler.js';
-import type { ShardContext } from './shard-context.js';
 import { ActiveExpiry } from './shard/active-expiry.js';
 import { ClientLinks } from './shard/client-links.js';
 import { ControlChannel } from './shard/control.js';
@@ -45,6 +44,7 @@ import { Parking } from './shard/park.js';
 import { PeerLinks } from './shard/peer-links.js';
 import { RequestRouter } from './shard/request-router.js';
 import { ShardStats } from './shard/stats.js';
+import type { ShardContext } from './shard-context.js';
 
 export class Shard implements ShardContext {
   readonly id: number;

@@ -3,10 +3,10 @@
 // beside it, and prints a summary.
 
 import { writeFileSync } from 'node:fs';
-import { SlotDB, renderProfileHtml } from '../../src/index.js';
 import type { MigrationEvent, ProfileReport } from '../../src/index.js';
+import { renderProfileHtml, SlotDB } from '../../src/index.js';
 import { fmt, printTable, progress } from './output.js';
-import { type ScenarioFlags, parseScenario } from './scenario.js';
+import { parseScenario, type ScenarioFlags } from './scenario.js';
 
 const VALUE = 'v'.repeat(32);
 const sleep = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,7 +48,7 @@ export async function profileMigration(argv: string[]): Promise<void> {
     await sleep(flags.afterMs);
     await load.stop();
     const report = await profile.stop();
-    const jsonPath = flags.out.replace(/\.html?$/i, '') + '.json';
+    const jsonPath = `${flags.out.replace(/\.html?$/i, '')}.json`;
     writeFileSync(flags.out, renderProfileHtml(report));
     writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     printSummary(report);

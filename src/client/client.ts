@@ -10,32 +10,23 @@
 // (dispatch). How the thread waits for them (poll after flush, the waitAsync doorbell, the
 // blocking wait) is waiting.ts; what it knows of dead shards and closing is health.ts.
 
-import {
-  type Argument,
-  REP_HEADER_BYTES,
-  REP_ID,
-  REP_META,
-  checkArgument,
-  putArgument,
-} from '../shared/codec.js';
+import { ClientClosedError } from '../errors.js';
+import { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
+import { ProfileSlab } from '../profiler/slab.js';
+import { type Argument, checkArgument, putArgument } from '../shared/codec.js';
 import {
   ClientState,
   type ControlBlock,
-  ShardState,
   kClientState,
   kClientWaiting,
+  ShardState,
 } from '../shared/control-block.js';
-import { ProfileSlab } from '../profiler/slab.js';
-import { RTIMING_BYTES, ReplyMeta, absoluteNow } from '../shared/timing-layout.js';
-import type { FrameReader } from '../shared/ring.js';
-import { ClientClosedError } from '../errors.js';
-import { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
+import { absoluteNow } from '../shared/timing-layout.js';
 import { type HeldFrame, type HeldFrameSender, SlotFence } from './fence.js';
 import { ClientHealth } from './health.js';
 import { Inbox, type ReplyDispatcher } from './inbox.js';
 import { Outbox } from './outbox.js';
 import { type Aggregate, PendingFlag, PendingTable, type Transform } from './pending.js';
-import { decodeValue } from './reply.js';
 import { type ReplySource, Waiting } from './waiting.js';
 
 /** A key naming an operation in a profile; undefined for keyless commands. */
@@ -82,7 +73,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.health = new ClientHealth(control, this.shardCount);
     this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
     this.outbox = new Outbox(rings.requests, control, this.recorder, this.id);
-    this.inbox = new Inbox(rings.replies, control, this.recorder);
+    this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending);
     const waitingWord = control.clientWord(this.id, kClientWaiting);
     this.waiting = new Waiting(this, control, waitingWord, tuning.spinMicros / 1000);
     this.checkHealth();
@@ -98,7 +89,11 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /** Sends `op` with one argument, its key (GET, INCR, TTL...): the hot path. */
   send1(
-    op: number, slot: number, flags: number, transform: Transform | undefined, key: Argument,
+    op: number,
+    slot: number,
+    flags: number,
+    transform: Transform | undefined,
+    key: Argument,
   ): number {
     const shard = this.fence.route(slot, this.owner[slot]!);
     if (shard < 0) return this.hold(op, slot, [key], flags, transform, key);
@@ -117,8 +112,12 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /** Sends `op` with its key and one more argument (SET without options, INCRBY, APPEND...). */
   send2(
-    op: number, slot: number, flags: number, transform: Transform | undefined,
-    key: Argument, arg: Argument,
+    op: number,
+    slot: number,
+    flags: number,
+    transform: Transform | undefined,
+    key: Argument,
+    arg: Argument,
   ): number {
     const shard = this.fence.route(slot, this.owner[slot]!);
     if (shard < 0) return this.hold(op, slot, [key, arg], flags, transform, key);
@@ -138,8 +137,12 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /** Sends `op` with `args` to the owner of `slot`. */
   send(
-    op: number, slot: number, args: readonly Argument[], flags: number,
-    transform: Transform | undefined, key: Key,
+    op: number,
+    slot: number,
+    args: readonly Argument[],
+    flags: number,
+    transform: Transform | undefined,
+    key: Key,
   ): number {
     const shard = this.fence.route(slot, this.owner[slot]!);
     if (shard < 0) return this.hold(op, slot, args, flags, transform, key);
@@ -158,8 +161,13 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
    * the aggregate, which fails once the parts already sent replied.
    */
   sendParts(
-    op: number, slots: readonly number[], parts: readonly (readonly Argument[])[], flags: number,
-    keyed: boolean, aggregate: Aggregate, broadcast: boolean,
+    op: number,
+    slots: readonly number[],
+    parts: readonly (readonly Argument[])[],
+    flags: number,
+    keyed: boolean,
+    aggregate: Aggregate,
+    broadcast: boolean,
   ): void {
     const count = slots.length;
     const shards = new Int32Array(count);
@@ -211,8 +219,12 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
    * Throws PendingLimitError (after dropping the frame) when too many commands are in flight.
    */
   private commit(
-    shard: number, start: number, slot: number, flags: number,
-    transform: Transform | undefined, key: Key,
+    shard: number,
+    start: number,
+    slot: number,
+    flags: number,
+    transform: Transform | undefined,
+    key: Key,
   ): number {
     let index: number;
     try {
@@ -246,8 +258,12 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
    * replied. A profile times it from now, under its key.
    */
   private hold(
-    op: number, slot: number, args: readonly Argument[], flags: number,
-    transform: Transform | undefined, key: Key,
+    op: number,
+    slot: number,
+    args: readonly Argument[],
+    flags: number,
+    transform: Transform | undefined,
+    key: Key,
   ): number {
     for (let i = 0; i < args.length; i++) checkArgument(args[i]);
     const index = this.pending.open(-1, slot, flags, transform);
@@ -311,25 +327,8 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     return this.inbox.anyReadable();
   }
 
-  /** Settles the command a reply answers (ReplyDispatcher). */
-  dispatch(reader: FrameReader, at: number): void {
-    const id = reader.view.getUint32(at + REP_ID, true);
-    const index = this.pending.lookup(id);
-    // A command failed early because a shard on its path died can still be answered later (by a
-    // shard that did execute it): its entry is gone, and the late reply is dropped.
-    if (index < 0) return;
-    const buffers = (this.pending.flags[index]! & PendingFlag.Buffers) !== 0;
-    let valueAt = at + REP_HEADER_BYTES;
-    if (reader.view.getUint32(at + REP_META, true) & ReplyMeta.Timed) {
-      const key = this.pending.key[index] as Argument | HeldKey | undefined;
-      this.recorder.onReply(reader.view, valueAt, this.pending.slot[index]!, key);
-      valueAt += RTIMING_BYTES;
-    }
-    this.complete(index, decodeValue(reader.buf, reader.view, valueAt, buffers));
-  }
-
-  /** Settles entry `index` with a decoded reply (an ErrorReply fails it). */
-  private complete(index: number, value: unknown): void {
+  /** Settles entry `index` with its decoded reply (an ErrorReply fails it); see Inbox. */
+  complete(index: number, value: unknown): void {
     const pending = this.pending;
     const slot = pending.slot[index]!;
     let release = false;

@@ -3,9 +3,9 @@
 // ClientClosedError). A thread learns of a death from the shared death counter, so it notices one
 // even if it never waited for a reply.
 
+import { ClientClosedError, ShardDownError } from '../errors.js';
 import { NO_SLOT } from '../shared/codec.js';
 import { type ControlBlock, ShardState } from '../shared/control-block.js';
-import { ClientClosedError, ShardDownError } from '../errors.js';
 
 export class ClientHealth {
   /** Per shard: the error its commands fail with once it died. */

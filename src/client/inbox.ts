@@ -1,14 +1,18 @@
-// The reply rings of one client thread, one per shard. A poll pops whatever each ring holds and
-// hands every complete reply frame to the client, which settles its command (Client.dispatch).
+// The reply rings of one client thread, one per shard. A poll pops whatever each ring holds,
+// finds the pending entry each complete reply frame answers (by its request id), decodes the
+// reply and hands it to the client, which settles the command (Client.complete).
 
-import { REP_HEADER_BYTES } from '../shared/codec.js';
+import type { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
+import { type Argument, REP_HEADER_BYTES, REP_ID, REP_META } from '../shared/codec.js';
 import type { ControlBlock } from '../shared/control-block.js';
 import { FrameReader } from '../shared/ring.js';
-import type { ProfileRecorder } from '../profiler/recorder.js';
+import { ReplyMeta, RTIMING_BYTES } from '../shared/timing-layout.js';
+import { PendingFlag, type PendingTable } from './pending.js';
+import { decodeValue } from './reply.js';
 
-/** Settles the command a reply frame (at `at` in `reader`'s buffer) answers. */
+/** Settles pending entry `index` with its decoded reply. */
 export interface ReplyDispatcher {
-  dispatch(reader: FrameReader, at: number): void;
+  complete(index: number, value: unknown): void;
 }
 
 export class Inbox {
@@ -18,6 +22,7 @@ export class Inbox {
     replies: readonly SharedArrayBuffer[],
     private readonly control: ControlBlock,
     private readonly recorder: ProfileRecorder,
+    private readonly pending: PendingTable,
   ) {
     // A reply frame holds at least its header and one value type byte.
     this.readers = replies.map((storage) => new FrameReader(storage, REP_HEADER_BYTES + 1));
@@ -34,12 +39,29 @@ export class Inbox {
       if (popped > 0) this.control.wakeShardWithBacklog(shard);
       this.recorder.repliesArriving();
       for (let at = reader.next(); at >= 0; at = reader.next()) {
-        dispatcher.dispatch(reader, at);
+        this.dispatch(dispatcher, reader, at);
         reader.advance(at);
         replies++;
       }
     }
     return replies;
+  }
+
+  /** Settles the command the reply frame at `at` answers. */
+  private dispatch(dispatcher: ReplyDispatcher, reader: FrameReader, at: number): void {
+    const pending = this.pending;
+    const index = pending.lookup(reader.view.getUint32(at + REP_ID, true));
+    // A command failed early because a shard on its path died can still be answered later (by a
+    // shard that did execute it): its entry is gone, and the late reply is dropped.
+    if (index < 0) return;
+    const buffers = (pending.flags[index]! & PendingFlag.Buffers) !== 0;
+    let valueAt = at + REP_HEADER_BYTES;
+    if (reader.view.getUint32(at + REP_META, true) & ReplyMeta.Timed) {
+      const key = pending.key[index] as Argument | HeldKey | undefined;
+      this.recorder.onReply(reader.view, valueAt, pending.slot[index]!, key);
+      valueAt += RTIMING_BYTES;
+    }
+    dispatcher.complete(index, decodeValue(reader.buf, reader.view, valueAt, buffers));
   }
 
   /** Whether any reply ring holds bytes not popped yet. */

@@ -4,11 +4,11 @@
 // (auto-pipelining), and a frame costs no system call. A stream that grows past
 // REQUEST_STREAM_BYTES goes at once, so a long burst does not stage without bound.
 
-import { type Argument, REQ_ID, beginRequest, endFrame, putArgument } from '../shared/codec.js';
+import type { ProfileRecorder } from '../profiler/recorder.js';
+import { type Argument, beginRequest, endFrame, putArgument, REQ_ID } from '../shared/codec.js';
 import type { ControlBlock } from '../shared/control-block.js';
 import { REQUEST_STREAM_BYTES } from '../shared/limits.js';
 import { FrameWriter } from '../shared/ring.js';
-import type { ProfileRecorder } from '../profiler/recorder.js';
 
 export class Outbox {
   readonly writers: FrameWriter[];

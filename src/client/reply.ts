@@ -2,8 +2,8 @@
 // when asked), integers as numbers, status lines as strings, nil as null, arrays as arrays, and
 // error replies as ErrorReply objects (the caller rejects with them).
 
-import { ValueType } from '../shared/codec.js';
 import { ErrorReply, InvariantError, ShardDownError } from '../errors.js';
+import { ValueType } from '../shared/codec.js';
 import { SHARD_DOWN_PREFIX } from '../shared/reply-errors.js';
 
 /** Offset just past the last value decodeValue() read. */

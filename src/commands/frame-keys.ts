@@ -2,8 +2,8 @@
 // source shard locks and forwards by. The frame layout is in shared/codec.ts.
 
 import { REQ_ARGC, REQ_FLAGS, REQ_HEADER_BYTES, RequestFlag } from '../shared/codec.js';
-import { TIMING_BYTES } from '../shared/timing-layout.js';
 import { parseInt64 } from '../shared/numbers.js';
+import { TIMING_BYTES } from '../shared/timing-layout.js';
 import type { CommandSpec } from './declaration.js';
 import { keyIndexes } from './key-spec.js';
 

@@ -1,13 +1,13 @@
 // Commands the client answers without a round trip: one handler each, keyed by command name. The
 // compiler checks that every command declared with SplitPolicy.Local has one.
 
+import { ErrorReply, InvariantError } from '../errors.js';
+import { slotOf } from '../router.js';
 import { type Argument, checkArgument } from '../shared/codec.js';
 import { SLOT_COUNT } from '../shared/limits.js';
 import { wrongArity } from '../shared/reply-errors.js';
-import { ErrorReply, InvariantError } from '../errors.js';
-import { slotOf } from '../router.js';
-import { COMMANDS, type LocalCommandName, OP_COUNT } from './table.js';
 import { type CommandSpec, SplitPolicy } from './declaration.js';
+import { COMMANDS, type LocalCommandName, OP_COUNT } from './table.js';
 
 /** What a local command may read of the client: the slot map and the shards' health. */
 export interface ClusterView {
@@ -58,17 +58,24 @@ function clusterShards(cluster: ClusterView): unknown[] {
   const ranges = slotRanges(cluster.owner);
   return Array.from({ length: cluster.shardCount }, (_, shard) => [
     'slots',
-    ranges.filter((range) => range[2] === shard).flatMap(([start, end]) => [start, end]),
+    ranges.filter((range) => range[2] === shard).flatMap((range) => [range[0], range[1]]),
     'nodes',
     [
       [
-        'id', nodeName(shard),
-        'port', shard,
-        'ip', nodeName(shard),
-        'endpoint', nodeName(shard),
-        'role', 'master',
-        'replication-offset', 0,
-        'health', cluster.shardHealthy(shard) ? 'online' : 'failed',
+        'id',
+        nodeName(shard),
+        'port',
+        shard,
+        'ip',
+        nodeName(shard),
+        'endpoint',
+        nodeName(shard),
+        'role',
+        'master',
+        'replication-offset',
+        0,
+        'health',
+        cluster.shardHealthy(shard) ? 'online' : 'failed',
       ],
     ],
   ]);

@@ -2,14 +2,13 @@
 // { EX, NX })`, `mGet`, `incrBy`, `scanIterator`...). They are written once: the async API (`db`),
 // the blocking API (`db.sync`) and the Buffer-returning views differ only in their executor.
 
-import type { Argument } from '../shared/codec.js';
-import { wrongArity } from '../shared/reply-errors.js';
 import { ErrorReply, InvariantError } from '../errors.js';
 import type { Executor } from '../executor.js';
+import { wrongArity } from '../shared/reply-errors.js';
 import type { CommandSpec } from './declaration.js';
 import { keysFit } from './key-spec.js';
 import { resolveCommand } from './resolve.js';
-import { COMMAND, COMMANDS, type MethodName, arityAccepts } from './table.js';
+import { arityAccepts, COMMAND, COMMANDS, type MethodName } from './table.js';
 
 /** A key or value: text (sent as UTF-8) or bytes. Numbers are accepted and sent as text. */
 export type RedisArgument = string | Buffer | Uint8Array | number;
@@ -353,8 +352,6 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
     return this.executor.run(spec, args);
   }
 }
-
-export type { Argument };
 
 /** Members of CommandMethods' prototype that are not the method of one command. */
 const NOT_COMMAND_METHODS = new Set(['constructor', 'sendCommand', 'sendChecked']);

@@ -1,20 +1,18 @@
 // A raw command (sendCommand's argument list) checked against the table as a Redis server checks
 // it: a known command or subcommand, its arity, whole key-value groups.
 
+import { ErrorReply } from '../errors.js';
 import type { Argument } from '../shared/codec.js';
 import { unknownCommand, unknownSubcommand, wrongArity } from '../shared/reply-errors.js';
-import { ErrorReply } from '../errors.js';
 import type { CommandSpec } from './declaration.js';
 import { keysFit } from './key-spec.js';
-import { CONTAINER_COMMANDS, arityAccepts, findCommand, nameWords } from './table.js';
+import { arityAccepts, CONTAINER_COMMANDS, findCommand, nameWords } from './table.js';
 
 /**
  * Checks a raw command as a Redis server would (known command, arity) and finds its spec. Returns
  * the spec and the index of its first real argument, or throws an ErrorReply.
  */
-export function resolveCommand(
-  args: readonly Argument[],
-): { spec: CommandSpec; first: number } {
+export function resolveCommand(args: readonly Argument[]): { spec: CommandSpec; first: number } {
   if (args.length === 0) throw new ErrorReply("ERR unknown command '', with args beginning with: ");
   const name = String(args[0]);
   const lower = name.toLowerCase();

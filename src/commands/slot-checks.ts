@@ -2,6 +2,7 @@
 // GETKEYSINSLOT, and SCAN's cursor. Each check parses the argument as Redis does and refuses the
 // call with Redis's error before anything is sent.
 
+import { ErrorReply } from '../errors.js';
 import type { Argument } from '../shared/codec.js';
 import { SLOT_COUNT } from '../shared/limits.js';
 import { parseInt64 } from '../shared/numbers.js';
@@ -11,7 +12,6 @@ import {
   INVALID_SLOT_OR_COUNT,
   NOT_INTEGER,
 } from '../shared/reply-errors.js';
-import { ErrorReply } from '../errors.js';
 import { SlotCheck } from './declaration.js';
 
 /** The slot a call addresses; throws an ErrorReply to refuse it. */

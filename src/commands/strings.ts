@@ -1,7 +1,7 @@
 // String commands: values of one key, and the multi-key MGET/MSET/MSETNX.
 
 import { type Declaration, Flag, ReplyPolicy, SplitPolicy } from './declaration.js';
-import { FIRST_KEY, KEY_VALUE_PAIRS, ALL_KEYS } from './key-spec.js';
+import { ALL_KEYS, FIRST_KEY, KEY_VALUE_PAIRS } from './key-spec.js';
 
 const WRITE = Flag.Write;
 const READ = Flag.ReadOnly;

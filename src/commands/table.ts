@@ -3,6 +3,7 @@
 // Clients use the table to check arity, find keys and pick shards; shards use the opcode to
 // dispatch. Adding a command is one declaration in a family file (docs/commands.md).
 
+import { InvariantError } from '../errors.js';
 import {
   type CommandSpec,
   type Declaration,
@@ -15,7 +16,6 @@ import type { KeySpec } from './key-spec.js';
 import { KEY_COMMANDS } from './keys.js';
 import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './strings.js';
-import { InvariantError } from '../errors.js';
 
 export { type CommandSpec, Flag, ReplyPolicy, SplitPolicy } from './declaration.js';
 

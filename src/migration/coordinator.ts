@@ -3,13 +3,15 @@
 // progress as 'migration' events, and settles the caller's promise with the source's report. The
 // moving itself happens between the two shards (workers/migration/); no key passes through here.
 
+import { MigrationError, OptionError, ShardDownError, SlotBusyError } from '../errors.js';
+import type { ShardPool } from '../shard-pool.js';
 import { ShardState } from '../shared/control-block.js';
 import {
+  emptyMigrationReport,
   type MigrationOutcome,
   type MigrationPlan,
   type MigrationReport,
   type ShardEvent,
-  emptyMigrationReport,
 } from '../shared/control-messages.js';
 import {
   KEYS_PER_SECOND_MAX,
@@ -19,16 +21,14 @@ import {
   SLOT_COUNT,
 } from '../shared/limits.js';
 import { createRingStorage } from '../shared/ring.js';
-import { MigrationError, OptionError, ShardDownError, SlotBusyError } from '../errors.js';
-import type { ShardPool } from '../shard-pool.js';
 import {
+  checkMigrateOptions,
+  integerOption,
   type MigrateOptions,
   type MigrateSlotsOptions,
   type MigrationEvent,
   type MigrationSummary,
   type RebalanceOptions,
-  checkMigrateOptions,
-  integerOption,
 } from './options.js';
 import { planRebalance } from './rebalance.js';
 
@@ -59,14 +59,28 @@ export class MigrationCoordinator {
   }
 
   /** Moves one slot to `target` while it serves load. */
-  async migrateSlot(slot: number, target: number, options: MigrateOptions = {}): Promise<MigrationReport> {
+  async migrateSlot(
+    slot: number,
+    target: number,
+    options: MigrateOptions = {},
+  ): Promise<MigrationReport> {
     const summary = await this.move([{ slot, target }], 1, options);
     return summary.reports[0]!;
   }
 
   /** Moves several slots to `target`, at most `parallel` at a time per source shard. */
-  async migrateSlots(slots: readonly number[], target: number, options: MigrateSlotsOptions = {}): Promise<MigrationSummary> {
-    const parallel = integerOption(options as Record<string, unknown>, 'parallel', 1, PARALLEL_MAX, PARALLEL_DEFAULT);
+  async migrateSlots(
+    slots: readonly number[],
+    target: number,
+    options: MigrateSlotsOptions = {},
+  ): Promise<MigrationSummary> {
+    const parallel = integerOption(
+      options as Record<string, unknown>,
+      'parallel',
+      1,
+      PARALLEL_MAX,
+      PARALLEL_DEFAULT,
+    );
     if (!Array.isArray(slots)) throw new OptionError('slots', 'an array of slot numbers', slots);
     return this.move(
       slots.map((slot) => ({ slot, target })),
@@ -80,17 +94,37 @@ export class MigrationCoordinator {
    * few slots as a greedy plan finds: from the most loaded shard to the least loaded, the slot that
    * brings them closest, until no move helps.
    */
-  async rebalance(options: RebalanceOptions = {}): Promise<MigrationSummary & { readonly moves: readonly { slot: number; source: number; target: number }[] }> {
-    const parallel = integerOption(options as Record<string, unknown>, 'parallel', 1, PARALLEL_MAX, PARALLEL_DEFAULT);
+  async rebalance(options: RebalanceOptions = {}): Promise<
+    MigrationSummary & {
+      readonly moves: readonly { slot: number; source: number; target: number }[];
+    }
+  > {
+    const parallel = integerOption(
+      options as Record<string, unknown>,
+      'parallel',
+      1,
+      PARALLEL_MAX,
+      PARALLEL_DEFAULT,
+    );
     const shards = this.pool.options.shards;
     const weights = options.weights ?? new Array<number>(shards).fill(1);
-    if (!Array.isArray(weights) || weights.length !== shards || weights.some((w) => typeof w !== 'number' || !(w >= 0)) || weights.every((w) => w === 0)) {
-      throw new OptionError('weights', `an array of ${shards} non-negative numbers, not all zero`, options.weights);
+    if (
+      !Array.isArray(weights) ||
+      weights.length !== shards ||
+      weights.some((w) => typeof w !== 'number' || !(w >= 0)) ||
+      weights.every((w) => w === 0)
+    ) {
+      throw new OptionError(
+        'weights',
+        `an array of ${shards} non-negative numbers, not all zero`,
+        options.weights,
+      );
     }
     const by = options.by ?? 'keys';
     if (by !== 'keys' && by !== 'slots') throw new OptionError('by', "'keys' or 'slots'", by);
     const owner = Array.from(this.pool.control.owner);
-    const load = by === 'slots' ? new Uint32Array(SLOT_COUNT).fill(1) : await this.countKeysPerSlot();
+    const load =
+      by === 'slots' ? new Uint32Array(SLOT_COUNT).fill(1) : await this.countKeysPerSlot();
     const moves = planRebalance(owner, load, weights);
     const summary = await this.move(moves, parallel, options);
     return { ...summary, moves };
@@ -102,16 +136,28 @@ export class MigrationCoordinator {
    * its slots; the source runs `parallel` of them at a time without asking back. Resolves once every
    * move ended; rejects with the first failure (an AbortError when cancelled).
    */
-  private async move(moves: readonly { slot: number; target: number }[], parallel: number, options: MigrateOptions): Promise<MigrationSummary> {
+  private async move(
+    moves: readonly { slot: number; target: number }[],
+    parallel: number,
+    options: MigrateOptions,
+  ): Promise<MigrationSummary> {
     const limits = checkMigrateOptions(options);
-    const keysPerSecond = integerOption(options as Record<string, unknown>, 'keysPerSecond', 0, KEYS_PER_SECOND_MAX, 0);
+    const keysPerSecond = integerOption(
+      options as Record<string, unknown>,
+      'keysPerSecond',
+      0,
+      KEYS_PER_SECOND_MAX,
+      0,
+    );
     const signal = options.signal;
     const control = this.pool.control;
     const shards = this.pool.options.shards;
     const seen = new Set<number>();
     for (const { slot, target } of moves) {
-      if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new OptionError('slot', `an integer from 0 to ${SLOT_COUNT - 1}`, slot);
-      if (!Number.isInteger(target) || target < 0 || target >= shards) throw new OptionError('targetShard', `an integer from 0 to ${shards - 1}`, target);
+      if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT)
+        throw new OptionError('slot', `an integer from 0 to ${SLOT_COUNT - 1}`, slot);
+      if (!Number.isInteger(target) || target < 0 || target >= shards)
+        throw new OptionError('targetShard', `an integer from 0 to ${shards - 1}`, target);
       if (seen.has(slot)) throw new OptionError('slots', 'slots without repeats', slot);
       if (this.busySlots.has(slot)) throw new SlotBusyError(slot);
       seen.add(slot);
@@ -127,7 +173,8 @@ export class MigrationCoordinator {
         continue;
       }
       for (const shard of [source, target]) {
-        if (control.shardState(shard) !== ShardState.Running) throw new ShardDownError(shard, 'it is not running');
+        if (control.shardState(shard) !== ShardState.Running)
+          throw new ShardDownError(shard, 'it is not running');
       }
       const plans = bySource.get(source) ?? [];
       plans.push({ ...limits, migration: this.nextMigration++, slot, target });
@@ -137,11 +184,18 @@ export class MigrationCoordinator {
     for (const plan of planned) this.busySlots.add(plan.slot);
     const cancel = (): void => {
       for (const [source, plans] of bySource) {
-        for (const plan of plans) void this.pool.request(source, { type: 'cancel', migration: plan.migration }).catch(() => undefined);
+        for (const plan of plans)
+          void this.pool
+            .request(source, { type: 'cancel', migration: plan.migration })
+            .catch(() => undefined);
       }
     };
     try {
-      await Promise.all([...bySource].flatMap(([source, plans]) => [...new Set(plans.map((plan) => plan.target))].map((target) => this.link(source, target))));
+      await Promise.all(
+        [...bySource].flatMap(([source, plans]) =>
+          [...new Set(plans.map((plan) => plan.target))].map((target) => this.link(source, target)),
+        ),
+      );
       const endings = planned.map((plan) => this.track(plan, control.owner[plan.slot]!, signal));
       for (const [source, plans] of bySource) {
         await this.pool.request(source, { type: 'migrate', plans, parallel, keysPerSecond });
@@ -149,7 +203,9 @@ export class MigrationCoordinator {
       signal?.addEventListener('abort', cancel, { once: true });
       if (signal?.aborted) cancel();
       const settled = await Promise.allSettled(endings);
-      const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      const failure = settled.find(
+        (result): result is PromiseRejectedResult => result.status === 'rejected',
+      );
       if (failure !== undefined) throw signal?.aborted ? abortError(signal) : failure.reason;
       for (const result of settled) if (result.status === 'fulfilled') reports.push(result.value);
     } finally {
@@ -169,7 +225,11 @@ export class MigrationCoordinator {
   }
 
   /** A promise for the end of one planned move. */
-  private track(plan: MigrationPlan, source: number, signal: AbortSignal | undefined): Promise<MigrationReport> {
+  private track(
+    plan: MigrationPlan,
+    source: number,
+    signal: AbortSignal | undefined,
+  ): Promise<MigrationReport> {
     return new Promise<MigrationReport>((resolve, reject) => {
       this.running.set(plan.migration, {
         slot: plan.slot,
@@ -178,7 +238,13 @@ export class MigrationCoordinator {
         settle: (outcome, report, error) => {
           if (outcome === 'completed') resolve(report);
           else if (outcome === 'cancelled' && signal?.aborted) reject(abortError(signal));
-          else reject(new MigrationError(`slotdb: migration of slot ${plan.slot} ${outcome}${error ? `: ${error}` : ''}`, report));
+          else
+            reject(
+              new MigrationError(
+                `slotdb: migration of slot ${plan.slot} ${outcome}${error ? `: ${error}` : ''}`,
+                report,
+              ),
+            );
         },
         die: reject,
       });
@@ -226,7 +292,14 @@ export class MigrationCoordinator {
       return;
     }
     if (event.type === 'migration-progress') {
-      this.emit({ type: 'batch', ...where, keys: event.keys, keysLeft: event.keysLeft, bytes: event.bytes, batches: event.batches });
+      this.emit({
+        type: 'batch',
+        ...where,
+        keys: event.keys,
+        keysLeft: event.keysLeft,
+        bytes: event.bytes,
+        batches: event.batches,
+      });
       return;
     }
     const report = event.report;

@@ -2,7 +2,13 @@
 // migrateSlots and rebalance, checked here against the bounds in src/shared/limits.ts, and the
 // events and summaries a move produces.
 
-import type { LockMode, MigrationOutcome, MigrationPlan, MigrationReport } from '../shared/control-messages.js';
+import { OptionError } from '../errors.js';
+import type {
+  LockMode,
+  MigrationOutcome,
+  MigrationPlan,
+  MigrationReport,
+} from '../shared/control-messages.js';
 import {
   BATCH_BYTES_DEFAULT,
   BATCH_BYTES_MAX,
@@ -12,7 +18,6 @@ import {
   WINDOW_DEFAULT,
   WINDOW_MAX,
 } from '../shared/limits.js';
-import { OptionError } from '../errors.js';
 
 export interface MigrateOptions {
   /** Keys per batch (default 256). */
@@ -71,7 +76,13 @@ export interface MigrationEvent {
   readonly error?: string;
 }
 
-export function integerOption(options: Record<string, unknown>, name: string, min: number, max: number, fallback: number): number {
+export function integerOption(
+  options: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -81,8 +92,11 @@ export function integerOption(options: Record<string, unknown>, name: string, mi
 }
 
 /** The batch limits and lock mode of a move, checked; throws OptionError naming a bad option. */
-export function checkMigrateOptions(options: MigrateOptions): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window'> {
-  if (options === null || typeof options !== 'object') throw new OptionError('options', 'an object', options);
+export function checkMigrateOptions(
+  options: MigrateOptions,
+): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window'> {
+  if (options === null || typeof options !== 'object')
+    throw new OptionError('options', 'an object', options);
   const record = options as Record<string, unknown>;
   const lock = options.lock ?? 'key';
   if (lock !== 'key' && lock !== 'slot') throw new OptionError('lock', "'key' or 'slot'", lock);
@@ -92,7 +106,13 @@ export function checkMigrateOptions(options: MigrateOptions): Pick<MigrationPlan
   return {
     lock,
     batchKeys: integerOption(record, 'batchKeys', 1, BATCH_KEYS_MAX, BATCH_KEYS_DEFAULT),
-    batchBytes: integerOption(record, 'batchBytes', BATCH_BYTES_MIN, BATCH_BYTES_MAX, BATCH_BYTES_DEFAULT),
+    batchBytes: integerOption(
+      record,
+      'batchBytes',
+      BATCH_BYTES_MIN,
+      BATCH_BYTES_MAX,
+      BATCH_BYTES_DEFAULT,
+    ),
     window: integerOption(record, 'window', 1, WINDOW_MAX, WINDOW_DEFAULT),
   };
 }

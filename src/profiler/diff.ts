@@ -1,8 +1,8 @@
 // Comparing two profile reports (`slotdb profile-diff a.json b.json`): the figures a change to
 // migration should move, each with its change and whether that is better or worse.
 
-import { PROFILE_SCHEMA, type ProfileReport } from './report/types.js';
 import { ProfileError } from '../errors.js';
+import { PROFILE_SCHEMA, type ProfileReport } from './report/types.js';
 
 export interface DiffRow {
   readonly measure: string;

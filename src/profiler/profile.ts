@@ -8,9 +8,9 @@ import { OptionError, ProfileError } from '../errors.js';
 import type { ShardPool } from '../shard-pool.js';
 import type { ControlBlock } from '../shared/control-block.js';
 import {
+  absoluteNow,
   PROFILE_BUCKETS_MAX,
   type ShardProfileDump,
-  absoluteNow,
 } from '../shared/timing-layout.js';
 import { buildReport } from './report/build.js';
 import type { ProfileReport } from './report/types.js';

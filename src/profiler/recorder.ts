@@ -7,6 +7,7 @@ import { type Argument, REQ_FLAGS, RequestFlag } from '../shared/codec.js';
 import type { ControlBlock } from '../shared/control-block.js';
 import type { FrameWriter } from '../shared/ring.js';
 import {
+  absoluteNow,
   RTIMING_EXECUTED,
   RTIMING_FORWARDED,
   RTIMING_ISSUED,
@@ -23,7 +24,6 @@ import {
   TIMING_PICKED_UP,
   TIMING_RING_FULL,
   TIMING_WAIT_MS,
-  absoluteNow,
 } from '../shared/timing-layout.js';
 import { Cause, waitReasonCause } from './causes.js';
 import type { ProfileSlab, SlowOp } from './slab.js';

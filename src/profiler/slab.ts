@@ -5,7 +5,7 @@
 
 import { PROFILE_BUCKETS_MAX } from '../shared/timing-layout.js';
 import { CAUSE_COUNT, type Cause } from './causes.js';
-import { HISTOGRAM_BINS, binOf } from './histogram.js';
+import { binOf, HISTOGRAM_BINS } from './histogram.js';
 
 /** Slowest operations kept per client thread (the report merges and trims them). */
 export const SLOW_OPS_MAX = 512;
@@ -145,7 +145,8 @@ export class ProfileSlab {
     const slow = this.slow;
     slow[at] = op.t;
     slow[at + 1] = op.latencyMs;
-    SLOW_SEGMENTS.forEach((segment, i) => (slow[at + 2 + i] = op.segments[segment]));
+    for (let i = 0; i < SLOW_SEGMENTS.length; i++)
+      slow[at + 2 + i] = op.segments[SLOW_SEGMENTS[i]!];
     const tail = at + 2 + SLOW_SEGMENTS.length;
     slow[tail] = op.cause;
     slow[tail + 1] = op.slot;

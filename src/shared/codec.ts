@@ -24,9 +24,9 @@
 // Values: NIL (no payload); STATUS, ERROR and BULK (u32 length, bytes); INT (f64, an integer);
 // ARRAY (u32 count, then that many values).
 
-import type { FrameWriter } from './ring.js';
-import { VALUE_BYTES_MAX } from './limits.js';
 import { ArgumentTypeError, InvariantError, ValueTooLargeError } from '../errors.js';
+import { VALUE_BYTES_MAX } from './limits.js';
+import type { FrameWriter } from './ring.js';
 
 export const REQ_ID = 4;
 export const REQ_SLOT = 8;

@@ -5,8 +5,8 @@
 // Each doorbell line is 64 bytes so that a shard parking and a client waiting never write the same
 // cache line.
 
-import { CLIENTS_MAX, SHARDS_MAX, SLOT_COUNT } from './limits.js';
 import { InvariantError } from '../errors.js';
+import { CLIENTS_MAX, SHARDS_MAX, SLOT_COUNT } from './limits.js';
 
 /** Int32 words per cache line. */
 const LINE_WORDS = 16;
@@ -48,7 +48,15 @@ export const ClientState = { Free: 0, Active: 1, Detached: 2 } as const;
 export const SlotState = { Stable: 0, Migrating: 1 } as const;
 
 /** Per-shard counters, Float64 each. */
-export const ShardStat = { Keys: 0, Ops: 1, ExpiredKeys: 2, Slots: 3, Redirected: 4, ParkedMs: 5, RunningMs: 6 } as const;
+export const ShardStat = {
+  Keys: 0,
+  Ops: 1,
+  ExpiredKeys: 2,
+  Slots: 3,
+  Redirected: 4,
+  ParkedMs: 5,
+  RunningMs: 6,
+} as const;
 export type ShardStat = (typeof ShardStat)[keyof typeof ShardStat];
 const STAT_WORDS = 8;
 
@@ -210,7 +218,10 @@ export class ControlBlock {
   /** Wakes a client waiting for replies. Called by a shard after it published replies. */
   wakeClient(client: number): void {
     const index = this.clientWord(client, kClientWaiting);
-    if (Atomics.load(this.words, index) === 1 && Atomics.compareExchange(this.words, index, 1, 0) === 1) {
+    if (
+      Atomics.load(this.words, index) === 1 &&
+      Atomics.compareExchange(this.words, index, 1, 0) === 1
+    ) {
       Atomics.notify(this.words, index);
     }
   }

@@ -43,9 +43,19 @@ export interface MigrationPlan {
 }
 
 export type ShardRequest =
-  | { readonly type: 'attach'; readonly client: number; readonly requests: SharedArrayBuffer; readonly replies: SharedArrayBuffer }
+  | {
+      readonly type: 'attach';
+      readonly client: number;
+      readonly requests: SharedArrayBuffer;
+      readonly replies: SharedArrayBuffer;
+    }
   | { readonly type: 'detach'; readonly client: number }
-  | { readonly type: 'link'; readonly peer: number; readonly out: SharedArrayBuffer; readonly in: SharedArrayBuffer }
+  | {
+      readonly type: 'link';
+      readonly peer: number;
+      readonly out: SharedArrayBuffer;
+      readonly in: SharedArrayBuffer;
+    }
   | {
       readonly type: 'migrate';
       /** Slots to move away, in order; at most `parallel` move at once, the rest wait their turn. */
@@ -95,8 +105,25 @@ export interface MigrationReport {
 }
 
 /** The report of a move that moved nothing (the slot was already there, or it never started). */
-export function emptyMigrationReport(slot: number, source: number, target: number, lock: LockMode): MigrationReport {
-  return { slot, source, target, lock, keys: 0, bytes: 0, batches: 0, durationMs: 0, keyLockMsMax: 0, redirections: 0, waits: { count: 0, maxMs: 0, p99Ms: 0 } };
+export function emptyMigrationReport(
+  slot: number,
+  source: number,
+  target: number,
+  lock: LockMode,
+): MigrationReport {
+  return {
+    slot,
+    source,
+    target,
+    lock,
+    keys: 0,
+    bytes: 0,
+    batches: 0,
+    durationMs: 0,
+    keyLockMsMax: 0,
+    redirections: 0,
+    waits: { count: 0, maxMs: 0, p99Ms: 0 },
+  };
 }
 
 export type MigrationOutcome = 'completed' | 'cancelled' | 'failed';

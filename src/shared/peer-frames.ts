@@ -27,7 +27,16 @@
 //           20 u32 window
 // FLIP, RETURN, RETURNED, DROP: 0 length  4 kind  6 u16 slot  8 u32 migration
 
-export const PeerFrame = { Batch: 1, Ack: 2, Forward: 3, Flip: 4, Return: 5, Returned: 6, Drop: 7, Import: 8 } as const;
+export const PeerFrame = {
+  Batch: 1,
+  Ack: 2,
+  Forward: 3,
+  Flip: 4,
+  Return: 5,
+  Returned: 6,
+  Drop: 7,
+  Import: 8,
+} as const;
 export type PeerFrame = (typeof PeerFrame)[keyof typeof PeerFrame];
 
 export const PEER_KIND = 4;

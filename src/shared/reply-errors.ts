@@ -13,7 +13,8 @@ export const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot"
 export const INVALID_CURSOR = 'ERR invalid cursor';
 export const INVALID_SLOT = 'ERR Invalid slot';
 export const INVALID_SLOT_OR_COUNT = 'ERR Invalid slot or number of keys';
-export const EXPIRE_NX_WITH_OTHERS = 'ERR NX and XX, GT or LT options at the same time are not compatible';
+export const EXPIRE_NX_WITH_OTHERS =
+  'ERR NX and XX, GT or LT options at the same time are not compatible';
 export const EXPIRE_GT_WITH_LT = 'ERR GT and LT options at the same time are not compatible';
 
 export function wrongArity(name: string): string {

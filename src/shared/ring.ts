@@ -13,8 +13,9 @@
 import { RingBuffer } from 'ringbuf.js';
 
 type TypedArray = Parameters<Parameters<RingBuffer['writeCallbackWithOffset']>[1]>[0];
-import { FRAME_BYTES_MAX } from './limits.js';
+
 import { InvariantError } from '../errors.js';
+import { FRAME_BYTES_MAX } from './limits.js';
 
 export const FRAME_LENGTH_BYTES = 4;
 
@@ -31,7 +32,9 @@ export function createRingStorage(bytes: number): SharedArrayBuffer {
 
 function assertFrameLength(length: number, minimum: number): void {
   if (!(length >= minimum && length <= FRAME_BYTES_MAX)) {
-    throw new InvariantError(`corrupt frame length ${length} (expected ${minimum}..${FRAME_BYTES_MAX})`);
+    throw new InvariantError(
+      `corrupt frame length ${length} (expected ${minimum}..${FRAME_BYTES_MAX})`,
+    );
   }
 }
 
@@ -103,7 +106,8 @@ export class FrameWriter {
   /** Drops an uncommitted frame's bytes; used when encoding fails half-way. */
   rollback(to: number): void {
     this.tail = to;
-    while (this.stamps.length > this.stampsFrom && this.stamps[this.stamps.length - 2]! >= to) this.stamps.length -= 2;
+    while (this.stamps.length > this.stampsFrom && this.stamps[this.stamps.length - 2]! >= to)
+      this.stamps.length -= 2;
   }
 
   /**
@@ -222,7 +226,8 @@ export class FrameReader {
       this.start = 0;
       this.end = 0;
     }
-    if (this.end === this.buf.length) this.makeRoom(this.buf.length - this.start + BUFFER_BYTES_MIN);
+    if (this.end === this.buf.length)
+      this.makeRoom(this.buf.length - this.start + BUFFER_BYTES_MIN);
     const popped = this.ring.pop(this.buf, this.buf.length - this.end, this.end);
     this.end += popped;
     return popped;

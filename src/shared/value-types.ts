@@ -23,7 +23,10 @@ export const NO_TYPE_NAME = 'none';
  * Type names SCAN ... TYPE accepts. Redis knows streams too: asking for them is not an error, it
  * just matches no key here (slotdb has no streams).
  */
-export const SCAN_TYPE_NAMES: ReadonlySet<string> = new Set<string>([...VALUE_TYPE_NAMES, 'stream']);
+export const SCAN_TYPE_NAMES: ReadonlySet<string> = new Set<string>([
+  ...VALUE_TYPE_NAMES,
+  'stream',
+]);
 
 /** Whether `byte` (read from a frame) names a kind. */
 export function isValueKind(byte: number): byte is ValueKind {

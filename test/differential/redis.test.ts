@@ -2,15 +2,21 @@
 // to Redis and to slotdb, and every reply must be the same, error texts included. A second,
 // cluster-enabled server checks keySlot against CLUSTER KEYSLOT for random keys.
 
-import { RESP_TYPES, createClient } from 'redis';
+import { createClient, RESP_TYPES } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlotDB, keySlot } from '../../dist/src/index.js';
+import { keySlot, SlotDB } from '../../dist/src/index.js';
 import { type Arg, isTimeDependent, randomCommand } from '../support/commands.js';
-import { Random, fuzzSeed } from '../support/random.js';
-import { type RunningRedis, redisRequired, redisServerPath, startRedis } from '../support/redis-server.js';
+import { fuzzSeed, Random } from '../support/random.js';
+import {
+  type RunningRedis,
+  redisRequired,
+  redisServerPath,
+  startRedis,
+} from '../support/redis-server.js';
 
 const available = redisServerPath() !== undefined;
-if (!available && redisRequired) throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
+if (!available && redisRequired)
+  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
 
 const STEPS = 3000;
 
@@ -49,16 +55,35 @@ describe.skipIf(!available)('against redis-server', () => {
 
   it('keySlot equals CLUSTER KEYSLOT for random keys and tag edge cases', async () => {
     const r = new Random(fuzzSeed());
-    const keys: Buffer[] = ['', '{}', '{a}{b}', 'a{', '{', '}', '}{', 'a{}b{c}', '{{}}', '{}}', 'foo', 'ключ{тег}'].map((k) => Buffer.from(k));
+    const keys: Buffer[] = [
+      '',
+      '{}',
+      '{a}{b}',
+      'a{',
+      '{',
+      '}',
+      '}{',
+      'a{}b{c}',
+      '{{}}',
+      '{}}',
+      'foo',
+      'ключ{тег}',
+    ].map((k) => Buffer.from(k));
     const alphabet = Buffer.from('ab{}x');
     for (let i = 0; i < 500; i++) {
       const length = r.int(12);
       const key = Buffer.alloc(length);
-      for (let j = 0; j < length; j++) key[j] = r.chance(0.7) ? alphabet[r.int(alphabet.length)]! : r.int(256);
+      for (let j = 0; j < length; j++)
+        key[j] = r.chance(0.7) ? alphabet[r.int(alphabet.length)]! : r.int(256);
       keys.push(key);
     }
-    const slots = await Promise.all(keys.map((key) => redisCluster.sendCommand(['CLUSTER', 'KEYSLOT', key])));
-    keys.forEach((key, i) => expect(keySlot(key), `seed ${r.seed} key <${key.toString('hex')}>`).toBe(slots[i]));
+    const slots = await Promise.all(
+      keys.map((key) => redisCluster.sendCommand(['CLUSTER', 'KEYSLOT', key])),
+    );
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      expect(keySlot(key), `seed ${r.seed} key <${key.toString('hex')}>`).toBe(slots[i]);
+    }
   });
 
   it(`replies exactly as Redis to ${STEPS} random commands`, async () => {

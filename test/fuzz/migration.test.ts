@@ -6,8 +6,8 @@
 
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { SlotDB, keySlot } from '../../dist/src/index.js';
-import { Random, fuzzSeed } from '../support/random.js';
+import { keySlot, SlotDB } from '../../dist/src/index.js';
+import { fuzzSeed, Random } from '../support/random.js';
 
 const CLIENT_THREADS = 3;
 const ROUNDS = 300;
@@ -25,7 +25,9 @@ function clientThread(handle: unknown, client: number, seed: number): Promise<Cl
     const worker = new Worker(new URL('../support/fuzz-client.mjs', import.meta.url), {
       workerData: { handle, client, seed, rounds: ROUNDS, tags: TAGS },
     });
-    worker.once('message', (message) => (message.ok ? resolve(message) : reject(new Error(message.error))));
+    worker.once('message', (message) =>
+      message.ok ? resolve(message) : reject(new Error(message.error)),
+    );
     worker.once('error', reject);
   });
 }
@@ -38,11 +40,18 @@ describe('migration fuzz', () => {
     const db = await SlotDB.open({ shards: 3 });
     try {
       for (const tag of TAGS) {
-        await db.mSet(Array.from({ length: FILLER_PER_SLOT }, (_, i) => [`{${tag}}fill:${i}`, `f${i}`] as [string, string]));
+        await db.mSet(
+          Array.from(
+            { length: FILLER_PER_SLOT },
+            (_, i) => [`{${tag}}fill:${i}`, `f${i}`] as [string, string],
+          ),
+        );
       }
       let running = true;
       const clients = Promise.all(
-        Array.from({ length: CLIENT_THREADS }, async (_, c) => clientThread(await db.handle(), c, seed + c + 1)),
+        Array.from({ length: CLIENT_THREADS }, async (_, c) =>
+          clientThread(await db.handle(), c, seed + c + 1),
+        ),
       ).finally(() => (running = false));
 
       const outcomes = { completed: 0, cancelled: 0 };
@@ -79,19 +88,29 @@ describe('migration fuzz', () => {
       // The database holds exactly what the clients' models say, and every filler key.
       for (const result of results) {
         const keys = result.model.map(([key]) => key);
-        if (keys.length > 0) expect(await db.mGet(keys), `seed ${seed}`).toEqual(result.model.map(([, value]) => value));
+        if (keys.length > 0)
+          expect(await db.mGet(keys), `seed ${seed}`).toEqual(
+            result.model.map(([, value]) => value),
+          );
       }
       const modelKeys = results.reduce((n, c) => n + c.model.length, 0);
       expect(await db.dbSize(), `seed ${seed}`).toBe(TAGS.length * FILLER_PER_SLOT + modelKeys);
       for (const tag of TAGS) {
         const slot = keySlot(tag);
         expect(db.stats().migrations).toEqual([]);
-        const filler = await db.mGet(Array.from({ length: FILLER_PER_SLOT }, (_, i) => `{${tag}}fill:${i}`));
-        expect(filler.every((value, i) => value === `f${i}`), `filler of slot ${slot}`).toBe(true);
+        const filler = await db.mGet(
+          Array.from({ length: FILLER_PER_SLOT }, (_, i) => `{${tag}}fill:${i}`),
+        );
+        expect(
+          filler.every((value, i) => value === `f${i}`),
+          `filler of slot ${slot}`,
+        ).toBe(true);
       }
       // Each slot lives on exactly one shard: the others hold none of its keys.
       const keysPerShard = db.stats().shards.map((shard) => shard.keys);
-      expect(keysPerShard.reduce((a, b) => a + b, 0)).toBe(TAGS.length * FILLER_PER_SLOT + modelKeys);
+      expect(keysPerShard.reduce((a, b) => a + b, 0)).toBe(
+        TAGS.length * FILLER_PER_SLOT + modelKeys,
+      );
     } finally {
       await db.close();
     }

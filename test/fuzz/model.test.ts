@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotDB } from '../../dist/src/index.js';
 import { type Arg, KEYS } from '../support/commands.js';
 import { MapModel, type Reply } from '../support/model.js';
-import { Random, fuzzSeed } from '../support/random.js';
+import { fuzzSeed, Random } from '../support/random.js';
 
 const TAGGED = KEYS.filter((key) => typeof key === 'string' && key.startsWith('{t}'));
 
@@ -63,7 +63,10 @@ function command(r: Random): Arg[] {
     case 15:
       return ['MSET', ...some(4).flatMap((k) => [k, value(r)])];
     case 16:
-      return ['MSETNX', ...Array.from({ length: r.between(1, 3) }, () => [r.pick(TAGGED), value(r)]).flat()];
+      return [
+        'MSETNX',
+        ...Array.from({ length: r.between(1, 3) }, () => [r.pick(TAGGED), value(r)]).flat(),
+      ];
     case 17:
       return ['DBSIZE'];
     case 18:
@@ -96,7 +99,9 @@ describe('model-based fuzz over 4 shards', () => {
   async function checkState(model: MapModel, where: string): Promise<void> {
     const stored = (await db.withBuffers().mGet([...KEYS])) as (Buffer | null)[];
     const expected = KEYS.map((key) => {
-      const value = model.data.get((typeof key === 'string' ? Buffer.from(key) : key).toString('latin1'));
+      const value = model.data.get(
+        (typeof key === 'string' ? Buffer.from(key) : key).toString('latin1'),
+      );
       return value === undefined ? null : `<${Buffer.from(value, 'latin1').toString('hex')}>`;
     });
     expect(stored.map(normal), where).toEqual(expected);
@@ -128,7 +133,9 @@ describe('model-based fuzz over 4 shards', () => {
     await db.flushAll();
     for (let batch = 0; batch < STEPS / 15; batch++) {
       const commands = Array.from({ length: r.between(1, 30) }, () => command(r));
-      const promises = commands.map((args) => buffers.sendCommand(args).catch((error: Error) => error));
+      const promises = commands.map((args) =>
+        buffers.sendCommand(args).catch((error: Error) => error),
+      );
       const expected = commands.map((args) => model.apply(args));
       const actual = await Promise.all(promises);
       const where = `seed ${seed} batch ${batch}`;

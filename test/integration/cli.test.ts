@@ -12,9 +12,14 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'scripts', 'cli.js');
 const OUTPUT = join(ROOT, 'test-output');
 
-async function slotdb(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function slotdb(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -26,7 +31,22 @@ describe('slotdb command line', () => {
   it('profile-migration writes the HTML and JSON reports and prints a summary; profile-diff compares them', async () => {
     mkdirSync(OUTPUT, { recursive: true });
     const out = join(OUTPUT, 'cli-report.html');
-    const args = ['--shards', '2', '--keys', '20000', '--migrate', '5%', '--warmup-ms', '100', '--before-ms', '200', '--after-ms', '200', '--bucket-ms', '50'];
+    const args = [
+      '--shards',
+      '2',
+      '--keys',
+      '20000',
+      '--migrate',
+      '5%',
+      '--warmup-ms',
+      '100',
+      '--before-ms',
+      '200',
+      '--after-ms',
+      '200',
+      '--bucket-ms',
+      '50',
+    ];
     const result = await slotdb('profile-migration', ...args, '--out', out);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -39,9 +59,15 @@ describe('slotdb command line', () => {
     expect(report.shards).toBe(2);
     expect(readFileSync(out, 'utf8')).toContain('<svg id="timeline"');
 
-    const diff = await slotdb('profile-diff', join(OUTPUT, 'cli-report.json'), join(OUTPUT, 'cli-report.json'));
+    const diff = await slotdb(
+      'profile-diff',
+      join(OUTPUT, 'cli-report.json'),
+      join(OUTPUT, 'cli-report.json'),
+    );
     expect(diff.code).toBe(0);
-    expect(diff.stdout).toMatch(/throughput during migration \(ops\/s\)\s+[\d,]+\s+[\d,]+\s+\+0\.0%\s+same/);
+    expect(diff.stdout).toMatch(
+      /throughput during migration \(ops\/s\)\s+[\d,]+\s+[\d,]+\s+\+0\.0%\s+same/,
+    );
     expect(diff.stdout).not.toMatch(/better|worse/);
   }, 60_000);
 

@@ -4,10 +4,16 @@ import { withDb } from '../support/db.js';
 
 const SCRIPT = new URL('../support/client-thread.mjs', import.meta.url);
 
-function runThread(handle: unknown, script: string, extra: Record<string, unknown> = {}): Promise<any> {
+function runThread(
+  handle: unknown,
+  script: string,
+  extra: Record<string, unknown> = {},
+): Promise<any> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(SCRIPT, { workerData: { handle, script, ...extra } });
-    worker.once('message', (message) => (message.ok ? resolve(message.results) : reject(new Error(message.error))));
+    worker.once('message', (message) =>
+      message.ok ? resolve(message.results) : reject(new Error(message.error)),
+    );
     worker.once('error', reject);
   });
 }
@@ -30,9 +36,12 @@ describe('a second client thread', () => {
 
   it('loses no increment when several threads and the main thread race on one key', async () => {
     await withDb({ shards: 2 }, async (db) => {
-      const threads = await Promise.all([1, 2, 3].map(async () => runThread(await db.handle(), 'counter', { rounds: 20 })));
+      const threads = await Promise.all(
+        [1, 2, 3].map(async () => runThread(await db.handle(), 'counter', { rounds: 20 })),
+      );
       expect(threads).toHaveLength(3);
-      for (let i = 0; i < 20; i++) await Promise.all(Array.from({ length: 100 }, () => db.incr('race')));
+      for (let i = 0; i < 20; i++)
+        await Promise.all(Array.from({ length: 100 }, () => db.incr('race')));
       expect(await db.get('race')).toBe(String(4 * 20 * 100));
     });
   });

@@ -7,7 +7,11 @@ describe('values larger than a ring', () => {
     await withDb({ shards: 2, ringBytes: 64 * 1024 }, async (db) => {
       const big = randomBytes(5 * 1024 * 1024 + 7);
       const buffers = db.withBuffers();
-      const [small1, setBig, small2] = await Promise.all([db.set('a', '1'), db.set('big', big), db.set('b', '2')]);
+      const [small1, setBig, small2] = await Promise.all([
+        db.set('a', '1'),
+        db.set('big', big),
+        db.set('b', '2'),
+      ]);
       expect([small1, setBig, small2]).toEqual(['OK', 'OK', 'OK']);
       const [back, a, b] = await Promise.all([buffers.get('big'), db.get('a'), db.get('b')]);
       expect(back!.equals(big)).toBe(true);

@@ -47,7 +47,9 @@ describe('close', () => {
 describe('limits', () => {
   it('pendingMax refuses commands beyond the limit without losing the others', async () => {
     await withDb({ shards: 1, pendingMax: 10 }, async (db) => {
-      const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => db.set(`k${i}`, 'v')));
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => db.set(`k${i}`, 'v')),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(rejected).toHaveLength(2);

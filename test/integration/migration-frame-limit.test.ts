@@ -9,8 +9,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { keySlot } from '../../dist/src/index.js';
-import { BATCH_BYTES_MAX } from '../../dist/src/shared/limits.js';
-import { FRAME_BYTES_MAX, VALUE_BYTES_MAX } from '../../dist/src/shared/limits.js';
+import { BATCH_BYTES_MAX, FRAME_BYTES_MAX, VALUE_BYTES_MAX } from '../../dist/src/shared/limits.js';
 import { BATCH_HEADER_BYTES, ENTRY_OVERHEAD_BYTES } from '../../dist/src/shared/peer-frames.js';
 import { withDb } from '../support/db.js';
 

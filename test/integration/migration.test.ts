@@ -3,8 +3,8 @@
 // source that pauses sending keeps the slot split between the two shards.
 
 import { describe, expect, it } from 'vitest';
-import { MigrationError, OptionError, keySlot } from '../../dist/src/index.js';
 import type { MigrationEvent, SlotDB } from '../../dist/src/index.js';
+import { keySlot, MigrationError, OptionError } from '../../dist/src/index.js';
 import { setShardFaults, shardWorker } from '../../dist/src/testing.js';
 import { withDb } from '../support/db.js';
 import { holdFirstBatch, keysOn, until } from '../support/migration.js';
@@ -27,7 +27,13 @@ function shardsOf(db: SlotDB): { source: number; target: number } {
 /** 'pending' if the promise has not settled within `ms`, else its value (or 'error: ...'). */
 async function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
   const timeout = new Promise((resolve) => setTimeout(() => resolve('pending'), ms));
-  return Promise.race([promise.then((value) => value, (error: Error) => `error: ${error.message}`), timeout]);
+  return Promise.race([
+    promise.then(
+      (value) => value,
+      (error: Error) => `error: ${error.message}`,
+    ),
+    timeout,
+  ]);
 }
 
 describe('live migration', () => {
@@ -113,14 +119,23 @@ describe('live migration', () => {
       expect(db.stats().shards[target]!.slots).toBe(slotsBefore + 1);
       expect(db.stats().epoch).toBe(epochBefore + 1);
       expect(await db.clusterCountKeysInSlot(SLOT)).toBe(KEYS);
-      const ranges = (await db.sendCommand(['CLUSTER', 'SLOTS'])) as [number, number, [string, number, string]][];
+      const ranges = (await db.sendCommand(['CLUSTER', 'SLOTS'])) as [
+        number,
+        number,
+        [string, number, string],
+      ][];
       expect(ranges.find(([start, end]) => start <= SLOT && SLOT <= end)![2][1]).toBe(target);
       expect(events.map((event) => event.type)).toContain('started');
-      expect(events.at(-1)).toMatchObject({ type: 'completed', slot: SLOT, keys: KEYS, keysLeft: 0 });
+      expect(events.at(-1)).toMatchObject({
+        type: 'completed',
+        slot: SLOT,
+        keys: KEYS,
+        keysLeft: 0,
+      });
     });
   });
 
-  it('rule 7: one client\'s pipelined commands on a key keep their order across the flip', async () => {
+  it("rule 7: one client's pipelined commands on a key keep their order across the flip", async () => {
     await withDb({ shards: 2 }, async (db) => {
       await load(db);
       const { target } = shardsOf(db);
@@ -129,7 +144,9 @@ describe('live migration', () => {
       let issued = 0;
       const replies: number[] = [];
       let moving = true;
-      const migration = db.migrateSlot(SLOT, target, { batchKeys: 5, window: 1 }).finally(() => (moving = false));
+      const migration = db
+        .migrateSlot(SLOT, target, { batchKeys: 5, window: 1 })
+        .finally(() => (moving = false));
       while (moving || issued < 5000) {
         const batch = Array.from({ length: 50 }, () => db.incr(counter));
         issued += 50;
@@ -145,7 +162,9 @@ describe('live migration', () => {
     await withDb({ shards: 2 }, async (db) => {
       await load(db);
       const controller = new AbortController();
-      const { source, target, moving } = await holdFirstBatch(db, SLOT, { signal: controller.signal });
+      const { source, target, moving } = await holdFirstBatch(db, SLOT, {
+        signal: controller.signal,
+      });
       await setShardFaults(db, source, { pauseSending: true });
       await setShardFaults(db, target, {});
       await until(() => keysOn(db, source) === KEYS - 10);
@@ -208,9 +227,12 @@ describe('live migration', () => {
   it('migrateSlots and rebalance spread slots and keys', async () => {
     await withDb({ shards: 4 }, async (db) => {
       // Every key on shard 0's slots: all load on one shard.
-      const ownSlots = Array.from({ length: 16384 }, (_, slot) => slot).filter((slot) => db.slotOwner(slot) === 0);
+      const ownSlots = Array.from({ length: 16384 }, (_, slot) => slot).filter(
+        (slot) => db.slotOwner(slot) === 0,
+      );
       const keys: string[] = [];
-      for (let i = 0; keys.length < 4000; i++) if (db.slotOwner(keySlot(`r${i}`)) === 0) keys.push(`r${i}`);
+      for (let i = 0; keys.length < 4000; i++)
+        if (db.slotOwner(keySlot(`r${i}`)) === 0) keys.push(`r${i}`);
       await db.mSet(keys.map((k) => [k, 'v'] as [string, string]));
       const moved = await db.migrateSlots(ownSlots.slice(0, 8), 1, { parallel: 3 });
       expect(moved.slots).toBe(8);
@@ -230,7 +252,9 @@ describe('live migration', () => {
       await expect(db.migrateSlot(0, 2)).rejects.toThrow(/targetShard/);
       await expect(db.migrateSlot(0, 1, { lock: 'row' as never })).rejects.toThrow(/option 'lock'/);
       await expect(db.migrateSlot(0, 1, { batchKeys: 0 })).rejects.toThrow(/option 'batchKeys'/);
-      await expect(db.migrateSlot(0, 1, { signal: AbortSignal.abort() })).rejects.toThrow(/aborted/);
+      await expect(db.migrateSlot(0, 1, { signal: AbortSignal.abort() })).rejects.toThrow(
+        /aborted/,
+      );
       await setShardFaults(db, 0, { pauseSending: true });
       await db.set('{s0}x', 'v');
       const slot = keySlot('s0');

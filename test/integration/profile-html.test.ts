@@ -7,15 +7,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { renderProfileHtml } from '../../dist/src/index.js';
 import type { ProfileReport } from '../../dist/src/index.js';
+import { renderProfileHtml } from '../../dist/src/index.js';
 import { setShardFaults } from '../../dist/src/testing.js';
 import { withDb } from '../support/db.js';
 
 const CHROMIUM = process.env.SLOTDB_CHROMIUM ?? '/usr/bin/chromium';
 const required = process.env.SLOTDB_REQUIRE_CHROMIUM === '1';
 const available = existsSync(CHROMIUM);
-if (!available && required) throw new Error(`SLOTDB_REQUIRE_CHROMIUM=1 but there is no Chromium at ${CHROMIUM}`);
+if (!available && required)
+  throw new Error(`SLOTDB_REQUIRE_CHROMIUM=1 but there is no Chromium at ${CHROMIUM}`);
 const OUTPUT = join(import.meta.dirname, '..', '..', 'test-output');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -23,12 +24,20 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function profileOfAMigration(): Promise<ProfileReport> {
   return withDb({ shards: 2 }, async (db) => {
     const keys = Array.from({ length: 4000 }, (_, i) => `key:${i}`);
-    for (let i = 0; i < keys.length; i += 500) await db.mSet(keys.slice(i, i + 500).map((k) => [k, 'value'] as [string, string]));
-    const slots = [...new Set(keys.map((k) => db.sync.clusterKeySlot(k)).filter((slot) => db.slotOwner(slot) === 0))].slice(0, 4);
+    for (let i = 0; i < keys.length; i += 500)
+      await db.mSet(keys.slice(i, i + 500).map((k) => [k, 'value'] as [string, string]));
+    const slots = [
+      ...new Set(
+        keys.map((k) => db.sync.clusterKeySlot(k)).filter((slot) => db.slotOwner(slot) === 0),
+      ),
+    ].slice(0, 4);
     const profile = db.profile({ bucketMs: 20, thresholdMs: 5 });
     let done = false;
     const loading = (async () => {
-      for (let i = 0; !done; i += 8) await Promise.all(keys.slice(i % 3992, (i % 3992) + 8).map((k, j) => (j % 2 ? db.get(k) : db.set(k, 'v'))));
+      for (let i = 0; !done; i += 8)
+        await Promise.all(
+          keys.slice(i % 3992, (i % 3992) + 8).map((k, j) => (j % 2 ? db.get(k) : db.set(k, 'v'))),
+        );
     })();
     await sleep(100);
     await setShardFaults(db, 1, { applyDelayMs: 30 });
@@ -52,7 +61,14 @@ describe.skipIf(!available)('HTML profile report in Chromium', () => {
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -66,7 +82,9 @@ describe.skipIf(!available)('HTML profile report in Chromium', () => {
         const d = await page.locator(`svg#timeline ${line}`).first().getAttribute('d');
         expect(d?.match(/L/g)?.length ?? 0, line).toBeGreaterThan(3);
       }
-      expect(await page.locator('svg#timeline rect.migration').count()).toBe(report.migrations.length);
+      expect(await page.locator('svg#timeline rect.migration').count()).toBe(
+        report.migrations.length,
+      );
       const band = await page.locator('svg#timeline rect.migration').first().boundingBox();
       expect(band!.width).toBeGreaterThan(0);
       expect(band!.height).toBeGreaterThan(100);
@@ -74,13 +92,17 @@ describe.skipIf(!available)('HTML profile report in Chromium', () => {
       for (const phase of ['before', 'during', 'after']) {
         const bars = page.locator(`svg#histogram rect.bar.${phase}`);
         expect(await bars.count(), phase).toBeGreaterThan(0);
-        const heights = await bars.evaluateAll((rects) => rects.map((rect) => Number(rect.getAttribute('height'))));
+        const heights = await bars.evaluateAll((rects) =>
+          rects.map((rect) => Number(rect.getAttribute('height'))),
+        );
         expect(Math.max(...heights), phase).toBeGreaterThan(0);
       }
       expect(await page.locator('svg#busy path.busy').count()).toBe(2);
       // The tables a person reads: causes ranked, the stalled keys, the batches, the moved slots.
       expect(await page.locator('table#causes tbody tr').count()).toBeGreaterThan(0);
-      expect(await page.locator('table#causes tbody tr').first().locator('td').first().textContent()).toBe(report.causes[0]!.cause);
+      expect(
+        await page.locator('table#causes tbody tr').first().locator('td').first().textContent(),
+      ).toBe(report.causes[0]!.cause);
       expect(await page.locator('table#stalled-keys tbody tr').count()).toBeGreaterThan(0);
       expect(await page.locator('table#batch-timings tbody tr').count()).toBe(4);
       expect(await page.locator('table#migrations tbody tr').count()).toBe(4);

@@ -7,14 +7,16 @@ import { Worker } from 'node:worker_threads';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { OptionError, ShardDownError, SlotDB, keySlot } from '../../dist/src/index.js';
 import type { MigrationEvent, ProfileReport } from '../../dist/src/index.js';
+import { keySlot, OptionError, ShardDownError, SlotDB } from '../../dist/src/index.js';
 import { setShardFaults, shardWorker } from '../../dist/src/testing.js';
 import { keysOnEveryShard, withDb } from '../support/db.js';
 import { holdFirstBatch } from '../support/migration.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const schema = JSON.parse(readFileSync(new URL('../../docs/profile.schema.json', import.meta.url), 'utf8')) as object;
+const schema = JSON.parse(
+  readFileSync(new URL('../../docs/profile.schema.json', import.meta.url), 'utf8'),
+) as object;
 
 const CLIENT_THREAD = new URL('../support/client-thread.mjs', import.meta.url);
 const TAG = 'm';
@@ -113,7 +115,15 @@ describe('migration stall profiler', () => {
 
       // The slot's move, measured end to end.
       expect(report.migrations).toEqual([
-        expect.objectContaining({ slot: SLOT, source, target, lock: 'key', keys: KEYS, batches: 3, outcome: 'completed' }),
+        expect.objectContaining({
+          slot: SLOT,
+          source,
+          target,
+          lock: 'key',
+          keys: KEYS,
+          batches: 3,
+          outcome: 'completed',
+        }),
       ]);
       const move = report.migrations[0]!;
       expect(move.endMs - move.startMs).toBeGreaterThanOrEqual(3 * APPLY_DELAY_MS * 0.9);
@@ -140,19 +150,32 @@ describe('migration stall profiler', () => {
       // The lock wait is counted in the bucket it ended in, within one apply delay of the write.
       const waitBuckets = report.timeline.filter((b) => b.lockWaits > 0);
       expect(waitBuckets.length).toBeGreaterThan(0);
-      expect(waitBuckets.some((b) => b.t >= slowWrite!.t - report.bucketMs && b.t <= slowWrite!.t + slowWrite!.latencyMs)).toBe(true);
-      expect(report.stalledKeys.find((entry) => entry.key === key(0))).toMatchObject({ slot: SLOT, cause: 'key-lock' });
-      expect(report.stalledSlots.find((entry) => entry.slot === SLOT)!.lockWaitMs).toBeGreaterThanOrEqual(APPLY_DELAY_MS / 2);
+      expect(
+        waitBuckets.some(
+          (b) =>
+            b.t >= slowWrite!.t - report.bucketMs && b.t <= slowWrite!.t + slowWrite!.latencyMs,
+        ),
+      ).toBe(true);
+      expect(report.stalledKeys.find((entry) => entry.key === key(0))).toMatchObject({
+        slot: SLOT,
+        cause: 'key-lock',
+      });
+      expect(
+        report.stalledSlots.find((entry) => entry.slot === SLOT)!.lockWaitMs,
+      ).toBeGreaterThanOrEqual(APPLY_DELAY_MS / 2);
 
       // Operations on the target's other slots queued behind the slow apply.
-      const queued = report.slowOps.filter((op) => op.slot === keySlot(targetKey) || op.slot === keySlot(`${targetKey}:b`));
+      const queued = report.slowOps.filter(
+        (op) => op.slot === keySlot(targetKey) || op.slot === keySlot(`${targetKey}:b`),
+      );
       expect(queued.length).toBeGreaterThan(0);
       expect(queued.every((op) => op.cause === 'shard-queue')).toBe(true);
       // Causes are ranked by time lost, and both show up.
       const causes = report.causes.map((entry) => entry.cause);
       expect(causes).toContain('key-lock');
       expect(causes).toContain('shard-queue');
-      for (let i = 1; i < report.causes.length; i++) expect(report.causes[i - 1]!.lostMs).toBeGreaterThanOrEqual(report.causes[i]!.lostMs);
+      for (let i = 1; i < report.causes.length; i++)
+        expect(report.causes[i - 1]!.lostMs).toBeGreaterThanOrEqual(report.causes[i]!.lostMs);
       // Each slow operation's segments account for its latency: nothing counted twice, little unexplained.
       for (const op of report.slowOps) {
         const { other, ...parts } = op.segments;
@@ -162,7 +185,9 @@ describe('migration stall profiler', () => {
       }
 
       // Redirections: the created key went to the target while the slot was split.
-      expect(report.timeline.reduce((total, b) => total + b.redirections, 0)).toBeGreaterThanOrEqual(1);
+      expect(
+        report.timeline.reduce((total, b) => total + b.redirections, 0),
+      ).toBeGreaterThanOrEqual(1);
       // Timeline, phases and busy time come from the load.
       expect(report.totals.ops).toBeGreaterThan(100);
       expect(report.timeline.every((b) => b.shardBusy.length === 2)).toBe(true);
@@ -175,13 +200,18 @@ describe('migration stall profiler', () => {
       expect(report.summary.maxDuringMs).toBeGreaterThanOrEqual(APPLY_DELAY_MS / 2);
       // Every operation issued during the profile is counted once: the load's and the two writes.
       expect(report.totals.ops).toBe(loadOps + 2);
-      expect(report.phases.before.ops + report.phases.during.ops + report.phases.after.ops).toBe(report.totals.ops);
+      expect(report.phases.before.ops + report.phases.during.ops + report.phases.after.ops).toBe(
+        report.totals.ops,
+      );
     });
   }, 30_000);
 
   it('explains a reply that waited in its shard behind a slow command as shard-queue, not the client', async () => {
     await withDb({ shards: 1 }, async (db) => {
-      const keys = Array.from({ length: 200_000 }, (_, i) => [`filler:${i}`, 'v'] as [string, string]);
+      const keys = Array.from(
+        { length: 200_000 },
+        (_, i) => [`filler:${i}`, 'v'] as [string, string],
+      );
       for (let i = 0; i < keys.length; i += 20_000) await db.mSet(keys.slice(i, i + 20_000));
       const profile = db.profile({ thresholdMs: 5 });
       // One tick: the GET and the KEYS reach the shard in one run; the GET's small reply is staged
@@ -217,8 +247,13 @@ describe('migration stall profiler', () => {
       expect(waited).toMatchObject({ slot: SLOT, count: 1 });
       expect(waited!.maxMs).toBeGreaterThanOrEqual(50);
       expect(report.summary.lockWaitMaxMs).toBeGreaterThanOrEqual(waited!.maxMs);
-      expect(report.slowOps.find((op) => op.key === key(50))).toMatchObject({ slot: SLOT, cause: 'slot-lock' });
-      expect(report.stalledSlots.find((entry) => entry.slot === SLOT)!.lockWaitMs).toBeGreaterThanOrEqual(50);
+      expect(report.slowOps.find((op) => op.key === key(50))).toMatchObject({
+        slot: SLOT,
+        cause: 'slot-lock',
+      });
+      expect(
+        report.stalledSlots.find((entry) => entry.slot === SLOT)!.lockWaitMs,
+      ).toBeGreaterThanOrEqual(50);
     });
   });
 
@@ -233,7 +268,8 @@ describe('migration stall profiler', () => {
       // Without returning to the event loop, this thread cannot read the first write's reply: once
       // the slot map shows the new owner, a second write must be held back behind the first.
       const deadline = Date.now() + 5000;
-      while (db.slotOwner(SLOT) !== target) if (Date.now() > deadline) throw new Error('the slot did not flip');
+      while (db.slotOwner(SLOT) !== target)
+        if (Date.now() > deadline) throw new Error('the slot did not flip');
       const second = db.set(key(0), 'second');
       const busyUntil = performance.now() + 30;
       while (performance.now() < busyUntil); // the reply the fence waits for is read only after this
@@ -275,7 +311,9 @@ describe('migration stall profiler', () => {
       await setShardFaults(db, target, {});
       await moving;
       const report = await profile.stop();
-      expect(report.migrations).toEqual([expect.objectContaining({ slot: SLOT, target, startMs: 0, keys: 20, outcome: 'completed' })]);
+      expect(report.migrations).toEqual([
+        expect.objectContaining({ slot: SLOT, target, startMs: 0, keys: 20, outcome: 'completed' }),
+      ]);
       expect(report.migrations[0]!.endMs).toBeGreaterThanOrEqual(15);
       expect(report.summary.migratedSlots).toBe(1);
     });
@@ -290,7 +328,11 @@ describe('migration stall profiler', () => {
       expect(validator()(report)).toBe(true);
       expect(report.totals.ops).toBe(200);
       expect(report.migrations).toEqual([]);
-      expect(report.summary).toMatchObject({ opsPerSecondDuring: null, migratedSlots: 0, keysPerSecond: null });
+      expect(report.summary).toMatchObject({
+        opsPerSecondDuring: null,
+        migratedSlots: 0,
+        keysPerSecond: null,
+      });
       expect(report.phases.before.ops).toBe(200);
       // A new profile can start once the last one stopped; the new one counts only its own ops.
       const again = db.profile();
@@ -304,8 +346,12 @@ describe('migration stall profiler', () => {
       const profile = db.profile();
       const handle = await db.handle();
       await new Promise<void>((resolve, reject) => {
-        const worker = new Worker(CLIENT_THREAD, { workerData: { handle, script: 'counter', rounds: 20 } });
-        worker.once('message', (message: { ok: boolean; error?: string }) => (message.ok ? resolve() : reject(new Error(message.error))));
+        const worker = new Worker(CLIENT_THREAD, {
+          workerData: { handle, script: 'counter', rounds: 20 },
+        });
+        worker.once('message', (message: { ok: boolean; error?: string }) =>
+          message.ok ? resolve() : reject(new Error(message.error)),
+        );
         worker.once('error', reject);
       });
       for (let i = 0; i < 10; i++) await db.get('race');
@@ -340,7 +386,11 @@ describe('migration stall profiler', () => {
       const validate = validator();
       expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
       expect(report.totals.ops).toBeGreaterThanOrEqual(150); // a command failed by the death has no reply to time
-      expect(report.timeline.every((b) => b.shardBusy[victim] === null && typeof b.shardBusy[1 - victim] === 'number')).toBe(true);
+      expect(
+        report.timeline.every(
+          (b) => b.shardBusy[victim] === null && typeof b.shardBusy[1 - victim] === 'number',
+        ),
+      ).toBe(true);
     });
     const db = await SlotDB.open({ shards: 1 });
     const profile = db.profile();

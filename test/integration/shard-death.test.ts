@@ -8,10 +8,15 @@ describe('a shard worker that dies', () => {
     await withDb({ shards: 2 }, async (db) => {
       const [, victimKey] = keysOnEveryShard(db, 'key');
       const victim = db.slotOwner(db.sync.clusterKeySlot(victimKey!));
-      const survivorKey = keysOnEveryShard(db, 'other').find((key) => db.slotOwner(db.sync.clusterKeySlot(key)) !== victim)!;
+      const survivorKey = keysOnEveryShard(db, 'other').find(
+        (key) => db.slotOwner(db.sync.clusterKeySlot(key)) !== victim,
+      )!;
       // Keep the victim busy with a long KEYS so that commands are still pending when it dies.
       const tag = `{${victimKey}}`;
-      const filler = Array.from({ length: 200_000 }, (_, i) => [`${tag}${i}`, 'v'] as [string, string]);
+      const filler = Array.from(
+        { length: 200_000 },
+        (_, i) => [`${tag}${i}`, 'v'] as [string, string],
+      );
       for (let i = 0; i < filler.length; i += 10_000) await db.mSet(filler.slice(i, i + 10_000));
       const slow = db.keys('*');
       const queued = db.get(victimKey!);

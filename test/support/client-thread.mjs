@@ -11,12 +11,15 @@ try {
       results.seen = await db.get('from-main');
       results.set = await db.set('from-thread', 'hello');
       results.syncGet = db.sync.get('from-thread');
-      results.incr = await Promise.all(Array.from({ length: 1000 }, () => db.incr('shared-counter')));
+      results.incr = await Promise.all(
+        Array.from({ length: 1000 }, () => db.incr('shared-counter')),
+      );
       results.mget = await db.mGet(['from-main', 'from-thread']);
       break;
     }
     case 'counter': {
-      for (let i = 0; i < workerData.rounds; i++) await Promise.all(Array.from({ length: 100 }, () => db.incr('race')));
+      for (let i = 0; i < workerData.rounds; i++)
+        await Promise.all(Array.from({ length: 100 }, () => db.incr('race')));
       db.sync.incrBy('race', 0);
       break;
     }

@@ -27,13 +27,13 @@ function value(r: Random): Arg {
     case 2:
       return r.pick(['0.5', '1.25', '-2.75', '100']);
     case 3:
-      return 'ü🙂' + r.int(10);
+      return `ü🙂${r.int(10)}`;
     case 4:
       return Buffer.from([r.int(256), 0, r.int(256)]);
     case 5:
       return '';
     default:
-      return 'v' + 'x'.repeat(r.int(20));
+      return `v${'x'.repeat(r.int(20))}`;
   }
 }
 
@@ -93,7 +93,12 @@ export function randomCommand(r: Random): Arg[] {
       return ['MSETNX', ...pairs.flat()];
     }
     case 20:
-      return ['EXPIRE', key, r.pick(['-1', ...LONG_SECONDS]), ...(r.chance(0.3) ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : [])];
+      return [
+        'EXPIRE',
+        key,
+        r.pick(['-1', ...LONG_SECONDS]),
+        ...(r.chance(0.3) ? [r.pick(['NX', 'XX', 'GT', 'LT'])] : []),
+      ];
     case 21:
       return ['PERSIST', key];
     case 22:

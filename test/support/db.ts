@@ -1,10 +1,13 @@
 // Helpers for integration tests: they run against the build (dist/), because shard workers are
 // loaded by Node itself, outside vitest's transform.
 
-import { SlotDB } from '../../dist/src/index.js';
 import type { OpenOptions } from '../../dist/src/index.js';
+import { SlotDB } from '../../dist/src/index.js';
 
-export async function withDb<T>(options: OpenOptions, body: (db: SlotDB) => Promise<T>): Promise<T> {
+export async function withDb<T>(
+  options: OpenOptions,
+  body: (db: SlotDB) => Promise<T>,
+): Promise<T> {
   const db = await SlotDB.open(options);
   try {
     return await body(db);

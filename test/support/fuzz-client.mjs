@@ -24,7 +24,8 @@ const r = random(seed);
 const keys = tags.flatMap((tag) => Array.from({ length: 6 }, (_, i) => `{${tag}}c${client}:${i}`));
 const model = new Map();
 const NOT_INTEGER = 'ERR value is not an integer or out of range';
-const value = () => r.pick(['a', 'bb', String(r.int(100)), String(-r.int(100)), 'x'.repeat(r.int(40))]);
+const value = () =>
+  r.pick(['a', 'bb', String(r.int(100)), String(-r.int(100)), 'x'.repeat(r.int(40))]);
 const isInteger = (text) => /^(0|-?[1-9]\d{0,15})$/.test(text);
 
 function command() {
@@ -116,17 +117,23 @@ try {
         }
         const expected = expect(args);
         if (JSON.stringify(normal(reply)) !== JSON.stringify(expected)) {
-          throw new Error(`client ${client} seed ${seed} round ${round}: ${args.join(' ')} replied ${JSON.stringify(normal(reply))}, expected ${JSON.stringify(expected)}`);
+          throw new Error(
+            `client ${client} seed ${seed} round ${round}: ${args.join(' ')} replied ${JSON.stringify(normal(reply))}, expected ${JSON.stringify(expected)}`,
+          );
         }
         checked++;
       }
       continue;
     }
-    const replies = await Promise.all(commands.map((args) => db.sendCommand(args).catch((error) => error)));
+    const replies = await Promise.all(
+      commands.map((args) => db.sendCommand(args).catch((error) => error)),
+    );
     for (let i = 0; i < commands.length; i++) {
       const expected = expect(commands[i]);
       if (JSON.stringify(normal(replies[i])) !== JSON.stringify(expected)) {
-        throw new Error(`client ${client} seed ${seed} round ${round}: ${commands[i].join(' ')} replied ${JSON.stringify(normal(replies[i]))}, expected ${JSON.stringify(expected)}`);
+        throw new Error(
+          `client ${client} seed ${seed} round ${round}: ${commands[i].join(' ')} replied ${JSON.stringify(normal(replies[i]))}, expected ${JSON.stringify(expected)}`,
+        );
       }
       checked++;
     }

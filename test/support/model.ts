@@ -6,8 +6,10 @@ import type { Arg } from './commands.js';
 
 export type Reply = null | number | string | Buffer | Reply[] | { error: string };
 
-const bytes = (arg: Arg): string => (typeof arg === 'string' ? Buffer.from(arg, 'utf8') : arg).toString('latin1');
-const bulk = (value: string | undefined): Reply => (value === undefined ? null : Buffer.from(value, 'latin1'));
+const bytes = (arg: Arg): string =>
+  (typeof arg === 'string' ? Buffer.from(arg, 'utf8') : arg).toString('latin1');
+const bulk = (value: string | undefined): Reply =>
+  value === undefined ? null : Buffer.from(value, 'latin1');
 const NOT_INTEGER = { error: 'ERR value is not an integer or out of range' };
 
 function toInteger(text: string): bigint | undefined {
@@ -60,7 +62,8 @@ export class MapModel {
         const delta = name === 'INCR' ? 1n : toInteger(a[1]!);
         if (current === undefined || delta === undefined) return NOT_INTEGER;
         const next = current + (name === 'DECRBY' ? -delta : delta);
-        if (next >= 2n ** 63n || next < -(2n ** 63n)) return { error: 'ERR increment or decrement would overflow' };
+        if (next >= 2n ** 63n || next < -(2n ** 63n))
+          return { error: 'ERR increment or decrement would overflow' };
         data.set(a[0]!, next.toString());
         return Number(next);
       }

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 
 export function redisServerPath(): string | undefined {
   try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || undefined;
+    return (
+      execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }
@@ -22,7 +25,11 @@ async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -34,12 +41,25 @@ export interface RunningRedis {
 
 export async function startRedis(extra: string[] = []): Promise<RunningRedis> {
   const path = redisServerPath();
-  if (path === undefined) throw new Error('redis-server is not installed (apt-get install redis-server)');
+  if (path === undefined)
+    throw new Error('redis-server is not installed (apt-get install redis-server)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'slotdb-redis-'));
   const child: ChildProcess = spawn(
     path,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      ...extra,
+    ],
     { stdio: 'ignore' },
   );
   const started = Date.now();

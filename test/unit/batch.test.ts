@@ -8,7 +8,7 @@ import {
   BATCH_HEADER_BYTES,
   ENTRY_OVERHEAD_BYTES,
 } from '../../src/shared/peer-frames.js';
-import { FrameWriter, createRingStorage } from '../../src/shared/ring.js';
+import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { VALUE_KIND_COUNT, ValueKind } from '../../src/shared/value-types.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
 import { CollectionValue } from '../../workers/keyspace/value.js';
@@ -89,17 +89,23 @@ describe('BATCH entries', () => {
     const type = start + BATCH_HEADER_BYTES + 4 + 4;
     w.buf[type] = ValueKind.Hash;
     reseal(w, start);
-    expect(applyBatch(new Keyspace(), w.buf, w.view, start, SLOT).refused).toMatch(/unreadable hash/);
+    expect(applyBatch(new Keyspace(), w.buf, w.view, start, SLOT).refused).toMatch(
+      /unreadable hash/,
+    );
     w.buf[type] = ValueKind.String;
     w.view.setUint32(type + 1, 1_000, true);
     reseal(w, start);
-    expect(applyBatch(new Keyspace(), w.buf, w.view, start, SLOT).refused).toMatch(/past the frame/);
+    expect(applyBatch(new Keyspace(), w.buf, w.view, start, SLOT).refused).toMatch(
+      /past the frame/,
+    );
   });
 
   it('still refuse a batch whose checksum does not match', () => {
     const { w, start } = build([['{b}a', 'one', 0]]);
     w.buf[start + BATCH_HEADER_BYTES + 4 + 4 + 1 + 4] ^= 1;
-    expect(applyBatch(new Keyspace(), w.buf, w.view, start, SLOT).refused).toBe('checksum mismatch');
+    expect(applyBatch(new Keyspace(), w.buf, w.view, start, SLOT).refused).toBe(
+      'checksum mismatch',
+    );
   });
 
   it('throw before writing anything for a value of a type with no byte form yet', () => {

@@ -4,21 +4,21 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import { Aggregate, PendingFlag } from '../../src/client/pending.js';
+import { COMMAND } from '../../src/commands/table.js';
+import { ProfileSlab } from '../../src/profiler/slab.js';
 import {
+  beginReply,
+  endFrame,
   NO_SLOT,
+  putLine,
   REQ_ARGC,
   REQ_HEADER_BYTES,
   REQ_ID,
   REQ_SLOT,
   ValueType,
-  beginReply,
-  endFrame,
-  putLine,
 } from '../../src/shared/codec.js';
-import { COMMAND } from '../../src/commands/table.js';
 import { ControlBlock, ShardState } from '../../src/shared/control-block.js';
-import { ProfileSlab } from '../../src/profiler/slab.js';
-import { FrameReader, FrameWriter, createRingStorage } from '../../src/shared/ring.js';
+import { createRingStorage, FrameReader, FrameWriter } from '../../src/shared/ring.js';
 
 const SLOT = 1234;
 const SYNC = PendingFlag.Sync;

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { decodeValue } from '../../src/client/reply.js';
+import { ErrorReply } from '../../src/errors.js';
 import {
-  REP_HEADER_BYTES,
-  REQ_ARGC,
-  REQ_CLIENT,
-  REQ_HEADER_BYTES,
-  REQ_ID,
-  REQ_OP,
-  REQ_SLOT,
-  ValueType,
   beginReply,
   beginRequest,
   endFrame,
@@ -17,12 +11,18 @@ import {
   putInt,
   putLine,
   putNil,
+  REP_HEADER_BYTES,
+  REQ_ARGC,
+  REQ_CLIENT,
+  REQ_HEADER_BYTES,
+  REQ_ID,
+  REQ_OP,
+  REQ_SLOT,
   skipValue,
+  ValueType,
 } from '../../src/shared/codec.js';
 import { VALUE_BYTES_MAX } from '../../src/shared/limits.js';
-import { FrameReader, FrameWriter, createRingStorage } from '../../src/shared/ring.js';
-import { ErrorReply } from '../../src/errors.js';
-import { decodeValue } from '../../src/client/reply.js';
+import { createRingStorage, FrameReader, FrameWriter } from '../../src/shared/ring.js';
 
 function pair(): { writer: FrameWriter; reader: FrameReader } {
   const storage = createRingStorage(1 << 16);
@@ -40,7 +40,16 @@ function readOne(writer: FrameWriter, reader: FrameReader): number {
 describe('request frames', () => {
   it('round-trip header fields and arguments of every kind', () => {
     const { writer, reader } = pair();
-    const args = ['key:1', 'ключ', Buffer.from([0, 255, 10]), new Uint8Array([1, 2]), 42, -1.5, 1e21, ''];
+    const args = [
+      'key:1',
+      'ключ',
+      Buffer.from([0, 255, 10]),
+      new Uint8Array([1, 2]),
+      42,
+      -1.5,
+      1e21,
+      '',
+    ];
     const start = beginRequest(writer, 0xdeadbeef, 12182, 7, args.length, 3);
     for (const arg of args) putArgument(writer, arg);
     endFrame(writer, start);
@@ -60,8 +69,19 @@ describe('request frames', () => {
     }
     expect(p).toBe(at + view.getUint32(at, true));
     expect(decoded.map((b) => b.toString('hex'))).toEqual(
-      ['key:1', 'ключ', '\u0000\u00ff\n', '\u0001\u0002', '42', '-1.5', '1000000000000000000000', ''].map((s, i) =>
-        i === 2 || i === 3 ? Buffer.from(s, 'latin1').toString('hex') : Buffer.from(s, 'utf8').toString('hex'),
+      [
+        'key:1',
+        'ключ',
+        '\u0000\u00ff\n',
+        '\u0001\u0002',
+        '42',
+        '-1.5',
+        '1000000000000000000000',
+        '',
+      ].map((s, i) =>
+        i === 2 || i === 3
+          ? Buffer.from(s, 'latin1').toString('hex')
+          : Buffer.from(s, 'utf8').toString('hex'),
       ),
     );
   });
@@ -70,7 +90,9 @@ describe('request frames', () => {
     const { writer } = pair();
     beginRequest(writer, 1, 0, 1, 1, 0);
     expect(() => putArgument(writer, undefined as never)).toThrow(TypeError);
-    expect(() => putArgument(writer, { length: 3 } as never)).toThrow(/must be a string, Buffer, Uint8Array or number/);
+    expect(() => putArgument(writer, { length: 3 } as never)).toThrow(
+      /must be a string, Buffer, Uint8Array or number/,
+    );
   });
 
   it('rejects a value over the size limit with the Redis error text', () => {
@@ -100,7 +122,9 @@ describe('reply values', () => {
     expect(value.slice(0, 5)).toEqual([null, -42, 'héllo', 'OK', [9007199254740991]]);
     expect(value[5]).toBeInstanceOf(ErrorReply);
     expect((value[5] as Error).message).toBe('ERR syntax error');
-    expect(skipValue(reader.view, at + REP_HEADER_BYTES)).toBe(at + reader.view.getUint32(at, true));
+    expect(skipValue(reader.view, at + REP_HEADER_BYTES)).toBe(
+      at + reader.view.getUint32(at, true),
+    );
   });
 
   it('decode bulk strings as Buffers when asked', () => {

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { beginRequest, endFrame, putArgument, REQ_OP } from '../../src/shared/codec.js';
-import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { frameKeys } from '../../src/commands/frame-keys.js';
 import {
   ALL_KEYS,
@@ -16,15 +14,17 @@ import {
   COMMAND,
   COMMANDS,
   type CommandSpec,
+  commandByOp,
   Flag,
+  findCommand,
   OP_COUNT,
   OP_FLAGS,
   ReplyPolicy,
   SplitPolicy,
-  commandByOp,
-  findCommand,
 } from '../../src/commands/table.js';
 import { commonSlot, groupBySlot } from '../../src/router.js';
+import { beginRequest, endFrame, putArgument, REQ_OP } from '../../src/shared/codec.js';
+import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { HANDLERS } from '../../workers/commands/index.js';
 
 /** A numkeys count among test arguments. */

@@ -11,7 +11,14 @@ describe('ExpiryWheel', () => {
     const seen: string[] = [];
     const expire = (key: string, slot: number): void => {
       seen.push(`${key}@${slot}`);
-      wheel.remove(key, key === 'early' ? EXPIRY_GRANULE_MS + 7 : key === 'middle' ? 3 * EXPIRY_GRANULE_MS : 5 * EXPIRY_GRANULE_MS + 1);
+      wheel.remove(
+        key,
+        key === 'early'
+          ? EXPIRY_GRANULE_MS + 7
+          : key === 'middle'
+            ? 3 * EXPIRY_GRANULE_MS
+            : 5 * EXPIRY_GRANULE_MS + 1,
+      );
     };
     expect(wheel.drainDue(2 * EXPIRY_GRANULE_MS - 1, 10, expire)).toBe(0);
     expect(wheel.drainDue(2 * EXPIRY_GRANULE_MS, 10, expire)).toBe(1);

@@ -40,6 +40,7 @@ describe('keySlot', () => {
   it('reads a one-byte string as the bytes it stands for', () => {
     const bytes = Buffer.from([0xff, 0x7b, 0x00, 0x80, 0x7d, 0x41]);
     expect(keySlotOfLatin1(bytes.toString('latin1'))).toBe(keySlot(bytes));
-    for (const key of ['foo', '{a}{b}', 'a{', '{}x']) expect(keySlotOfLatin1(key)).toBe(keySlot(key));
+    for (const key of ['foo', '{a}{b}', 'a{', '{}x'])
+      expect(keySlotOfLatin1(key)).toBe(keySlot(key));
   });
 });

@@ -37,7 +37,19 @@ describe('long double arithmetic (INCRBYFLOAT on x86-64 Redis)', () => {
     expect(incrByFloat('0x1p3', '0')).toBe('8');
     expect(incrByFloat('+.5', '5.')).toBe('5.5');
     expect(incrByFloat('inf', '1')).toBe('inf');
-    for (const text of ['', ' 1', '1 ', 'nan', 'abc', '1e', '.', '1,5', '1e5000', '1e-5000', '0x']) {
+    for (const text of [
+      '',
+      ' 1',
+      '1 ',
+      'nan',
+      'abc',
+      '1e',
+      '.',
+      '1,5',
+      '1e5000',
+      '1e-5000',
+      '0x',
+    ]) {
       expect(parseLongDouble(text), text).toBeUndefined();
     }
   });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ControlBlock } from '../../src/shared/control-block.js';
 import type { MigrationPlan, ShardEvent } from '../../src/shared/control-messages.js';
-import { FrameWriter, createRingStorage } from '../../src/shared/ring.js';
+import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
 import * as incoming from '../../workers/migration/incoming.js';
 import * as outgoing from '../../workers/migration/outgoing.js';
@@ -18,6 +18,7 @@ const { INCOMING_MOVES, IncomingMigration, IncomingState } = incoming;
 const { OUTGOING_MOVES, OutgoingMigration, OutgoingState } = outgoing;
 const { RETURNING_MOVES, ReturningMigration, ReturningState } = returning;
 const { InvariantError, checkedMove } = machine;
+
 import type { ShardContext } from '../../workers/shard-context.js';
 
 const ROLES: [string, Record<string, number>, machine.TransitionTable, string][] = [
@@ -127,7 +128,7 @@ describe('migration roles change state through their tables', () => {
     expect(shard.events.at(-1)).toMatchObject({ type: 'migration-end', outcome: 'completed' });
   });
 
-  it('incoming: RETURN hands over to a returning role (IMPORT\'s limits); FLIP then throws', () => {
+  it("incoming: RETURN hands over to a returning role (IMPORT's limits); FLIP then throws", () => {
     const shard = fakeShard();
     const role = new IncomingMigration(shard, 5, 42, 0, LIMITS);
     expect([role.kind, role.peer]).toEqual([RoleKind.Incoming, 0]);

@@ -12,7 +12,21 @@ describe('parseInt64 (Redis string2ll)', () => {
   });
 
   it('refuses what Redis refuses', () => {
-    for (const text of ['', '-', '+1', ' 1', '1 ', '01', '-0', '1.0', '1e3', '0x10', '9223372036854775808', '-9223372036854775809', 'abc']) {
+    for (const text of [
+      '',
+      '-',
+      '+1',
+      ' 1',
+      '1 ',
+      '01',
+      '-0',
+      '1.0',
+      '1e3',
+      '0x10',
+      '9223372036854775808',
+      '-9223372036854775809',
+      'abc',
+    ]) {
       expect(parseInt64(text), text).toBeUndefined();
     }
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameReader, FrameWriter, createRingStorage } from '../../src/shared/ring.js';
+import { createRingStorage, FrameReader, FrameWriter } from '../../src/shared/ring.js';
 
 /** Stages a frame of `length` bytes whose payload bytes are (tag + i) & 0xff. */
 function stage(writer: FrameWriter, length: number, tag: number): void {

@@ -2,25 +2,20 @@
 // other than a string yet, so these tests plant a test-only hash value directly in the keyspace.
 
 import { describe, expect, it } from 'vitest';
-import { REP_HEADER_BYTES, beginReply } from '../../src/shared/codec.js';
+import { decodeValue } from '../../src/client/reply.js';
+import { ErrorReply } from '../../src/errors.js';
+import { beginReply, REP_HEADER_BYTES } from '../../src/shared/codec.js';
 import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { WRONGTYPE } from '../../src/shared/reply-errors.js';
-import { FrameWriter, createRingStorage } from '../../src/shared/ring.js';
+import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
-import { ErrorReply } from '../../src/errors.js';
-import { decodeValue } from '../../src/client/reply.js';
 import { Call, type CommandHandler } from '../../workers/call.js';
 import * as expire from '../../workers/commands/expire.js';
 import * as keys from '../../workers/commands/keys.js';
 import * as strings from '../../workers/commands/strings.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
-import {
-  CollectionValue,
-  WRONG_TYPE,
-  kindOf,
-  typeNameOf,
-} from '../../workers/keyspace/value.js';
+import { CollectionValue, kindOf, typeNameOf, WRONG_TYPE } from '../../workers/keyspace/value.js';
 
 /** A stand-in for the hash type, which does not exist yet. */
 class TestHash extends CollectionValue {
@@ -168,7 +163,8 @@ describe('keyspace commands on a key of another type', () => {
   it('SCAN ... TYPE keeps the keys of that type', () => {
     const h = withHash();
     const cursor = String(SLOT);
-    const scan = (...rest: string[]): unknown => (h.run(keys.scan, cursor, ...rest) as unknown[])[1];
+    const scan = (...rest: string[]): unknown =>
+      (h.run(keys.scan, cursor, ...rest) as unknown[])[1];
     expect(scan('TYPE', 'hash')).toEqual([KEY]);
     expect(scan('TYPE', 'STRING')).toEqual(['{t}s']);
     expect(scan('TYPE', 'zset')).toEqual([]);

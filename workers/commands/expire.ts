@@ -1,9 +1,13 @@
 // TTL commands (expire.c): EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with NX|XX|GT|LT, TTL, PTTL,
 // EXPIRETIME, PEXPIRETIME, PERSIST.
 
-import { EXPIRE_GT_WITH_LT, EXPIRE_NX_WITH_OTHERS, unsupportedOption } from '../../src/shared/reply-errors.js';
-import type { Call, CommandHandler } from '../call.js';
 import type { ShardCommandName } from '../../src/commands/table.js';
+import {
+  EXPIRE_GT_WITH_LT,
+  EXPIRE_NX_WITH_OTHERS,
+  unsupportedOption,
+} from '../../src/shared/reply-errors.js';
+import type { Call, CommandHandler } from '../call.js';
 import { ExpireUnit, expireStyleDeadline } from './expiry-arguments.js';
 
 const Condition = { NX: 1, XX: 2, GT: 4, LT: 8 } as const;
@@ -88,7 +92,8 @@ function replyDeadline(call: Call, read: (deadline: number, now: number) => numb
   call.int(deadline === undefined ? -1 : read(deadline, keyspace.now));
 }
 
-const secondsLeft = (deadline: number, now: number): number => Math.floor((Math.max(0, deadline - now) + 500) / 1000);
+const secondsLeft = (deadline: number, now: number): number =>
+  Math.floor((Math.max(0, deadline - now) + 500) / 1000);
 const millisecondsLeft = (deadline: number, now: number): number => Math.max(0, deadline - now);
 const deadlineSeconds = (deadline: number): number => Math.floor(deadline / 1000);
 const deadlineMilliseconds = (deadline: number): number => deadline;

@@ -1,9 +1,9 @@
 // Expiry arguments shared by SET, SETEX, PSETEX, GETEX and the EXPIRE family, checked as Redis
 // checks them (t_string.c getExpireMillisecondsOrReply, expire.c expireGenericCommand).
 
-import { NOT_INTEGER, invalidExpireTime } from '../../src/shared/reply-errors.js';
-import type { Call } from '../call.js';
 import { INT64_MAX, INT64_MIN, type Int64, parseInt64 } from '../../src/shared/numbers.js';
+import { invalidExpireTime, NOT_INTEGER } from '../../src/shared/reply-errors.js';
+import type { Call } from '../call.js';
 
 export const ExpireUnit = { Seconds: 0, Milliseconds: 1 } as const;
 export type ExpireUnit = (typeof ExpireUnit)[keyof typeof ExpireUnit];
@@ -23,7 +23,12 @@ function toBig(value: Int64): bigint {
  * to now for EX/PX or absolute for EXAT/PXAT. Replies the error and returns undefined when the
  * argument is not an integer, not positive, or overflows.
  */
-export function setStyleDeadline(call: Call, index: number, unit: ExpireUnit, relative: boolean): number | undefined {
+export function setStyleDeadline(
+  call: Call,
+  index: number,
+  unit: ExpireUnit,
+  relative: boolean,
+): number | undefined {
   const amount = parseInt64(call.arg(index));
   if (amount === undefined) {
     call.error(NOT_INTEGER);
@@ -51,13 +56,22 @@ export function setStyleDeadline(call: Call, index: number, unit: ExpireUnit, re
  * The deadline given to EXPIRE-style commands: any integer (negative means "already expired"),
  * plus `base` ms. Replies the error and returns undefined on overflow.
  */
-export function expireStyleDeadline(call: Call, index: number, unit: ExpireUnit, base: number): number | undefined {
+export function expireStyleDeadline(
+  call: Call,
+  index: number,
+  unit: ExpireUnit,
+  base: number,
+): number | undefined {
   const amount = parseInt64(call.arg(index));
   if (amount === undefined) {
     call.error(NOT_INTEGER);
     return undefined;
   }
-  if (typeof amount === 'number' && Math.abs(amount) < SMALL_AMOUNT_MAX && Math.abs(base) < SMALL_AMOUNT_MAX * 1000) {
+  if (
+    typeof amount === 'number' &&
+    Math.abs(amount) < SMALL_AMOUNT_MAX &&
+    Math.abs(base) < SMALL_AMOUNT_MAX * 1000
+  ) {
     return (unit === ExpireUnit.Seconds ? amount * 1000 : amount) + base;
   }
   let when = toBig(amount);

@@ -9,11 +9,11 @@ import {
   type ShardCommandName,
   SplitPolicy,
 } from '../../src/commands/table.js';
+import { InvariantError } from '../../src/errors.js';
 import type { CommandHandler } from '../call.js';
 import * as expire from './expire.js';
 import * as keys from './keys.js';
 import * as strings from './strings.js';
-import { InvariantError } from '../../src/errors.js';
 
 const FAMILIES: readonly Partial<Record<ShardCommandName, CommandHandler>>[] = [
   strings.handlers,

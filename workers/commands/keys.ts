@@ -2,13 +2,13 @@
 // FLUSHDB, KEYS, SCAN, CLUSTER COUNTKEYSINSLOT and CLUSTER GETKEYSINSLOT. Multi-key commands reach a
 // shard already split by slot: every key of one frame hashes to the frame's slot.
 
-import { SCAN_EMPTY_VISITS_PER_COUNT, SLOT_COUNT } from '../../src/shared/limits.js';
-import { INVALID_SLOT_OR_COUNT, NOT_INTEGER, SYNTAX } from '../../src/shared/reply-errors.js';
-import type { Call, CommandHandler } from '../call.js';
 import type { ShardCommandName } from '../../src/commands/table.js';
-import { globMatch } from '../keyspace/glob.js';
+import { SCAN_EMPTY_VISITS_PER_COUNT, SLOT_COUNT } from '../../src/shared/limits.js';
 import { parseInt64 } from '../../src/shared/numbers.js';
+import { INVALID_SLOT_OR_COUNT, NOT_INTEGER, SYNTAX } from '../../src/shared/reply-errors.js';
 import { NO_TYPE_NAME, SCAN_TYPE_NAMES } from '../../src/shared/value-types.js';
+import type { Call, CommandHandler } from '../call.js';
+import { globMatch } from '../keyspace/glob.js';
 import { typeNameOf } from '../keyspace/value.js';
 
 export function del(call: Call): void {

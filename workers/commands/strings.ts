@@ -2,7 +2,17 @@
 // value asks the keyspace for a string and answers WRONGTYPE where Redis does when the key holds
 // another type; MGET answers nil for such a key, and SET, MSET, SETEX overwrite any type.
 
+import type { ShardCommandName } from '../../src/commands/table.js';
 import { VALUE_BYTES_MAX } from '../../src/shared/limits.js';
+import {
+  addInt64,
+  INT64_MIN,
+  type Int64,
+  int64ToReply,
+  int64ToString,
+  negateInt64,
+  parseInt64,
+} from '../../src/shared/numbers.js';
 import {
   DECR_OVERFLOW,
   FLOAT_NAN,
@@ -13,20 +23,10 @@ import {
   STRING_TOO_LONG,
 } from '../../src/shared/reply-errors.js';
 import type { Call, CommandHandler } from '../call.js';
-import type { ShardCommandName } from '../../src/commands/table.js';
 import { type StoredValue, WRONG_TYPE } from '../keyspace/value.js';
-import {
-  INT64_MIN,
-  type Int64,
-  addInt64,
-  int64ToReply,
-  int64ToString,
-  negateInt64,
-  parseInt64,
-} from '../../src/shared/numbers.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double.js';
 import { ExpireUnit, setStyleDeadline } from './expiry-arguments.js';
-import { Flag, parseStringOptions, parsed, parsedDeadline } from './string-options.js';
+import { Flag, parsed, parsedDeadline, parseStringOptions } from './string-options.js';
 
 const ZERO_LONG_DOUBLE = parseLongDouble('0')!;
 
@@ -351,8 +351,24 @@ export function mSetNx(call: Call): void {
 }
 
 export const handlers = {
-  get, set, setnx: setNx, setex: setExSeconds, psetex: setExMilliseconds, getset: getSet,
-  getdel: getDel, getex: getEx, incr, incrby: incrBy, decr, decrby: decrBy,
-  incrbyfloat: incrByFloat, append, strlen: strLen, getrange: getRange, setrange: setRange,
-  mget: mGet, mset: mSet, msetnx: mSetNx,
+  get,
+  set,
+  setnx: setNx,
+  setex: setExSeconds,
+  psetex: setExMilliseconds,
+  getset: getSet,
+  getdel: getDel,
+  getex: getEx,
+  incr,
+  incrby: incrBy,
+  decr,
+  decrby: decrBy,
+  incrbyfloat: incrByFloat,
+  append,
+  strlen: strLen,
+  getrange: getRange,
+  setrange: setRange,
+  mget: mGet,
+  mset: mSet,
+  msetnx: mSetNx,
 } satisfies Partial<Record<ShardCommandName, CommandHandler>>;

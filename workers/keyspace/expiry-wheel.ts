@@ -39,7 +39,7 @@ export class ExpiryWheel {
   remove(key: string, at: number): void {
     const granule = Math.floor(at / EXPIRY_GRANULE_MS);
     const keys = this.granules.get(granule);
-    if (keys !== undefined && keys.delete(key)) {
+    if (keys?.delete(key)) {
       this.entries--;
       if (keys.size === 0) this.granules.delete(granule);
     }

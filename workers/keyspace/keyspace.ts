@@ -7,10 +7,10 @@
 // ExpiryWheel for active expiry. Reads expire keys lazily: a key past its deadline is deleted when
 // it is looked up, before the command sees it.
 
+import { InvariantError } from '../../src/errors.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import { type StoredValue, WRONG_TYPE, type WrongType } from './value.js';
-import { InvariantError } from '../../src/errors.js';
 
 /** The keys of one slot and their values. */
 export type SlotTable = Map<string, StoredValue>;

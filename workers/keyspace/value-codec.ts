@@ -7,10 +7,10 @@
 // that refuses them, so that the day a type lands the compiler points at the entry to replace, and
 // finding a codec stays a plain array index with no missing-entry case for a kind that exists.
 
-import { ValueKind, VALUE_TYPE_NAMES } from '../../src/shared/value-types.js';
-import { writeLatin1 } from '../../src/shared/codec.js';
-import type { StoredValue } from './value.js';
 import { InvariantError } from '../../src/errors.js';
+import { writeLatin1 } from '../../src/shared/codec.js';
+import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
+import type { StoredValue } from './value.js';
 
 export interface ValueCodec {
   /** Bytes the payload of `value` takes. Throws for a kind that cannot be encoded yet. */

@@ -4,7 +4,7 @@
 // objects that carry their kind, so `typeof value === 'string'` tells the two apart for the price
 // of a type check.
 
-import { ValueKind, VALUE_TYPE_NAMES } from '../../src/shared/value-types.js';
+import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
 
 /** The kinds held as objects: every kind but strings. */
 export type CollectionKind = Exclude<ValueKind, typeof ValueKind.String>;

@@ -2,6 +2,9 @@
 // with an XXH64 checksum of the entries that the receiver verifies before it applies anything.
 
 import xxhash from 'xxhash-wasm';
+import { writeLatin1 } from '../../src/shared/codec.js';
+import type { MigrationPlan } from '../../src/shared/control-messages.js';
+import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
 import {
   ACK_APPLY_MS,
   ACK_BATCH,
@@ -22,14 +25,11 @@ import {
   PEER_SLOT,
   PeerFrame,
 } from '../../src/shared/peer-frames.js';
-import type { MigrationPlan } from '../../src/shared/control-messages.js';
-import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
-import { writeLatin1 } from '../../src/shared/codec.js';
+import { isValueKind, VALUE_TYPE_NAMES } from '../../src/shared/value-types.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { type StoredValue, kindOf } from '../keyspace/value.js';
+import { kindOf, type StoredValue } from '../keyspace/value.js';
 import { VALUE_CODECS } from '../keyspace/value-codec.js';
-import { VALUE_TYPE_NAMES, isValueKind } from '../../src/shared/value-types.js';
 
 const { h64Raw } = await xxhash();
 
@@ -243,7 +243,10 @@ export function putImport(w: FrameWriter, plan: MigrationPlan): void {
   w.commit(start + IMPORT_BYTES);
 }
 
-export function readImportLimits(view: DataView, at: number): Pick<MigrationPlan, 'batchKeys' | 'batchBytes' | 'window'> {
+export function readImportLimits(
+  view: DataView,
+  at: number,
+): Pick<MigrationPlan, 'batchKeys' | 'batchBytes' | 'window'> {
   return {
     batchKeys: view.getUint32(at + IMPORT_BATCH_KEYS, true),
     batchBytes: view.getUint32(at + IMPORT_BATCH_BYTES, true),

@@ -24,7 +24,10 @@ export class KeyBudget {
 
   /** Keys that may move now (0 when the budget is spent). */
   allowance(now: number): number {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * this.keysPerSecond) / 1000);
+    this.tokens = Math.min(
+      this.burst,
+      this.tokens + ((now - this.refilledAt) * this.keysPerSecond) / 1000,
+    );
     this.refilledAt = now;
     return Math.floor(this.tokens);
   }

@@ -15,8 +15,8 @@
 
 import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck } from './batch.js';
-import { type MigrationRole, RoleDefaults, RoleKind } from './role.js';
 import { ReturningMigration } from './returning.js';
+import { type MigrationRole, RoleDefaults, RoleKind } from './role.js';
 import type { SenderLimits } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
 

@@ -25,10 +25,9 @@
 //     └──(cancel, or a batch refused)──▶ Returning ──(RETURNED)──▶ Done (cancelled/failed)
 //                                           └──(target died)──▶ Done (failed)
 
-import { REQ_OP } from '../../src/shared/codec.js';
-import { WaitReason } from '../../src/shared/timing-layout.js';
 import { frameKeys } from '../../src/commands/frame-keys.js';
 import { commandByOp } from '../../src/commands/table.js';
+import { REQ_OP } from '../../src/shared/codec.js';
 import { SlotState } from '../../src/shared/control-block.js';
 import type {
   MigrationOutcome,
@@ -36,6 +35,7 @@ import type {
   MigrationReport,
 } from '../../src/shared/control-messages.js';
 import { PeerFrame } from '../../src/shared/peer-frames.js';
+import { WaitReason } from '../../src/shared/timing-layout.js';
 import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck, putImport, putNotice } from './batch.js';
@@ -194,8 +194,7 @@ export class OutgoingMigration extends RoleDefaults {
         if (atFlip) decision = Decision.Forward;
         else if (!request.wholeSlot) {
           decision = this.decide(request.keys, commandByOp(request.frame[REQ_OP]!).write);
-        }
-        else if (this.state === OutgoingState.Done) decision = Decision.Execute;
+        } else if (this.state === OutgoingState.Done) decision = Decision.Execute;
       }
       if (decision === Decision.Wait) {
         stay.push(request);
@@ -260,7 +259,7 @@ export class OutgoingMigration extends RoleDefaults {
   }
 
   /** FLUSHALL ran here: the slot's keys are gone; B must drop what it imported so far. */
-  override onFlush(now: number): void {
+  override onFlush(_now: number): void {
     if (this.state === OutgoingState.Done) return;
     this.sender.restart();
     putNotice(this.shard.peerWriter(this.target), PeerFrame.Drop, this.slot, this.migration);
@@ -271,7 +270,7 @@ export class OutgoingMigration extends RoleDefaults {
   // ---- cancel and failure ---------------------------------------------------------------
 
   /** Rule 8: stop, and have B send back what it has. */
-  override cancel(now: number): boolean {
+  override cancel(_now: number): boolean {
     if (this.state !== OutgoingState.Moving) return true;
     this.sender.stop();
     this.transition(OutgoingState.Returning);

@@ -81,7 +81,8 @@ export class BatchSender {
   /** Sends one batch if the window has room and keys remain. Returns the keys sent. */
   sendBatch(now: number): number {
     if (this.shard.faults.pauseSending) return 0;
-    if (this.inFlight.size >= this.limits.window || (this.exhausted && this.priority.length === 0)) return 0;
+    if (this.inFlight.size >= this.limits.window || (this.exhausted && this.priority.length === 0))
+      return 0;
     // A throttled sender waits for a whole batch's worth of budget: trickling keys one by one
     // would pay a batch's fixed cost per key.
     if (this.budget !== undefined && this.budget.allowance(now) < this.limits.batchKeys) {
@@ -123,7 +124,13 @@ export class BatchSender {
     this.shard.flushPeer(this.target);
     this.budget?.take(keys.length);
     const built = performance.now();
-    this.inFlight.set(batch, { keys, bytes, sentAt: now, sentAbs: performance.timeOrigin + built, serializeMs: built - building });
+    this.inFlight.set(batch, {
+      keys,
+      bytes,
+      sentAt: now,
+      sentAbs: performance.timeOrigin + built,
+      serializeMs: built - building,
+    });
     this.bytesSent += bytes;
     this.batchesSent++;
     return keys.length;
@@ -152,7 +159,13 @@ export class BatchSender {
    * The receiver answered batch `batch`. On success its keys are deleted here and returned; on a
    * refusal they are unlocked and stay. Returns undefined for a batch this sender does not know.
    */
-  onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): string[] | undefined {
+  onAck(
+    batch: number,
+    ok: boolean,
+    now: number,
+    receivedAbs = 0,
+    applyMs = 0,
+  ): string[] | undefined {
     const sent = this.inFlight.get(batch);
     if (sent === undefined) return undefined;
     this.inFlight.delete(batch);

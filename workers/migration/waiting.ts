@@ -3,11 +3,11 @@
 // (count, true maximum and a p99 over a bounded sample), a profiled request's timing block, and a
 // running profile.
 
-import { REQ_FLAGS, REQ_HEADER_BYTES, REQ_OP, RequestFlag } from '../../src/shared/codec.js';
+import { frameKeys } from '../../src/commands/frame-keys.js';
 import { commandByOp } from '../../src/commands/table.js';
+import { REQ_FLAGS, REQ_HEADER_BYTES, REQ_OP, RequestFlag } from '../../src/shared/codec.js';
 import { TIMING_WAIT_MS, TIMING_WAIT_REASON, WaitReason } from '../../src/shared/timing-layout.js';
 import type { ShardProfiler } from '../profiler.js';
-import { frameKeys } from '../../src/commands/frame-keys.js';
 
 /** Wait times kept for the report's p99 (the maximum is kept exactly regardless). */
 const WAIT_SAMPLES_MAX = 100_000;

@@ -3,15 +3,15 @@
 // frames, push the replies in bulk and ring its doorbell.
 
 import {
-  REQ_HEADER_BYTES,
-  ValueType,
   beginReply,
   endFrame,
   putLine,
+  REQ_HEADER_BYTES,
+  ValueType,
 } from '../../src/shared/codec.js';
 import { REPLY_FLUSH_BYTES, REPLY_STAGED_BYTES_MAX } from '../../src/shared/limits.js';
-import { absoluteNow } from '../../src/shared/timing-layout.js';
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';
+import { absoluteNow } from '../../src/shared/timing-layout.js';
 import type { Shard } from '../shard.js';
 
 /** Frames a shard executes for one client (or peer) before it turns to the next, for fairness. */

@@ -2,7 +2,11 @@
 // command's handler, and stage the reply in the ring of the client named in the frame. With the
 // request router, this is the hot path: no allocation or closure per request.
 
+import { commandByOp, Flag, OP_FLAGS } from '../../src/commands/table.js';
+import { InvariantError } from '../../src/errors.js';
 import {
+  beginReply,
+  endFrame,
   REP_META,
   REQ_ARGC,
   REQ_CLIENT,
@@ -12,29 +16,25 @@ import {
   REQ_OP,
   REQ_SLOT,
   RequestFlag,
-  beginReply,
-  endFrame,
   readU16,
   readU32,
 } from '../../src/shared/codec.js';
-import { Flag, OP_FLAGS, commandByOp } from '../../src/commands/table.js';
 import { ARGS_MAX } from '../../src/shared/limits.js';
+import type { FrameWriter } from '../../src/shared/ring.js';
 import {
+  absoluteNow,
+  ReplyMeta,
   RTIMING_BYTES,
   RTIMING_EXECUTED,
   RTIMING_PUSHED,
   RTIMING_REPLIED,
   RTIMING_REPLY_BACKLOG,
-  ReplyMeta,
   TIMING_BYTES,
-  absoluteNow,
 } from '../../src/shared/timing-layout.js';
-import type { FrameWriter } from '../../src/shared/ring.js';
 import { Call } from '../call.js';
 import { HANDLERS } from '../commands/index.js';
 import type { Shard } from '../shard.js';
 import type { ClientLink } from './client-links.js';
-import { InvariantError } from '../../src/errors.js';
 
 /** Names of opcodes, for error texts (lower-case, as Redis prints them). */
 const NAMES: string[] = HANDLERS.map((handler, op) =>

@@ -4,10 +4,10 @@
 
 import { ShardState } from '../../src/shared/control-block.js';
 import {
+  emptyMigrationReport,
   type MigrationOutcome,
   type MigrationPlan,
   type ToShard,
-  emptyMigrationReport,
 } from '../../src/shared/control-messages.js';
 import { KeyBudget } from '../migration/budget.js';
 import type { Shard } from '../shard.js';

@@ -2,8 +2,8 @@
 // by id for peer frames and control messages, and by slot for the request router (outgoing[] and
 // incoming[]: plain arrays, looked up per request while any migration runs).
 
-import { SLOT_COUNT } from '../../src/shared/limits.js';
 import type { MigrationPlan } from '../../src/shared/control-messages.js';
+import { SLOT_COUNT } from '../../src/shared/limits.js';
 import type { KeyBudget } from '../migration/budget.js';
 import { IncomingMigration } from '../migration/incoming.js';
 import { OutgoingMigration } from '../migration/outgoing.js';

@@ -1,7 +1,6 @@
 // Events for the opening thread (ready, migration start, progress and end).
 
-import type { ShardEvent } from '../../src/shared/control-messages.js';
-import type { ShardInit } from '../../src/shared/control-messages.js';
+import type { ShardEvent, ShardInit } from '../../src/shared/control-messages.js';
 
 export class Outbox {
   /** Events waiting for the end of the loop turn (see post). */

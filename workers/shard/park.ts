@@ -1,7 +1,7 @@
 // Parking: a shard with nothing to do sleeps in Atomics.wait on its parked word, and whoever gives
 // it work (a client, a peer, the opening thread) resets the word and notifies it.
 
-import { PARKED_WITH_BACKLOG, kShardParked } from '../../src/shared/control-block.js';
+import { kShardParked, PARKED_WITH_BACKLOG } from '../../src/shared/control-block.js';
 import { SHARD_PARK_MS_MAX } from '../../src/shared/limits.js';
 import type { Shard } from '../shard.js';
 

@@ -2,8 +2,8 @@
 // take part in a migration. They carry the migration frames (src/shared/peer-frames.ts) and
 // FORWARDs, requests handed on to the shard that can run them.
 
+import { InvariantError } from '../../src/errors.js';
 import { REQ_FLAGS, REQ_HEADER_BYTES, RequestFlag, readU32 } from '../../src/shared/codec.js';
-import { absoluteNow, TIMING_FORWARDED } from '../../src/shared/timing-layout.js';
 import {
   ACK_APPLY_MS,
   ACK_BATCH,
@@ -18,11 +18,11 @@ import {
   PeerFrame,
 } from '../../src/shared/peer-frames.js';
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';
+import { absoluteNow, TIMING_FORWARDED } from '../../src/shared/timing-layout.js';
 import { readImportLimits } from '../migration/batch.js';
 import { refuseBatch } from '../migration/role.js';
 import type { Shard } from '../shard.js';
 import { FRAMES_PER_TURN_MAX } from './client-links.js';
-import { InvariantError } from '../../src/errors.js';
 
 export interface PeerLink {
   readonly peer: number;

@@ -1,7 +1,7 @@
 // The shard busy time chart: per shard, the fraction of each bucket it was awake.
 
 import type { ProfileReport } from '../report/types.js';
-import { PLOT_LEFT, PLOT_TOP, axisText, path, shardColor, svg, timeChart } from './svg.js';
+import { axisText, PLOT_LEFT, PLOT_TOP, path, shardColor, svg, timeChart } from './svg.js';
 
 const HEIGHT = 180;
 

@@ -3,16 +3,16 @@
 
 import type { ProfileReport } from '../report/types.js';
 import {
-  PLOT_BOTTOM,
-  PLOT_LEFT,
-  PLOT_RIGHT,
-  PLOT_TOP,
-  WIDTH,
   axisText,
   decadeLabel,
   fmt,
   niceMax,
+  PLOT_BOTTOM,
+  PLOT_LEFT,
+  PLOT_RIGHT,
+  PLOT_TOP,
   svg,
+  WIDTH,
 } from './svg.js';
 
 const HEIGHT = 260;

@@ -7,6 +7,7 @@
 import type { ProfileReport } from '../report/types.js';
 import { busySvg } from './busy.js';
 import { histogramSvg } from './histogram.js';
+import { escapeHtml, fmt } from './svg.js';
 import {
   batchesSection,
   causesTable,
@@ -16,7 +17,6 @@ import {
   stalledKeysTable,
   stalledSlotsTable,
 } from './tables.js';
-import { escapeHtml, fmt } from './svg.js';
 import { timelineSvg } from './timeline.js';
 
 const STYLE = [

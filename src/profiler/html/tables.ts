@@ -96,8 +96,17 @@ const SLOW_OP_SEGMENTS = [
 export function slowOpsTable(report: ProfileReport): string {
   return table(
     'slow-ops',
-    ['at (s)', 'latency (ms)', 'key', 'slot', 'cause', 'fence', 'queue', 'lock wait', 'redirect']
-      .concat(['execution', 'reply staged', 'reply read']),
+    [
+      'at (s)',
+      'latency (ms)',
+      'key',
+      'slot',
+      'cause',
+      'fence',
+      'queue',
+      'lock wait',
+      'redirect',
+    ].concat(['execution', 'reply staged', 'reply read']),
     report.slowOps
       .slice(0, 25)
       .map((op) => [

@@ -3,20 +3,20 @@
 
 import type { ProfileReport } from '../report/types.js';
 import {
-  PLOT_BOTTOM,
-  PLOT_LEFT,
-  PLOT_RIGHT,
-  PLOT_TOP,
-  type TimeChart,
-  WIDTH,
   axisText,
   decadeLabel,
   fmt,
   niceMax,
+  PLOT_BOTTOM,
+  PLOT_LEFT,
+  PLOT_RIGHT,
+  PLOT_TOP,
   path,
   shardColor,
   svg,
+  type TimeChart,
   timeChart,
+  WIDTH,
 } from './svg.js';
 
 const HEIGHT = 320;

@@ -2,7 +2,7 @@
 // the summary a comparison (profile-diff) looks at first.
 
 import type { ShardProfileDump, SlotMove } from '../../shared/timing-layout.js';
-import { HISTOGRAM_BINS, binUpperMicros, percentileOfBins, round } from '../histogram.js';
+import { binUpperMicros, HISTOGRAM_BINS, percentileOfBins, round } from '../histogram.js';
 import { type TimeFrame, widthOf } from './frame.js';
 import type { MergedClients } from './merge.js';
 import type { Phases } from './moves.js';
