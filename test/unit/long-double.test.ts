@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { addLongDouble, formatLongDouble, parseLongDouble } from '../../workers/long-double.js';
+import {
+  addLongDouble,
+  formatLongDouble,
+  parseLongDouble,
+} from '../../workers/commands/long-double.js';
 
 /** INCRBYFLOAT's reply for a stored value and an increment. */
 function incrByFloat(value: string, increment: string): string | undefined {

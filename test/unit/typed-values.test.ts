@@ -10,7 +10,7 @@ import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { WRONGTYPE } from '../../src/shared/reply-errors.js';
 import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
-import { Call, type CommandHandler } from '../../workers/call.js';
+import { Call, type CommandHandler } from '../../workers/commands/call.js';
 import * as expire from '../../workers/commands/expire.js';
 import * as keys from '../../workers/commands/keys.js';
 import * as strings from '../../workers/commands/strings.js';

@@ -7,7 +7,7 @@ import {
   EXPIRE_NX_WITH_OTHERS,
   unsupportedOption,
 } from '../../src/shared/reply-errors.js';
-import type { Call, CommandHandler } from '../call.js';
+import type { Call, CommandHandler } from './call.js';
 import { ExpireUnit, expireStyleDeadline } from './expiry-arguments.js';
 
 const Condition = { NX: 1, XX: 2, GT: 4, LT: 8 } as const;

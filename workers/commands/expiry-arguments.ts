@@ -3,7 +3,7 @@
 
 import { INT64_MAX, INT64_MIN, type Int64, parseInt64 } from '../../src/shared/numbers.js';
 import { invalidExpireTime, NOT_INTEGER } from '../../src/shared/reply-errors.js';
-import type { Call } from '../call.js';
+import type { Call } from './call.js';
 
 export const ExpireUnit = { Seconds: 0, Milliseconds: 1 } as const;
 export type ExpireUnit = (typeof ExpireUnit)[keyof typeof ExpireUnit];

@@ -10,7 +10,7 @@ import {
   SplitPolicy,
 } from '../../src/commands/table.js';
 import { InvariantError } from '../../src/errors.js';
-import type { CommandHandler } from '../call.js';
+import type { CommandHandler } from './call.js';
 import * as expire from './expire.js';
 import * as keys from './keys.js';
 import * as strings from './strings.js';

@@ -7,9 +7,9 @@ import { SCAN_EMPTY_VISITS_PER_COUNT, SLOT_COUNT } from '../../src/shared/limits
 import { parseInt64 } from '../../src/shared/numbers.js';
 import { INVALID_SLOT_OR_COUNT, NOT_INTEGER, SYNTAX } from '../../src/shared/reply-errors.js';
 import { NO_TYPE_NAME, SCAN_TYPE_NAMES } from '../../src/shared/value-types.js';
-import type { Call, CommandHandler } from '../call.js';
 import { globMatch } from '../keyspace/glob.js';
 import { typeNameOf } from '../keyspace/value.js';
+import type { Call, CommandHandler } from './call.js';
 
 export function del(call: Call): void {
   const keyspace = call.keyspace;

@@ -2,7 +2,7 @@
 // Redis's parseExtendedStringArgumentsOrReply parses them: the same errors at the same arguments.
 
 import { SYNTAX } from '../../src/shared/reply-errors.js';
-import type { Call } from '../call.js';
+import type { Call } from './call.js';
 import { ExpireUnit, setStyleDeadline } from './expiry-arguments.js';
 
 /** Option flags of SET and GETEX, as Redis's parseExtendedStringArgumentsOrReply. */

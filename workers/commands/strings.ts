@@ -22,10 +22,10 @@ import {
   OFFSET_RANGE,
   STRING_TOO_LONG,
 } from '../../src/shared/reply-errors.js';
-import type { Call, CommandHandler } from '../call.js';
 import { type StoredValue, WRONG_TYPE } from '../keyspace/value.js';
-import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double.js';
+import type { Call, CommandHandler } from './call.js';
 import { ExpireUnit, setStyleDeadline } from './expiry-arguments.js';
+import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double.js';
 import { Flag, parsed, parsedDeadline, parseStringOptions } from './string-options.js';
 
 const ZERO_LONG_DOUBLE = parseLongDouble('0')!;

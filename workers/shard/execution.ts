@@ -31,7 +31,7 @@ import {
   RTIMING_REPLY_BACKLOG,
   TIMING_BYTES,
 } from '../../src/shared/timing-layout.js';
-import { Call } from '../call.js';
+import { Call } from '../commands/call.js';
 import { HANDLERS } from '../commands/index.js';
 import type { Shard } from '../shard.js';
 import type { ClientLink } from './client-links.js';

@@ -9,11 +9,11 @@ import {
   putLine,
   putNil,
   ValueType,
-} from '../src/shared/codec.js';
-import { ARGS_MAX } from '../src/shared/limits.js';
-import { WRONGTYPE } from '../src/shared/reply-errors.js';
-import type { FrameWriter } from '../src/shared/ring.js';
-import type { Keyspace } from './keyspace/keyspace.js';
+} from '../../src/shared/codec.js';
+import { ARGS_MAX } from '../../src/shared/limits.js';
+import { WRONGTYPE } from '../../src/shared/reply-errors.js';
+import type { FrameWriter } from '../../src/shared/ring.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
 
 export class Call {
   /** The frame's buffer (a ring reader's reassembly buffer). */
