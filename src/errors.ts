@@ -78,11 +78,26 @@ export class ValueTooLargeError extends RangeError {
   }
 }
 
+/**
+ * A command whose frame (its arguments together, or a reply) would be larger than the frame limit
+ * every ring reader accepts: refused before anything is sent.
+ */
+export class FrameTooLargeError extends RangeError {
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(bytes: number, limit: number) {
+    super(`slotdb: a frame of ${bytes} bytes exceeds slotdb's frame limit of ${limit} bytes`);
+    this.name = 'FrameTooLargeError';
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
 /** A slot number outside 0..16383 given to a method that takes one (slotOwner). */
 export class SlotRangeError extends RangeError {
   readonly slot: unknown;
   constructor(slot: unknown, slotCount: number) {
-    super(`slotdb: slot must be an integer from 0 to ${slotCount - 1}, got ${describe(slot)}`);
+    super(`slotdb: slot must be an integer from 0 to ${slotCount - 1}, got ${String(slot)}`);
     this.name = 'SlotRangeError';
     this.slot = slot;
   }
@@ -115,7 +130,7 @@ export class ClientLimitError extends Error {
 export class ShardRequestError extends Error {
   readonly shard: number;
   constructor(shard: number, reason: string) {
-    super(reason.startsWith('slotdb:') ? reason : `slotdb: shard ${shard}: ${reason}`);
+    super(reason);
     this.name = 'ShardRequestError';
     this.shard = shard;
   }
@@ -155,7 +170,7 @@ export class ProfileError extends Error {
  */
 export class InvariantError extends Error {
   constructor(message: string) {
-    super(`slotdb: invariant broken: ${message}`);
+    super(`slotdb: ${message}`);
     this.name = 'InvariantError';
   }
 }

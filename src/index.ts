@@ -14,6 +14,7 @@ export {
   ClientClosedError,
   ClientLimitError,
   ErrorReply,
+  FrameTooLargeError,
   InvariantError,
   MigrationError,
   NotOpenerError,

@@ -50,7 +50,8 @@ const SHARD_SPIN_US_SHARED = 10;
 
 const KNOWN = new Set(['shards', 'ringBytes', 'clientSpinMicros', 'shardSpinMicros', 'pendingMax']);
 
-function integerIn(
+/** An integer option within [min, max], or `fallback` when absent; OptionError otherwise. */
+export function integerOption(
   options: Record<string, unknown>,
   name: string,
   min: number,
@@ -77,25 +78,31 @@ export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
     if (!KNOWN.has(name))
       throw new OptionError(name, `one of ${[...KNOWN].join(', ')} (unknown option)`, record[name]);
   }
-  const shards = integerIn(record, 'shards', 1, SHARDS_MAX, defaultShardCount());
+  const shards = integerOption(record, 'shards', 1, SHARDS_MAX, defaultShardCount());
   const coresShared = shards + 1 > availableParallelism();
   return {
     shards,
-    ringBytes: integerIn(record, 'ringBytes', RING_BYTES_MIN, RING_BYTES_MAX, RING_BYTES_DEFAULT),
-    clientSpinMicros: integerIn(
+    ringBytes: integerOption(
+      record,
+      'ringBytes',
+      RING_BYTES_MIN,
+      RING_BYTES_MAX,
+      RING_BYTES_DEFAULT,
+    ),
+    clientSpinMicros: integerOption(
       record,
       'clientSpinMicros',
       0,
       CLIENT_SPIN_US_MAX,
       CLIENT_SPIN_US_DEFAULT,
     ),
-    shardSpinMicros: integerIn(
+    shardSpinMicros: integerOption(
       record,
       'shardSpinMicros',
       0,
       SHARD_SPIN_US_MAX,
       coresShared ? SHARD_SPIN_US_SHARED : SHARD_SPIN_US_ALONE,
     ),
-    pendingMax: integerIn(record, 'pendingMax', 0, PENDING_MAX_MAX, PENDING_MAX_DEFAULT),
+    pendingMax: integerOption(record, 'pendingMax', 0, PENDING_MAX_MAX, PENDING_MAX_DEFAULT),
   };
 }

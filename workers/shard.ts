@@ -25,7 +25,7 @@
 // The parts, one concept each, are in workers/shard/: client links (serve, reply flush, backlog),
 // the request router and execution (the hot path), peer links (peer frames, forwarding), the
 // migrations by id and slot, the migration order queue, control messages, stats, active expiry,
-// parking and the outbox of events.
+// parking and the events for the opening thread.
 
 import { workerData } from 'node:worker_threads';
 import { ControlBlock, ShardState } from '../src/shared/control-block.js';
@@ -36,10 +36,10 @@ import type { ShardProfiler } from './profiler.js';
 import { ActiveExpiry } from './shard/active-expiry.js';
 import { ClientLinks } from './shard/client-links.js';
 import { ControlChannel } from './shard/control.js';
+import { ShardEvents } from './shard/events.js';
 import { Execution } from './shard/execution.js';
 import { MigrationOrders } from './shard/migration-orders.js';
 import { Migrations } from './shard/migrations.js';
-import { Outbox } from './shard/outbox.js';
 import { Parking } from './shard/park.js';
 import { PeerLinks } from './shard/peer-links.js';
 import { RequestRouter } from './shard/request-router.js';
@@ -59,7 +59,7 @@ export class Shard implements ShardContext {
   clock = performance.now();
   // The parts, in the order they are made (a part may keep references to those before it).
   readonly stats: ShardStats;
-  readonly outbox: Outbox;
+  readonly events: ShardEvents;
   readonly clients: ClientLinks;
   readonly peers: PeerLinks;
   readonly migrations: Migrations;
@@ -76,7 +76,7 @@ export class Shard implements ShardContext {
     this.control = new ControlBlock(init.control);
     this.spinMs = init.shardSpinMicros / 1000;
     this.stats = new ShardStats(this);
-    this.outbox = new Outbox(init.port);
+    this.events = new ShardEvents(init.port);
     this.clients = new ClientLinks(this);
     this.peers = new PeerLinks(this);
     this.migrations = new Migrations(this);
@@ -89,10 +89,10 @@ export class Shard implements ShardContext {
   }
 
   run(): void {
-    const { clients, peers, execution, migrations, orders, expiry, channel, outbox, stats } = this;
+    const { clients, peers, execution, migrations, orders, expiry, channel, events, stats } = this;
     this.control.setShardState(this.id, ShardState.Running);
-    outbox.post({ type: 'ready' });
-    outbox.flush();
+    events.post({ type: 'ready' });
+    events.flush();
     let idleSince = -1;
     while (this.running) {
       execution.mark = 0;
@@ -110,7 +110,7 @@ export class Shard implements ShardContext {
       if (migrations.byId.size > 0 || orders.pending) work += migrations.step(this.clock);
       if (now >= expiry.nextAt) expiry.run(now);
       if (peers.dirty) peers.flushDirty();
-      if (outbox.length > 0) outbox.flush();
+      if (events.length > 0) events.flush();
       if (work > 0) {
         stats.publish();
         idleSince = -1;
@@ -150,7 +150,7 @@ export class Shard implements ShardContext {
   }
 
   post(event: ShardEvent): void {
-    this.outbox.post(event);
+    this.events.post(event);
   }
 
   finished(migration: number): void {

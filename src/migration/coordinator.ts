@@ -4,6 +4,7 @@
 // moving itself happens between the two shards (workers/migration/); no key passes through here.
 
 import { MigrationError, OptionError, ShardDownError, SlotBusyError } from '../errors.js';
+import { integerOption } from '../options.js';
 import type { ShardPool } from '../shard-pool.js';
 import { ShardState } from '../shared/control-block.js';
 import {
@@ -23,7 +24,6 @@ import {
 import { createRingStorage } from '../shared/ring.js';
 import {
   checkMigrateOptions,
-  integerOption,
   type MigrateOptions,
   type MigrateSlotsOptions,
   type MigrationEvent,

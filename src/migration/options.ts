@@ -3,6 +3,7 @@
 // events and summaries a move produces.
 
 import { OptionError } from '../errors.js';
+import { integerOption } from '../options.js';
 import type {
   LockMode,
   MigrationOutcome,
@@ -74,21 +75,6 @@ export interface MigrationEvent {
   /** On completed, cancelled and failed. */
   readonly report?: MigrationReport;
   readonly error?: string;
-}
-
-export function integerOption(
-  options: Record<string, unknown>,
-  name: string,
-  min: number,
-  max: number,
-  fallback: number,
-): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionError(name, `an integer from ${min} to ${max}`, value);
-  }
-  return value;
 }
 
 /** The batch limits and lock mode of a move, checked; throws OptionError naming a bad option. */

@@ -6,7 +6,7 @@
 //   0  u32  frame length in bytes, header included
 //   4  u32  request id (the client's pending-table index and generation)
 //   8  u16  slot the request addresses, NO_SLOT for keyless commands
-//   10 u8   opcode (commands.ts)
+//   10 u8   opcode (src/commands/table.ts)
 //   11 u8   flags (RequestFlag)
 //   12 u32  argument count, command name excluded
 //   16 u16  client thread that waits for the reply

@@ -1,4 +1,4 @@
-// Integer parsing with Redis's rules (util.c string2ll); floats are in workers/long-double.ts.
+// Integer parsing with Redis's rules (util.c string2ll); floats: workers/commands/long-double.ts.
 //
 // Integers are signed 64-bit. They are JS numbers while they fit in 2^53 and BigInts beyond, so
 // the common case does no BigInt work and no value in range is ever rounded.

@@ -14,7 +14,7 @@ import { RingBuffer } from 'ringbuf.js';
 
 type TypedArray = Parameters<Parameters<RingBuffer['writeCallbackWithOffset']>[1]>[0];
 
-import { InvariantError } from '../errors.js';
+import { FrameTooLargeError, InvariantError } from '../errors.js';
 import { FRAME_BYTES_MAX } from './limits.js';
 
 export const FRAME_LENGTH_BYTES = 4;
@@ -99,6 +99,9 @@ export class FrameWriter {
         `frame header says ${this.view.getUint32(this.tail, true)} bytes, frame has ${length}`,
       );
     }
+    // A frame too large for any ring reader comes from input (a request whose arguments add up to
+    // more than the frame limit), not from a broken invariant: the caller gets a RangeError.
+    if (length > FRAME_BYTES_MAX) throw new FrameTooLargeError(length, FRAME_BYTES_MAX);
     assertFrameLength(length, FRAME_LENGTH_BYTES);
     this.tail = end;
   }

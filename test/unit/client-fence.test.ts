@@ -115,24 +115,35 @@ describe('slot fence', () => {
     control.owner[SLOT] = 1;
     const second = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
     const third = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
-    reply(0, client.pending.id(first));
+    expect([client.pending.shard[second], client.pending.shard[third]]).toEqual([-1, -1]);
     // The slot is on shard 1 when `first` replies, and moves on to shard 2 right after `second`
-    // went: `third` must wait for `second`.
+    // went to shard 1, before `third` is released: `third` must stay held behind `second`.
+    const sendHeld = client.sendHeld.bind(client);
+    let released = 0;
+    client.sendHeld = (shard, slot, frame) => {
+      sendHeld(shard, slot, frame);
+      if (++released === 1) control.owner[SLOT] = 2;
+    };
+    reply(0, client.pending.id(first));
     client.poll();
-    expect(received(1).map((frame) => frame.id)).toEqual([
-      client.pending.id(second),
-      client.pending.id(third),
-    ]);
-    control.owner[SLOT] = 2;
+    expect(released).toBe(1);
+    expect(received(1).map((frame) => frame.id)).toEqual([client.pending.id(second)]);
+    expect(received(2)).toEqual([]);
+    expect(client.pending.shard[third]).toBe(-1);
+    // A later frame queues behind the held one.
     const fourth = client.send1(COMMAND.get.op, SLOT, SYNC, undefined, 'k');
     client.pushStaged();
+    expect(client.pending.shard[fourth]).toBe(-1);
     expect(received(2)).toEqual([]);
+    // Once `second` replied, `third` and then `fourth` go to shard 2, in issue order.
     reply(1, client.pending.id(second));
     client.poll();
-    expect(received(2)).toEqual([]); // `third` is still in flight through shard 1
-    reply(1, client.pending.id(third));
-    client.poll();
-    expect(received(2).map((frame) => frame.id)).toEqual([client.pending.id(fourth)]);
+    expect(received(1)).toEqual([]);
+    expect(received(2).map((frame) => frame.id)).toEqual([
+      client.pending.id(third),
+      client.pending.id(fourth),
+    ]);
+    expect([client.pending.shard[third], client.pending.shard[fourth]]).toEqual([2, 2]);
   });
 
   it('fails a held frame whose new owner died instead of sending it', () => {

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { InvariantError } from '../../src/errors.js';
 import { ControlBlock } from '../../src/shared/control-block.js';
 import type { MigrationPlan, ShardEvent } from '../../src/shared/control-messages.js';
 import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
@@ -17,7 +18,7 @@ import * as machine from '../../workers/migration/state-machine.js';
 const { INCOMING_MOVES, IncomingMigration, IncomingState } = incoming;
 const { OUTGOING_MOVES, OutgoingMigration, OutgoingState } = outgoing;
 const { RETURNING_MOVES, ReturningMigration, ReturningState } = returning;
-const { InvariantError, checkedMove } = machine;
+const { checkedMove } = machine;
 
 import type { ShardContext } from '../../workers/shard-context.js';
 
@@ -128,7 +129,7 @@ describe('migration roles change state through their tables', () => {
     expect(shard.events.at(-1)).toMatchObject({ type: 'migration-end', outcome: 'completed' });
   });
 
-  it("incoming: RETURN hands over to a returning role (IMPORT's limits); FLIP then throws", () => {
+  it("incoming: RETURN hands over to a returning role (IMPORT's limits); late frames are ignored", () => {
     const shard = fakeShard();
     const role = new IncomingMigration(shard, 5, 42, 0, LIMITS);
     expect([role.kind, role.peer]).toEqual([RoleKind.Incoming, 0]);
@@ -136,9 +137,19 @@ describe('migration roles change state through their tables', () => {
     const next = role.onReturn();
     expect(role.state).toBe(IncomingState.Returning);
     expect(next).toBeInstanceOf(ReturningMigration);
-    const { kind, migration, slot, peer } = next;
+    const { kind, migration, slot, peer } = next!;
     expect([kind, migration, slot, peer]).toEqual([RoleKind.Returning, 5, 42, 0]);
-    expect(() => role.onFlip()).toThrow(
+    // FLIP, DROP, RETURN or the source's death after the import ended mean nothing: no move, no
+    // end, and the keys the returning role sends back stay.
+    shard.keyspace.set(42, 'a', 'one');
+    role.onFlip();
+    role.onDrop();
+    expect(role.onReturn()).toBeUndefined();
+    role.onPeerDown();
+    expect(role.state).toBe(IncomingState.Returning);
+    expect(shard.finishedIds).toEqual([]);
+    expect(shard.keyspace.get(42, 'a')).toBe('one');
+    expect(() => role.transition(IncomingState.Completed)).toThrow(
       /incoming migration of slot 42 cannot go from Returning to Completed/,
     );
   });
@@ -159,12 +170,62 @@ describe('migration roles change state through their tables', () => {
     expect(role.state).toBe(ReturningState.Done);
     expect(shard.finishedIds).toEqual([5]);
     expect(() => role.transition(ReturningState.Refused)).toThrow(InvariantError);
-    const refused = new ReturningMigration(fakeShard(), 6, 43, 0, LIMITS);
+    role.onAck(1, false, performance.now()); // after Done: ignored
+    role.onPeerDown();
+    expect(role.state).toBe(ReturningState.Done);
+    expect(shard.finishedIds).toEqual([5]);
+
+    const other = fakeShard();
+    other.keyspace.set(43, 'a', 'one');
+    other.keyspace.set(43, 'b', 'two');
+    const oneKeyBatches = { ...LIMITS, batchKeys: 1, window: 2 };
+    const refused = new ReturningMigration(other, 6, 43, 0, oneKeyBatches);
+    expect(refused.step(performance.now())).toBe(1); // batch 1
+    expect(refused.step(performance.now())).toBe(1); // batch 2
+    refused.onAck(3, false, performance.now()); // a batch it never sent: ignored
+    expect(refused.state).toBe(ReturningState.Sending);
     refused.onAck(1, false, performance.now());
     expect(refused.state).toBe(ReturningState.Refused);
     refused.onAck(2, false, performance.now()); // a second refusal while Refused is no move
+    expect(refused.state).toBe(ReturningState.Refused);
     expect(refused.step(performance.now())).toBe(1);
     expect(refused.state).toBe(ReturningState.Done);
+    // What did not go back stays here.
+    expect([other.keyspace.get(43, 'a'), other.keyspace.get(43, 'b')]).toEqual(['one', 'two']);
+    expect(other.finishedIds).toEqual([6]);
+  });
+
+  it('returning: an ack for a batch it never sent neither refuses nor stops it', () => {
+    const shard = fakeShard();
+    shard.keyspace.set(43, 'a', 'one');
+    const role = new ReturningMigration(shard, 6, 43, 0, LIMITS);
+    role.onAck(1, false, performance.now());
+    expect(role.state).toBe(ReturningState.Sending);
+    expect(role.step(performance.now())).toBe(1); // the key still goes back
+    role.onAck(1, true, performance.now());
+    expect(shard.keyspace.get(43, 'a')).toBeUndefined();
+    expect(role.step(performance.now())).toBe(1); // RETURNED
+    expect(role.state).toBe(ReturningState.Done);
+  });
+
+  it('outgoing: late frames (ACK, RETURNED, peer death) after Done are ignored', () => {
+    const shard = fakeShard();
+    const role = new OutgoingMigration(shard, PLAN, performance.now());
+    expect(role.target).toBe(1);
+    role.onAck(1, false, performance.now()); // a batch it never sent: ignored
+    expect(role.state).toBe(OutgoingState.Moving);
+    role.onReturned(performance.now()); // not Returning: ignored
+    expect(role.state).toBe(OutgoingState.Moving);
+    expect(role.step(performance.now())).toBe(1);
+    expect(role.state).toBe(OutgoingState.Done);
+    const events = shard.events.length;
+    role.onAck(1, false, performance.now());
+    role.onReturned(performance.now());
+    role.onPeerDown(performance.now());
+    expect(role.cancel(performance.now())).toBe(true);
+    expect(role.state).toBe(OutgoingState.Done);
+    expect(shard.events.length).toBe(events);
+    expect(shard.finishedIds).toEqual([5]);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Call } from './call.js';
 import { ExpireUnit, setStyleDeadline } from './expiry-arguments.js';
 
 /** Option flags of SET and GETEX, as Redis's parseExtendedStringArgumentsOrReply. */
-export const Flag = {
+export const SetOption = {
   NX: 1 << 0,
   XX: 1 << 1,
   EX: 1 << 2,
@@ -17,7 +17,7 @@ export const Flag = {
   PXAT: 1 << 7,
   Persist: 1 << 8,
 } as const;
-const ANY_EXPIRE = Flag.EX | Flag.PX | Flag.EXAT | Flag.PXAT;
+const ANY_EXPIRE = SetOption.EX | SetOption.PX | SetOption.EXAT | SetOption.PXAT;
 
 /**
  * The options parseStringOptions read last: flags, and the index of the expiry amount (0 when
@@ -34,20 +34,23 @@ export function parseStringOptions(call: Call, first: number, forSet: boolean): 
   let expireIndex = 0;
   for (let j = first; j < call.argc; j++) {
     const hasNext = j + 1 < call.argc;
-    if (forSet && call.argIs(j, 'NX') && !(flags & Flag.XX)) {
-      flags |= Flag.NX;
-    } else if (forSet && call.argIs(j, 'XX') && !(flags & Flag.NX)) {
-      flags |= Flag.XX;
+    if (forSet && call.argIs(j, 'NX') && !(flags & SetOption.XX)) {
+      flags |= SetOption.NX;
+    } else if (forSet && call.argIs(j, 'XX') && !(flags & SetOption.NX)) {
+      flags |= SetOption.XX;
     } else if (forSet && call.argIs(j, 'GET')) {
-      flags |= Flag.Get;
-    } else if (forSet && call.argIs(j, 'KEEPTTL') && !(flags & (Flag.Persist | ANY_EXPIRE))) {
-      flags |= Flag.KeepTtl;
-    } else if (!forSet && call.argIs(j, 'PERSIST') && !(flags & (ANY_EXPIRE | Flag.KeepTtl))) {
-      flags |= Flag.Persist;
+      flags |= SetOption.Get;
+    } else if (forSet && call.argIs(j, 'KEEPTTL') && !(flags & (SetOption.Persist | ANY_EXPIRE))) {
+      flags |= SetOption.KeepTtl;
+    } else if (!forSet && call.argIs(j, 'PERSIST') && !(flags & (ANY_EXPIRE | SetOption.KeepTtl))) {
+      flags |= SetOption.Persist;
     } else {
       // EX, PX, EXAT, PXAT: a repeat of the same one is allowed (the last wins), a mix is not.
       const expiry = hasNext ? expiryFlag(call, j) : 0;
-      if (expiry === 0 || flags & (Flag.KeepTtl | Flag.Persist | (ANY_EXPIRE & ~expiry))) {
+      if (
+        expiry === 0 ||
+        flags & (SetOption.KeepTtl | SetOption.Persist | (ANY_EXPIRE & ~expiry))
+      ) {
         call.error(SYNTAX);
         return false;
       }
@@ -61,10 +64,10 @@ export function parseStringOptions(call: Call, first: number, forSet: boolean): 
 }
 
 function expiryFlag(call: Call, j: number): number {
-  if (call.argIs(j, 'EX')) return Flag.EX;
-  if (call.argIs(j, 'PX')) return Flag.PX;
-  if (call.argIs(j, 'EXAT')) return Flag.EXAT;
-  if (call.argIs(j, 'PXAT')) return Flag.PXAT;
+  if (call.argIs(j, 'EX')) return SetOption.EX;
+  if (call.argIs(j, 'PX')) return SetOption.PX;
+  if (call.argIs(j, 'EXAT')) return SetOption.EXAT;
+  if (call.argIs(j, 'PXAT')) return SetOption.PXAT;
   return 0;
 }
 
@@ -72,7 +75,8 @@ function expiryFlag(call: Call, j: number): number {
 export function parsedDeadline(call: Call): number | undefined {
   if (parsed.expireIndex === 0) return undefined;
   const flags = parsed.flags;
-  const unit = flags & (Flag.EX | Flag.EXAT) ? ExpireUnit.Seconds : ExpireUnit.Milliseconds;
-  const relative = (flags & (Flag.EX | Flag.PX)) !== 0;
+  const unit =
+    flags & (SetOption.EX | SetOption.EXAT) ? ExpireUnit.Seconds : ExpireUnit.Milliseconds;
+  const relative = (flags & (SetOption.EX | SetOption.PX)) !== 0;
   return setStyleDeadline(call, parsed.expireIndex, unit, relative) ?? Number.NaN;
 }

@@ -26,7 +26,7 @@ import { type StoredValue, WRONG_TYPE } from '../keyspace/value.js';
 import type { Call, CommandHandler } from './call.js';
 import { ExpireUnit, setStyleDeadline } from './expiry-arguments.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double.js';
-import { Flag, parsed, parsedDeadline, parseStringOptions } from './string-options.js';
+import { parsed, parsedDeadline, parseStringOptions, SetOption } from './string-options.js';
 
 const ZERO_LONG_DOUBLE = parseLongDouble('0')!;
 
@@ -62,19 +62,19 @@ function setGeneric(call: Call, flags: number, deadline: number | undefined, val
   const previous = keyspace.get(call.slot, key);
   // SET ... GET and GETSET reply the old value, so they refuse one of another type before changing
   // anything, as Redis does; without GET, SET overwrites a value of any type.
-  if (flags & Flag.Get && previous !== undefined && typeof previous !== 'string') {
+  if (flags & SetOption.Get && previous !== undefined && typeof previous !== 'string') {
     call.wrongType();
     return;
   }
   const found = previous !== undefined;
-  if ((flags & Flag.NX && found) || (flags & Flag.XX && !found)) {
-    if (flags & Flag.Get) bulkOrNil(call, previous);
+  if ((flags & SetOption.NX && found) || (flags & SetOption.XX && !found)) {
+    if (flags & SetOption.Get) bulkOrNil(call, previous);
     else call.nil();
     return;
   }
-  keyspace.set(call.slot, key, call.arg(valueIndex), (flags & Flag.KeepTtl) !== 0);
+  keyspace.set(call.slot, key, call.arg(valueIndex), (flags & SetOption.KeepTtl) !== 0);
   if (deadline !== undefined) keyspace.setDeadline(call.slot, key, deadline);
-  if (flags & Flag.Get) bulkOrNil(call, previous);
+  if (flags & SetOption.Get) bulkOrNil(call, previous);
   else call.ok();
 }
 
@@ -112,7 +112,7 @@ export function setExMilliseconds(call: Call): void {
 }
 
 export function getSet(call: Call): void {
-  setGeneric(call, Flag.Get, undefined);
+  setGeneric(call, SetOption.Get, undefined);
 }
 
 export function getDel(call: Call): void {
@@ -149,7 +149,7 @@ export function getEx(call: Call): void {
   if (Number.isNaN(deadline)) return;
   call.bulk(value);
   if (deadline !== undefined) keyspace.setDeadline(call.slot, key, deadline);
-  else if (flags & Flag.Persist) keyspace.persist(call.slot, key);
+  else if (flags & SetOption.Persist) keyspace.persist(call.slot, key);
 }
 
 // ---- counters -----------------------------------------------------------------------------

@@ -32,10 +32,7 @@ export const INCOMING_MOVES = transitionTable('incoming', IncomingState, {
 
 export class IncomingMigration extends RoleDefaults {
   readonly kind = RoleKind.Incoming;
-  /** Changed only by transition(). */
-  state: IncomingState = IncomingState.Importing;
-  keys = 0;
-  batches = 0;
+  #state: IncomingState = IncomingState.Importing;
   /** Acknowledgements held back by the holdAcks fault: [batch, ok, received, apply ms]. */
   private readonly heldAcks: [number, boolean, number, number][] = [];
 
@@ -53,13 +50,20 @@ export class IncomingMigration extends RoleDefaults {
     super();
   }
 
-  /** The source shard. */
-  get source(): number {
-    return this.peer;
+  /** Changed only by transition(). */
+  get state(): IncomingState {
+    return this.#state;
   }
 
-  /** Applies a batch, or refuses it whole; acknowledges it either way (ok = 0 when refused). */
+  /**
+   * Applies a batch, or refuses it whole; acknowledges it either way (ok = 0 when refused). Once
+   * the import is over a batch is refused unread, as for a role that takes none.
+   */
   override onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
+    if (this.#state !== IncomingState.Importing) {
+      super.onBatch(buf, view, at, batch);
+      return;
+    }
     const received = performance.now();
     const delayMs = this.shard.faults.applyDelayMs ?? 0;
     if (delayMs > 0) busyWait(delayMs);
@@ -71,9 +75,6 @@ export class IncomingMigration extends RoleDefaults {
       const why = applied.refused;
       const { id } = this.shard;
       console.error(`slotdb: shard ${id} refused batch ${batch} of slot ${this.slot}: ${why}`);
-    } else {
-      this.keys += applied.keys;
-      this.batches++;
     }
     if (this.shard.faults.holdAcks) {
       this.heldAcks.push([batch, ok, receivedAbs, applyMs]);
@@ -93,25 +94,32 @@ export class IncomingMigration extends RoleDefaults {
     this.shard.flushPeer(this.peer);
   }
 
-  /** FLIP: the slot map names this shard; the import is over. */
+  /** FLIP: the slot map names this shard; the import is over. Ignored once it is over. */
   override onFlip(): void {
+    if (this.#state !== IncomingState.Importing) return;
     this.transition(IncomingState.Completed);
     this.shard.finished(this.migration);
   }
 
-  /** The source flushed its keys: what came from it so far is gone too. */
+  /** The source flushed its keys: what came from it so far is gone too. Ignored once over. */
   override onDrop(): void {
+    if (this.#state !== IncomingState.Importing) return;
     this.shard.keyspace.dropSlot(this.slot);
   }
 
-  /** RETURN: the source cancelled; a ReturningMigration sends the keys back from now on. */
-  override onReturn(): MigrationRole {
+  /**
+   * RETURN: the source cancelled; a ReturningMigration sends the keys back from now on. Ignored
+   * (no role takes over) once the import is over.
+   */
+  override onReturn(): MigrationRole | undefined {
+    if (this.#state !== IncomingState.Importing) return undefined;
     this.transition(IncomingState.Returning);
     return new ReturningMigration(this.shard, this.migration, this.slot, this.peer, this.limits);
   }
 
   /** The source died: the slot's keys here belong to no one who serves them; free them. */
   override onPeerDown(): void {
+    if (this.#state !== IncomingState.Importing) return;
     this.transition(IncomingState.Abandoned);
     this.shard.keyspace.dropSlot(this.slot);
     this.shard.finished(this.migration);
@@ -119,7 +127,7 @@ export class IncomingMigration extends RoleDefaults {
 
   /** The one place the state changes: refuses a move INCOMING_MOVES does not list. */
   transition(next: IncomingState): void {
-    this.state = checkedMove(INCOMING_MOVES, this.slot, this.state, next);
+    this.#state = checkedMove(INCOMING_MOVES, this.slot, this.#state, next);
   }
 }
 

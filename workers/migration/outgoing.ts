@@ -63,12 +63,10 @@ type Decision = (typeof Decision)[keyof typeof Decision];
 
 export class OutgoingMigration extends RoleDefaults {
   readonly kind = RoleKind.Outgoing;
-  /** Changed only by transition(). */
-  state: OutgoingState = OutgoingState.Moving;
+  #state: OutgoingState = OutgoingState.Moving;
   readonly migration: number;
   readonly slot: number;
   readonly target: number;
-  readonly peer: number;
   private readonly plan: MigrationPlan;
   private readonly sender: BatchSender;
   private readonly waiting = new WaitQueue();
@@ -92,7 +90,6 @@ export class OutgoingMigration extends RoleDefaults {
     this.migration = plan.migration;
     this.slot = plan.slot;
     this.target = plan.target;
-    this.peer = plan.target;
     this.startedAt = now;
     this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan, budget);
     this.forwarded = new ForwardLog(shard, plan.target);
@@ -108,9 +105,19 @@ export class OutgoingMigration extends RoleDefaults {
     shard.profiler?.moveStarted(migration, slot, shard.id, target, lock, startedAbs);
   }
 
+  /** Changed only by transition(). */
+  get state(): OutgoingState {
+    return this.#state;
+  }
+
+  /** The shard at the other end (MigrationRole): the target. */
+  get peer(): number {
+    return this.target;
+  }
+
   /** A profile started while this slot moves: it records the move as started when it did. */
   override profileStarted(profiler: ShardProfiler): void {
-    if (this.state === OutgoingState.Done) return;
+    if (this.#state === OutgoingState.Done) return;
     const { migration, slot, target, lock } = this.plan;
     const startedAbs = performance.timeOrigin + this.startedAt;
     profiler.moveStarted(migration, slot, this.shard.id, target, lock, startedAbs);
@@ -139,11 +146,11 @@ export class OutgoingMigration extends RoleDefaults {
   /** Where a request on `keys` can run now. */
   private decide(keys: readonly string[], write: boolean): Decision {
     // Cancelled or failed: the slot is this shard's alone again.
-    if (this.state === OutgoingState.Done) return Decision.Execute;
+    if (this.#state === OutgoingState.Done) return Decision.Execute;
     const keyspace = this.shard.keyspace;
     let resident = 0;
     for (const key of keys) if (keyspace.has(this.slot, key)) resident++;
-    if (this.state === OutgoingState.Returning) {
+    if (this.#state === OutgoingState.Returning) {
       // Keys come back from the target; a key not here yet may be on its way.
       if (resident < keys.length) {
         this.waitReason = WaitReason.Returning;
@@ -194,7 +201,7 @@ export class OutgoingMigration extends RoleDefaults {
         if (atFlip) decision = Decision.Forward;
         else if (!request.wholeSlot) {
           decision = this.decide(request.keys, commandByOp(request.frame[REQ_OP]!).write);
-        } else if (this.state === OutgoingState.Done) decision = Decision.Execute;
+        } else if (this.#state === OutgoingState.Done) decision = Decision.Execute;
       }
       if (decision === Decision.Wait) {
         stay.push(request);
@@ -214,7 +221,7 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** One step of work: a batch if the window allows, the flip when everything moved. */
   override step(now: number): number {
-    if (this.state !== OutgoingState.Moving) return 0;
+    if (this.#state !== OutgoingState.Moving) return 0;
     const sent = this.sender.sendBatch(now);
     if (sent === 0 && this.sender.done) {
       if (this.sender.keysLeft() === 0) {
@@ -228,7 +235,9 @@ export class OutgoingMigration extends RoleDefaults {
     return sent;
   }
 
+  /** An ack for a batch this sender does not know, or after the end, is ignored. */
   override onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): void {
+    if (this.#state === OutgoingState.Done) return;
     const keys = this.sender.onAck(batch, ok, now, receivedAbs, applyMs);
     if (keys === undefined) return;
     if (!ok) {
@@ -260,7 +269,7 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** FLUSHALL ran here: the slot's keys are gone; B must drop what it imported so far. */
   override onFlush(_now: number): void {
-    if (this.state === OutgoingState.Done) return;
+    if (this.#state === OutgoingState.Done) return;
     this.sender.restart();
     putNotice(this.shard.peerWriter(this.target), PeerFrame.Drop, this.slot, this.migration);
     this.shard.flushPeer(this.target);
@@ -271,7 +280,7 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** Rule 8: stop, and have B send back what it has. */
   override cancel(_now: number): boolean {
-    if (this.state !== OutgoingState.Moving) return true;
+    if (this.#state !== OutgoingState.Moving) return true;
     this.sender.stop();
     this.transition(OutgoingState.Returning);
     putNotice(this.shard.peerWriter(this.target), PeerFrame.Return, this.slot, this.migration);
@@ -295,7 +304,7 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** Every key came back: the slot is whole here again. */
   override onReturned(now: number): void {
-    if (this.state !== OutgoingState.Returning) return;
+    if (this.#state !== OutgoingState.Returning) return;
     this.restoreStable();
     this.transition(OutgoingState.Done);
     this.release();
@@ -304,7 +313,7 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** The target died: keep what is here and serve the slot alone. Keys it had are lost with it. */
   override onPeerDown(now: number): void {
-    if (this.state === OutgoingState.Done) return;
+    if (this.#state === OutgoingState.Done) return;
     this.forwarded.answerUnexecuted();
     this.fail(`shard ${this.target} died`, now);
   }
@@ -319,7 +328,7 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** The one place the state changes: refuses a move OUTGOING_MOVES does not list. */
   transition(next: OutgoingState): void {
-    this.state = checkedMove(OUTGOING_MOVES, this.slot, this.state, next);
+    this.#state = checkedMove(OUTGOING_MOVES, this.slot, this.#state, next);
   }
 
   private restoreStable(): void {

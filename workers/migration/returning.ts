@@ -27,8 +27,7 @@ export const RETURNING_MOVES = transitionTable('returning', ReturningState, {
 /** After a cancel: sends the keys of S back to the source, then RETURNED. */
 export class ReturningMigration extends RoleDefaults {
   readonly kind = RoleKind.Returning;
-  /** Changed only by transition(). */
-  state: ReturningState = ReturningState.Sending;
+  #state: ReturningState = ReturningState.Sending;
   private readonly sender: BatchSender;
 
   constructor(
@@ -42,11 +41,16 @@ export class ReturningMigration extends RoleDefaults {
     this.sender = new BatchSender(shard, slot, peer, migration, limits);
   }
 
+  /** Changed only by transition(). */
+  get state(): ReturningState {
+    return this.#state;
+  }
+
   override step(now: number): number {
-    if (this.state === ReturningState.Done) return 0;
+    if (this.#state === ReturningState.Done) return 0;
     const sent = this.sender.sendBatch(now);
     if (sent === 0 && this.sender.done) {
-      const refused = this.state === ReturningState.Refused;
+      const refused = this.#state === ReturningState.Refused;
       if (this.sender.keysLeft() > 0 && !refused) {
         this.sender.restart();
         return 0;
@@ -61,14 +65,16 @@ export class ReturningMigration extends RoleDefaults {
     return sent;
   }
 
+  /** An ack for a batch this sender does not know, or after the end, is ignored. */
   override onAck(batch: number, ok: boolean, now: number, receivedAbs = 0, applyMs = 0): void {
-    this.sender.onAck(batch, ok, now, receivedAbs, applyMs);
+    if (this.#state === ReturningState.Done) return;
+    if (this.sender.onAck(batch, ok, now, receivedAbs, applyMs) === undefined) return;
     if (!ok) {
       // Only a bug gets here (the source refuses keys it already has). Stop instead of resending
       // the same batch forever; what could not go back stays here, logged.
       const slot = this.slot;
       console.error(`slotdb: shard ${this.peer} refused returned batch ${batch} of slot ${slot}`);
-      if (this.state === ReturningState.Sending) this.transition(ReturningState.Refused);
+      if (this.#state === ReturningState.Sending) this.transition(ReturningState.Refused);
       this.sender.stop();
     }
   }
@@ -80,6 +86,7 @@ export class ReturningMigration extends RoleDefaults {
 
   /** The source died while keys were going back: they have no owner left; free them. */
   override onPeerDown(): void {
+    if (this.#state === ReturningState.Done) return;
     this.transition(ReturningState.Done);
     this.shard.keyspace.dropSlot(this.slot);
     this.shard.finished(this.migration);
@@ -87,6 +94,6 @@ export class ReturningMigration extends RoleDefaults {
 
   /** The one place the state changes: refuses a move RETURNING_MOVES does not list. */
   transition(next: ReturningState): void {
-    this.state = checkedMove(RETURNING_MOVES, this.slot, this.state, next);
+    this.#state = checkedMove(RETURNING_MOVES, this.slot, this.#state, next);
   }
 }

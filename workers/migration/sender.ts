@@ -55,10 +55,6 @@ export class BatchSender {
     return this.exhausted && this.priority.length === 0 && this.inFlight.size === 0;
   }
 
-  get batchesInFlight(): number {
-    return this.inFlight.size;
-  }
-
   /** Asks for `keys` to go in the next batch. */
   prioritize(keys: readonly string[]): void {
     for (const key of keys) if (!this.locked.has(key)) this.priority.push(key);

@@ -4,6 +4,10 @@
 // may move to. A role changes state only through its transition(next), which checks the move here:
 // an illegal move is a bug in slotdb, not a condition to handle, so it throws instead of being
 // ignored, naming the role, the slot and both states (docs/migration.md draws the same tables).
+// A peer frame that means nothing in a role's current state (a late FLIP, RETURN, RETURNED or ACK)
+// is not a move: the role's handler ignores it before it would call transition().
+
+import { InvariantError } from '../../src/errors.js';
 
 /** A role's states (names by value, in the order they change) and its legal moves. */
 export interface TransitionTable {
@@ -12,11 +16,6 @@ export interface TransitionTable {
   readonly names: readonly string[];
   /** For each state (by value), the states it may move to. */
   readonly moves: readonly (readonly number[])[];
-}
-
-/** A move a role's transition table does not allow: an invariant of slotdb broke. */
-export class InvariantError extends Error {
-  override readonly name = 'InvariantError';
 }
 
 /** Whether `table` allows the move from `from` to `to`. */
@@ -34,7 +33,7 @@ export function checkedMove<S extends number>(
   if (isLegalMove(table, from, to)) return to;
   const name = (state: number): string => table.names[state] ?? `state ${state}`;
   const what = `${table.role} migration of slot ${slot}`;
-  throw new InvariantError(`slotdb invariant: ${what} cannot go from ${name(from)} to ${name(to)}`);
+  throw new InvariantError(`${what} cannot go from ${name(from)} to ${name(to)}`);
 }
 
 /** Builds a table from a state enum (listed in the order states change) and its moves by name. */

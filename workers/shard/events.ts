@@ -2,7 +2,7 @@
 
 import type { ShardEvent, ShardInit } from '../../src/shared/control-messages.js';
 
-export class Outbox {
+export class ShardEvents {
   /** Events waiting for the end of the loop turn (see post). */
   private readonly events: ShardEvent[] = [];
 
