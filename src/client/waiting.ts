@@ -115,10 +115,21 @@ export class Waiting {
 
   /** Blocks until sync entry `index` replied; returns its reply or throws its error. */
   entry(index: number): unknown {
-    this.source.pushStaged();
-    const pending = this.source.pending;
+    const source = this.source;
+    source.pushStaged();
+    const pending = source.pending;
     let quietSince = now();
-    while (!(pending.flags[index]! & PendingFlag.Done)) quietSince = this.syncStep(quietSince);
+    let idlePolls = 0;
+    while (!(pending.flags[index]! & PendingFlag.Done)) {
+      // The tight part of the spin only polls: a reply is picked up a poll after it lands. The
+      // clock, the health check and a backlog push come every few empty polls.
+      if (source.poll() > 0) {
+        idlePolls = 0;
+        continue;
+      }
+      if ((++idlePolls & CLOCK_EVERY_POLLS_MASK) !== 0) continue;
+      quietSince = this.syncStep(quietSince);
+    }
     const value = pending.value[index];
     pending.release(index);
     if (value instanceof Error) throw value;
