@@ -75,7 +75,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.outbox = new Outbox(rings.requests, control, this.recorder, this.id);
     this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending);
     const waitingWord = control.clientWord(this.id, kClientWaiting);
-    this.waiting = new Waiting(this, control, waitingWord, tuning.spinMicros / 1000);
+    this.waiting = new Waiting(this, this.inbox, control, waitingWord, tuning.spinMicros / 1000);
     this.checkHealth();
   }
 
@@ -321,10 +321,6 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
   /** Reads every complete reply that has arrived and settles its command. Returns how many. */
   poll(): number {
     return this.inbox.poll(this);
-  }
-
-  anyReadable(): boolean {
-    return this.inbox.anyReadable();
   }
 
   /** Settles entry `index` with its decoded reply (an ErrorReply fails it); see Inbox. */

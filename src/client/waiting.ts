@@ -12,17 +12,18 @@
 
 import type { ControlBlock } from '../shared/control-block.js';
 import { CLIENT_WAIT_MS_MAX } from '../shared/limits.js';
+import type { Inbox, ReplyDispatcher } from './inbox.js';
 import { type Aggregate, PendingFlag, type PendingTable } from './pending.js';
 
-/** What waiting needs from the client: its entries, its rings, and its health check. */
-export interface ReplySource {
+/**
+ * What waiting needs from the client: its entries, its request rings, its health check, and the
+ * settling of replies (the reply rings are read here, through the inbox, without a hop through
+ * the client: the spin loops are the hottest code of a waiting thread).
+ */
+export interface ReplySource extends ReplyDispatcher {
   readonly pending: PendingTable;
   /** Pushes every staged frame to its ring and wakes the shards that sleep. Returns bytes left. */
   pushStaged(): number;
-  /** Reads every complete reply that has arrived and settles its command. Returns how many. */
-  poll(): number;
-  /** Whether any reply ring holds bytes not read yet. */
-  anyReadable(): boolean;
   /** Whether a shard died or the database closed since the client last looked. */
   healthChanged(): boolean;
   /** Fails the commands a dead shard or a closed database will never answer. */
@@ -40,6 +41,7 @@ export class Waiting {
 
   constructor(
     private readonly source: ReplySource,
+    private readonly inbox: Inbox,
     private readonly control: ControlBlock,
     /** Index of this client's doorbell word in control.words. */
     private readonly waitingWord: number,
@@ -68,13 +70,14 @@ export class Waiting {
    */
   private pollWhileBusy(): void {
     const source = this.source;
+    const inbox = this.inbox;
     const pending = source.pending;
     let quietSince = -1;
     let backlog = 1;
     let idlePolls = 0;
     while (pending.count > 0) {
       if (backlog > 0) backlog = source.pushStaged();
-      if (source.poll() > 0) {
+      if (inbox.poll(source) > 0) {
         idlePolls = 0;
         quietSince = -1;
         continue;
@@ -94,7 +97,7 @@ export class Waiting {
     const words = this.control.words;
     Atomics.store(words, this.waitingWord, 1);
     // Replies published before the word was raised did not notify; look once more.
-    if (this.source.anyReadable() || this.source.healthChanged()) {
+    if (this.inbox.anyReadable() || this.source.healthChanged()) {
       Atomics.store(words, this.waitingWord, 0);
       setImmediate(this.onWake);
       return;
@@ -116,6 +119,7 @@ export class Waiting {
   /** Blocks until sync entry `index` replied; returns its reply or throws its error. */
   entry(index: number): unknown {
     const source = this.source;
+    const inbox = this.inbox;
     source.pushStaged();
     const pending = source.pending;
     let quietSince = now();
@@ -123,7 +127,7 @@ export class Waiting {
     while (!(pending.flags[index]! & PendingFlag.Done)) {
       // The tight part of the spin only polls: a reply is picked up a poll after it lands. The
       // clock, the health check and a backlog push come every few empty polls.
-      if (source.poll() > 0) {
+      if (inbox.poll(source) > 0) {
         idlePolls = 0;
         continue;
       }
@@ -148,7 +152,7 @@ export class Waiting {
   /** One turn of a blocking wait: poll, and sleep on the doorbell once polling found nothing. */
   private syncStep(quietSince: number): number {
     const source = this.source;
-    if (source.poll() > 0) return now();
+    if (this.inbox.poll(source) > 0) return now();
     if (source.healthChanged()) {
       source.checkHealth();
       return quietSince;
@@ -158,7 +162,7 @@ export class Waiting {
     const words = this.control.words;
     Atomics.store(words, this.waitingWord, 1);
     // A reply published before the word was raised did not notify; look before sleeping.
-    if (!source.anyReadable()) Atomics.wait(words, this.waitingWord, 1, CLIENT_WAIT_MS_MAX);
+    if (!this.inbox.anyReadable()) Atomics.wait(words, this.waitingWord, 1, CLIENT_WAIT_MS_MAX);
     Atomics.store(words, this.waitingWord, 0);
     return quietSince;
   }
