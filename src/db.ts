@@ -220,7 +220,7 @@ export class SlotDB extends CommandMethods<true> {
    * `lock: 'slot'`, every request for the slot waits for the whole move). `signal` cancels: the
    * keys that moved come back and the promise rejects with an AbortError.
    */
-  migrateSlot(
+  async migrateSlot(
     slot: number,
     targetShard: number,
     options?: MigrateOptions,
@@ -229,7 +229,7 @@ export class SlotDB extends CommandMethods<true> {
   }
 
   /** Moves several slots to one shard, `parallel` (default 4) at a time. */
-  migrateSlots(
+  async migrateSlots(
     slots: readonly number[],
     targetShard: number,
     options?: MigrateSlotsOptions,
@@ -238,10 +238,11 @@ export class SlotDB extends CommandMethods<true> {
   }
 
   /** Spreads slots so keys (or slots, or a weighted share) are even over the shards. */
-  rebalance(options?: RebalanceOptions): ReturnType<MigrationCoordinator['rebalance']> {
+  async rebalance(options?: RebalanceOptions): ReturnType<MigrationCoordinator['rebalance']> {
     return this.migrations().rebalance(options);
   }
 
+  /** The coordinator; throws on an attached thread or a closed database (its callers reject). */
   private migrations(): MigrationCoordinator {
     if (this.coordinator === undefined) throw new NotOpenerError('move slots');
     if (this.client.closed) throw new ClientClosedError();

@@ -41,20 +41,36 @@ export class OptionError extends TypeError {
   }
 }
 
-/** Too many commands in flight for the configured `pendingMax`. */
+/**
+ * Too many commands in flight on one client thread: more than the `pendingMax` option allows
+ * (`option` is true), or more than the pending table holds at most (the built-in maximum).
+ */
 export class PendingLimitError extends Error {
-  constructor(limit: number) {
-    super(`slotdb: more than ${limit} commands in flight (option 'pendingMax')`);
+  readonly limit: number;
+  constructor(limit: number, option: boolean) {
+    super(
+      `slotdb: more than ${limit} commands in flight ` +
+        (option
+          ? "(option 'pendingMax')"
+          : '(the built-in maximum of in-flight commands per client thread)'),
+    );
     this.name = 'PendingLimitError';
+    this.limit = limit;
   }
 }
 
-/** A command argument of a type slotdb cannot send (not a string, Buffer, Uint8Array or number). */
+/**
+ * An argument of a type slotdb cannot send: a command argument that is not a string, Buffer,
+ * Uint8Array or number, or a method's argument list of the wrong shape (sendCommand's array,
+ * mSet's pairs). The message names what was expected.
+ */
 export class ArgumentTypeError extends TypeError {
-  constructor(got: unknown) {
+  constructor(
+    got: unknown,
+    expected = 'a command argument must be a string, Buffer, Uint8Array or number',
+  ) {
     super(
-      'slotdb: a command argument must be a string, Buffer, Uint8Array or number, got ' +
-        (got === null ? 'null' : typeof got),
+      `slotdb: ${expected}, got ${got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got}`,
     );
     this.name = 'ArgumentTypeError';
   }
@@ -179,5 +195,5 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null)
     return String(value);
-  return typeof value;
+  return Array.isArray(value) ? 'an array' : typeof value;
 }

@@ -70,14 +70,26 @@ export function defaultShardCount(): number {
   return Math.max(1, Math.min(SHARDS_MAX, availableParallelism() - 1));
 }
 
-export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== 'object')
-    throw new OptionError('options', 'an object', options);
+/**
+ * Checks that `options` is a plain object (not null, an array or a class instance) whose every
+ * name is in `known`; throws an OptionError naming the first that is not.
+ */
+export function checkOptionNames(options: unknown, known: ReadonlySet<string>): void {
+  const prototype =
+    options === null || typeof options !== 'object' ? undefined : Object.getPrototypeOf(options);
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new OptionError('options', 'a plain object', options);
+  }
   const record = options as Record<string, unknown>;
   for (const name of Object.keys(record)) {
-    if (!KNOWN.has(name))
-      throw new OptionError(name, `one of ${[...KNOWN].join(', ')} (unknown option)`, record[name]);
+    if (!known.has(name))
+      throw new OptionError(name, `one of ${[...known].join(', ')} (unknown option)`, record[name]);
   }
+}
+
+export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
+  checkOptionNames(options, KNOWN);
+  const record = options as Record<string, unknown>;
   const shards = integerOption(record, 'shards', 1, SHARDS_MAX, defaultShardCount());
   const coresShared = shards + 1 > availableParallelism();
   return {

@@ -107,7 +107,10 @@ export class PendingTable {
   open(shard: number, slot: number, flags: number, transform: Transform | undefined): number {
     const limit = this.limit;
     const index = limit > 0 && this.count >= limit ? -1 : this.alloc();
-    if (index < 0) throw new PendingLimitError(limit > 0 ? limit : PENDING_CAPACITY_MAX);
+    if (index < 0) {
+      const option = limit > 0 && this.count >= limit;
+      throw new PendingLimitError(option ? limit : PENDING_CAPACITY_MAX, option);
+    }
     this.shard[index] = shard;
     this.slot[index] = slot;
     this.flags[index] = flags;

@@ -5,6 +5,16 @@
 import { ErrorReply, InvariantError } from '../errors.js';
 import type { Executor } from '../executor.js';
 import { wrongArity } from '../shared/reply-errors.js';
+import {
+  getExArguments,
+  msetArguments,
+  scanArguments,
+  setArguments,
+  unixMilliseconds,
+  unixSeconds,
+  variadic,
+  withMode,
+} from './arguments.js';
 import type { CommandSpec } from './declaration.js';
 import { keysFit } from './key-spec.js';
 import { resolveCommand } from './resolve.js';
@@ -63,72 +73,6 @@ export type MSetArguments =
   | readonly RedisArgument[]
   | Record<string, RedisArgument>;
 
-function variadic(keys: RedisVariadicArgument): readonly RedisArgument[] {
-  return Array.isArray(keys) ? keys : [keys as RedisArgument];
-}
-
-function setArguments(
-  key: RedisArgument,
-  value: RedisArgument,
-  options: SetOptions,
-): RedisArgument[] {
-  const args: RedisArgument[] = [key, value];
-  const expiration = options.expiration;
-  if (expiration !== undefined) {
-    if (expiration === 'KEEPTTL' || expiration.type === 'KEEPTTL') args.push('KEEPTTL');
-    else args.push(expiration.type, expiration.value);
-  } else if (options.EX !== undefined) args.push('EX', options.EX);
-  else if (options.PX !== undefined) args.push('PX', options.PX);
-  else if (options.EXAT !== undefined) args.push('EXAT', options.EXAT);
-  else if (options.PXAT !== undefined) args.push('PXAT', options.PXAT);
-  else if (options.KEEPTTL) args.push('KEEPTTL');
-  if (options.condition !== undefined) args.push(options.condition);
-  else if (options.NX) args.push('NX');
-  else if (options.XX) args.push('XX');
-  if (options.GET) args.push('GET');
-  return args;
-}
-
-function getExArguments(key: RedisArgument, options: GetExOptions): RedisArgument[] {
-  if ('type' in options) {
-    return options.type === 'PERSIST' ? [key, 'PERSIST'] : [key, options.type, options.value];
-  }
-  if ('EX' in options) return [key, 'EX', options.EX];
-  if ('PX' in options) return [key, 'PX', options.PX];
-  if ('EXAT' in options) return [key, 'EXAT', options.EXAT];
-  if ('PXAT' in options) return [key, 'PXAT', options.PXAT];
-  return [key, 'PERSIST'];
-}
-
-function msetArguments(toSet: MSetArguments): RedisArgument[] {
-  if (Array.isArray(toSet)) {
-    if (Array.isArray(toSet[0])) return (toSet as [RedisArgument, RedisArgument][]).flat();
-    return [...(toSet as RedisArgument[])];
-  }
-  return Object.entries(toSet).flat();
-}
-
-function unixSeconds(time: number | Date): number {
-  return time instanceof Date ? Math.floor(time.getTime() / 1000) : time;
-}
-
-function unixMilliseconds(time: number | Date): number {
-  return time instanceof Date ? time.getTime() : time;
-}
-
-function withMode(args: RedisArgument[], mode: ExpireMode | undefined): RedisArgument[] {
-  if (mode !== undefined) args.push(mode);
-  return args;
-}
-
-function scanArguments(cursor: RedisArgument, options: ScanOptions | undefined): RedisArgument[] {
-  const args: RedisArgument[] = [cursor];
-  if (options?.MATCH !== undefined) args.push('MATCH', options.MATCH);
-  if (options?.COUNT !== undefined) args.push('COUNT', options.COUNT);
-  if (options?.TYPE !== undefined) args.push('TYPE', options.TYPE);
-  return args;
-}
-
 const toScanReply = (reply: [string | Buffer, unknown[]]): ScanReply<unknown> => ({
   cursor: reply[0].toString(),
   keys: reply[1],
@@ -161,7 +105,7 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
   /** 'OK', or null when NX/XX prevented the write; with GET, the previous value. */
   set(key: RedisArgument, value: RedisArgument, options?: SetOptions): Out<Async, S | 'OK' | null> {
     if (options === undefined) return this.executor.key2(COMMAND.set, key, value);
-    return this.executor.run(COMMAND.set, setArguments(key, value, options));
+    return this.built(COMMAND.set, setArguments, key, value, options);
   }
 
   setNX(key: RedisArgument, value: RedisArgument): Out<Async, number> {
@@ -186,7 +130,7 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
 
   getEx(key: RedisArgument, options?: GetExOptions): Out<Async, S | null> {
     if (options === undefined) return this.executor.key1(COMMAND.getex, key);
-    return this.executor.run(COMMAND.getex, getExArguments(key, options));
+    return this.built(COMMAND.getex, getExArguments, key, options);
   }
 
   incr(key: RedisArgument): Out<Async, number> {
@@ -226,19 +170,22 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
     return this.executor.run(COMMAND.setrange, [key, offset, value]);
   }
 
-  /** Values in key order; keys in several slots are fetched per slot and merged (not atomic). */
+  /**
+   * Values in key order; keys in several slots are fetched per slot and merged (not atomic). No key
+   * (`mGet([])`) is Redis's arity error, as node-redis gets it from the server.
+   */
   mGet(keys: readonly RedisArgument[]): Out<Async, (S | null)[]> {
-    return this.executor.run(COMMAND.mget, keys);
+    return this.sendChecked(COMMAND.mget, variadic(keys));
   }
 
   /** Pairs as `[[k, v], ...]`, `[k, v, k, v]` or `{ k: v }`. Atomic per slot. */
   mSet(toSet: MSetArguments): Out<Async, 'OK'> {
-    return this.sendChecked(COMMAND.mset, msetArguments(toSet));
+    return this.built(COMMAND.mset, msetArguments, toSet);
   }
 
   /** 1 when every key was set, 0 when none was (one existed). Keys share a slot (or CROSSSLOT). */
   mSetNX(toSet: MSetArguments): Out<Async, number> {
-    return this.sendChecked(COMMAND.msetnx, msetArguments(toSet));
+    return this.built(COMMAND.msetnx, msetArguments, toSet);
   }
 
   // ---- keys -----------------------------------------------------------------------------
@@ -344,6 +291,26 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
     return this.executor.run(COMMAND['cluster|getkeysinslot'], [slot, count]);
   }
 
+  /**
+   * Runs a command whose arguments `build(a, b, c)` makes from a method's parameters, after the
+   * arity checks sendCommand would make; what `build` throws rejects (or throws, on db.sync).
+   */
+  private built<A, B, C>(
+    spec: CommandSpec,
+    build: (a: A, b: B, c: C) => RedisArgument[],
+    a: A,
+    b?: B,
+    c?: C,
+  ): any {
+    let args: RedisArgument[];
+    try {
+      args = build(a, b as B, c as C);
+    } catch (error) {
+      return this.executor.fail(error);
+    }
+    return this.sendChecked(spec, args);
+  }
+
   /** Runs a variadic command after the arity checks sendCommand would make. */
   private sendChecked(spec: CommandSpec, args: readonly RedisArgument[]): any {
     if (!arityAccepts(spec, args.length + 1) || !keysFit(spec.keys, args.length)) {
@@ -354,7 +321,7 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
 }
 
 /** Members of CommandMethods' prototype that are not the method of one command. */
-const NOT_COMMAND_METHODS = new Set(['constructor', 'sendCommand', 'sendChecked']);
+const NOT_COMMAND_METHODS = new Set(['constructor', 'sendCommand', 'sendChecked', 'built']);
 
 // Every method a declaration names is on the class (the compiler checks it here, and the block
 // below at load), and every command method has a declaration.

@@ -1,8 +1,8 @@
 // A raw command (sendCommand's argument list) checked against the table as a Redis server checks
 // it: a known command or subcommand, its arity, whole key-value groups.
 
-import { ErrorReply } from '../errors.js';
-import type { Argument } from '../shared/codec.js';
+import { ArgumentTypeError, ErrorReply } from '../errors.js';
+import { type Argument, checkArgument } from '../shared/codec.js';
 import { unknownCommand, unknownSubcommand, wrongArity } from '../shared/reply-errors.js';
 import type { CommandSpec } from './declaration.js';
 import { keysFit } from './key-spec.js';
@@ -10,9 +10,18 @@ import { arityAccepts, CONTAINER_COMMANDS, findCommand, nameWords } from './tabl
 
 /**
  * Checks a raw command as a Redis server would (known command, arity) and finds its spec. Returns
- * the spec and the index of its first real argument, or throws an ErrorReply.
+ * the spec and the index of its first real argument, or throws an ErrorReply (an ArgumentTypeError
+ * when `args` is not an array, or its name is not a string, Buffer, Uint8Array or number).
  */
 export function resolveCommand(args: readonly Argument[]): { spec: CommandSpec; first: number } {
+  if (!Array.isArray(args)) {
+    throw new ArgumentTypeError(
+      args,
+      "sendCommand takes an array: the command's name and its arguments, as ['GET', 'key']",
+    );
+  }
+  if (args.length > 0) checkArgument(args[0]);
+  if (args.length > 1) checkArgument(args[1]);
   if (args.length === 0) throw new ErrorReply("ERR unknown command '', with args beginning with: ");
   const name = String(args[0]);
   const lower = name.toLowerCase();

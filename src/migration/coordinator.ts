@@ -4,7 +4,7 @@
 // moving itself happens between the two shards (workers/migration/); no key passes through here.
 
 import { MigrationError, OptionError, ShardDownError, SlotBusyError } from '../errors.js';
-import { integerOption } from '../options.js';
+import { checkOptionNames, integerOption } from '../options.js';
 import type { ShardPool } from '../shard-pool.js';
 import { ShardState } from '../shared/control-block.js';
 import {
@@ -24,10 +24,13 @@ import {
 import { createRingStorage } from '../shared/ring.js';
 import {
   checkMigrateOptions,
+  MIGRATE_OPTION_NAMES,
+  MIGRATE_SLOTS_OPTION_NAMES,
   type MigrateOptions,
   type MigrateSlotsOptions,
   type MigrationEvent,
   type MigrationSummary,
+  REBALANCE_OPTION_NAMES,
   type RebalanceOptions,
 } from './options.js';
 import { planRebalance } from './rebalance.js';
@@ -64,6 +67,7 @@ export class MigrationCoordinator {
     target: number,
     options: MigrateOptions = {},
   ): Promise<MigrationReport> {
+    checkOptionNames(options, MIGRATE_OPTION_NAMES);
     const summary = await this.move([{ slot, target }], 1, options);
     return summary.reports[0]!;
   }
@@ -74,6 +78,7 @@ export class MigrationCoordinator {
     target: number,
     options: MigrateSlotsOptions = {},
   ): Promise<MigrationSummary> {
+    checkOptionNames(options, MIGRATE_SLOTS_OPTION_NAMES);
     const parallel = integerOption(
       options as Record<string, unknown>,
       'parallel',
@@ -99,6 +104,7 @@ export class MigrationCoordinator {
       readonly moves: readonly { slot: number; source: number; target: number }[];
     }
   > {
+    checkOptionNames(options, REBALANCE_OPTION_NAMES);
     const parallel = integerOption(
       options as Record<string, unknown>,
       'parallel',
@@ -111,12 +117,12 @@ export class MigrationCoordinator {
     if (
       !Array.isArray(weights) ||
       weights.length !== shards ||
-      weights.some((w) => typeof w !== 'number' || !(w >= 0)) ||
+      weights.some((w) => typeof w !== 'number' || !Number.isFinite(w) || w < 0) ||
       weights.every((w) => w === 0)
     ) {
       throw new OptionError(
         'weights',
-        `an array of ${shards} non-negative numbers, not all zero`,
+        `an array of ${shards} finite non-negative numbers, not all zero`,
         options.weights,
       );
     }

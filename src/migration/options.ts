@@ -77,6 +77,25 @@ export interface MigrationEvent {
   readonly error?: string;
 }
 
+/** The options each migration method knows; any other name is refused (OptionError). */
+export const MIGRATE_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'batchKeys',
+  'batchBytes',
+  'window',
+  'lock',
+  'signal',
+  'keysPerSecond',
+]);
+export const MIGRATE_SLOTS_OPTION_NAMES: ReadonlySet<string> = new Set([
+  ...MIGRATE_OPTION_NAMES,
+  'parallel',
+]);
+export const REBALANCE_OPTION_NAMES: ReadonlySet<string> = new Set([
+  ...MIGRATE_SLOTS_OPTION_NAMES,
+  'by',
+  'weights',
+]);
+
 /** The batch limits and lock mode of a move, checked; throws OptionError naming a bad option. */
 export function checkMigrateOptions(
   options: MigrateOptions,

@@ -88,7 +88,7 @@ describe('command table', () => {
     const prototype = CommandMethods.prototype as unknown as Record<string, unknown>;
     for (const method of declared) expect(prototype[method], method).toBeTypeOf('function');
     const methods = Object.getOwnPropertyNames(CommandMethods.prototype).filter(
-      (name) => !['constructor', 'sendCommand', 'sendChecked'].includes(name),
+      (name) => !['constructor', 'sendCommand', 'sendChecked', 'built'].includes(name),
     );
     expect(methods.sort()).toEqual([...declared].sort());
   });
