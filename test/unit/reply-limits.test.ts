@@ -3,14 +3,22 @@
 // REPLY_BYTES_MAX before writing anything.
 
 import { describe, expect, it } from 'vitest';
-import { ArgumentCountError } from '../../src/errors.js';
-import { checkArgumentCount, REP_HEADER_BYTES, ValueType } from '../../src/shared/codec.js';
+import { ArgumentCountError, InvariantError } from '../../src/errors.js';
+import {
+  checkArgumentCount,
+  REP_HEADER_BYTES,
+  REQ_HEADER_BYTES,
+  REQ_OP,
+  REQ_SLOT,
+  ValueType,
+} from '../../src/shared/codec.js';
 import { ARGS_MAX, FRAME_BYTES_MAX, REPLY_BYTES_MAX } from '../../src/shared/limits.js';
 import { createRingStorage, FrameWriter, growTo } from '../../src/shared/ring.js';
 import { RTIMING_BYTES } from '../../src/shared/timing-layout.js';
 import { Call } from '../../workers/commands/call.js';
 import { keysReplyBytes } from '../../workers/commands/keys.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
+import { requestFailure } from '../../workers/shard/request-router.js';
 
 describe('buffer growth', () => {
   it('many small reserves in one frame cost a logarithmic number of reallocations', () => {
@@ -76,5 +84,17 @@ describe('argument count', () => {
   it('refuses more than ARGS_MAX arguments with ArgumentCountError', () => {
     expect(() => checkArgumentCount(ARGS_MAX)).not.toThrow();
     expect(() => checkArgumentCount(ARGS_MAX + 1)).toThrow(ArgumentCountError);
+  });
+});
+
+describe('a failure that is not request-level', () => {
+  it('names the request it stopped on: opcode and slot', () => {
+    const frame = Buffer.alloc(REQ_HEADER_BYTES + 8);
+    frame[8 + REQ_OP] = 7;
+    frame.writeUInt16LE(1234, 8 + REQ_SLOT);
+    const failure = requestFailure(new Error('boom'), frame, 8);
+    expect(failure).toBeInstanceOf(InvariantError);
+    expect(failure.message).toBe('slotdb: failed on request (opcode 7, slot 1234): boom');
+    expect(failure.stack).toContain('Caused by: Error: boom');
   });
 });
