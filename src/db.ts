@@ -68,6 +68,7 @@ const KEEP_ALIVE_INTERVAL_MS = 2 ** 30;
 
 /** Key of the shard pool on a SlotDB, for tests (src/testing.ts). */
 export const kPool = Symbol('slotdb.pool');
+export const kClient = Symbol('slotdb.client');
 
 const STATE_NAMES = ['starting', 'running', 'stopped', 'dead'] as const;
 
@@ -330,6 +331,11 @@ export class SlotDB extends CommandMethods<true> {
     if (this.pool !== undefined) await this.pool.stop();
     else this.client.detach();
     clearInterval(this.keepAlive);
+  }
+
+  /** This thread's client; for slotdb's own tests, not part of the API. */
+  get [kClient](): Client {
+    return this.client;
   }
 
   /** The shard pool (opening thread only); for slotdb's own tests, not part of the API. */

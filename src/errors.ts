@@ -109,6 +109,24 @@ export class FrameTooLargeError extends RangeError {
   }
 }
 
+/**
+ * A command with more arguments than one frame may carry (ARGS_MAX, the bound of a shard's
+ * argument index): refused before anything is sent. Split the call (fewer keys per hash tag).
+ */
+export class ArgumentCountError extends RangeError {
+  readonly count: number;
+  readonly limit: number;
+  constructor(count: number, limit: number) {
+    super(
+      `slotdb: a command with ${count} arguments exceeds slotdb's limit of ${limit} ` +
+        'arguments per frame (ARGS_MAX); split the call',
+    );
+    this.name = 'ArgumentCountError';
+    this.count = count;
+    this.limit = limit;
+  }
+}
+
 /** A slot number outside 0..16383 given to a method that takes one (slotOwner). */
 export class SlotRangeError extends RangeError {
   readonly slot: unknown;

@@ -10,6 +10,7 @@ export type {
 export type { ShardStats, SlotDBHandle, SlotDBStats } from './db.js';
 export { BufferCommands, SlotDB, SyncCommands } from './db.js';
 export {
+  ArgumentCountError,
   ArgumentTypeError,
   ClientClosedError,
   ClientLimitError,

@@ -1,8 +1,9 @@
 // Hooks for slotdb's own tests: kill a shard's worker, inject faults. Not part of the API.
 
 import type { Worker } from 'node:worker_threads';
-import { kPool, type SlotDB } from './db.js';
+import { kClient, kPool, type SlotDB } from './db.js';
 import { NotOpenerError, OptionError } from './errors.js';
+import { REQ_HEADER_BYTES } from './shared/codec.js';
 import type { ShardFaults } from './shared/control-messages.js';
 
 export function shardWorker(db: SlotDB, shard: number): Worker {
@@ -22,4 +23,31 @@ export async function setShardFaults(
   const pool = db[kPool];
   if (pool === undefined) throw new NotOpenerError('inject faults');
   await pool.request(shard, { type: 'faults', faults });
+}
+
+/**
+ * Sends `op` with `args` (ASCII strings) to the owner of `slot`, after `corrupt` changed the staged
+ * frame (its DataView and the frame's start): a malformed request straight into a shard's ring.
+ * Resolves with the reply, or rejects with the error reply. Nothing else may be staged for that
+ * shard, and the frame must stay under REQUEST_STREAM_BYTES so it is still staged.
+ */
+export function sendCorrupted(
+  db: SlotDB,
+  slot: number,
+  op: number,
+  args: readonly string[],
+  corrupt: (view: DataView, start: number) => void,
+): Promise<unknown> {
+  const client = db[kClient];
+  const shard = db.slotOwner(slot);
+  const index = client.send(op, slot, args, 0, undefined, undefined);
+  const writer = client.stagingWriter(shard);
+  let bytes = REQ_HEADER_BYTES;
+  for (const arg of args) bytes += 4 + arg.length;
+  const start = writer.tail - bytes;
+  if (start < writer.head || writer.view.getUint32(start, true) !== bytes) {
+    throw new OptionError('args', 'a frame that is still staged', 'a flushed frame');
+  }
+  corrupt(writer.view, start);
+  return client.promiseFor(index);
 }

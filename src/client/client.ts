@@ -13,7 +13,7 @@
 import { ClientClosedError } from '../errors.js';
 import { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
 import { ProfileSlab } from '../profiler/slab.js';
-import { type Argument, checkArgument, putArgument } from '../shared/codec.js';
+import { type Argument, checkArgument, checkArgumentCount, putArgument } from '../shared/codec.js';
 import {
   ClientState,
   type ControlBlock,
@@ -21,6 +21,7 @@ import {
   kClientWaiting,
   ShardState,
 } from '../shared/control-block.js';
+import type { FrameWriter } from '../shared/ring.js';
 import { absoluteNow } from '../shared/timing-layout.js';
 import { type HeldFrame, type HeldFrameSender, SlotFence } from './fence.js';
 import { ClientHealth } from './health.js';
@@ -175,6 +176,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
       shards[part] = broadcast ? part : this.fence.route(slots[part]!, this.owner[slots[part]!]!);
     }
     for (let part = 0; part < count; part++) {
+      checkArgumentCount(parts[part]!.length);
       const refused = this.refusal(shards[part]! >= 0 ? shards[part]! : this.owner[slots[part]!]!);
       if (refused !== undefined) throw refused;
     }
@@ -265,6 +267,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     transform: Transform | undefined,
     key: Key,
   ): number {
+    checkArgumentCount(args.length);
     for (let i = 0; i < args.length; i++) checkArgument(args[i]);
     const index = this.pending.open(-1, slot, flags, transform);
     if (this.recorder.active()) this.pending.key[index] = new HeldKey(key, absoluteNow());
@@ -283,6 +286,11 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.outbox.putAll(shard, start, frame.args);
     this.stage(shard, start, frame.index);
     this.outbox.pushNow(shard);
+  }
+
+  /** For slotdb's own tests: the staging writer of `shard`'s request ring (to corrupt a frame). */
+  stagingWriter(shard: number): FrameWriter {
+    return this.outbox.writers[shard]!;
   }
 
   // ---- settling -------------------------------------------------------------------------

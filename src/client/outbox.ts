@@ -5,7 +5,14 @@
 // REQUEST_STREAM_BYTES goes at once, so a long burst does not stage without bound.
 
 import type { ProfileRecorder } from '../profiler/recorder.js';
-import { type Argument, beginRequest, endFrame, putArgument, REQ_ID } from '../shared/codec.js';
+import {
+  type Argument,
+  beginRequest,
+  checkArgumentCount,
+  endFrame,
+  putArgument,
+  REQ_ID,
+} from '../shared/codec.js';
 import type { ControlBlock } from '../shared/control-block.js';
 import { REQUEST_STREAM_BYTES } from '../shared/limits.js';
 import { FrameWriter } from '../shared/ring.js';
@@ -36,10 +43,14 @@ export class Outbox {
     return start;
   }
 
-  /** Writes `args` into the frame begun at `start`; a bad argument drops the frame and throws. */
+  /**
+   * Writes `args` into the frame begun at `start`; a bad argument, or more arguments than a frame
+   * may carry (the argc begin() wrote), drops the frame and throws.
+   */
   putAll(shard: number, start: number, args: readonly Argument[]): void {
     const writer = this.writers[shard]!;
     try {
+      checkArgumentCount(args.length);
       for (let i = 0; i < args.length; i++) putArgument(writer, args[i]!);
     } catch (error) {
       writer.rollback(start);

@@ -24,8 +24,13 @@
 // Values: NIL (no payload); STATUS, ERROR and BULK (u32 length, bytes); INT (f64, an integer);
 // ARRAY (u32 count, then that many values).
 
-import { ArgumentTypeError, InvariantError, ValueTooLargeError } from '../errors.js';
-import { VALUE_BYTES_MAX } from './limits.js';
+import {
+  ArgumentCountError,
+  ArgumentTypeError,
+  InvariantError,
+  ValueTooLargeError,
+} from '../errors.js';
+import { ARGS_MAX, VALUE_BYTES_MAX } from './limits.js';
 import type { FrameWriter } from './ring.js';
 
 export const REQ_ID = 4;
@@ -162,6 +167,11 @@ export function checkArgument(arg: unknown): void {
   } else if (typeof arg !== 'number') {
     throw argumentTypeError(arg);
   }
+}
+
+/** Throws ArgumentCountError when `count` arguments are more than one frame may carry. */
+export function checkArgumentCount(count: number): void {
+  if (count > ARGS_MAX) throw new ArgumentCountError(count, ARGS_MAX);
 }
 
 /** Closes the frame begun at `start`: writes its length and stages it. */

@@ -34,6 +34,16 @@ export const VALUE_BYTES_MAX = (1 << 29) - 24;
 export const FRAME_BYTES_MAX = VALUE_BYTES_MAX + (1 << 20);
 
 /**
+ * Largest reply value a shard builds: the frame limit less room for the reply header (12 bytes)
+ * and a profiled reply's timing block (56 bytes), see codec.ts and timing-layout.ts; 128 bytes
+ * leave room to spare (a unit test checks the sum). Handlers that
+ * list keys or values (KEYS, SCAN, CLUSTER GETKEYSINSLOT, MGET) add up their reply's size and
+ * answer an error before writing one past it; any other reply past the frame limit is dropped and
+ * answered with the same error after it was built.
+ */
+export const REPLY_BYTES_MAX = FRAME_BYTES_MAX - 128;
+
+/**
  * The longest key that a migration can move beside a value of VALUE_BYTES_MAX in one batch frame.
  * slotdb has no key limit of its own yet (a key may be as long as a value, as in Redis), so a key
  * longer than this next to a value near the limit makes a batch entry larger than a frame; the

@@ -1,5 +1,7 @@
 // Error replies with Redis's exact texts, so that code written against Redis matches on them.
 
+import { FRAME_BYTES_MAX } from './limits.js';
+
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 export const NOT_INTEGER = 'ERR value is not an integer or out of range';
 export const NOT_FLOAT = 'ERR value is not a valid float';
@@ -48,4 +50,15 @@ export const SHARD_DOWN_PREFIX = 'SHARDDOWN ';
 
 export function shardDown(shard: number): string {
   return `${SHARD_DOWN_PREFIX}${shard} it died before executing the request`;
+}
+
+/**
+ * A reply that would not fit in one frame (FRAME_BYTES_MAX, about 513 MiB: every frame on a ring,
+ * replies too, must fit the reader's reassembly bound). The shard drops it and answers this.
+ */
+export function replyTooLarge(bytes: number | string): string {
+  return (
+    `ERR slotdb: reply of ${bytes} bytes exceeds slotdb's reply limit of ${FRAME_BYTES_MAX} bytes ` +
+    '(one frame: a reply must fit in a single ring frame); ask for fewer or smaller values'
+  );
 }

@@ -272,8 +272,16 @@ export class FrameReader {
   }
 }
 
-function growTo(current: number, needed: number): number {
+/**
+ * The size a staging or reassembly buffer of `current` bytes grows to when it must hold `needed`:
+ * doubled as often as needed, so many small reserves cost few reallocations. A need within one
+ * frame's bound is capped there (a frame near the limit does not take twice its size); a larger
+ * need (several frames staged behind a full ring) keeps growing geometrically, never by exactly
+ * the bytes asked for, which would copy the whole buffer for every small reserve.
+ */
+export function growTo(current: number, needed: number): number {
   let size = Math.max(current, BUFFER_BYTES_MIN);
   while (size < needed) size *= 2;
-  return Math.min(size, Math.max(needed, FRAME_BYTES_MAX + FRAME_LENGTH_BYTES));
+  const cap = FRAME_BYTES_MAX + FRAME_LENGTH_BYTES;
+  return needed <= cap ? Math.min(size, cap) : size;
 }

@@ -10,8 +10,8 @@ import {
   putNil,
   ValueType,
 } from '../../src/shared/codec.js';
-import { ARGS_MAX } from '../../src/shared/limits.js';
-import { WRONGTYPE } from '../../src/shared/reply-errors.js';
+import { ARGS_MAX, REPLY_BYTES_MAX } from '../../src/shared/limits.js';
+import { replyTooLarge, WRONGTYPE } from '../../src/shared/reply-errors.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 
@@ -94,6 +94,16 @@ export class Call {
 
   error(text: string): void {
     putLine(this.out, ValueType.Error, text);
+  }
+
+  /**
+   * Whether a reply value of `bytes` fits in one frame (REPLY_BYTES_MAX). If not, answers the
+   * reply-limit error: a handler checks before it writes a large reply, so it fails fast.
+   */
+  fitsReply(bytes: number): boolean {
+    if (bytes <= REPLY_BYTES_MAX) return true;
+    this.error(replyTooLarge(bytes));
+    return false;
   }
 
   /** Redis's WRONGTYPE error: the key holds a value of another type than the command works on. */

@@ -56,7 +56,16 @@ export function keys(call: Call): void {
   replyKeys(call, found);
 }
 
+/** Bytes of `keys` as an array reply of bulk strings: a u8 type and u32 length or count each. */
+export function keysReplyBytes(keys: readonly string[]): number {
+  let bytes = 5;
+  for (let i = 0; i < keys.length; i++) bytes += 5 + keys[i]!.length;
+  return bytes;
+}
+
+/** Replies `found` as an array, or the reply-limit error when it cannot fit in one frame. */
 function replyKeys(call: Call, found: readonly string[]): void {
+  if (!call.fitsReply(keysReplyBytes(found))) return;
   call.array(found.length);
   for (const key of found) call.bulk(key);
 }
@@ -139,8 +148,10 @@ export function scan(call: Call): void {
     matched += collectSlot(call, slot, pattern, found, typeName);
     visits++;
   }
+  const next = slot >= SLOT_COUNT ? '0' : String(slot);
+  if (!call.fitsReply(5 + 5 + next.length + keysReplyBytes(found))) return;
   call.array(2);
-  call.bulk(slot >= SLOT_COUNT ? '0' : String(slot));
+  call.bulk(next);
   replyKeys(call, found);
 }
 

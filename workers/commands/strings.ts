@@ -3,7 +3,7 @@
 // another type; MGET answers nil for such a key, and SET, MSET, SETEX overwrite any type.
 
 import type { ShardCommandName } from '../../src/commands/table.js';
-import { VALUE_BYTES_MAX } from '../../src/shared/limits.js';
+import { REPLY_BYTES_MAX, VALUE_BYTES_MAX } from '../../src/shared/limits.js';
 import {
   addInt64,
   INT64_MIN,
@@ -326,10 +326,22 @@ export function setRange(call: Call): void {
 
 // ---- several keys of one slot -------------------------------------------------------------
 
+/** MGET: checks the reply's running size before each value, so an oversized one fails fast. */
 export function mGet(call: Call): void {
   const keyspace = call.keyspace;
+  const start = call.out.tail;
+  let bytes = 5;
   call.array(call.argc);
-  for (let i = 0; i < call.argc; i++) bulkOrNil(call, keyspace.get(call.slot, call.arg(i)));
+  for (let i = 0; i < call.argc; i++) {
+    const value = keyspace.get(call.slot, call.arg(i));
+    bytes += typeof value === 'string' ? 5 + value.length : 1;
+    if (bytes > REPLY_BYTES_MAX) {
+      call.out.rollback(start);
+      call.fitsReply(bytes);
+      return;
+    }
+    bulkOrNil(call, value);
+  }
 }
 
 export function mSet(call: Call): void {

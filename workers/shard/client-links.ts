@@ -13,6 +13,7 @@ import { REPLY_FLUSH_BYTES, REPLY_STAGED_BYTES_MAX } from '../../src/shared/limi
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';
 import { absoluteNow } from '../../src/shared/timing-layout.js';
 import type { Shard } from '../shard.js';
+import { requestFailure } from './request-router.js';
 
 /** Frames a shard executes for one client (or peer) before it turns to the next, for fairness. */
 export const FRAMES_PER_TURN_MAX = 1024;
@@ -78,7 +79,11 @@ export class ClientLinks {
     let frames = 0;
     execution.mark = 0;
     for (let at = requests.next(); at >= 0; at = requests.next()) {
-      router.route(requests.buf, requests.view, at, -1);
+      try {
+        router.route(requests.buf, requests.view, at, -1);
+      } catch (error) {
+        throw requestFailure(error, requests.buf, at);
+      }
       requests.advance(at);
       frames++;
       stats.ops++;

@@ -3,7 +3,6 @@
 // request router, this is the hot path: no allocation or closure per request.
 
 import { commandByOp, Flag, OP_FLAGS } from '../../src/commands/table.js';
-import { InvariantError } from '../../src/errors.js';
 import {
   beginReply,
   endFrame,
@@ -19,7 +18,8 @@ import {
   readU16,
   readU32,
 } from '../../src/shared/codec.js';
-import { ARGS_MAX } from '../../src/shared/limits.js';
+import { ARGS_MAX, FRAME_BYTES_MAX } from '../../src/shared/limits.js';
+import { replyTooLarge } from '../../src/shared/reply-errors.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
 import {
   absoluteNow,
@@ -80,26 +80,11 @@ export class Execution {
     const valueStart = replies.tail;
     const call = this.call;
     call.out = replies;
-    if (errorText !== undefined) {
-      call.error(errorText);
+    const op = buf[at + REQ_OP]!;
+    const error = errorText ?? this.decode(buf, at, length, timed);
+    if (error !== undefined) {
+      call.error(error);
     } else {
-      const op = buf[at + REQ_OP]!;
-      const argc = readU32(buf, at + REQ_ARGC);
-      if (argc > ARGS_MAX) throw new InvariantError(`corrupt frame: ${argc} arguments`);
-      let p = at + REQ_HEADER_BYTES + (timed ? TIMING_BYTES : 0);
-      for (let i = 0; i < argc; i++) {
-        const bytes = readU32(buf, p);
-        call.argStart[i] = p + 4;
-        p += 4 + bytes;
-        call.argEnd[i] = p;
-      }
-      if (p !== at + length) {
-        throw new InvariantError(`corrupt frame: arguments end at ${p - at}, frame at ${length}`);
-      }
-      call.buf = buf;
-      call.argc = argc;
-      call.slot = readU16(buf, at + REQ_SLOT);
-      call.name = NAMES[op] ?? '';
       const handler = HANDLERS[op];
       if (handler === undefined) {
         call.error(`ERR slotdb: shard ${this.shard.id} has no handler for opcode ${op}`);
@@ -115,12 +100,50 @@ export class Execution {
         if (OP_FLAGS[op]! & Flag.Flushes) this.afterFlush();
       }
     }
+    // A reply past the frame limit (many large values, a long KEYS) would fail its own commit and
+    // take the shard down: it is dropped and the caller gets the reason instead.
+    if (replies.tail - start > FRAME_BYTES_MAX) {
+      const bytes = replies.tail - start;
+      replies.rollback(valueStart);
+      call.error(replyTooLarge(bytes));
+    }
     if (timing >= 0) {
       this.mark = absoluteNow();
       replies.view.setFloat64(timing + RTIMING_REPLIED, this.mark, true);
     }
     endFrame(replies, start);
     link.dirty = true;
+  }
+
+  /**
+   * Points the Call at the arguments of the request frame at `at`. Returns the error text of a
+   * corrupt frame (too many arguments, arguments that do not end where the frame ends), which
+   * answers that request alone; a bad frame never stops the shard. The loop reads no further than
+   * ARGS_MAX lengths; one that runs past the frame (or the buffer: NaN) fails the end check.
+   */
+  private decode(buf: Buffer, at: number, length: number, timed: boolean): string | undefined {
+    const call = this.call;
+    const op = buf[at + REQ_OP]!;
+    const slot = readU16(buf, at + REQ_SLOT);
+    const argc = readU32(buf, at + REQ_ARGC);
+    call.name = NAMES[op] ?? '';
+    if (argc > ARGS_MAX) {
+      return `ERR slotdb: corrupt request (opcode ${op}, slot ${slot}): ${argc} arguments, more than ARGS_MAX (${ARGS_MAX})`;
+    }
+    let p = at + REQ_HEADER_BYTES + (timed ? TIMING_BYTES : 0);
+    for (let i = 0; i < argc; i++) {
+      const bytes = readU32(buf, p);
+      call.argStart[i] = p + 4;
+      p += 4 + bytes;
+      call.argEnd[i] = p;
+    }
+    if (p !== at + length) {
+      return `ERR slotdb: corrupt request (opcode ${op}, slot ${slot}): arguments end at ${p - at}, the frame at ${length}`;
+    }
+    call.buf = buf;
+    call.argc = argc;
+    call.slot = slot;
+    return undefined;
   }
 
   /** FLUSHALL dropped every key: migrations under way start over on empty tables. */

@@ -23,6 +23,7 @@ import { readImportLimits } from '../migration/batch.js';
 import { refuseBatch } from '../migration/role.js';
 import type { Shard } from '../shard.js';
 import { FRAMES_PER_TURN_MAX } from './client-links.js';
+import { requestFailure } from './request-router.js';
 
 export interface PeerLink {
   readonly peer: number;
@@ -142,7 +143,11 @@ export class PeerLinks {
     const kind = buf[at + PEER_KIND]!;
     if (kind === PeerFrame.Forward) {
       shard.stats.ops++;
-      shard.router.route(buf, view, at + FORWARD_HEADER_BYTES, peer);
+      try {
+        shard.router.route(buf, view, at + FORWARD_HEADER_BYTES, peer);
+      } catch (error) {
+        throw requestFailure(error, buf, at + FORWARD_HEADER_BYTES);
+      }
       return;
     }
     const slot = view.getUint16(at + PEER_SLOT, true);

@@ -2,12 +2,15 @@
 // at the top of workers/shard.ts). Called once per request, from a client's ring or a FORWARD:
 // plain array lookups and direct calls only.
 
+import { InvariantError } from '../../src/errors.js';
 import {
   NO_SLOT,
   REQ_FLAGS,
   REQ_HEADER_BYTES,
+  REQ_OP,
   REQ_SLOT,
   RequestFlag,
+  readU16,
 } from '../../src/shared/codec.js';
 import { TIMING_BYTES, TIMING_PICKED_UP } from '../../src/shared/timing-layout.js';
 import type { IncomingMigration } from '../migration/incoming.js';
@@ -86,4 +89,18 @@ export class RequestRouter {
     shard.peers.forward(next, buf, at);
     this.execution.mark = 0;
   }
+}
+
+/**
+ * A failure that escaped the request frame at `at` (request-level failures are error replies, so
+ * this one is a broken invariant and stops the shard): named by the request's opcode and slot.
+ */
+export function requestFailure(error: unknown, buf: Buffer, at: number): InvariantError {
+  const cause = error instanceof Error ? error : new Error(String(error));
+  const failure = new InvariantError(
+    `failed on request (opcode ${buf[at + REQ_OP]}, slot ${readU16(buf, at + REQ_SLOT)}): ` +
+      cause.message,
+  );
+  failure.stack = `${failure.stack}\nCaused by: ${cause.stack}`;
+  return failure;
 }
