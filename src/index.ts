@@ -15,6 +15,7 @@ export {
   ClientLimitError,
   ErrorReply,
   FrameTooLargeError,
+  HandleError,
   InvariantError,
   MigrationError,
   NotOpenerError,

@@ -23,3 +23,10 @@ export async function setShardFaults(
   if (pool === undefined) throw new NotOpenerError('inject faults');
   await pool.request(shard, { type: 'faults', faults });
 }
+
+/** Sets how long a seat's heartbeat must stay still before `handle()` reclaims it (ms). */
+export function setHeartbeatGrace(db: SlotDB, ms: number): void {
+  const pool = db[kPool];
+  if (pool === undefined) throw new NotOpenerError('reclaim seats');
+  pool.heartbeatGraceMs = ms;
+}
