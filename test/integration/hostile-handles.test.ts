@@ -19,9 +19,10 @@ interface ThreadReport {
 function startThread(
   handle: unknown,
   name: string,
-  script: 'hold' | 'exit',
+  script: 'hold' | 'exit' | 'stall',
+  gate?: Int32Array,
 ): { worker: Worker; report: Promise<ThreadReport>; exited: Promise<number> } {
-  const worker = new Worker(SCRIPT, { workerData: { handle, name, script } });
+  const worker = new Worker(SCRIPT, { workerData: { handle, name, script, gate } });
   const report = new Promise<ThreadReport>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -204,6 +205,35 @@ describe('threads that exit without close()', () => {
       for (const client of [thread, ...live]) expect(await client.incr('n')).toBeGreaterThan(0);
       await Promise.all([thread, ...live].map((client) => client.close()));
       expect(await db.get('n')).toBe('63');
+    });
+  }, 15_000);
+
+  it('fails the calls of a thread whose seat was reclaimed while it stalled, and spares the new owner', async () => {
+    await withDb({ shards: 1, ringBytes: 4096 }, async (db) => {
+      setHeartbeatGrace(db, 1000);
+      const gate = new Int32Array(new SharedArrayBuffer(4));
+      const stalled = startThread(await db.handle(), 'stalled', 'stall', gate);
+      const report = await stalled.report;
+      expect(report.attached).toBe(true);
+      const outcome = new Promise<ThreadReport>((resolve) =>
+        stalled.worker.once('message', resolve),
+      );
+      const live: SlotDB[] = [];
+      for (let seat = 2; seat < 64; seat++) live.push(SlotDB.attach(await db.handle()));
+      const reused = await db.handle();
+      expect(reused.rings.client).toBe(report.client);
+      const owner = SlotDB.attach(reused);
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      const after = await outcome;
+      expect(after.name).toBe('HandleError');
+      expect(after.message).toMatch(/reclaimed while this thread stalled/);
+      await stalled.exited;
+      // The stalled thread's close() left the new owner's seat alone.
+      expect(await owner.set('mine', 'yes')).toBe('OK');
+      await expect(db.handle()).rejects.toThrow(ClientLimitError);
+      await Promise.all([owner, ...live].map((client) => client.close()));
+      expect(await db.get('mine')).toBe('yes');
     });
   }, 15_000);
 });
