@@ -8,6 +8,7 @@ import { Client, type ClientRings, type ClientTuning, Mode } from './client/clie
 import { CommandMethods, type ScanOptions } from './commands/methods.js';
 import { ClientClosedError, NotOpenerError, SlotRangeError } from './errors.js';
 import { Executor } from './executor.js';
+import { checkHandle, claimSeat, startHeartbeat } from './handle.js';
 import { MigrationCoordinator } from './migration/coordinator.js';
 import type {
   MigrateOptions,
@@ -19,7 +20,7 @@ import type {
 import { type OpenOptions, resolveOptions } from './options.js';
 import { Profile, type ProfileOptions } from './profiler/profile.js';
 import { ShardPool } from './shard-pool.js';
-import { ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
+import { ClientState, type ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
 import type { MigrationReport } from './shared/control-messages.js';
 import { SLOT_COUNT } from './shared/limits.js';
 
@@ -62,9 +63,6 @@ export interface SlotDBStats {
     readonly target: number;
   }[];
 }
-
-/** The period of the timer that keeps an attached thread alive; it never does any work. */
-const KEEP_ALIVE_INTERVAL_MS = 2 ** 30;
 
 /** Key of the shard pool on a SlotDB, for tests (src/testing.ts). */
 export const kPool = Symbol('slotdb.pool');
@@ -160,7 +158,7 @@ export class SlotDB extends CommandMethods<true> {
     const resolved = resolveOptions(options);
     const pool = await ShardPool.start(resolved);
     try {
-      const rings = await pool.attachClient();
+      const rings = await pool.attachClient(ClientState.Active);
       const tuning = { spinMicros: resolved.clientSpinMicros, pendingMax: resolved.pendingMax };
       return new SlotDB(pool.control, rings, tuning, pool);
     } catch (error) {
@@ -172,12 +170,17 @@ export class SlotDB extends CommandMethods<true> {
   /**
    * Attaches the current thread with a handle made by `db.handle()` on the opening thread. Like a
    * connected node-redis client, an attached database keeps its thread alive until `close()`.
+   * A handle serves one thread: a second attach, a forged or damaged handle, or a stale one (its
+   * seat was reclaimed) throws a HandleError.
    */
   static attach(handle: SlotDBHandle): SlotDB {
-    const db = new SlotDB(new ControlBlock(handle.control), handle.rings, handle.tuning, undefined);
-    // Replies arrive through Atomics.waitAsync, which does not keep an event loop alive by itself;
-    // on the opening thread the shard workers do.
-    db.keepAlive = setInterval(() => undefined, KEEP_ALIVE_INTERVAL_MS);
+    const { control, rings, tuning } = checkHandle(handle);
+    claimSeat(control, rings);
+    const db = new SlotDB(control, rings, tuning, undefined);
+    // Replies arrive through Atomics.waitAsync, which does not keep an event loop alive by itself
+    // (on the opening thread the shard workers do): the heartbeat's timer does, and tells the
+    // opener this thread is alive.
+    db.keepAlive = startHeartbeat(control, rings, (error) => db.client.evict(error));
     return db;
   }
 

@@ -160,6 +160,20 @@ export class ClientLimitError extends Error {
   }
 }
 
+/**
+ * A handle `SlotDB.attach()` cannot use: a field is missing or of the wrong type or size (forged or
+ * damaged), it is already attached by another thread, or its seat was reclaimed (stale). `field`
+ * names the field at fault (`'handle'` for the handle as a whole).
+ */
+export class HandleError extends TypeError {
+  readonly field: string;
+  constructor(field: string, problem: string) {
+    super(`slotdb: bad handle: ${field === 'handle' ? 'the handle' : `'${field}'`} ${problem}`);
+    this.name = 'HandleError';
+    this.field = field;
+  }
+}
+
 /** A shard refused a control request (a migration order, a link, a fault), with its reason. */
 export class ShardRequestError extends Error {
   readonly shard: number;

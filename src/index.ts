@@ -16,6 +16,7 @@ export {
   ClientLimitError,
   ErrorReply,
   FrameTooLargeError,
+  HandleError,
   InvariantError,
   MigrationError,
   NotOpenerError,

@@ -7,7 +7,16 @@ import type { ClientRings } from './client/client.js';
 import { ClientLimitError, InvariantError, ShardDownError, ShardRequestError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { ProfileSlab } from './profiler/slab.js';
-import { ClientState, ControlBlock, kClientState, ShardState } from './shared/control-block.js';
+import {
+  CLIENT_STATE_MASK,
+  ClientState,
+  ControlBlock,
+  GENERATION_MASK,
+  kClientHeartbeat,
+  kClientState,
+  ShardState,
+  seatWord,
+} from './shared/control-block.js';
 import type {
   FromShard,
   Reply,
@@ -15,7 +24,13 @@ import type {
   ShardInit,
   ShardRequest,
 } from './shared/control-messages.js';
-import { CLIENTS_MAX, CLOSE_GRACE_MS, SLOT_COUNT } from './shared/limits.js';
+import {
+  CLIENT_HEARTBEAT_GRACE_MS,
+  CLIENTS_MAX,
+  CLOSE_GRACE_MS,
+  HEARTBEAT_INTERVAL_MS,
+  SLOT_COUNT,
+} from './shared/limits.js';
 import { createRingStorage } from './shared/ring.js';
 
 const SHARD_SCRIPT = new URL('../workers/shard.js', import.meta.url);
@@ -40,6 +55,10 @@ export class ShardPool {
   private stopping = false;
   /** Every client thread's profile slab, by client slot (the profiler reads them). */
   readonly profileSlabs: (ProfileSlab | undefined)[] = [];
+  /** Per handed-out seat: its heartbeat as last read, and since when (performance.now()). */
+  private readonly beats: ({ beat: number; since: number } | undefined)[] = [];
+  /** How long a seat's heartbeat stays still before it is reclaimed (tests shorten it). */
+  heartbeatGraceMs = CLIENT_HEARTBEAT_GRACE_MS;
   /** Receives migration progress and outcomes (the coordinator). */
   onEvent: ShardEventListener = () => undefined;
   /** Called when a shard's worker exits unexpectedly. */
@@ -149,22 +168,33 @@ export class ShardPool {
     return state === ShardState.Starting || state === ShardState.Running;
   }
 
-  /** Allocates a client slot and its rings, and registers them with every live shard. */
-  async attachClient(): Promise<ClientRings> {
-    await this.reclaimDetached();
+  /**
+   * Allocates a client seat and its rings, and registers them with every live shard. `state` is
+   * Active for the opening thread's own seat, Handed for a handle. When every seat is taken, seats
+   * of threads that exited without close() are reclaimed first (see reclaimSilent).
+   */
+  async attachClient(state: number = ClientState.Handed): Promise<ClientRings> {
     const control = this.control;
     let client = -1;
-    for (let candidate = 0; candidate < CLIENTS_MAX; candidate++) {
-      const word = control.clientWord(candidate, kClientState);
-      if (
-        Atomics.compareExchange(control.words, word, ClientState.Free, ClientState.Active) ===
-        ClientState.Free
-      ) {
-        client = candidate;
-        break;
+    let generation = 0;
+    while (client < 0) {
+      await this.reclaimDetached();
+      for (let candidate = 0; candidate < CLIENTS_MAX && client < 0; candidate++) {
+        const word = control.clientWord(candidate, kClientState);
+        const free = Atomics.load(control.words, word);
+        if ((free & CLIENT_STATE_MASK) !== ClientState.Free) continue;
+        generation = ((free >>> 2) + 1) & GENERATION_MASK || 1;
+        if (
+          Atomics.compareExchange(control.words, word, free, seatWord(generation, state)) === free
+        )
+          client = candidate;
       }
+      if (client < 0 && !(await this.reclaimSilent())) throw new ClientLimitError(CLIENTS_MAX);
     }
-    if (client < 0) throw new ClientLimitError(CLIENTS_MAX);
+    if (state === ClientState.Handed) {
+      const beat = Atomics.load(control.words, control.clientWord(client, kClientHeartbeat));
+      this.beats[client] = { beat, since: performance.now() };
+    }
     const requests: SharedArrayBuffer[] = [];
     const replies: SharedArrayBuffer[] = [];
     const acks: Promise<unknown>[] = [];
@@ -184,22 +214,65 @@ export class ShardPool {
     await Promise.all(acks);
     const profile = new ProfileSlab();
     this.profileSlabs[client] = profile;
-    return { client, requests, replies, profile: profile.sab };
+    return { client, generation, requests, replies, profile: profile.sab };
   }
 
-  /** Frees the slots of client threads that detached, once every shard dropped their rings. */
+  /** Frees the seats of client threads that detached, once every shard dropped their rings. */
   private async reclaimDetached(): Promise<void> {
     const control = this.control;
     for (let client = 0; client < CLIENTS_MAX; client++) {
       const word = control.clientWord(client, kClientState);
-      if (Atomics.load(control.words, word) !== ClientState.Detached) continue;
+      const detached = Atomics.load(control.words, word);
+      if ((detached & CLIENT_STATE_MASK) !== ClientState.Detached) continue;
       const acks: Promise<unknown>[] = [];
       for (let shard = 0; shard < this.options.shards; shard++) {
         if (this.live(shard))
           acks.push(this.request(shard, { type: 'detach', client }).catch(() => undefined));
       }
       await Promise.all(acks);
-      Atomics.store(control.words, word, ClientState.Free);
+      this.beats[client] = undefined;
+      // Free keeps the generation, so the next owner's handle gets a new one.
+      Atomics.store(control.words, word, seatWord(detached >>> 2, ClientState.Free));
+    }
+  }
+
+  /**
+   * Every seat is taken: marks Detached the handed-out seat whose heartbeat has been still the
+   * longest, once still for `heartbeatGraceMs` (its thread exited without close(), or its handle
+   * was never attached). Waits while a seat may still turn out so; returns false when every seat's
+   * thread is alive (its heartbeat moved during this call), true when a seat can be freed.
+   */
+  private async reclaimSilent(): Promise<boolean> {
+    const control = this.control;
+    const alive = new Set<number>();
+    for (let pass = 0; ; pass++) {
+      const now = performance.now();
+      let stalest = -1;
+      let undecided = false;
+      for (let client = 0; client < CLIENTS_MAX; client++) {
+        const word = Atomics.load(control.words, control.clientWord(client, kClientState));
+        const state = word & CLIENT_STATE_MASK;
+        if (state === ClientState.Free || state === ClientState.Detached) return true;
+        const seen = this.beats[client];
+        if (seen === undefined || alive.has(client)) continue;
+        const beat = Atomics.load(control.words, control.clientWord(client, kClientHeartbeat));
+        if (beat !== seen.beat) {
+          // A change seen on the first pass may be old news (the thread may have died since).
+          this.beats[client] = { beat, since: now };
+          if (pass > 0) alive.add(client);
+          else undecided = true;
+        } else if (now - seen.since < this.heartbeatGraceMs) undecided = true;
+        else if (stalest < 0 || seen.since < this.beats[stalest]!.since) stalest = client;
+      }
+      if (stalest >= 0) {
+        const word = control.clientWord(stalest, kClientState);
+        const found = Atomics.load(control.words, word);
+        const detached = seatWord(found >>> 2, ClientState.Detached);
+        if (Atomics.compareExchange(control.words, word, found, detached) === found) return true;
+        continue;
+      }
+      if (!undecided) return false;
+      await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_INTERVAL_MS / 4));
     }
   }
 

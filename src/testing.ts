@@ -41,7 +41,7 @@ export function sendCorrupted(
   const client = db[kClient];
   const shard = db.slotOwner(slot);
   const index = client.send(op, slot, args, 0, undefined, undefined);
-  const writer = client.stagingWriter(shard);
+  const writer = client.outbox.writers[shard]!;
   let bytes = REQ_HEADER_BYTES;
   for (const arg of args) bytes += 4 + arg.length;
   const start = writer.tail - bytes;
@@ -50,4 +50,11 @@ export function sendCorrupted(
   }
   corrupt(writer.view, start);
   return client.promiseFor(index);
+}
+
+/** Sets how long a seat's heartbeat must stay still before `handle()` reclaims it (ms). */
+export function setHeartbeatGrace(db: SlotDB, ms: number): void {
+  const pool = db[kPool];
+  if (pool === undefined) throw new NotOpenerError('reclaim seats');
+  pool.heartbeatGraceMs = ms;
 }

@@ -20,8 +20,8 @@ import {
   kClientState,
   kClientWaiting,
   ShardState,
+  seatWord,
 } from '../shared/control-block.js';
-import type { FrameWriter } from '../shared/ring.js';
 import { absoluteNow } from '../shared/timing-layout.js';
 import { type HeldFrame, type HeldFrameSender, SlotFence } from './fence.js';
 import { ClientHealth } from './health.js';
@@ -36,6 +36,8 @@ type Key = Argument | undefined;
 /** The rings of one client thread: requests[shard] (client → shard), replies[shard]. */
 export interface ClientRings {
   readonly client: number;
+  /** The seat's generation when it was handed out (src/handle.ts). */
+  readonly generation: number;
   readonly requests: readonly SharedArrayBuffer[];
   readonly replies: readonly SharedArrayBuffer[];
   /** This thread's profile slab (src/profiler/slab.ts). */
@@ -52,11 +54,12 @@ export type Mode = (typeof Mode)[keyof typeof Mode];
 
 export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
   readonly id: number;
+  private readonly generation: number;
   readonly control: ControlBlock;
   readonly shardCount: number;
   readonly pending = new PendingTable();
   readonly owner: Uint16Array;
-  private readonly outbox: Outbox;
+  readonly outbox: Outbox; // public: slotdb's own tests corrupt a staged frame in it
   private readonly inbox: Inbox;
   /** Dead shards and whether the database closed. */
   private readonly health: ClientHealth;
@@ -67,6 +70,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning) {
     this.id = rings.client;
+    this.generation = rings.generation;
     this.control = control;
     this.owner = control.owner;
     this.shardCount = rings.requests.length;
@@ -288,11 +292,6 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.outbox.pushNow(shard);
   }
 
-  /** For slotdb's own tests: the staging writer of `shard`'s request ring (to corrupt a frame). */
-  stagingWriter(shard: number): FrameWriter {
-    return this.outbox.writers[shard]!;
-  }
-
   // ---- settling -------------------------------------------------------------------------
 
   /** A promise settled when entry `index` replies. */
@@ -367,10 +366,20 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     return this.control.shardState(shard) === ShardState.Running;
   }
 
-  /** Gives this thread's client slot back; the opening thread reclaims its rings later. */
+  /** Gives this thread's seat back (unless the opener reclaimed it already), rings and all. */
   detach(): void {
     const word = this.control.clientWord(this.id, kClientState);
-    Atomics.store(this.control.words, word, ClientState.Detached);
+    const active = seatWord(this.generation, ClientState.Active);
+    const detached = seatWord(this.generation, ClientState.Detached);
+    Atomics.compareExchange(this.control.words, word, active, detached);
+  }
+
+  /** Closes this client with `error` and fails every command in flight with it (seat revoked). */
+  evict(error: Error): void {
+    this.close(error);
+    for (const index of this.pending.inUse()) {
+      if (!(this.pending.flags[index]! & PendingFlag.Done)) this.complete(index, error);
+    }
   }
 
   /** Refuses every new call from now on with `error`. */

@@ -36,13 +36,30 @@ export const kShardExitCode = 3;
 // Client line words.
 /** 1 while the client waits (Atomics.wait or waitAsync) on this word for replies. */
 export const kClientWaiting = 0;
+/**
+ * The seat's state word: its generation (bumped each time the seat is handed out) times 4, plus a
+ * ClientState. A handle names the generation, so a stale handle never takes a later owner's seat.
+ */
 export const kClientState = 1;
+/** Bumped by an attached thread's timer every HEARTBEAT_INTERVAL_MS; the opener reads it. */
+export const kClientHeartbeat = 2;
 
 /** Shard lifecycle, in the order states change. */
 export const ShardState = { Starting: 0, Running: 1, Stopped: 2, Dead: 3 } as const;
 
-/** Client slot lifecycle, in the order states change. */
-export const ClientState = { Free: 0, Active: 1, Detached: 2 } as const;
+/**
+ * Client seat lifecycle, in the order states change: Handed (a handle was made, no thread attached
+ * yet), Active (a thread uses it), Detached (the thread closed, or the opener reclaimed it).
+ */
+export const ClientState = { Free: 0, Handed: 1, Active: 2, Detached: 3 } as const;
+/** The ClientState part of a seat's state word. */
+export const CLIENT_STATE_MASK = 3;
+/** Generations wrap within 29 bits, so a state word stays a non-negative Int32. */
+export const GENERATION_MASK = 0x1fffffff;
+/** The seat state word of generation `generation` in `state`. */
+export function seatWord(generation: number, state: number): number {
+  return ((generation & GENERATION_MASK) << 2) | state | 0;
+}
 
 /** Slot migration state in the slot map, in the order states change. */
 export const SlotState = { Stable: 0, Migrating: 1 } as const;
@@ -71,7 +88,7 @@ const PROFILE_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
 const PROFILE_WORDS = 4;
 const FORWARDS_OFFSET = PROFILE_OFFSET + PROFILE_WORDS * 8;
 const STATS_OFFSET = FORWARDS_OFFSET + SHARDS_MAX * SHARDS_MAX * 4;
-const CONTROL_BLOCK_BYTES = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
+export const CONTROL_BLOCK_BYTES = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
 
 function align8(n: number): number {
   return (n + 7) & ~7;

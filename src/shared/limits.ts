@@ -138,6 +138,19 @@ export const KEYS_PER_SECOND_MAX = 1e9;
  */
 export const PEER_RING_BYTES = 4 * 1024 * 1024;
 
+/**
+ * How often an attached thread bumps its heartbeat word (ms). Its timer also keeps the thread
+ * alive, as a connected node-redis client does.
+ */
+export const HEARTBEAT_INTERVAL_MS = 1000;
+
+/**
+ * A seat whose heartbeat has not moved for this long (ms) belongs to a thread that exited without
+ * close() (or to a handle never attached): `handle()`, finding every seat taken, reclaims it. Far
+ * above the interval, so a thread whose event loop is busy for a few seconds keeps its seat.
+ */
+export const CLIENT_HEARTBEAT_GRACE_MS = 15_000;
+
 /** Time `close()` waits for a shard worker to stop before it terminates it. */
 export const CLOSE_GRACE_MS = 2000;
 

@@ -33,7 +33,7 @@ function setup(shards: number) {
   const control = new ControlBlock();
   const requests = Array.from({ length: shards }, () => createRingStorage(1 << 16));
   const replies = Array.from({ length: shards }, () => createRingStorage(1 << 16));
-  const rings = { client: 0, requests, replies, profile: new ProfileSlab().sab };
+  const rings = { client: 0, generation: 1, requests, replies, profile: new ProfileSlab().sab };
   const client = new Client(control, rings, { spinMicros: 0, pendingMax: 0 });
   const readers = requests.map((storage) => new FrameReader(storage, REQ_HEADER_BYTES));
   const writers = replies.map((storage) => new FrameWriter(storage));
