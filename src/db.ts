@@ -22,7 +22,7 @@ import { Profile, type ProfileOptions } from './profiler/profile.js';
 import { ShardPool } from './shard-pool.js';
 import { ClientState, type ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
 import type { MigrationReport } from './shared/control-messages.js';
-import { SLOT_COUNT } from './shared/limits.js';
+import { CLOSE_DRAIN_MS_MAX, SLOT_COUNT } from './shared/limits.js';
 
 /** What another thread needs to attach: plain data and SharedArrayBuffers, safe to postMessage. */
 export interface SlotDBHandle {
@@ -320,8 +320,10 @@ export class SlotDB extends CommandMethods<true> {
   }
 
   /**
-   * Waits for the commands in flight, then (on the opening thread) stops every shard, or (on an
-   * attached thread) gives its rings back. Later calls fail with ClientClosedError.
+   * Waits for the commands in flight (CLOSE_DRAIN_MS_MAX at most; those still waiting then fail
+   * with ClientClosedError, as do moves still running), then (on the opening thread) stops every
+   * shard, or (on an attached thread) gives its rings back. Later calls fail with
+   * ClientClosedError.
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -330,10 +332,28 @@ export class SlotDB extends CommandMethods<true> {
 
   private async shutdown(): Promise<void> {
     this.client.close();
-    await this.client.drain();
+    if (!(await this.drainWithin(CLOSE_DRAIN_MS_MAX))) {
+      const error = new ClientClosedError(
+        `The client is closed: the command was still waiting after ${CLOSE_DRAIN_MS_MAX} ms`,
+      );
+      this.client.evict(error);
+    }
+    // Moves still running will never report once the shards stop: their promises fail now.
+    this.coordinator?.close();
     if (this.pool !== undefined) await this.pool.stop();
     else this.client.detach();
     clearInterval(this.keepAlive);
+  }
+
+  /** Waits for the commands in flight to reply, for `ms` at most; false when some still wait. */
+  private async drainWithin(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const drained = await Promise.race([this.client.drain().then(() => true), late]);
+    clearTimeout(timer);
+    return drained;
   }
 
   /** This thread's client; for slotdb's own tests, not part of the API. */

@@ -3,7 +3,13 @@
 // progress as 'migration' events, and settles the caller's promise with the source's report. The
 // moving itself happens between the two shards (workers/migration/); no key passes through here.
 
-import { MigrationError, OptionError, ShardDownError, SlotBusyError } from '../errors.js';
+import {
+  ClientClosedError,
+  MigrationError,
+  OptionError,
+  ShardDownError,
+  SlotBusyError,
+} from '../errors.js';
 import { checkOptionNames, integerOption } from '../options.js';
 import type { ShardPool } from '../shard-pool.js';
 import { ShardState } from '../shared/control-block.js';
@@ -320,6 +326,18 @@ export class MigrationCoordinator {
       ...(event.error !== undefined ? { error: event.error } : {}),
     });
     running.settle(event.outcome, report, event.error);
+  }
+
+  /**
+   * The database is closing: once the shards stop, no move reports again. Each one still running
+   * fails now with ClientClosedError; its slot keeps the owner it had (a move flips only at its
+   * end), so it is owned by exactly one shard.
+   */
+  close(): void {
+    for (const running of this.running.values()) {
+      const where = `slot ${running.slot} was moving from shard ${running.source} to ${running.target}`;
+      running.die(new ClientClosedError(`The client is closed: ${where}`));
+    }
   }
 
   /** A shard died: migrations it was the source of will never report; fail them now. */

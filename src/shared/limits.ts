@@ -151,6 +151,13 @@ export const HEARTBEAT_INTERVAL_MS = 1000;
  */
 export const CLIENT_HEARTBEAT_GRACE_MS = 15_000;
 
+/**
+ * Longest `close()` waits for the commands in flight to reply before it fails the rest with
+ * ClientClosedError: a command can wait without end (a write behind a migration batch whose
+ * target never acknowledges), and close() must end in bounded time.
+ */
+export const CLOSE_DRAIN_MS_MAX = 5000;
+
 /** Time `close()` waits for a shard worker to stop before it terminates it. */
 export const CLOSE_GRACE_MS = 2000;
 
