@@ -19,6 +19,8 @@ export interface ShardContext {
   execute(buf: Buffer, at: number): void;
   /** Hands a request frame to another shard (FORWARD); returns its sequence number on that ring. */
   forward(peer: number, buf: Buffer, at: number): number;
+  /** Answers a request frame with an error reply instead of executing it. */
+  executeError(buf: Buffer, at: number, text: string): void;
   /** Answers a client's request with an error reply (for requests a dead peer never executed). */
   replyError(client: number, id: number, text: string): void;
   /** The ring writer towards a peer shard. */
@@ -29,6 +31,8 @@ export interface ShardContext {
   post(event: ShardEvent): void;
   /** Forgets a finished migration. */
   finished(migration: number): void;
+  /** `dead` died during migration `migration` of `slot`, holding keys of it (lost-keys.ts). */
+  lostKeys(migration: number, slot: number, dead: number): void;
   /** Records that `slot` was handed to `target`, where stragglers for it go. */
   handedOver(slot: number, target: number): void;
 }

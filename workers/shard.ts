@@ -133,6 +133,10 @@ export class Shard implements ShardContext {
     this.execution.execute(buf, at);
   }
 
+  executeError(buf: Buffer, at: number, text: string): void {
+    this.execution.executeError(buf, at, text);
+  }
+
   forward(peer: number, buf: Buffer, at: number): number {
     return this.peers.forward(peer, buf, at);
   }
@@ -155,6 +159,10 @@ export class Shard implements ShardContext {
 
   finished(migration: number): void {
     this.migrations.finished(migration);
+  }
+
+  lostKeys(migration: number, slot: number, dead: number): void {
+    this.migrations.lostKeys(migration, slot, dead);
   }
 
   handedOver(slot: number, target: number): void {

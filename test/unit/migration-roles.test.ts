@@ -10,6 +10,7 @@ import type { MigrationPlan, ShardEvent } from '../../src/shared/control-message
 import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
 import * as incoming from '../../workers/migration/incoming.js';
+import { LostKeys } from '../../workers/migration/lost-keys.js';
 import * as outgoing from '../../workers/migration/outgoing.js';
 import * as returning from '../../workers/migration/returning.js';
 import { RoleKind } from '../../workers/migration/role.js';
@@ -59,6 +60,7 @@ function fakeShard(): ShardContext & { finishedIds: number[]; events: ShardEvent
     faults: {},
     profiler: undefined,
     execute: () => {},
+    executeError: () => {},
     forward: () => 0,
     replyError: () => {},
     peerWriter: () => writer,
@@ -66,6 +68,7 @@ function fakeShard(): ShardContext & { finishedIds: number[]; events: ShardEvent
     post: (event) => events.push(event),
     finished: (id) => finishedIds.push(id),
     handedOver: () => {},
+    lostKeys: () => {},
     finishedIds,
     events,
   };
@@ -158,9 +161,25 @@ describe('migration roles change state through their tables', () => {
     const flipped = new IncomingMigration(fakeShard(), 5, 42, 0, LIMITS);
     flipped.onFlip();
     expect(flipped.state).toBe(IncomingState.Completed);
-    const abandoned = new IncomingMigration(fakeShard(), 6, 43, 0, LIMITS);
+    const shard = fakeShard();
+    shard.control.owner[43] = 2;
+    const abandoned = new IncomingMigration(shard, 6, 43, 2, LIMITS);
+    shard.keyspace.set(43, 'moved', 'here');
     abandoned.onPeerDown();
     expect(abandoned.state).toBe(IncomingState.Abandoned);
+    // This shard takes the slot and keeps the keys that moved; the finished role makes room.
+    expect(shard.control.owner[43]).toBe(shard.id);
+    expect(shard.keyspace.get(43, 'moved')).toBe('here');
+    expect(shard.finishedIds).toEqual([6]);
+  });
+
+  it('lost keys: names the dead shard in a SHARDDOWN reply; FLUSHALL ends it', () => {
+    const shard = fakeShard();
+    const lost = new LostKeys(shard, 7, 44, 2);
+    expect(lost.kind).toBe(RoleKind.LostKeys);
+    expect(lost.reply).toMatch(/^SHARDDOWN 2 it died holding keys of slot 44/);
+    lost.onFlush(performance.now());
+    expect(shard.finishedIds).toEqual([7]);
   });
 
   it('returning: with nothing left it sends RETURNED, Done; a refusal goes through Refused', () => {

@@ -11,10 +11,11 @@
 //
 //   Importing ──(FLIP)──▶ Completed
 //       │  └──(RETURN: a ReturningMigration takes over)──▶ Returning
-//       └──(source died: the keys here are freed)──▶ Abandoned
+//       └──(source died: this shard takes the slot, marked as having lost keys)──▶ Abandoned
 
 import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck } from './batch.js';
+import { takeOverSlot } from './lost-keys.js';
 import { ReturningMigration } from './returning.js';
 import { type MigrationRole, RoleDefaults, RoleKind } from './role.js';
 import type { SenderLimits } from './sender.js';
@@ -117,12 +118,15 @@ export class IncomingMigration extends RoleDefaults {
     return new ReturningMigration(this.shard, this.migration, this.slot, this.peer, this.limits);
   }
 
-  /** The source died: the slot's keys here belong to no one who serves them; free them. */
+  /**
+   * The source died: this shard takes the slot and serves the keys that moved here; the keys still
+   * at the source are lost with it, so the slot is marked as having lost keys (lost-keys.ts).
+   */
   override onPeerDown(): void {
     if (this.#state !== IncomingState.Importing) return;
     this.transition(IncomingState.Abandoned);
-    this.shard.keyspace.dropSlot(this.slot);
     this.shard.finished(this.migration);
+    takeOverSlot(this.shard, this.migration, this.slot, this.peer);
   }
 
   /** The one place the state changes: refuses a move INCOMING_MOVES does not list. */

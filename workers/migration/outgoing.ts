@@ -311,11 +311,17 @@ export class OutgoingMigration extends RoleDefaults {
     this.end(this.endError === undefined ? 'cancelled' : 'failed', now);
   }
 
-  /** The target died: keep what is here and serve the slot alone. Keys it had are lost with it. */
+  /**
+   * The target died: keep what is here and serve the slot alone. Keys it had (acknowledged
+   * batches, keys forwarded requests created there) are lost with it: if any can be, the slot is
+   * marked so that a key missing here answers SHARDDOWN, not nil (lost-keys.ts).
+   */
   override onPeerDown(now: number): void {
     if (this.#state === OutgoingState.Done) return;
     this.forwarded.answerUnexecuted();
+    const mayHaveLost = this.sender.keysAcknowledged > 0 || this.redirections > 0;
     this.fail(`shard ${this.target} died`, now);
+    if (mayHaveLost) this.shard.lostKeys(this.migration, this.slot, this.target);
   }
 
   private fail(reason: string, now: number): void {

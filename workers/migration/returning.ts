@@ -4,13 +4,14 @@
 // State machine, in the order states change (ReturningState; docs/migration.md draws it too):
 //
 //   Sending ──(every key back: RETURNED sent)──▶ Done
-//      │  └──(source died: the keys here are freed)──▶ Done
+//      │  └──(source died: this shard takes the slot, marked as having lost keys)──▶ Done
 //      └──(the source refused a batch)──▶ Refused
 //                                            └──(RETURNED sent, or source died)──▶ Done
 
 import { PeerFrame } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
 import { putNotice } from './batch.js';
+import { takeOverSlot } from './lost-keys.js';
 import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender, type SenderLimits } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
@@ -84,12 +85,15 @@ export class ReturningMigration extends RoleDefaults {
     this.sender.restart();
   }
 
-  /** The source died while keys were going back: they have no owner left; free them. */
+  /**
+   * The source died while keys were going back: this shard takes the slot with the keys it still
+   * has; the rest died with the source, so the slot is marked as having lost keys (lost-keys.ts).
+   */
   override onPeerDown(): void {
     if (this.#state === ReturningState.Done) return;
     this.transition(ReturningState.Done);
-    this.shard.keyspace.dropSlot(this.slot);
     this.shard.finished(this.migration);
+    takeOverSlot(this.shard, this.migration, this.slot, this.peer);
   }
 
   /** The one place the state changes: refuses a move RETURNING_MOVES does not list. */

@@ -8,7 +8,7 @@ import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
 import { putAck } from './batch.js';
 
-export const RoleKind = { Outgoing: 0, Incoming: 1, Returning: 2 } as const;
+export const RoleKind = { Outgoing: 0, Incoming: 1, Returning: 2, LostKeys: 3 } as const;
 export type RoleKind = (typeof RoleKind)[keyof typeof RoleKind];
 
 export interface MigrationRole {

@@ -99,6 +99,10 @@ export class MigrationOrders {
     const { slot, target } = plan;
     if (control.owner[slot] !== id) return `shard ${id} does not own slot ${slot}`;
     if (migrations.outgoing[slot] !== undefined) return `slot ${slot} is already migrating`;
+    const lost = migrations.lost[slot];
+    if (lost !== undefined) {
+      return `slot ${slot} lost keys when shard ${lost.peer} died (FLUSHALL clears it)`;
+    }
     if (peers.byId[target] === undefined) return `shard ${id} has no ring to shard ${target}`;
     if (control.shardState(target) !== ShardState.Running) return `shard ${target} is not running`;
     return undefined;

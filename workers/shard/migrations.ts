@@ -6,6 +6,7 @@ import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import type { KeyBudget } from '../migration/budget.js';
 import { IncomingMigration } from '../migration/incoming.js';
+import { LostKeys } from '../migration/lost-keys.js';
 import { OutgoingMigration } from '../migration/outgoing.js';
 import { type MigrationRole, RoleKind } from '../migration/role.js';
 import type { SenderLimits } from '../migration/sender.js';
@@ -18,6 +19,11 @@ export class Migrations {
   readonly outgoing: (OutgoingMigration | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   /** Migrations importing a slot here, by slot: requests their source forwards run here. */
   readonly incoming: (IncomingMigration | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+  /**
+   * Slots that lost keys when a shard died during their move (lost-keys.ts), until FLUSHALL. Each
+   * is also in byId, so that the router leaves its fast path for them.
+   */
+  readonly lost: (LostKeys | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
   /** Where each slot this shard gave away went, for stragglers when the owner is not a peer. */
   readonly handedTo: (number | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
 
@@ -44,6 +50,14 @@ export class Migrations {
     this.byId.set(role.migration, next);
   }
 
+  /** `dead` died during migration `id` of `slot`, holding keys of it; the first mark stays. */
+  lostKeys(id: number, slot: number, dead: number): void {
+    if (this.lost[slot] !== undefined || this.byId.has(id)) return;
+    const lost = new LostKeys(this.shard, id, slot, dead);
+    this.byId.set(id, lost);
+    this.lost[slot] = lost;
+  }
+
   /** Forgets a finished migration; a finished outgoing one makes room for its order's next. */
   finished(id: number): void {
     const role = this.byId.get(id);
@@ -51,6 +65,7 @@ export class Migrations {
     this.byId.delete(id);
     if (this.outgoing[role.slot] === role) this.outgoing[role.slot] = undefined;
     if (this.incoming[role.slot] === role) this.incoming[role.slot] = undefined;
+    if (this.lost[role.slot] === role) this.lost[role.slot] = undefined;
     if (role.kind === RoleKind.Outgoing) this.shard.orders.finished(id);
   }
 

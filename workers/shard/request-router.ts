@@ -14,6 +14,7 @@ import {
 } from '../../src/shared/codec.js';
 import { TIMING_BYTES, TIMING_PICKED_UP } from '../../src/shared/timing-layout.js';
 import type { IncomingMigration } from '../migration/incoming.js';
+import type { LostKeys } from '../migration/lost-keys.js';
 import type { OutgoingMigration } from '../migration/outgoing.js';
 import type { MigrationRole } from '../migration/role.js';
 import type { Shard } from '../shard.js';
@@ -29,6 +30,8 @@ export class RequestRouter {
   /** Outgoing and incoming migrations by slot. */
   private readonly outgoing: readonly (OutgoingMigration | undefined)[];
   private readonly incoming: readonly (IncomingMigration | undefined)[];
+  /** Slots that lost keys with a dead shard (lost-keys.ts), by slot. */
+  private readonly lost: readonly (LostKeys | undefined)[];
 
   constructor(private readonly shard: Shard) {
     this.id = shard.id;
@@ -37,6 +40,7 @@ export class RequestRouter {
     this.migrations = shard.migrations.byId;
     this.outgoing = shard.migrations.outgoing;
     this.incoming = shard.migrations.incoming;
+    this.lost = shard.migrations.lost;
   }
 
   /** Runs a request frame, hands it to its slot's migration, or forwards it. -1: from a client. */
@@ -62,7 +66,9 @@ export class RequestRouter {
       }
       const outgoing = this.outgoing[slot];
       if (outgoing === undefined) {
-        this.execution.execute(buf, at);
+        const lost = this.lost[slot];
+        if (lost === undefined) this.execution.execute(buf, at);
+        else lost.admit(buf, at);
       } else {
         outgoing.admit(buf, at);
         this.execution.mark = 0; // it may have been copied to wait, or forwarded
