@@ -173,7 +173,17 @@ export class ShardPool {
    * Active for the opening thread's own seat, Handed for a handle. When every seat is taken, seats
    * of threads that exited without close() are reclaimed first (see reclaimSilent).
    */
-  async attachClient(state: number = ClientState.Handed): Promise<ClientRings> {
+  attachClient(state: number = ClientState.Handed): Promise<ClientRings> {
+    // One at a time: two calls that reclaim the same detached seat would both hand it out.
+    const attached = this.attaching.then(() => this.attachOne(state));
+    this.attaching = attached.catch(() => undefined);
+    return attached;
+  }
+
+  /** Calls of attachClient, chained (see there). */
+  private attaching: Promise<unknown> = Promise.resolve();
+
+  private async attachOne(state: number): Promise<ClientRings> {
     const control = this.control;
     let client = -1;
     let generation = 0;
@@ -231,8 +241,14 @@ export class ShardPool {
       }
       await Promise.all(acks);
       this.beats[client] = undefined;
-      // Free keeps the generation, so the next owner's handle gets a new one.
-      Atomics.store(control.words, word, seatWord(detached >>> 2, ClientState.Free));
+      // Free keeps the generation, so the next owner's handle gets a new one. Only a seat still
+      // Detached is freed: it may have changed while the shards answered.
+      Atomics.compareExchange(
+        control.words,
+        word,
+        detached,
+        seatWord(detached >>> 2, ClientState.Free),
+      );
     }
   }
 

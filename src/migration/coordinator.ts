@@ -135,8 +135,7 @@ export class MigrationCoordinator {
     const by = options.by ?? 'keys';
     if (by !== 'keys' && by !== 'slots') throw new OptionError('by', "'keys' or 'slots'", by);
     const owner = Array.from(this.pool.control.owner);
-    const load =
-      by === 'slots' ? new Uint32Array(SLOT_COUNT).fill(1) : await this.countKeysPerSlot();
+    const load = by === 'slots' ? new Uint32Array(SLOT_COUNT).fill(1) : await this.countKeys();
     const moves = planRebalance(owner, load, weights);
     const summary = await this.move(moves, parallel, options);
     return { ...summary, moves };
@@ -163,17 +162,7 @@ export class MigrationCoordinator {
     );
     const signal = options.signal;
     const control = this.pool.control;
-    const shards = this.pool.options.shards;
-    const seen = new Set<number>();
-    for (const { slot, target } of moves) {
-      if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT)
-        throw new OptionError('slot', `an integer from 0 to ${SLOT_COUNT - 1}`, slot);
-      if (!Number.isInteger(target) || target < 0 || target >= shards)
-        throw new OptionError('targetShard', `an integer from 0 to ${shards - 1}`, target);
-      if (seen.has(slot)) throw new OptionError('slots', 'slots without repeats', slot);
-      if (this.busySlots.has(slot)) throw new SlotBusyError(slot);
-      seen.add(slot);
-    }
+    this.checkMoves(moves);
     if (signal?.aborted) throw abortError(signal);
     const started = performance.now();
     const reports: MigrationReport[] = [];
@@ -208,10 +197,13 @@ export class MigrationCoordinator {
           [...new Set(plans.map((plan) => plan.target))].map((target) => this.link(source, target)),
         ),
       );
+      this.throwIfClosed();
       const endings = planned.map((plan) => this.track(plan, control.owner[plan.slot]!, signal));
       for (const [source, plans] of bySource) {
         await this.pool.request(source, { type: 'migrate', plans, parallel, keysPerSecond });
       }
+      // close() fails the moves it finds running; one set up while it ran fails here.
+      this.throwIfClosed();
       signal?.addEventListener('abort', cancel, { once: true });
       if (signal?.aborted) cancel();
       const settled = await Promise.allSettled(endings);
@@ -220,6 +212,11 @@ export class MigrationCoordinator {
       );
       if (failure !== undefined) throw signal?.aborted ? abortError(signal) : failure.reason;
       for (const result of settled) if (result.status === 'fulfilled') reports.push(result.value);
+    } catch (error) {
+      // Closing stops the shards under a move still being set up: the caller learns that the
+      // database closed, not which stopping shard refused a request.
+      if (this.closed && !(error instanceof ClientClosedError)) throw closedWhileMoving(moves);
+      throw error;
     } finally {
       signal?.removeEventListener('abort', cancel);
       for (const plan of planned) {
@@ -227,13 +224,22 @@ export class MigrationCoordinator {
         this.running.delete(plan.migration);
       }
     }
-    return {
-      slots: reports.length,
-      keys: reports.reduce((total, report) => total + report.keys, 0),
-      bytes: reports.reduce((total, report) => total + report.bytes, 0),
-      durationMs: performance.now() - started,
-      reports,
-    };
+    return summarize(reports, started);
+  }
+
+  /** Refuses a bad slot or target, a slot named twice, or a slot that is moving already. */
+  private checkMoves(moves: readonly { slot: number; target: number }[]): void {
+    const shards = this.pool.options.shards;
+    const seen = new Set<number>();
+    for (const { slot, target } of moves) {
+      if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT)
+        throw new OptionError('slot', `an integer from 0 to ${SLOT_COUNT - 1}`, slot);
+      if (!Number.isInteger(target) || target < 0 || target >= shards)
+        throw new OptionError('targetShard', `an integer from 0 to ${shards - 1}`, target);
+      if (seen.has(slot)) throw new OptionError('slots', 'slots without repeats', slot);
+      if (this.busySlots.has(slot)) throw new SlotBusyError(slot);
+      seen.add(slot);
+    }
   }
 
   /** A promise for the end of one planned move. */
@@ -261,6 +267,25 @@ export class MigrationCoordinator {
         die: reject,
       });
     });
+  }
+
+  /** Set by close(): moves set up from then on fail with ClientClosedError. */
+  private closed = false;
+
+  private throwIfClosed(): void {
+    if (this.closed) throw new ClientClosedError('The client is closed');
+  }
+
+  /** Keys per slot, for a rebalance; a close() meanwhile fails it with ClientClosedError. */
+  private async countKeys(): Promise<Uint32Array> {
+    try {
+      const counts = await this.countKeysPerSlot();
+      this.throwIfClosed();
+      return counts;
+    } catch (error) {
+      this.throwIfClosed();
+      throw error;
+    }
   }
 
   private async countKeysPerSlot(): Promise<Uint32Array> {
@@ -334,6 +359,7 @@ export class MigrationCoordinator {
    * end), so it is owned by exactly one shard.
    */
   close(): void {
+    this.closed = true;
     for (const running of this.running.values()) {
       const where = `slot ${running.slot} was moving from shard ${running.source} to ${running.target}`;
       running.die(new ClientClosedError(`The client is closed: ${where}`));
@@ -347,4 +373,20 @@ export class MigrationCoordinator {
       running.die(new ShardDownError(shard, `it died while moving slot ${running.slot}`));
     }
   }
+}
+
+/** The error of moves that the database's close() interrupted while they were being set up. */
+function closedWhileMoving(moves: readonly { slot: number }[]): ClientClosedError {
+  const slots = moves.length === 1 ? `slot ${moves[0]!.slot} was` : `${moves.length} slots were`;
+  return new ClientClosedError(`The client is closed: ${slots} about to move`);
+}
+
+function summarize(reports: MigrationReport[], started: number): MigrationSummary {
+  return {
+    slots: reports.length,
+    keys: reports.reduce((total, report) => total + report.keys, 0),
+    bytes: reports.reduce((total, report) => total + report.bytes, 0),
+    durationMs: performance.now() - started,
+    reports,
+  };
 }

@@ -1,6 +1,6 @@
 // Error replies with Redis's exact texts, so that code written against Redis matches on them.
 
-import { FRAME_BYTES_MAX } from './limits.js';
+import { REPLY_BYTES_MAX } from './limits.js';
 
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 export const NOT_INTEGER = 'ERR value is not an integer or out of range';
@@ -58,7 +58,7 @@ export function shardDown(shard: number): string {
  */
 export function replyTooLarge(bytes: number | string): string {
   return (
-    `ERR slotdb: reply of ${bytes} bytes exceeds slotdb's reply limit of ${FRAME_BYTES_MAX} bytes ` +
+    `ERR slotdb: reply of ${bytes} bytes exceeds slotdb's reply limit of ${REPLY_BYTES_MAX} bytes ` +
     '(one frame: a reply must fit in a single ring frame); ask for fewer or smaller values'
   );
 }

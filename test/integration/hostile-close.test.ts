@@ -49,4 +49,26 @@ describe('close()', () => {
     expect((error as Error).message).toMatch(/still waiting/);
     expect(await moveOutcome).toBeInstanceOf(ClientClosedError);
   });
+
+  it('fails moves and rebalances still being set up with ClientClosedError', async () => {
+    for (let round = 0; round < 3; round++) {
+      const db = await loaded();
+      // close() right after the calls: the moves are still linking shards or sending orders.
+      const calls = [
+        db.migrateSlot(SLOT, 1 - db.slotOwner(SLOT)),
+        db.migrateSlots([1, 2, 3], 1 - db.slotOwner(1)),
+        db.rebalance(),
+      ].map((call) =>
+        call.then(
+          () => 'resolved',
+          (error: Error) => error,
+        ),
+      );
+      await db.close();
+      for (const outcome of await Promise.all(calls)) {
+        // A move that finished before close() stopped the shards resolved; none fails otherwise.
+        if (outcome !== 'resolved') expect(outcome).toBeInstanceOf(ClientClosedError);
+      }
+    }
+  });
 });

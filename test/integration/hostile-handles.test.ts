@@ -183,6 +183,25 @@ describe('forged, damaged and stale handles', () => {
   });
 });
 
+describe('handles made at once', () => {
+  it('never gives two handles the same seat, even while a detached seat is reclaimed', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      for (let round = 0; round < 5; round++) {
+        await SlotDB.attach(await db.handle()).close(); // leaves a Detached seat behind
+        const handles = await Promise.all([db.handle(), db.handle(), db.handle()]);
+        const seats = handles.map((handle) => handle.rings.client);
+        expect(new Set(seats).size).toBe(seats.length);
+        const threads = handles.map((handle) => SlotDB.attach(handle));
+        await Promise.all(threads.map((thread, i) => thread.set(`k${i}`, `v${round}`)));
+        for (let i = 0; i < threads.length; i++) {
+          expect(await threads[i]!.get(`k${i}`)).toBe(`v${round}`);
+        }
+        await Promise.all(threads.map((thread) => thread.close()));
+      }
+    });
+  });
+});
+
 describe('threads that exit without close()', () => {
   it("gives the seat of a thread that exited back, and keeps live threads' seats", async () => {
     await withDb({ shards: 1, ringBytes: 4096 }, async (db) => {

@@ -9,7 +9,7 @@
 // It is held as a role (docs/migration.md) so that the request router's fast path, taken only
 // while this shard has no migration role at all, stays as it is: a lost slot sends its requests
 // down the router's migration path, where this check is made. Such a slot does not move
-// (MigrationOrders refuses it) until FLUSHALL clears the mark.
+// (MigrationOrders refuses it) for as long as the mark lasts (docs/migration.md, "Lost keys").
 
 import { frameKeys } from '../../src/commands/frame-keys.js';
 import { commandByOp } from '../../src/commands/table.js';
@@ -34,7 +34,7 @@ export class LostKeys extends RoleDefaults {
     super();
     this.reply =
       `${SHARD_DOWN_PREFIX}${peer} it died holding keys of slot ${slot} while the slot moved ` +
-      `(shard ${shard.id} serves the keys it has; FLUSHALL clears this)`;
+      `(shard ${shard.id} serves the keys it has)`;
   }
 
   /** A request for the slot: runs if every key it names is here, else SHARDDOWN. */

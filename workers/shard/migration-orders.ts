@@ -101,7 +101,7 @@ export class MigrationOrders {
     if (migrations.outgoing[slot] !== undefined) return `slot ${slot} is already migrating`;
     const lost = migrations.lost[slot];
     if (lost !== undefined) {
-      return `slot ${slot} lost keys when shard ${lost.peer} died (FLUSHALL clears it)`;
+      return `slot ${slot} lost keys when shard ${lost.peer} died (the mark lasts until the database is reopened)`;
     }
     if (peers.byId[target] === undefined) return `shard ${id} has no ring to shard ${target}`;
     if (control.shardState(target) !== ShardState.Running) return `shard ${target} is not running`;
