@@ -54,7 +54,7 @@ export type Mode = (typeof Mode)[keyof typeof Mode];
 
 export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
   readonly id: number;
-  private readonly generation: number;
+  readonly generation: number;
   readonly control: ControlBlock;
   readonly shardCount: number;
   readonly pending = new PendingTable();

@@ -10,7 +10,14 @@
 //
 // Sync. The blocking API (`db.sync`) polls the same way and then sleeps in Atomics.wait.
 
-import type { ControlBlock } from '../shared/control-block.js';
+import { HandleError } from '../errors.js';
+import {
+  ClientState,
+  type ControlBlock,
+  kClientHeartbeat,
+  kClientState,
+  seatWord,
+} from '../shared/control-block.js';
 import { CLIENT_WAIT_MS_MAX } from '../shared/limits.js';
 import type { Inbox, ReplyDispatcher } from './inbox.js';
 import { type Aggregate, PendingFlag, type PendingTable } from './pending.js';
@@ -22,6 +29,11 @@ import { type Aggregate, PendingFlag, type PendingTable } from './pending.js';
  */
 export interface ReplySource extends ReplyDispatcher {
   readonly pending: PendingTable;
+  /** This thread's seat: its index and the generation it holds it under (src/handle.ts). */
+  readonly id: number;
+  readonly generation: number;
+  /** Fails every command in flight and every later call with `error` (the seat was taken). */
+  evict(error: Error): void;
   /** Pushes every staged frame to its ring and wakes the shards that sleep. Returns bytes left. */
   pushStaged(): number;
   /** Whether a shard died or the database closed since the client last looked. */
@@ -35,9 +47,13 @@ const now = (): number => performance.now();
 /** While spinning, the clock is read once every this many empty polls (a power of two). */
 const CLOCK_EVERY_POLLS_MASK = 15;
 
+/** A blocking caller shows it is alive (its heartbeat) once every this many sync calls. */
+const SYNC_CALLS_PER_BEAT_MASK = 1023;
+
 export class Waiting {
   private flushQueued = false;
   private waitArmed = false;
+  private syncCalls = 0;
 
   constructor(
     private readonly source: ReplySource,
@@ -119,6 +135,9 @@ export class Waiting {
   /** Blocks until sync entry `index` replied; returns its reply or throws its error. */
   entry(index: number): unknown {
     const source = this.source;
+    // A thread that only makes sync calls never runs its heartbeat timer: it beats here instead,
+    // so its seat is not taken from it while it works (src/handle.ts).
+    if ((++this.syncCalls & SYNC_CALLS_PER_BEAT_MASK) === 0) this.beat();
     const inbox = this.inbox;
     source.pushStaged();
     const pending = source.pending;
@@ -159,11 +178,30 @@ export class Waiting {
     }
     if (source.pushStaged() > 0) return quietSince;
     if (now() - quietSince < this.spinMs) return quietSince;
+    this.beat();
     const words = this.control.words;
     Atomics.store(words, this.waitingWord, 1);
     // A reply published before the word was raised did not notify; look before sleeping.
     if (!this.inbox.anyReadable()) Atomics.wait(words, this.waitingWord, 1, CLIENT_WAIT_MS_MAX);
     Atomics.store(words, this.waitingWord, 0);
     return quietSince;
+  }
+
+  /**
+   * Bumps this thread's heartbeat; if its seat was reclaimed meanwhile (a stall longer than the
+   * grace), fails what it waits for, so a blocking call ends instead of spinning on rings nobody
+   * serves any more.
+   */
+  private beat(): void {
+    const source = this.source;
+    const words = this.control.words;
+    const active = seatWord(source.generation, ClientState.Active);
+    if (Atomics.load(words, this.control.clientWord(source.id, kClientState)) !== active) {
+      source.evict(
+        new HandleError('handle', 'is stale: its seat was reclaimed while this thread stalled'),
+      );
+      return;
+    }
+    Atomics.add(words, this.control.clientWord(source.id, kClientHeartbeat), 1);
   }
 }

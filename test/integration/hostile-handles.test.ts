@@ -19,7 +19,7 @@ interface ThreadReport {
 function startThread(
   handle: unknown,
   name: string,
-  script: 'hold' | 'exit' | 'stall',
+  script: 'hold' | 'exit' | 'stall' | 'syncloop',
   gate?: Int32Array,
 ): { worker: Worker; report: Promise<ThreadReport>; exited: Promise<number> } {
   const worker = new Worker(SCRIPT, { workerData: { handle, name, script, gate } });
@@ -224,6 +224,28 @@ describe('threads that exit without close()', () => {
       for (const client of [thread, ...live]) expect(await client.incr('n')).toBeGreaterThan(0);
       await Promise.all([thread, ...live].map((client) => client.close()));
       expect(await db.get('n')).toBe('63');
+    });
+  }, 15_000);
+
+  it('keeps the seat of a thread that only makes sync calls (its heartbeat moves without timers)', async () => {
+    await withDb({ shards: 1 }, async (db) => {
+      setHeartbeatGrace(db, 500);
+      const gate = new Int32Array(new SharedArrayBuffer(4));
+      const busy = startThread(await db.handle(), 'busy', 'syncloop', gate);
+      expect((await busy.report).attached).toBe(true);
+      const outcome = new Promise<{ calls: number; failure?: { name: string } }>((resolve) =>
+        busy.worker.once('message', resolve),
+      );
+      const live: SlotDB[] = [];
+      for (let seat = 2; seat < 64; seat++) live.push(SlotDB.attach(await db.handle()));
+      await new Promise((resolve) => setTimeout(resolve, 700)); // past the grace
+      await expect(db.handle()).rejects.toThrow(ClientLimitError);
+      Atomics.store(gate, 0, 1);
+      const after = await outcome;
+      expect(after.failure).toBeUndefined();
+      expect(after.calls).toBeGreaterThan(1000);
+      await busy.exited;
+      await Promise.all(live.map((client) => client.close()));
     });
   }, 15_000);
 

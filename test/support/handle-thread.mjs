@@ -3,6 +3,8 @@
 // 'exit': on success, sets a key, reports, and exits without close() (as a crashed thread would).
 // 'stall': on success, sets a key, reports, blocks its event loop until workerData.gate[0] is
 // notified, then (once its timers ran) reports how a call ends, closes and exits.
+// 'syncloop': on success, sets a key, reports, then makes db.sync calls without ever yielding to
+// its event loop until workerData.gate[0] is set, reports how many and how they ended, and closes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SlotDB } from '../../dist/src/index.js';
 
@@ -25,6 +27,21 @@ if (db !== undefined) {
     );
     await db.close();
     parentPort.postMessage(outcome);
+    parentPort.close();
+  }
+  if (workerData.script === 'syncloop') {
+    let calls = 0;
+    let failure;
+    try {
+      while (Atomics.load(workerData.gate, 0) === 0) {
+        db.sync.get('x');
+        calls++;
+      }
+    } catch (error) {
+      failure = { name: error.name, message: error.message };
+    }
+    await db.close();
+    parentPort.postMessage({ calls, failure });
     parentPort.close();
   }
   parentPort.once('message', async () => {
