@@ -105,4 +105,26 @@ describe('a shard that dies while a slot moves', () => {
       expect(await db.get(key(60))).toBe('new');
     });
   });
+
+  it('target dies while a request waits for keys split between the shards: it fails, it does not read a lost key as missing', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const { target, moving: move } = await splitSlot(db);
+      // key(3) moved to the target, key(60) is still here: the MGET waits (rule 5).
+      const waiting = db.mGet([key(3), key(60)]).then(
+        (value) => value,
+        (error: unknown) => error,
+      );
+      const early = await Promise.race([
+        waiting,
+        new Promise((resolve) => setTimeout(() => resolve('pending'), 100)),
+      ]);
+      expect(early).toBe('pending');
+      await shardWorker(db, target).terminate();
+      const outcome = await waiting;
+      expect(outcome).toBeInstanceOf(ShardDownError);
+      expect((outcome as Error).message).toMatch(`shard ${target} is down`);
+      expect(await move).toBeInstanceOf(MigrationError);
+      expect(await db.get(key(60))).toBe('v60');
+    });
+  });
 });

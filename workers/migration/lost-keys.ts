@@ -32,25 +32,12 @@ export class LostKeys extends RoleDefaults {
     readonly peer: number,
   ) {
     super();
-    this.reply =
-      `${SHARD_DOWN_PREFIX}${peer} it died holding keys of slot ${slot} while the slot moved ` +
-      `(shard ${shard.id} serves the keys it has)`;
+    this.reply = lostKeysReply(shard.id, slot, peer);
   }
 
   /** A request for the slot: runs if every key it names is here, else SHARDDOWN. */
   admit(buf: Buffer, at: number): void {
-    const spec = commandByOp(buf[at + REQ_OP]!);
-    if (!spec.slotWide) {
-      const keyspace = this.shard.keyspace;
-      const keys = frameKeys(buf, at, spec);
-      let here = keys.length > 0;
-      for (const key of keys) if (!keyspace.has(this.slot, key)) here = false;
-      if (here) {
-        this.shard.execute(buf, at);
-        return;
-      }
-    }
-    this.shard.executeError(buf, at, this.reply);
+    admitWhereKeysLost(this.shard, this.slot, buf, at, this.reply);
   }
 
   /** FLUSHALL emptied the slot here: nothing of it is missing any more. */
@@ -75,4 +62,37 @@ export function takeOverSlot(
   Atomics.store(control.slotState, slot, SlotState.Stable);
   control.bumpEpoch();
   shard.lostKeys(migration, slot, source);
+}
+
+/** The SHARDDOWN reply for a request that may name a key lost with `peer`. */
+export function lostKeysReply(shard: number, slot: number, peer: number): string {
+  return (
+    `${SHARD_DOWN_PREFIX}${peer} it died holding keys of slot ${slot} while the slot moved ` +
+    `(shard ${shard} serves the keys it has)`
+  );
+}
+
+/**
+ * Runs the request frame at `at` if every key it names is still here; otherwise (a key that may
+ * have died with the peer, or a slot-wide command) answers `reply`. A missing key and a lost key
+ * must never look the same.
+ */
+export function admitWhereKeysLost(
+  shard: ShardContext,
+  slot: number,
+  buf: Buffer,
+  at: number,
+  reply: string,
+): void {
+  const spec = commandByOp(buf[at + REQ_OP]!);
+  if (!spec.slotWide) {
+    const keys = frameKeys(buf, at, spec);
+    let here = keys.length > 0;
+    for (const key of keys) if (!shard.keyspace.has(slot, key)) here = false;
+    if (here) {
+      shard.execute(buf, at);
+      return;
+    }
+  }
+  shard.executeError(buf, at, reply);
 }

@@ -41,6 +41,7 @@ import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck, putImport, putNotice } from './batch.js';
 import type { KeyBudget } from './budget.js';
 import { ForwardLog } from './forward-log.js';
+import { admitWhereKeysLost, lostKeysReply } from './lost-keys.js';
 import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
@@ -78,6 +79,8 @@ export class OutgoingMigration extends RoleDefaults {
   /** Why the last decide() said Wait. */
   private waitReason: WaitReason = WaitReason.KeyLock;
   private endError: string | undefined;
+  /** Set when the target died holding keys of the slot: the reply of a request naming one. */
+  private lostReply: string | undefined;
 
   constructor(
     protected readonly shard: ShardContext,
@@ -211,8 +214,9 @@ export class OutgoingMigration extends RoleDefaults {
       }
       this.waiting.unblock(request);
       this.waits.record(releasedAt - request.since, request, this.slot, this.shard.profiler);
-      if (decision === Decision.Execute) this.shard.execute(request.frame, 0);
-      else this.forward(request.frame, 0);
+      if (decision === Decision.Forward) this.forward(request.frame, 0);
+      else if (this.lostReply === undefined) this.shard.execute(request.frame, 0);
+      else admitWhereKeysLost(this.shard, this.slot, request.frame, 0, this.lostReply);
     }
     this.waiting.requests = stay;
   }
@@ -320,6 +324,9 @@ export class OutgoingMigration extends RoleDefaults {
     if (this.#state === OutgoingState.Done) return;
     this.forwarded.answerUnexecuted();
     const mayHaveLost = this.sender.keysAcknowledged > 0 || this.redirections > 0;
+    // Set before the waiting requests are released: one that names a key lost with the target
+    // must fail, not run here and read it as missing.
+    if (mayHaveLost) this.lostReply = lostKeysReply(this.shard.id, this.slot, this.target);
     this.fail(`shard ${this.target} died`, now);
     if (mayHaveLost) this.shard.lostKeys(this.migration, this.slot, this.target);
   }
