@@ -1,10 +1,19 @@
 // Generated bad input for every command method, async and sync: seeded random argument lists of
 // wrong types and odd values. Each async call must return a promise (never throw) that settles;
-// each sync call must return or throw, never hang; afterwards every shard still answers and the
-// database closes cleanly. The seed is printed; SLOTDB_FUZZ_SEED replays a run.
+// each sync call must return or throw, never hang; an error is one of slotdb's classes, never an
+// internal TypeError; afterwards every shard still answers and the database closes cleanly. The
+// seed is printed; SLOTDB_FUZZ_SEED replays a run.
 
 import { describe, expect, it } from 'vitest';
 import { CommandMethods } from '../../dist/src/commands/methods.js';
+import {
+  ArgumentCountError,
+  ArgumentTypeError,
+  ErrorReply,
+  FrameTooLargeError,
+  OptionError,
+  ValueTooLargeError,
+} from '../../dist/src/index.js';
 import { keysOnEveryShard, withDb } from '../support/db.js';
 import { fuzzSeed, Random } from '../support/random.js';
 
@@ -37,6 +46,21 @@ const ODD_VALUES: readonly unknown[] = [
   Buffer.from('b'),
 ];
 
+/** The errors bad input may end in: slotdb's own classes, never an internal TypeError. */
+const INPUT_ERRORS = [
+  ErrorReply,
+  ArgumentTypeError,
+  OptionError,
+  ValueTooLargeError,
+  ArgumentCountError,
+  FrameTooLargeError,
+];
+
+function expectInputError(error: unknown, where: string): void {
+  const known = INPUT_ERRORS.some((type) => error instanceof type);
+  expect(known, `${where}: ${String(error)}`).toBe(true);
+}
+
 /** Methods that are not commands, or that this test leaves to their own tests. */
 const SKIPPED = new Set(['constructor', 'sendChecked', 'built']);
 
@@ -56,7 +80,8 @@ function argumentsFor(r: Random, arity: number, first: unknown): unknown[] {
   return [first, ...Array.from({ length: count - 1 }, () => r.pick(ODD_VALUES))];
 }
 
-async function settles(value: unknown): Promise<void> {
+/** `value` is a promise that settles in time; a rejection is one of INPUT_ERRORS. */
+async function settles(value: unknown, where: string): Promise<void> {
   expect(value).toBeInstanceOf(Promise);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => {
@@ -65,7 +90,10 @@ async function settles(value: unknown): Promise<void> {
   const outcome = await Promise.race([
     (value as Promise<unknown>).then(
       () => 'settled',
-      () => 'settled',
+      (error: unknown) => {
+        expectInputError(error, where);
+        return 'settled';
+      },
     ),
     late,
   ]);
@@ -97,16 +125,15 @@ describe('generated bad input for every command method', () => {
           } catch (error) {
             throw new Error(`${where} threw synchronously: ${(error as Error).message}`);
           }
-          await settles(result).catch((error: Error) => {
-            throw new Error(`${where}: ${error.message}`);
-          });
+          await settles(result, where);
           const sync = (db.sync as unknown as Record<string, (...args: unknown[]) => unknown>)[
             name
           ]!;
           try {
             sync.apply(db.sync, argumentsFor(r, method.length, r.pick(ODD_VALUES)));
-          } catch {
-            // A sync call may throw (that is how it reports errors); it must not hang.
+          } catch (error) {
+            // A sync call reports errors by throwing them: slotdb's classes only.
+            expectInputError(error, `${where} (sync)`);
           }
         }
       }
