@@ -42,6 +42,11 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     return ok(message);
   },
   'peer-down'(shard, message) {
+    // What the peer sent before it died is read first (an IMPORT, batches, forwards): the control
+    // port is drained before the peer rings each turn, and the news of a death must not overtake
+    // the dead shard's last frames. Its ring gets nothing new, so this ends.
+    const link = shard.peers.byId[message.peer];
+    if (link !== undefined) while (shard.peers.serve(link) > 0);
     shard.migrations.peerDown(message.peer, performance.now());
     return ok(message);
   },
