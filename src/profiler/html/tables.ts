@@ -2,6 +2,7 @@
 // operations and the slots moved, each with the note that goes above it.
 
 import type { ProfileReport } from '../report/types.js';
+import { SLOW_SEGMENTS } from '../slab.js';
 import { escapeHtml, fmt } from './svg.js';
 
 function table(id: string, headers: string[], rows: (string | number)[][]): string {
@@ -82,16 +83,8 @@ export function batchesSection(report: ProfileReport): string {
   );
 }
 
-/** The segments the table shows, in the order an operation went through them. */
-const SLOW_OP_SEGMENTS = [
-  'fence',
-  'queue',
-  'wait',
-  'redirect',
-  'execution',
-  'staged',
-  'reply',
-] as const;
+/** The segments the table shows, in the order an operation went through them ('other' aside). */
+const SLOW_OP_SEGMENTS = SLOW_SEGMENTS.filter((segment) => segment !== 'other');
 
 export function slowOpsTable(report: ProfileReport): string {
   return table(
