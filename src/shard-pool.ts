@@ -216,6 +216,7 @@ export class ShardPool {
         this.request(shard, {
           type: 'attach',
           client,
+          generation,
           requests: requests[shard]!,
           replies: replies[shard]!,
         }).catch(() => undefined),

@@ -28,8 +28,10 @@ export class Outbox {
     requests: readonly SharedArrayBuffer[],
     private readonly control: ControlBlock,
     private readonly recorder: ProfileRecorder,
-    /** This thread's client id, in every request header. */
+    /** This thread's client id (its seat), in every request header. */
     private readonly client: number,
+    /** The generation this thread holds its seat under, in every request header too. */
+    private readonly seatGeneration: number,
   ) {
     this.writers = requests.map((storage) => new FrameWriter(storage));
   }
@@ -37,7 +39,7 @@ export class Outbox {
   /** Begins a frame for `slot` on `shard`'s ring; returns its start (for the argument writes). */
   begin(shard: number, slot: number, op: number, argc: number): number {
     const writer = this.writers[shard]!;
-    const start = beginRequest(writer, 0, slot, op, argc, this.client);
+    const start = beginRequest(writer, 0, slot, op, argc, this.client, 0, this.seatGeneration);
     this.timed = this.recorder.active();
     if (this.timed) this.recorder.stamp(writer, start, this.ringFull[shard] === true);
     return start;

@@ -9,8 +9,9 @@
 //   10 u8   opcode (src/commands/table.ts)
 //   11 u8   flags (RequestFlag)
 //   12 u32  argument count, command name excluded
-//   16 u16  client thread that waits for the reply
-//   18 u16  reserved, zero
+//   16 u16  client thread that waits for the reply (its seat)
+//   18 u16  the seat's generation, low 16 bits: a frame of an earlier holder of the seat that
+//           runs late (it waited in a migration) is not answered into the new holder's rings
 //   20 ...  (with RequestFlag.Timed: a 32-byte timing block, see timing-layout.ts)
 //      ...  arguments: u32 length, then the bytes
 //
@@ -39,6 +40,9 @@ export const REQ_OP = 10;
 export const REQ_FLAGS = 11;
 export const REQ_ARGC = 12;
 export const REQ_CLIENT = 16;
+export const REQ_SEAT_GENERATION = 18;
+/** The bits of a seat's generation a request frame carries. */
+export const SEAT_GENERATION_MASK = 0xffff;
 export const REQ_HEADER_BYTES = 20;
 
 export const REP_ID = 4;
@@ -115,6 +119,7 @@ export function beginRequest(
   argc: number,
   client: number,
   flags = 0,
+  seatGeneration = 0,
 ): number {
   const start = w.beginFrame(REQ_HEADER_BYTES);
   const view = w.view;
@@ -124,7 +129,7 @@ export function beginRequest(
   view.setUint8(start + REQ_FLAGS, flags);
   view.setUint32(start + REQ_ARGC, argc, true);
   view.setUint16(start + REQ_CLIENT, client, true);
-  view.setUint16(start + REQ_CLIENT + 2, 0, true);
+  view.setUint16(start + REQ_SEAT_GENERATION, seatGeneration & SEAT_GENERATION_MASK, true);
   w.tail = start + REQ_HEADER_BYTES;
   return start;
 }

@@ -46,6 +46,8 @@ export type ShardRequest =
   | {
       readonly type: 'attach';
       readonly client: number;
+      /** The generation the seat is handed out under (src/handle.ts). */
+      readonly generation: number;
       readonly requests: SharedArrayBuffer;
       readonly replies: SharedArrayBuffer;
     }

@@ -2,9 +2,17 @@
 // handles, stale handles, and threads that exit without close().
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { ClientLimitError, HandleError, SlotDB, type SlotDBHandle } from '../../dist/src/index.js';
-import { setHeartbeatGrace } from '../../dist/src/testing.js';
+import {
+  ClientClosedError,
+  ClientLimitError,
+  HandleError,
+  keySlot,
+  SlotDB,
+  type SlotDBHandle,
+} from '../../dist/src/index.js';
+import { setHeartbeatGrace, setShardFaults } from '../../dist/src/testing.js';
 import { withDb } from '../support/db.js';
+import { holdFirstBatch } from '../support/migration.js';
 
 const SCRIPT = new URL('../support/handle-thread.mjs', import.meta.url);
 
@@ -200,6 +208,34 @@ describe('handles made at once', () => {
       }
     });
   });
+});
+
+describe('a seat handed to a new thread', () => {
+  it('never receives the reply of a frame its earlier holder left waiting', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const tag = '{stale}';
+      const slot = keySlot(tag);
+      await db.mSet(Array.from({ length: 30 }, (_, i): [string, string] => [`${tag}${i}`, '41']));
+      const { moving } = await holdFirstBatch(db, slot); // keys of the first batch wait for writes
+      const moved = moving.catch((error: Error) => error);
+      const locked = ['0', '1'].map((i) => `${tag}${i}`);
+      const first = await db.handle();
+      const a = SlotDB.attach(first);
+      const stale = a.set(locked[0]!, 'stale').catch((error: Error) => error);
+      await a.close(); // gives up on the waiting write after CLOSE_DRAIN_MS_MAX
+      expect(await stale).toBeInstanceOf(ClientClosedError);
+      const second = await db.handle();
+      expect(second.rings.client).toBe(first.rings.client); // the same seat, a new generation
+      const b = SlotDB.attach(second);
+      const incr = b.incr(locked[1]!); // its first request: the same request id as a's write
+      await setShardFaults(db, (db.slotOwner(slot) + 1) % 2, {}); // the batch goes: both run
+      expect(await incr).toBe(42);
+      // a's write, given up on and failed, is dropped with its reply: it never runs.
+      expect(await db.get(locked[0]!)).toBe('41');
+      await b.close();
+      await moved;
+    });
+  }, 20_000);
 });
 
 describe('threads that exit without close()', () => {

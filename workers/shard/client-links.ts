@@ -7,6 +7,7 @@ import {
   endFrame,
   putLine,
   REQ_HEADER_BYTES,
+  SEAT_GENERATION_MASK,
   ValueType,
 } from '../../src/shared/codec.js';
 import { REPLY_FLUSH_BYTES, REPLY_STAGED_BYTES_MAX } from '../../src/shared/limits.js';
@@ -20,6 +21,8 @@ export const FRAMES_PER_TURN_MAX = 1024;
 
 export interface ClientLink {
   readonly client: number;
+  /** The seat's generation (low bits): frames of an earlier holder of the seat carry another. */
+  readonly generation: number;
   readonly requests: FrameReader;
   readonly replies: FrameWriter;
   /** Replies were staged for this client outside its own turn (for a forwarded request). */
@@ -37,9 +40,15 @@ export class ClientLinks {
 
   constructor(private readonly shard: Shard) {}
 
-  attach(client: number, requests: SharedArrayBuffer, replies: SharedArrayBuffer): void {
+  attach(
+    client: number,
+    generation: number,
+    requests: SharedArrayBuffer,
+    replies: SharedArrayBuffer,
+  ): void {
     const link: ClientLink = {
       client,
+      generation: generation & SEAT_GENERATION_MASK,
       requests: new FrameReader(requests, REQ_HEADER_BYTES),
       // Reply writers stamp a profiled reply's push time (the profiler's clock).
       replies: new FrameWriter(replies, absoluteNow),

@@ -20,7 +20,7 @@ const ok = (message: ToShard): Reply => ({ type: 'reply', id: message.id });
 /** What the shard does for each control message, and what it answers. */
 export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   attach(shard, message) {
-    shard.clients.attach(message.client, message.requests, message.replies);
+    shard.clients.attach(message.client, message.generation, message.requests, message.replies);
     return ok(message);
   },
   detach(shard, message) {

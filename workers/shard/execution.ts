@@ -13,6 +13,7 @@ import {
   REQ_HEADER_BYTES,
   REQ_ID,
   REQ_OP,
+  REQ_SEAT_GENERATION,
   REQ_SLOT,
   RequestFlag,
   readU16,
@@ -72,7 +73,9 @@ export class Execution {
     const length = readU32(buf, at);
     const client = readU16(buf, at + REQ_CLIENT);
     const link = this.clientsById[client];
-    if (link === undefined) return; // the client detached; nobody waits for this reply
+    // The client detached, or the frame is from an earlier holder of its seat: nobody waits for
+    // this reply, and the seat's new holder must not receive it.
+    if (link === undefined || readU16(buf, at + REQ_SEAT_GENERATION) !== link.generation) return;
     const replies = link.replies;
     const start = beginReply(replies, readU32(buf, at + REQ_ID));
     const timed = (buf[at + REQ_FLAGS]! & RequestFlag.Timed) !== 0;
