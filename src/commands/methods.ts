@@ -2,9 +2,7 @@
 // { EX, NX })`, `mGet`, `incrBy`, `scanIterator`...). They are written once: the async API (`db`),
 // the blocking API (`db.sync`) and the Buffer-returning views differ only in their executor.
 
-import { ErrorReply, InvariantError } from '../errors.js';
-import type { Executor } from '../executor.js';
-import { wrongArity } from '../shared/reply-errors.js';
+import { InvariantError } from '../errors.js';
 import {
   getExArguments,
   msetArguments,
@@ -15,18 +13,16 @@ import {
   variadic,
   withMode,
 } from './arguments.js';
-import type { CommandSpec } from './declaration.js';
-import { keysFit } from './key-spec.js';
-import { resolveCommand } from './resolve.js';
-import { arityAccepts, COMMAND, COMMANDS, type MethodName } from './table.js';
+import {
+  MethodBase,
+  type Out,
+  type RedisArgument,
+  type RedisVariadicArgument,
+} from './methods/base.js';
+import { SortedSetMethods } from './methods/zsets.js';
+import { COMMAND, COMMANDS, type MethodName } from './table.js';
 
-/** A key or value: text (sent as UTF-8) or bytes. Numbers are accepted and sent as text. */
-export type RedisArgument = string | Buffer | Uint8Array | number;
-/** One key or several. */
-export type RedisVariadicArgument = RedisArgument | readonly RedisArgument[];
-
-/** A result: a promise on the async API, the value itself on `db.sync`. */
-export type Out<Async extends boolean, T> = Async extends true ? Promise<T> : T;
+export type { Out, RedisArgument, RedisVariadicArgument } from './methods/base.js';
 
 export type ExpirationType = 'EX' | 'PX' | 'EXAT' | 'PXAT';
 
@@ -82,20 +78,10 @@ const toScanReply = (reply: [string | Buffer, unknown[]]): ScanReply<unknown> =>
  * The command methods. `Async` picks promises or plain values, `S` the type bulk strings decode to
  * (string, or Buffer on a `withBuffers()` view).
  */
-export abstract class CommandMethods<Async extends boolean, S extends string | Buffer = string> {
-  protected abstract readonly executor: Executor;
-
-  /** Any command, as `['INCRBY', 'n', '5']`; replies in Redis's shapes, without transforms. */
-  sendCommand<T = unknown>(args: readonly RedisArgument[]): Out<Async, T> {
-    let resolved: { spec: CommandSpec; first: number };
-    try {
-      resolved = resolveCommand(args);
-    } catch (error) {
-      return this.executor.fail(error);
-    }
-    return this.executor.run(resolved.spec, args.slice(resolved.first));
-  }
-
+export abstract class CommandMethods<
+  Async extends boolean,
+  S extends string | Buffer = string,
+> extends SortedSetMethods<Async, S> {
   // ---- strings --------------------------------------------------------------------------
 
   get(key: RedisArgument): Out<Async, S | null> {
@@ -290,38 +276,21 @@ export abstract class CommandMethods<Async extends boolean, S extends string | B
   clusterGetKeysInSlot(slot: number, count: number): Out<Async, S[]> {
     return this.executor.run(COMMAND['cluster|getkeysinslot'], [slot, count]);
   }
-
-  /**
-   * Runs a command whose arguments `build(a, b, c)` makes from a method's parameters, after the
-   * arity checks sendCommand would make; what `build` throws rejects (or throws, on db.sync).
-   */
-  private built<A, B, C>(
-    spec: CommandSpec,
-    build: (a: A, b: B, c: C) => RedisArgument[],
-    a: A,
-    b?: B,
-    c?: C,
-  ): any {
-    let args: RedisArgument[];
-    try {
-      args = build(a, b as B, c as C);
-    } catch (error) {
-      return this.executor.fail(error);
-    }
-    return this.sendChecked(spec, args);
-  }
-
-  /** Runs a variadic command after the arity checks sendCommand would make. */
-  private sendChecked(spec: CommandSpec, args: readonly RedisArgument[]): any {
-    if (!arityAccepts(spec, args.length + 1) || !keysFit(spec.keys, args.length)) {
-      return this.executor.fail(new ErrorReply(wrongArity(spec.name)));
-    }
-    return this.executor.run(spec, args);
-  }
 }
 
-/** Members of CommandMethods' prototype that are not the method of one command. */
+/** Members of the method chain's prototypes that are not the method of one command. */
 const NOT_COMMAND_METHODS = new Set(['constructor', 'sendCommand', 'sendChecked', 'built']);
+
+/** The prototypes of the method chain, CommandMethods first, MethodBase last. */
+function chainPrototypes(): object[] {
+  const prototypes: object[] = [];
+  let prototype: object = CommandMethods.prototype;
+  for (;;) {
+    prototypes.push(prototype);
+    if (prototype === MethodBase.prototype) return prototypes;
+    prototype = Object.getPrototypeOf(prototype) as object;
+  }
+}
 
 // Every method a declaration names is on the class (the compiler checks it here, and the block
 // below at load), and every command method has a declaration.
@@ -335,9 +304,11 @@ void DECLARED_METHODS;
       throw new InvariantError(`a declaration names method ${method}, which CommandMethods lacks`);
     }
   }
-  for (const method of Object.getOwnPropertyNames(CommandMethods.prototype)) {
-    if (!NOT_COMMAND_METHODS.has(method) && !declared.has(method)) {
-      throw new InvariantError(`method ${method} has no command declaration`);
+  for (const prototype of chainPrototypes()) {
+    for (const method of Object.getOwnPropertyNames(prototype)) {
+      if (!NOT_COMMAND_METHODS.has(method) && !declared.has(method)) {
+        throw new InvariantError(`method ${method} has no command declaration`);
+      }
     }
   }
 }

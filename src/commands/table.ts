@@ -12,10 +12,15 @@ import {
   SplitPolicy,
 } from './declaration.js';
 import { EXPIRE_COMMANDS } from './expire.js';
+import { HASH_COMMANDS } from './hashes.js';
 import type { KeySpec } from './key-spec.js';
 import { KEY_COMMANDS } from './keys.js';
+import { LIST_COMMANDS } from './lists.js';
 import { SERVER_COMMANDS } from './server.js';
+import { SET_COMMANDS } from './sets.js';
 import { STRING_COMMANDS } from './strings.js';
+import { TRANSACTION_COMMANDS } from './transactions.js';
+import { ZSET_COMMANDS } from './zsets.js';
 
 export { type CommandSpec, Flag, ReplyPolicy, SplitPolicy } from './declaration.js';
 
@@ -24,6 +29,11 @@ const DECLARATIONS = [
   ...KEY_COMMANDS,
   ...EXPIRE_COMMANDS,
   ...SERVER_COMMANDS,
+  ...HASH_COMMANDS,
+  ...LIST_COMMANDS,
+  ...SET_COMMANDS,
+  ...ZSET_COMMANDS,
+  ...TRANSACTION_COMMANDS,
 ] as const;
 
 type Declared = (typeof DECLARATIONS)[number];

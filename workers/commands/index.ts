@@ -12,13 +12,23 @@ import {
 import { InvariantError } from '../../src/errors.js';
 import type { CommandHandler } from './call.js';
 import * as expire from './expire.js';
+import * as hashes from './hashes.js';
 import * as keys from './keys.js';
+import * as lists from './lists.js';
+import * as sets from './sets.js';
 import * as strings from './strings.js';
+import * as transactions from './transactions.js';
+import * as zsets from './zsets.js';
 
 const FAMILIES: readonly Partial<Record<ShardCommandName, CommandHandler>>[] = [
   strings.handlers,
   keys.handlers,
   expire.handlers,
+  hashes.handlers,
+  lists.handlers,
+  sets.handlers,
+  zsets.handlers,
+  transactions.handlers,
 ];
 
 const BY_NAME = new Map<string, CommandHandler>();
@@ -52,7 +62,12 @@ if (stray.length > 0) {
 type Covered =
   | keyof typeof strings.handlers
   | keyof typeof keys.handlers
-  | keyof typeof expire.handlers;
+  | keyof typeof expire.handlers
+  | keyof typeof hashes.handlers
+  | keyof typeof lists.handlers
+  | keyof typeof sets.handlers
+  | keyof typeof zsets.handlers
+  | keyof typeof transactions.handlers;
 type Uncovered = Exclude<ShardCommandName, Covered>;
 const EVERY_COMMAND_COVERED: [Uncovered] extends [never] ? true : Uncovered = true;
 void EVERY_COMMAND_COVERED;

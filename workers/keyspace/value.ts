@@ -10,11 +10,34 @@ import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
 export type CollectionKind = Exclude<ValueKind, typeof ValueKind.String>;
 
 /**
- * A value of one of Redis's collection types (hash, list, set, sorted set). None is implemented
- * yet; each will extend this class with its own storage and name its kind.
+ * Told of every change to a collection while the collection migrates in pieces (a big key travels
+ * in bounded pieces and stays writable meanwhile, docs/migration.md). Each collection class calls
+ * its value's tracker, when one is set, from every method that changes it, after the change; with
+ * no migration in progress the tracker is undefined and the cost is one field test.
+ */
+export interface MemberTracker {
+  /** A hash field, set member or sorted-set member was added, changed or removed. */
+  member(name: string): void;
+  /** `count` elements were pushed at the head (`head`) or the tail of a list. */
+  pushed(head: boolean, count: number): void;
+  /** `count` elements were popped from the head (`head`) or the tail of a list. */
+  popped(head: boolean, count: number): void;
+  /** A list changed other than at its ends (LSET, LINSERT, LREM, LTRIM): a copy must restart. */
+  rewritten(): void;
+}
+
+/**
+ * A value of one of Redis's collection types (hash, list, set, sorted set). Each type extends this
+ * class with its own storage (hash-value.ts, list-value.ts, set-value.ts, zset-value.ts). A
+ * collection is never empty in the keyspace: a command that removes its last member deletes the
+ * key, as Redis does.
  */
 export abstract class CollectionValue {
   abstract readonly kind: CollectionKind;
+  /** Members held: fields of a hash, elements of a list, members of a set or sorted set. */
+  abstract get size(): number;
+  /** Set by a migration while this value travels in pieces; see MemberTracker. */
+  tracker: MemberTracker | undefined = undefined;
 }
 
 export type StoredValue = string | CollectionValue;

@@ -1,0 +1,6 @@
+// Set commands (t_set.c): SADD, SMEMBERS, SINTER, ...
+
+import type { ShardCommandName } from '../../src/commands/table.js';
+import type { CommandHandler } from './call.js';
+
+export const handlers = {} satisfies Partial<Record<ShardCommandName, CommandHandler>>;

@@ -1,0 +1,6 @@
+// Transactions (multi.c): MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+
+import type { ShardCommandName } from '../../src/commands/table.js';
+import type { CommandHandler } from './call.js';
+
+export const handlers = {} satisfies Partial<Record<ShardCommandName, CommandHandler>>;
