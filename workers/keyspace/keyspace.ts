@@ -10,7 +10,8 @@
 import { InvariantError } from '../../src/errors.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { ExpiryWheel } from './expiry-wheel.js';
-import { type StoredValue, WRONG_TYPE, type WrongType } from './value.js';
+import type { CollectionKind } from './value.js';
+import { type CollectionValue, type StoredValue, WRONG_TYPE, type WrongType } from './value.js';
 
 /** The keys of one slot and their values. */
 export type SlotTable = Map<string, StoredValue>;
@@ -33,6 +34,20 @@ export class Keyspace {
   tableCount = 0;
   /** The time commands see, in Unix ms; the shard loop refreshes it before each batch of frames. */
   now = Date.now();
+  /**
+   * Told of every key a write changes (WATCH needs it): set while some client watches keys,
+   * undefined otherwise, so that a write pays one field test.
+   */
+  watcher: ((slot: number, key: string) => void) | undefined = undefined;
+
+  /**
+   * Signals that `key` changed (Redis's signalModifiedKey). The keyspace's own writes (set,
+   * delete, deadlines, expiry) call it; a command that changes a collection in place calls it once
+   * after the change, and only when something changed.
+   */
+  modified(slot: number, key: string): void {
+    if (this.watcher !== undefined) this.watcher(slot, key);
+  }
 
   /** The keys and values of `slot`, or undefined when it holds none. Read only. */
   table(slot: number): SlotTable | undefined {
@@ -74,6 +89,21 @@ export class Keyspace {
     return typeof value === 'string' || value === undefined ? value : WRONG_TYPE;
   }
 
+  /**
+   * The collection of `kind` at `key`: undefined when the key does not exist (or just expired),
+   * WRONG_TYPE when it holds a value of another type. `T` is the kind's class, which the caller
+   * names (the kind and the class always go together: see value.ts).
+   */
+  getCollection<T extends CollectionValue>(
+    slot: number,
+    key: string,
+    kind: CollectionKind,
+  ): T | undefined | WrongType {
+    const value = this.get(slot, key);
+    if (value === undefined) return undefined;
+    return typeof value !== 'string' && value.kind === kind ? (value as T) : WRONG_TYPE;
+  }
+
   /** Whether `key` exists (expiring it lazily). */
   has(slot: number, key: string): boolean {
     return this.get(slot, key) !== undefined;
@@ -86,6 +116,7 @@ export class Keyspace {
     table.set(key, value);
     if (table.size !== size) this.keyCount++;
     else if (!keepDeadline && this.deadlines[slot] !== undefined) this.clearDeadline(slot, key);
+    if (this.watcher !== undefined) this.watcher(slot, key);
   }
 
   /** Deletes `key`; returns whether it existed (an expired key counts as not existing). */
@@ -103,6 +134,7 @@ export class Keyspace {
     table.delete(key);
     this.keyCount--;
     this.dropIfEmpty(slot, table);
+    if (this.watcher !== undefined) this.watcher(slot, key);
     return true;
   }
 
@@ -130,12 +162,14 @@ export class Keyspace {
     if (previous !== undefined) this.wheel.remove(key, previous);
     deadlines.set(key, at);
     this.wheel.add(key, slot, at);
+    if (this.watcher !== undefined) this.watcher(slot, key);
   }
 
   /** Removes the deadline of an existing key; returns whether it had one. */
   persist(slot: number, key: string): boolean {
     if (this.deadlines[slot]?.has(key) !== true) return false;
     this.clearDeadline(slot, key);
+    if (this.watcher !== undefined) this.watcher(slot, key);
     return true;
   }
 
@@ -182,6 +216,7 @@ export class Keyspace {
     this.keyCount--;
     this.expiredCount++;
     this.dropIfEmpty(slot, table);
+    if (this.watcher !== undefined) this.watcher(slot, key);
   }
 
   private clearDeadline(slot: number, key: string): void {
