@@ -25,6 +25,11 @@ export class Call {
   slot = 0;
   /** Lower-case command name, for error texts. */
   name = '';
+  /**
+   * Set while EXEC runs a transaction's commands: a blocking command (BLPOP, BLMOVE...) then
+   * answers at once as its non-blocking form would, as Redis does inside MULTI.
+   */
+  noBlock = false;
   out!: FrameWriter;
   readonly keyspace: Keyspace;
   /** The shard executing the call. */

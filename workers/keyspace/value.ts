@@ -38,6 +38,8 @@ export abstract class CollectionValue {
   abstract get size(): number;
   /** Set by a migration while this value travels in pieces; see MemberTracker. */
   tracker: MemberTracker | undefined = undefined;
+  /** A deep copy with no tracker (COPY; the copy shares nothing mutable with this value). */
+  abstract clone(): CollectionValue;
 }
 
 export type StoredValue = string | CollectionValue;
