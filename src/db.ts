@@ -45,6 +45,11 @@ export interface ShardStats {
   /** Time the shard's loop has run, and the part of it spent parked (asleep), in ms. */
   readonly runningMs: number;
   readonly parkedMs: number;
+  /**
+   * Bytes of the shard's JavaScript heap in use (V8's used_heap_size: live data and garbage not
+   * yet collected), read by the shard at most every 100 ms while it works.
+   */
+  readonly heapUsedBytes: number;
 }
 
 export interface SlotDBStats {
@@ -307,6 +312,7 @@ export class SlotDB extends CommandMethods<true> {
         expiredKeys: stat(ShardStat.ExpiredKeys),
         redirected: stat(ShardStat.Redirected),
         runningMs: stat(ShardStat.RunningMs),
+        heapUsedBytes: stat(ShardStat.HeapUsedBytes),
         parkedMs: stat(ShardStat.ParkedMs),
       });
     }

@@ -73,6 +73,8 @@ export const ShardStat = {
   Redirected: 4,
   ParkedMs: 5,
   RunningMs: 6,
+  /** Bytes of the shard's JavaScript heap in use, live data and garbage not yet collected. */
+  HeapUsedBytes: 7,
 } as const;
 export type ShardStat = (typeof ShardStat)[keyof typeof ShardStat];
 const STAT_WORDS = 8;

@@ -1,7 +1,11 @@
 // The shard's counters, published to the control block's stats (what db.stats() reads).
 
+import { getHeapStatistics } from 'node:v8';
 import { ShardStat } from '../../src/shared/control-block.js';
 import type { Shard } from '../shard.js';
+
+/** How often, at most, a busy shard reads its heap size for db.stats(). */
+const HEAP_READ_MS = 100;
 
 export class ShardStats {
   /** Requests executed or routed, from clients and forwarded. */
@@ -11,6 +15,8 @@ export class ShardStats {
   /** Time spent parked (ms); the rest of the time since the start went to work or spinning. */
   parkedMs = 0;
   private readonly startedAt = performance.now();
+  /** When the heap figure was last read (it costs an object, so at most every HEAP_READ_MS). */
+  private heapReadAt = -Infinity;
 
   constructor(private readonly shard: Shard) {}
 
@@ -27,5 +33,9 @@ export class ShardStats {
     stats[control.statIndex(id, ShardStat.Redirected)] = this.redirected;
     stats[control.statIndex(id, ShardStat.ParkedMs)] = this.parkedMs;
     stats[control.statIndex(id, ShardStat.RunningMs)] = shard.clock - this.startedAt;
+    if (shard.clock - this.heapReadAt >= HEAP_READ_MS) {
+      this.heapReadAt = shard.clock;
+      stats[control.statIndex(id, ShardStat.HeapUsedBytes)] = getHeapStatistics().used_heap_size;
+    }
   }
 }
