@@ -19,21 +19,32 @@ export abstract class ListMethods<
   Async extends boolean,
   S extends string | Buffer = string,
 > extends HashMethods<Async, S> {
-  /** The list's length after pushing `elements` (one, or an array) at the head, in order. */
+  /**
+   * The list's length after pushing `elements` (one, or an array) at the head, in order. One
+   * element takes the two-argument fast path, as SET does.
+   */
   lPush(key: RedisArgument, elements: RedisVariadicArgument): Out<Async, number> {
+    if (!Array.isArray(elements))
+      return this.executor.key2(COMMAND.lpush, key, elements as RedisArgument);
     return this.built(COMMAND.lpush, keyAndElements, key, elements);
   }
 
   rPush(key: RedisArgument, elements: RedisVariadicArgument): Out<Async, number> {
+    if (!Array.isArray(elements))
+      return this.executor.key2(COMMAND.rpush, key, elements as RedisArgument);
     return this.built(COMMAND.rpush, keyAndElements, key, elements);
   }
 
   /** As lPush, only when the list exists: 0 otherwise. */
   lPushX(key: RedisArgument, elements: RedisVariadicArgument): Out<Async, number> {
+    if (!Array.isArray(elements))
+      return this.executor.key2(COMMAND.lpushx, key, elements as RedisArgument);
     return this.built(COMMAND.lpushx, keyAndElements, key, elements);
   }
 
   rPushX(key: RedisArgument, elements: RedisVariadicArgument): Out<Async, number> {
+    if (!Array.isArray(elements))
+      return this.executor.key2(COMMAND.rpushx, key, elements as RedisArgument);
     return this.built(COMMAND.rpushx, keyAndElements, key, elements);
   }
 
