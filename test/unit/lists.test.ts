@@ -12,7 +12,12 @@ import { WRONGTYPE } from '../../src/shared/reply-errors.js';
 import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { ValueKind } from '../../src/shared/value-types.js';
 import { Call, type CommandHandler } from '../../workers/commands/call.js';
-import { multiPopArguments, multiPopFrom } from '../../workers/commands/lists/push-pop.js';
+import { popFirstWithKey } from '../../workers/commands/lists/ends.js';
+import {
+  moveFromArguments,
+  multiPopArguments,
+  multiPopFrom,
+} from '../../workers/commands/lists/push-pop.js';
 import { handlers } from '../../workers/commands/lists.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
 import { listCodec } from '../../workers/keyspace/list-codec.js';
@@ -345,5 +350,29 @@ describe('list handlers', () => {
     expect(h.runHandler(blmpop, 'blmpop', '{k}a', ['0', '1', '{k}a', 'LEFT'])).toBeNull();
     const bad = h.runHandler(blmpop, 'blmpop', '{k}a', ['0', '0', '{k}a', 'LEFT']);
     expect((bad as Error).message).toBe('ERR numkeys should be greater than 0');
+  });
+
+  it('exports BLPOP-style and BLMOVE-style steps that answer nothing when there is no list', () => {
+    const h = new Harness();
+    h.run('rpush', '{k}b', '1', '2');
+    h.keyspace.set(keySlotOfLatin1('{k}s'), '{k}s', 'text');
+    const answered: boolean[] = [];
+    const blpop = (call: Call): void => {
+      const found = popFirstWithKey(call, 0, call.argc - 1, true);
+      answered.push(found);
+      if (!found) call.nil();
+    };
+    expect(h.runHandler(blpop, 'blpop', '{k}a', ['{k}a', '{k}b', '0'])).toEqual(['{k}b', '1']);
+    expect(h.runHandler(blpop, 'blpop', '{k}a', ['{k}a', '0'])).toBeNull();
+    expectWrongType(h.runHandler(blpop, 'blpop', '{k}a', ['{k}a', '{k}s', '{k}b', '0']));
+    expect(answered).toEqual([true, false, true]);
+    const blmove = (call: Call): void => {
+      if (!moveFromArguments(call, false, true)) call.int(-1); // would block
+    };
+    expect(h.runHandler(blmove, 'blmove', '{k}b', ['{k}b', '{k}c', '0'])).toBe('2');
+    expect(h.list('{k}b')).toBeUndefined();
+    expect(h.runHandler(blmove, 'blmove', '{k}b', ['{k}b', '{k}c', '0'])).toBe(-1);
+    expectWrongType(h.runHandler(blmove, 'blmove', '{k}c', ['{k}c', '{k}s', '0']));
+    expect(h.list('{k}c')?.toArray()).toEqual(['2']);
   });
 });

@@ -141,3 +141,27 @@ export function firstNonEmptyList(call: Call, first: number, count: number): num
   }
   return NO_LIST;
 }
+
+/**
+ * BLPOP's and BRPOP's answer once data is there: pops one element from the first of the `count`
+ * keys from argument `first` that holds a list and answers `[key, element]`, or answers WRONGTYPE
+ * when a key before it holds another type. Returns false, having answered nothing, when no key
+ * holds a list (the blocking command then blocks, or answers nil inside EXEC).
+ */
+export function popFirstWithKey(call: Call, first: number, count: number, head: boolean): boolean {
+  const found = firstNonEmptyList(call, first, count);
+  if (found === NO_LIST) return false;
+  if (found === WRONG_TYPE) {
+    call.wrongType();
+    return true;
+  }
+  const key = call.arg(found);
+  const list = getList(call, key) as ListValue;
+  const element = list.at(head ? 0 : list.size - 1);
+  const bytes = ARRAY_HEADER_BYTES + 2 * BULK_HEADER_BYTES + key.length + element.length;
+  if (!call.fitsReply(bytes)) return true;
+  call.array(2);
+  call.bulk(key);
+  call.bulk(popOne(call, key, list, head));
+  return true;
+}

@@ -86,25 +86,28 @@ export function rPop(call: Call): void {
 
 // ---- LMOVE, RPOPLPUSH ---------------------------------------------------------------------
 
-/** Moves one element from source (argument 0) to destination (argument 1); nil when none. */
-function moveGeneric(call: Call, fromHead: boolean, toHead: boolean): void {
+/**
+ * LMOVE's body once its sides are read (BLMOVE's and BRPOPLPUSH's too): moves one element from
+ * source (argument 0) to destination (argument 1) and answers it, or answers WRONGTYPE. Returns
+ * false, having answered nothing, when the source is missing (LMOVE answers nil, BLMOVE blocks).
+ */
+export function moveFromArguments(call: Call, fromHead: boolean, toHead: boolean): boolean {
   const sourceKey = call.arg(0);
   const source = getList(call, sourceKey);
+  if (source === undefined) return false;
   if (source === WRONG_TYPE) {
     call.wrongType();
-    return;
-  }
-  if (source === undefined) {
-    call.nil();
-    return;
+    return true;
   }
   const destinationKey = call.arg(1);
   const destination = getList(call, destinationKey);
-  if (destination === WRONG_TYPE) {
-    call.wrongType();
-    return;
-  }
-  call.bulk(moveOne(call, sourceKey, source, destinationKey, destination, fromHead, toHead));
+  if (destination === WRONG_TYPE) call.wrongType();
+  else call.bulk(moveOne(call, sourceKey, source, destinationKey, destination, fromHead, toHead));
+  return true;
+}
+
+function moveGeneric(call: Call, fromHead: boolean, toHead: boolean): void {
+  if (!moveFromArguments(call, fromHead, toHead)) call.nil();
 }
 
 export function lMove(call: Call): void {
