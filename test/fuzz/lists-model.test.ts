@@ -2,7 +2,7 @@
 // random operations go to a 3-shard database and to a plain model (test/support/list-model.ts);
 // every reply must equal the model's, and after every step every key must hold what the model
 // holds. In the middle of the run the slot holding most of the keys migrates live to another
-// shard (in small batches, so operations run while it moves), and later back. SLOTDB_FUZZ_SEED
+// shard (in small, throttled batches, so operations run while it moves), and later back. SLOTDB_FUZZ_SEED
 // replays a run.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ const SLOT = keySlot(TAG);
 const TAGGED = ['{lm}a', '{lm}b', '{lm}c', '{lm}d'];
 const KEYS = [...TAGGED, 'other1', 'other2', '{x}ü'];
 /** Lists that only fill the migrating slot, so that its move takes many batches. */
-const FILLERS = Array.from({ length: 200 }, (_, i) => `{lm}fill${i}`);
+const FILLERS = Array.from({ length: 600 }, (_, i) => `{lm}fill${i}`);
 const ELEMENTS = ['a', 'b', 'c', 'd', '', 'ü', '1'];
 
 interface Operation {
@@ -199,10 +199,8 @@ describe('list model fuzz over 3 shards, with a live migration', () => {
     const r = new Random(seed);
     const model = new ListModel();
     await db.flushAll();
-    for (const filler of FILLERS) {
-      await db.rPush(filler, ['x', filler, 'z']);
-      model.push(filler, ['x', filler, 'z'], false, false);
-    }
+    await Promise.all(FILLERS.map((filler) => db.rPush(filler, ['x', filler, 'z'])));
+    for (const filler of FILLERS) model.push(filler, ['x', filler, 'z'], false, false);
     const home = db.slotOwner(SLOT);
     let moving: Promise<unknown> | undefined;
     let started = 0;
@@ -214,8 +212,11 @@ describe('list model fuzz over 3 shards, with a live migration', () => {
       if (moving === undefined && started < 2 && step >= ((started + 1) * STEPS) / 3) {
         const target = started === 0 ? (home + 1) % db.shardCount : home;
         started++;
+        // Throttled so that the move spans many steps. (At 4000 keys/s the budget's burst, 10 ms
+        // of rate, covers the 32 keys a throttled order pays to start a slot; below 3200 keys/s
+        // with batches this small, the order would never start.)
         moving = db
-          .migrateSlot(SLOT, target, { batchKeys: 4, window: 1 })
+          .migrateSlot(SLOT, target, { batchKeys: 4, window: 1, keysPerSecond: 4000 })
           .then(() => moved++)
           .finally(() => {
             moving = undefined;
@@ -237,7 +238,7 @@ describe('list model fuzz over 3 shards, with a live migration', () => {
       moved++;
     }
     expect(moved).toBe(2);
-    expect(stepsWhileMoving).toBeGreaterThan(10);
+    expect(stepsWhileMoving).toBeGreaterThan(40);
     expect(db.slotOwner(SLOT)).toBe(home);
     const state = await Promise.all([...KEYS, ...FILLERS].map((key) => stored(db, key)));
     expect(state).toEqual([...KEYS, ...FILLERS].map((key) => model.data.get(key) ?? null));
