@@ -40,26 +40,34 @@ async function expectLists(db: SlotDB, expected: Map<string, Buffer[]>): Promise
 }
 
 describe('lists and live migration', () => {
-  it('every list arrives whole and in order, a long one included, with changes made while it moves', async () => {
+  it('every list arrives whole and in order, a long one included, with changes made on both sides while it moves', async () => {
     await withDb({ shards: 2 }, async (db) => {
       const expected = await load(db);
       const long = Array.from({ length: LONG_LENGTH }, (_, j) => `item-${j}`);
       for (let at = 0; at < LONG_LENGTH; at += 10_000) {
         await db.rPush(LONG, long.slice(at, at + 10_000));
       }
-      const source = db.slotOwner(SLOT);
-      const target = (source + 1) % db.shardCount;
-      const moving = db.migrateSlot(SLOT, target, { batchKeys: 3, window: 1 });
-      // Change lists while the slot moves: each command waits for its key if it is in flight.
-      for (let i = 0; i < LISTS; i += 4) {
+      // Lists 0..9 are applied on the target, their acks held: they are locked on the source.
+      const { source, target, moving } = await holdFirstBatch(db, SLOT);
+      const lockedWrite = db.lPush(key(0), 'new-head'); // waits for its key's ack
+      expected.get(key(0))!.unshift(Buffer.from('new-head'));
+      await setShardFaults(db, source, { pauseSending: true });
+      await setShardFaults(db, target, {});
+      await until(() => keysOn(db, source) === LISTS + 1 - 10);
+      expect(await lockedWrite).toBe(2);
+      // Lists that moved are changed on the target, the others on the source.
+      for (let i = 1; i < LISTS; i += 4) {
         expect(await db.lPush(key(i), 'new-head')).toBe(i + 2);
         expected.get(key(i))!.unshift(Buffer.from('new-head'));
         expect(await db.rPop(key(i + 1))).toBe(element(i + 1, i + 1).toString());
         expected.get(key(i + 1))!.pop();
       }
-      expect(await db.lMove(key(2), LONG, 'LEFT', 'RIGHT')).toBe(element(2, 0).toString());
-      expected.get(key(2))!.shift();
-      long.push(element(2, 0).toString());
+      // A move between a list that moved and one that did not waits until both are in one place.
+      const split = db.lMove(key(3), LONG, 'LEFT', 'RIGHT');
+      await setShardFaults(db, source, {});
+      expect(await split).toBe(element(3, 0).toString());
+      expected.get(key(3))!.shift();
+      long.push(element(3, 0).toString());
       const report = await moving;
       expect(report.keys).toBe(LISTS + 1);
       expect(db.slotOwner(SLOT)).toBe(target);
@@ -67,7 +75,7 @@ describe('lists and live migration', () => {
       await expectLists(db, expected);
       expect(await db.lLen(LONG)).toBe(LONG_LENGTH + 1);
       expect(await db.lRange(LONG, 0, -1)).toEqual(long);
-      expect(await db.lIndex(LONG, -1)).toBe(element(2, 0).toString());
+      expect(await db.lIndex(LONG, -1)).toBe(element(3, 0).toString());
     });
   });
 
