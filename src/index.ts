@@ -1,4 +1,10 @@
 export type {
+  ListInsertPosition,
+  ListSide,
+  LMPopOptions,
+  LPosOptions,
+} from './commands/arguments/lists.js';
+export type {
   ExpireMode,
   GetExOptions,
   RedisArgument,

@@ -62,3 +62,19 @@ export function replyTooLarge(bytes: number | string): string {
     '(one frame: a reply must fit in a single ring frame); ask for fewer or smaller values'
   );
 }
+
+// ---- lists ------------------------------------------------------------------------------------
+
+/** LPOP and RPOP's count when it is negative or not an integer (getPositiveLongFromObject). */
+export const NOT_POSITIVE = 'ERR value is out of range, must be positive';
+export const NO_SUCH_KEY = 'ERR no such key';
+export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
+export const LPOS_RANK_ZERO =
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use " +
+  'negative to start from the end of the list';
+export const LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
+export const LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
+/** LMPOP's (and ZMPOP's) numkeys when it is not a positive integer. */
+export const NUMKEYS_NOT_POSITIVE = 'ERR numkeys should be greater than 0';
+/** LMPOP's (and ZMPOP's) COUNT when it is not a positive integer. */
+export const COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';

@@ -87,9 +87,15 @@ describe('command table', () => {
     expect(new Set(declared).size).toBe(declared.length);
     const prototype = CommandMethods.prototype as unknown as Record<string, unknown>;
     for (const method of declared) expect(prototype[method], method).toBeTypeOf('function');
-    const methods = Object.getOwnPropertyNames(CommandMethods.prototype).filter(
-      (name) => !['constructor', 'sendCommand', 'sendChecked', 'built'].includes(name),
-    );
+    // The methods are spread over a chain of classes, one per type family: look at every link.
+    const methods: string[] = [];
+    for (let p = CommandMethods.prototype; p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+      methods.push(
+        ...Object.getOwnPropertyNames(p).filter(
+          (name) => !['constructor', 'sendCommand', 'sendChecked', 'built'].includes(name),
+        ),
+      );
+    }
     expect(methods.sort()).toEqual([...declared].sort());
   });
 

@@ -10,6 +10,7 @@
 import { InvariantError } from '../../src/errors.js';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
+import { listCodec } from './list-codec.js';
 import type { StoredValue } from './value.js';
 
 export interface ValueCodec {
@@ -50,7 +51,7 @@ function notSupportedYet(kind: ValueKind): ValueCodec {
 export const VALUE_CODECS = [
   stringCodec,
   notSupportedYet(ValueKind.Hash),
-  notSupportedYet(ValueKind.List),
+  listCodec,
   notSupportedYet(ValueKind.Set),
   notSupportedYet(ValueKind.ZSet),
 ] as const satisfies Record<ValueKind, ValueCodec>;
