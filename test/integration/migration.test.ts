@@ -284,4 +284,17 @@ describe('live migration and FLUSHALL', () => {
       expect(keysOn(db, source)).toBe(0);
     });
   });
+
+  it('a throttle whose batches are smaller than the cost of starting a slot still moves the slot', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const slot = keySlot('{small}');
+      for (let i = 0; i < 50; i++) await db.set(`{small}${i}`, 'v');
+      const target = 1 - db.slotOwner(slot);
+      // batchKeys 4 at 1,000 keys/s: a slot's start costs more than 4 keys of budget, so a bucket
+      // as deep as one batch could never pay for it and the move would never begin.
+      const report = await db.migrateSlot(slot, target, { batchKeys: 4, keysPerSecond: 1000 });
+      expect(report.keys).toBe(50);
+      expect(db.slotOwner(slot)).toBe(target);
+    });
+  });
 });

@@ -1,7 +1,10 @@
 // A token bucket of keys per second: how a migration order is throttled, so that moving slots takes
 // only part of the shards' time and the clients keep theirs (MigrateOptions.keysPerSecond).
 
-/** Burst allowed after a pause: this many ms of rate, and at least one batch. */
+/**
+ * Burst allowed after a pause: this many ms of rate, and at least the largest single take (a batch,
+ * or a slot's start): a bucket that can never hold one take would never let the order go on.
+ */
 const BURST_MS = 10;
 
 export class KeyBudget {
@@ -14,10 +17,10 @@ export class KeyBudget {
 
   constructor(
     private readonly keysPerSecond: number,
-    batchKeys: number,
+    largestTake: number,
     now: number,
   ) {
-    this.burst = Math.max(batchKeys, (keysPerSecond * BURST_MS) / 1000);
+    this.burst = Math.max(largestTake, (keysPerSecond * BURST_MS) / 1000);
     this.tokens = this.burst;
     this.refilledAt = now;
   }

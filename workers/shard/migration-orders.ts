@@ -51,7 +51,11 @@ export class MigrationOrders {
       batchKeys,
       budget:
         message.keysPerSecond > 0
-          ? new KeyBudget(message.keysPerSecond, batchKeys, performance.now())
+          ? new KeyBudget(
+              message.keysPerSecond,
+              Math.max(batchKeys, SLOT_COST_KEYS),
+              performance.now(),
+            )
           : undefined,
     });
     this.startQueued();
