@@ -62,3 +62,19 @@ export function replyTooLarge(bytes: number | string): string {
     '(one frame: a reply must fit in a single ring frame); ask for fewer or smaller values'
   );
 }
+
+// ---- sets ---------------------------------------------------------------------------------
+
+/** SPOP's count: Redis gives this text for a negative count and for one that is not an integer. */
+export const NOT_POSITIVE = 'ERR value is out of range, must be positive';
+/** SRANDMEMBER's count must have a negation (-2^63 has none). */
+export const SRANDMEMBER_COUNT_RANGE =
+  'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+export const NUMKEYS_NOT_POSITIVE = 'ERR numkeys should be greater than 0';
+export const NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than number of args";
+export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+
+/** A set that would grow past slotdb's limit (the largest table V8 holds as one array). */
+export function setTooLarge(membersMax: number): string {
+  return `ERR slotdb: a set holds at most ${membersMax} members`;
+}
