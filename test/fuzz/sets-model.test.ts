@@ -141,7 +141,10 @@ describe('set methods against a model, over 3 shards, with a live migration', ()
       }
       case 9: {
         const picked = await call(() => db.sRandMember(key), wrong, where);
-        if (!wrong) expect(picked === null ? present : present?.has(picked), where).toBe(picked === null ? undefined : true);
+        if (!wrong)
+          expect(picked === null ? present : present?.has(picked), where).toBe(
+            picked === null ? undefined : true,
+          );
         return;
       }
       case 10: {
@@ -149,7 +152,9 @@ describe('set methods against a model, over 3 shards, with a live migration', ()
         const picked = await call(() => db.sRandMemberCount(key, count), wrong, where);
         if (wrong) return;
         const size = present?.size ?? 0;
-        expect(picked!.length, where).toBe(count < 0 ? (size === 0 ? 0 : -count) : Math.min(count, size));
+        expect(picked!.length, where).toBe(
+          count < 0 ? (size === 0 ? 0 : -count) : Math.min(count, size),
+        );
         if (count > 0) expect(new Set(picked).size, where).toBe(picked!.length);
         for (const m of picked!) expect(present!.has(m), where).toBe(true);
         return;
@@ -213,7 +218,8 @@ describe('set methods against a model, over 3 shards, with a live migration', ()
         if (wrong) return void (await call(() => db.sScan(key, '0'), true, where));
         const seen = new Set<string>();
         const options = { COUNT: r.between(1, 5), ...(r.chance(0.3) ? { MATCH: 'm1*' } : {}) };
-        for await (const members of db.sScanIterator(key, options)) for (const m of members) seen.add(m);
+        for await (const members of db.sScanIterator(key, options))
+          for (const m of members) seen.add(m);
         const expected = [...(present ?? [])].filter((m) => !options.MATCH || m.startsWith('m1'));
         expect(sorted(seen), where).toEqual(sorted(expected));
         return;
@@ -226,7 +232,9 @@ describe('set methods against a model, over 3 shards, with a live migration', ()
           expect(await db.set(key, 'text'), where).toBe('OK');
           model.set(key, 'text');
         } else {
-          expect(await db.type(key), where).toBe(set === undefined ? 'none' : wrong ? 'string' : 'set');
+          expect(await db.type(key), where).toBe(
+            set === undefined ? 'none' : wrong ? 'string' : 'set',
+          );
         }
     }
   }
@@ -279,7 +287,7 @@ describe('set methods against a model, over 3 shards, with a live migration', ()
     expect(['AbortError', 'completed']).toContain(second);
     expect(report.keys).toBeGreaterThanOrEqual(FILLER.length);
     console.log(`sets model fuzz: ${migratedDuring} calls while the slot moved`);
-    expect(migratedDuring, "calls ran while the slot moved").toBeGreaterThan(0);
+    expect(migratedDuring, 'calls ran while the slot moved').toBeGreaterThan(0);
     const filler = await Promise.all(FILLER.map((key) => db.sMembers(key)));
     for (const [i, members] of filler.entries()) {
       expect(sorted(members), FILLER[i]).toEqual(sorted([`f${i}`, `g${i}`, String(i)]));

@@ -15,7 +15,8 @@ const KEYS = 100;
 const BIG = `{${TAG}}big`;
 const BIG_MEMBERS = 5000;
 const key = (i: number): string => `{${TAG}}s${i}`;
-const membersOf = (i: number): string[] => Array.from({ length: 1 + (i % 7) }, (_, j) => `m${i}:${j}`);
+const membersOf = (i: number): string[] =>
+  Array.from({ length: 1 + (i % 7) }, (_, j) => `m${i}:${j}`);
 
 const sorted = <T>(items: Iterable<T>): T[] => [...items].sort();
 

@@ -133,7 +133,10 @@ export function randomSetCommand(r: Random): { args: Arg[]; compare: Compare } {
     case 9:
       return exact(['SCARD', key]);
     case 10:
-      return { args: r.chance(0.5) ? ['SPOP', key] : ['SPOP', key, count(r)], compare: Compare.Pop };
+      return {
+        args: r.chance(0.5) ? ['SPOP', key] : ['SPOP', key, count(r)],
+        compare: Compare.Pop,
+      };
     case 11: {
       const args = r.chance(0.4) ? ['SRANDMEMBER', key] : ['SRANDMEMBER', key, count(r)];
       return { args, compare: Compare.RandomMember };

@@ -19,6 +19,12 @@ const { h64Raw } = await xxhash();
 
 class TestHash extends CollectionValue {
   readonly kind = ValueKind.Hash;
+  get size(): number {
+    return 1;
+  }
+  clone(): TestHash {
+    return new TestHash();
+  }
 }
 
 const SLOT = keySlotOfLatin1('{b}');

@@ -87,9 +87,18 @@ describe('command table', () => {
     expect(new Set(declared).size).toBe(declared.length);
     const prototype = CommandMethods.prototype as unknown as Record<string, unknown>;
     for (const method of declared) expect(prototype[method], method).toBeTypeOf('function');
-    const methods = Object.getOwnPropertyNames(CommandMethods.prototype).filter(
-      (name) => !['constructor', 'sendCommand', 'sendChecked', 'built'].includes(name),
-    );
+    // The methods of every class of the chain (one per type family), down to MethodBase.
+    const notCommands = ['constructor', 'sendCommand', 'sendChecked', 'built'];
+    const methods: string[] = [];
+    for (
+      let proto = CommandMethods.prototype as object;
+      proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto) as object
+    ) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        if (!notCommands.includes(name)) methods.push(name);
+      }
+    }
     expect(methods.sort()).toEqual([...declared].sort());
   });
 

@@ -64,7 +64,9 @@ describe('the set table', () => {
     for (let i = 0; i < 9_990; i++) set.remove(`m${i}`);
     expect(set.size).toBe(10);
     expect(set.capacity).toBeLessThanOrEqual(64);
-    expect(sorted(set.members())).toEqual(sorted(Array.from({ length: 10 }, (_, i) => `m${9990 + i}`)));
+    expect(sorted(set.members())).toEqual(
+      sorted(Array.from({ length: 10 }, (_, i) => `m${9990 + i}`)),
+    );
   });
 
   it('holds binary members and the empty string', () => {
@@ -222,7 +224,8 @@ describe('SSCAN over the table', () => {
         }
         return next;
       });
-      for (const member of stable) expect(seen.has(member), `seed ${seed} round ${round}`).toBe(true);
+      for (const member of stable)
+        expect(seen.has(member), `seed ${seed} round ${round}`).toBe(true);
       for (const member of seen) expect(everMember.has(member), `seed ${seed}`).toBe(true);
     }
   });
@@ -265,7 +268,11 @@ describe('the set codec', () => {
       copy.writeUInt32LE(count, 4);
       return copy;
     };
-    const duplicate = Buffer.concat([good.subarray(0, 8), good.subarray(8, 14), good.subarray(8, 14)]);
+    const duplicate = Buffer.concat([
+      good.subarray(0, 8),
+      good.subarray(8, 14),
+      good.subarray(8, 14),
+    ]);
     duplicate.writeUInt32LE(2, 4);
     for (const bad of [
       good.subarray(0, 7), // shorter than the header

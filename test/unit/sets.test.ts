@@ -11,8 +11,8 @@ import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { WRONGTYPE } from '../../src/shared/reply-errors.js';
 import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { Call } from '../../workers/commands/call.js';
-import { handlers } from '../../workers/commands/sets.js';
 import { parseCursor } from '../../workers/commands/sets/scan.js';
+import { handlers } from '../../workers/commands/sets.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
 import { SetValue } from '../../workers/keyspace/set-value.js';
 
@@ -273,7 +273,9 @@ describe('set algebra', () => {
     expect(h.run('sintercard', '3', 'a', 'b')).toBe(
       "error: ERR Number of keys can't be greater than number of args",
     );
-    expect(h.run('sintercard', '1', 'str', 'LIMIT', '-1')).toBe("error: ERR LIMIT can't be negative");
+    expect(h.run('sintercard', '1', 'str', 'LIMIT', '-1')).toBe(
+      "error: ERR LIMIT can't be negative",
+    );
     expect(h.run('sintercard', '1', 'a', 'LIMIT')).toBe('error: ERR syntax error');
     expect(h.run('sintercard', '1', 'a', 'FOO', '1')).toBe('error: ERR syntax error');
     expect(h.run('sintercard', '1', 'str')).toBe(WRONG);
@@ -295,7 +297,15 @@ describe('SSCAN', () => {
     expect(parseCursor('18446744073709551615')).toBe(0xffffffff);
     expect(parseCursor('4294967296')).toBe(0);
     expect(parseCursor('-18446744073709551615')).toBe(1);
-    for (const bad of ['18446744073709551616', '-18446744073709551616', ' 1', '1 ', '1x', '+', '-']) {
+    for (const bad of [
+      '18446744073709551616',
+      '-18446744073709551616',
+      ' 1',
+      '1 ',
+      '1x',
+      '+',
+      '-',
+    ]) {
       expect(parseCursor(bad), bad).toBeUndefined();
     }
   });

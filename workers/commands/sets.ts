@@ -2,8 +2,16 @@
 
 import type { ShardCommandName } from '../../src/commands/table.js';
 import type { CommandHandler } from './call.js';
-import { sDiff, sDiffStore, sInter, sInterCard, sInterStore, sUnion, sUnionStore } from './sets/algebra.js';
-import { sAdd, sCard, sIsMember, smIsMember, sMembers, sMove, sRem } from './sets/members.js';
+import {
+  sDiff,
+  sDiffStore,
+  sInter,
+  sInterCard,
+  sInterStore,
+  sUnion,
+  sUnionStore,
+} from './sets/algebra.js';
+import { sAdd, sCard, sIsMember, sMembers, sMove, smIsMember, sRem } from './sets/members.js';
 import { sPop, sRandMember } from './sets/random.js';
 import { sScan } from './sets/scan.js';
 

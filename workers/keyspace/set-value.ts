@@ -158,7 +158,9 @@ export class SetValue extends CollectionValue {
   /** The members, in table order. */
   members(): string[] {
     const out: string[] = [];
-    this.forEach((member) => out.push(member));
+    this.forEach((member) => {
+      out.push(member);
+    });
     return out;
   }
 

@@ -137,14 +137,10 @@ export abstract class SetMethods<
     cursor: RedisArgument,
     options?: SScanOptions,
   ): Out<Async, SScanReply<S>> {
-    return this.built(
-      COMMAND.sscan,
-      sScanArguments,
-      key,
-      cursor,
-      options,
-      toSScanReply,
-    ) as Out<Async, SScanReply<S>>;
+    return this.built(COMMAND.sscan, sScanArguments, key, cursor, options, toSScanReply) as Out<
+      Async,
+      SScanReply<S>
+    >;
   }
 
   /**

@@ -52,7 +52,10 @@ function union(sets: readonly (SetValue | undefined)[]): SetValue | undefined {
   const largest = present.reduce((a, b) => (b.size > a.size ? b : a));
   const result = largest.clone();
   for (const set of present) {
-    if (set !== largest) set.forEach((member) => result.add(member));
+    if (set === largest) continue;
+    set.forEach((member) => {
+      result.add(member);
+    });
   }
   return result;
 }

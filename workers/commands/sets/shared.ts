@@ -25,7 +25,9 @@ function setReplyBytes(set: SetValue): number {
 export function replySet(call: Call, set: SetValue): boolean {
   if (!call.fitsReply(setReplyBytes(set))) return false;
   call.array(set.size);
-  set.forEach((member) => call.bulk(member));
+  set.forEach((member) => {
+    call.bulk(member);
+  });
   return true;
 }
 
