@@ -12,11 +12,19 @@ import { fuzzSeed, Random } from '../support/random.js';
 
 const sorted = (items: Iterable<string>): string[] => [...items].sort();
 
-/** The table's invariants, seen from outside: power-of-two capacity, load, every member found. */
+/**
+ * The invariants, seen from outside: a list is exactly as long as the set and holds at most 8; a
+ * table has a power-of-two capacity within the load limit; every member is found.
+ */
 function checkInvariants(set: SetValue, model: Set<string>): void {
   const capacity = set.capacity;
-  expect(capacity & (capacity - 1)).toBe(0);
-  expect(set.size * 4).toBeLessThanOrEqual(capacity * 3);
+  if (set.isTable) {
+    expect(capacity & (capacity - 1)).toBe(0);
+    expect(set.size * 4).toBeLessThanOrEqual(capacity * 3);
+  } else {
+    expect(capacity).toBe(set.size);
+    expect(set.size).toBeLessThanOrEqual(8);
+  }
   expect(set.size).toBe(model.size);
   for (const member of model) expect(set.has(member)).toBe(true);
   expect(sorted(set.members())).toEqual(sorted(model));
@@ -51,10 +59,40 @@ describe('the set table', () => {
       }
       expect(set.has(member)).toBe(model.has(member));
       grown = Math.max(grown, set.capacity);
-      if (step % 250 === 0) checkInvariants(set, model);
+      if (step % 250 === 0 || model.size < 12) checkInvariants(set, model);
     }
     checkInvariants(set, model);
     expect(grown).toBeGreaterThanOrEqual(2048);
+  });
+
+  it('keeps up to 8 members as a list, a table beyond, and a list again at 4', () => {
+    const set = new SetValue();
+    const model = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      set.add(`m${i}`);
+      model.add(`m${i}`);
+      expect(set.isTable).toBe(false);
+      checkInvariants(set, model);
+    }
+    set.add('m8');
+    model.add('m8');
+    expect(set.isTable).toBe(true);
+    checkInvariants(set, model);
+    for (let i = 0; i < 4; i++) {
+      set.remove(`m${i}`);
+      model.delete(`m${i}`);
+      expect(set.isTable).toBe(true);
+    }
+    set.remove('m4');
+    model.delete('m4');
+    expect(set.isTable).toBe(false);
+    checkInvariants(set, model);
+    const out: string[] = [];
+    // A list is scanned whole in one step, whatever the cursor.
+    expect(set.scan(12345, 1, 1, out)).toBe(0);
+    expect(sorted(out)).toEqual(sorted(model));
+    expect(new SetValue(1, 9).isTable).toBe(true);
+    expect(new SetValue(1, 8).isTable).toBe(false);
   });
 
   it('shrinks as it empties, so a random pick stays a few probes', () => {
@@ -81,21 +119,25 @@ describe('the set table', () => {
     expect(set.has('')).toBe(false);
   });
 
-  it('picks members uniformly', () => {
-    const set = new SetValue();
-    const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
-    for (const member of members) set.add(member);
-    for (let i = 0; i < 40; i++) set.add(`gone${i}`);
-    for (let i = 0; i < 40; i++) set.remove(`gone${i}`);
-    const counts = new Map<string, number>();
-    const r = new Random(7);
-    const picks = 50_000;
-    for (let i = 0; i < picks; i++) {
-      const member = set.random(() => r.next());
-      counts.set(member, (counts.get(member) ?? 0) + 1);
+  it('picks members uniformly, from a table and from a list', () => {
+    for (const size of [10, 5]) {
+      const set = new SetValue();
+      const members = Array.from({ length: size }, (_, i) => `m${i}`);
+      for (const member of members) set.add(member);
+      // The table: with holes left by removals.
+      for (let i = 0; size > 8 && i < 40; i++) set.add(`gone${i}`);
+      for (let i = 0; size > 8 && i < 40; i++) set.remove(`gone${i}`);
+      expect(set.isTable).toBe(size > 8);
+      const counts = new Map<string, number>();
+      const r = new Random(7);
+      const picks = 50_000;
+      for (let i = 0; i < picks; i++) {
+        const member = set.random(() => r.next());
+        counts.set(member, (counts.get(member) ?? 0) + 1);
+      }
+      expect(sorted(counts.keys())).toEqual(sorted(members));
+      for (const count of counts.values()) expect(Math.abs(count - picks / size)).toBeLessThan(600);
     }
-    expect(sorted(counts.keys())).toEqual(sorted(members));
-    for (const count of counts.values()) expect(Math.abs(count - picks / 10)).toBeLessThan(500);
   });
 
   it('refuses a random pick from an empty set', () => {

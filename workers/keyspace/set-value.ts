@@ -1,11 +1,15 @@
-// A set's members in one open-addressing hash table: the members themselves (one-byte strings) in
-// a plain array of power-of-two capacity, found by linear probing from a hash computed here. No
-// object per member, no Map beside it: about 16-21 bytes a member beyond the strings, less than a
-// JS Set (20-28), and unlike a Set it picks a uniformly random member in O(1) (SPOP, SRANDMEMBER:
-// probe random slots) and can be scanned by bucket with Redis's reverse-binary cursor (SSCAN).
-// docs/types/sets.md has the measurements behind the choice.
+// A set's members in one plain array, no object per member and no Map beside it. A small set (up
+// to LIST_MAX members, the commonest kind) keeps them as a list searched linearly, exactly as long
+// as the set. A larger one keeps an open-addressing hash table: the members in an array of
+// power-of-two capacity, found by linear probing from a hash computed here. That is about 16-21
+// bytes a member beyond the strings, less than a JS Set (20-28); unlike a Set it picks a uniformly
+// random member in O(1) (SPOP, SRANDMEMBER: probe random slots) and can be scanned by bucket with
+// Redis's reverse-binary cursor (SSCAN). docs/types/sets.md has the measurements behind the choice.
 //
-// Invariants (asserted by the unit tests through the public methods):
+// A list is scanned in one step (cursor 0 back), as Redis scans its small encodings, so a scan
+// never carries a cursor from one form to the other: a set may change form between two steps.
+//
+// Invariants of the table (asserted by the unit tests through the public methods):
 // - load: `count * 4 <= capacity * 3`, so a probe always meets an empty slot;
 // - no gap: a member at slot i whose home (hash & mask) is h has every slot from h to i (wrapping)
 //   occupied. Removal keeps it by shifting later members of the run back (backward-shift
@@ -18,7 +22,14 @@ import { InvariantError } from '../../src/errors.js';
 import { ValueKind } from '../../src/shared/value-types.js';
 import { CollectionValue } from './value.js';
 
-/** Capacity of a new set: a one- or two-member set (the commonest) wastes little. */
+/** Most members a set keeps as a list; one more and it becomes a table. */
+const LIST_MAX = 8;
+/**
+ * A table that falls to this many members becomes a list again. Below LIST_MAX, so that a set
+ * going up and down around LIST_MAX does not change form at every step.
+ */
+const LIST_AGAIN = 4;
+/** Smallest table. */
 const CAPACITY_MIN = 4;
 /**
  * Largest capacity: V8 cannot hold a plain array of 2^27 elements (its FixedArray stops just
@@ -84,50 +95,60 @@ export class SetValue extends CollectionValue {
    * bucket (and an SSCAN its guarantee) wherever the set goes.
    */
   readonly seed: number;
-  /** The table: a member or undefined per slot; its length is a power of two. */
+  /**
+   * The members. As a list: exactly `count` members, no holes. As a table: a member or undefined
+   * per slot, a power-of-two length.
+   */
   private slots: (string | undefined)[];
   private count = 0;
+  /** Whether `slots` is the table (else the list). */
+  private hashed: boolean;
 
   /** An empty set (a command stores it only once it holds a member) sized for `expected`. */
   constructor(seed: number = randomSeed(), expected = 0) {
     super();
     this.seed = seed >>> 0;
-    this.slots = newTable(capacityFor(expected));
+    this.hashed = expected > LIST_MAX;
+    this.slots = this.hashed ? newTable(capacityFor(expected)) : [];
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** Slots in the table (for tests and the storage figures). */
+  /** Whether the members are in the hash table rather than the list (for tests). */
+  get isTable(): boolean {
+    return this.hashed;
+  }
+
+  /** Slots of the table, or members of the list (for tests and the storage figures). */
   get capacity(): number {
     return this.slots.length;
   }
 
   has(member: string): boolean {
+    if (!this.hashed) return this.slots.indexOf(member) >= 0;
     return this.find(member, memberHash(member, this.seed)) >= 0;
   }
 
   /** Adds `member`; returns whether it was new. */
   add(member: string): boolean {
-    const hash = memberHash(member, this.seed);
-    let at = this.find(member, hash);
-    if (at >= 0) return false;
-    if ((this.count + 1) * 4 > this.slots.length * 3) {
-      this.resize(capacityFor(this.count + 1));
-      at = this.find(member, hash);
-    }
-    this.slots[~at] = member;
-    this.count++;
-    this.tracker?.member(member);
-    return true;
+    const added = this.hashed ? this.addToTable(member) : this.addToList(member);
+    if (added) this.tracker?.member(member);
+    return added;
   }
 
   /** Removes `member`; returns whether it was there. */
   remove(member: string): boolean {
-    const at = this.find(member, memberHash(member, this.seed));
-    if (at < 0) return false;
-    this.removeAt(at);
+    if (this.hashed) {
+      const at = this.find(member, memberHash(member, this.seed));
+      if (at < 0) return false;
+      this.removeAt(at);
+    } else {
+      const at = this.slots.indexOf(member);
+      if (at < 0) return false;
+      this.removeFromList(at);
+    }
     this.tracker?.member(member);
     return true;
   }
@@ -141,12 +162,13 @@ export class SetValue extends CollectionValue {
   pop(random: RandomSource = Math.random): string {
     const at = this.randomSlot(random);
     const member = this.slots[at]!;
-    this.removeAt(at);
+    if (this.hashed) this.removeAt(at);
+    else this.removeFromList(at);
     this.tracker?.member(member);
     return member;
   }
 
-  /** Calls `visit` with each member, in table order (Redis's "hash order" here). */
+  /** Calls `visit` with each member, in list or table order (Redis's "hash order" here). */
   forEach(visit: (member: string) => void): void {
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) {
@@ -155,11 +177,12 @@ export class SetValue extends CollectionValue {
     }
   }
 
-  /** The members, in table order. */
+  /** The members, in list or table order. */
   members(): string[] {
-    const out: string[] = [];
+    const out = new Array<string>(this.count);
+    let i = 0;
     this.forEach((member) => {
-      out.push(member);
+      out[i++] = member;
     });
     return out;
   }
@@ -167,7 +190,8 @@ export class SetValue extends CollectionValue {
   /**
    * One SSCAN step from `cursor`, as Redis's dictScan loop: visits buckets in reverse-binary
    * order, appending each bucket's members to `out`, until `out` holds `count` members, `visits`
-   * buckets were visited, or the cursor wraps to 0 (done). Returns the next cursor.
+   * buckets were visited, or the cursor wraps to 0 (done). Returns the next cursor. A list is
+   * returned whole, whatever the cursor, and the scan ends (0).
    *
    * A bucket is the members whose home slot is the bucket's index: they lie in the run of occupied
    * slots that starts there (the no-gap invariant). Counting buckets in reverse-binary order (high
@@ -176,6 +200,12 @@ export class SetValue extends CollectionValue {
    * return some twice.
    */
   scan(cursor: number, count: number, visits: number, out: string[]): number {
+    if (!this.hashed) {
+      this.forEach((member) => {
+        out.push(member);
+      });
+      return 0;
+    }
     const slots = this.slots;
     const mask = slots.length - 1;
     let v = cursor >>> 0;
@@ -195,7 +225,50 @@ export class SetValue extends CollectionValue {
     const copy = new SetValue(this.seed);
     copy.slots = this.slots.slice();
     copy.count = this.count;
+    copy.hashed = this.hashed;
     return copy;
+  }
+
+  private addToList(member: string): boolean {
+    const list = this.slots;
+    if (list.indexOf(member) >= 0) return false;
+    const count = this.count;
+    if (count === LIST_MAX) {
+      this.hashed = true;
+      this.resize(capacityFor(count + 1));
+      return this.addToTable(member);
+    }
+    // A new array of the exact length: push would leave room for 16 more.
+    const next = new Array<string | undefined>(count + 1);
+    for (let i = 0; i < count; i++) next[i] = list[i];
+    next[count] = member;
+    this.slots = next;
+    this.count = count + 1;
+    return true;
+  }
+
+  private addToTable(member: string): boolean {
+    const hash = memberHash(member, this.seed);
+    let at = this.find(member, hash);
+    if (at >= 0) return false;
+    if ((this.count + 1) * 4 > this.slots.length * 3) {
+      this.resize(capacityFor(this.count + 1));
+      at = this.find(member, hash);
+    }
+    this.slots[~at] = member;
+    this.count++;
+    return true;
+  }
+
+  /** Removes the list's member at `at`: the last member takes its place. */
+  private removeFromList(at: number): void {
+    const list = this.slots;
+    const last = this.count - 1;
+    const next = new Array<string | undefined>(last);
+    for (let i = 0; i < last; i++) next[i] = list[i];
+    if (at < last) next[at] = list[last];
+    this.slots = next;
+    this.count = last;
   }
 
   /** The slot holding `member` (>= 0), or the complement (~i < 0) of the empty slot ending its probe. */
@@ -209,8 +282,10 @@ export class SetValue extends CollectionValue {
     }
   }
 
+  /** A random occupied slot (a random index of the list). */
   private randomSlot(random: RandomSource): number {
     if (this.count === 0) throw new InvariantError('a random member of an empty set');
+    if (!this.hashed) return Math.floor(random() * this.count);
     const slots = this.slots;
     for (;;) {
       const at = Math.floor(random() * slots.length);
@@ -219,8 +294,9 @@ export class SetValue extends CollectionValue {
   }
 
   /**
-   * Empties slot `hole` and closes the gap: each later member of the run whose home is not in
-   * (hole, its slot] moves back into the hole, which moves to where it was.
+   * Empties slot `hole` of the table and closes the gap: each later member of the run whose home is
+   * not in (hole, its slot] moves back into the hole, which moves to where it was. Then shrinks the
+   * table, or turns it back into a list, if few members are left.
    */
   private removeAt(hole: number): void {
     const slots = this.slots;
@@ -238,11 +314,15 @@ export class SetValue extends CollectionValue {
     }
     this.count--;
     const capacity = slots.length;
-    if (capacity > CAPACITY_MIN && this.count * SHRINK_LOAD_DIVISOR < capacity) {
+    if (this.count <= LIST_AGAIN) {
+      this.slots = this.members();
+      this.hashed = false;
+    } else if (capacity > CAPACITY_MIN && this.count * SHRINK_LOAD_DIVISOR < capacity) {
       this.resize(capacityFor(this.count));
     }
   }
 
+  /** Puts the members (of the table or the list) in a new table of `capacity` slots. */
   private resize(capacity: number): void {
     const old = this.slots;
     const slots = newTable(capacity);
