@@ -1,4 +1,10 @@
 export type {
+  SInterCardOptions,
+  SScanIteratorOptions,
+  SScanOptions,
+  SScanReply,
+} from './commands/methods/sets.js';
+export type {
   ExpireMode,
   GetExOptions,
   RedisArgument,
@@ -44,9 +50,3 @@ export type { ProfileReport } from './profiler/report/types.js';
 export type { LockMode, MigrationReport } from './shared/control-messages.js';
 export { keySlot } from './shared/key-slot.js';
 export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';
-export type {
-  SInterCardOptions,
-  SScanIteratorOptions,
-  SScanOptions,
-  SScanReply,
-} from './commands/methods/sets.js';
