@@ -5,6 +5,12 @@ export type {
   LPosOptions,
 } from './commands/arguments/lists.js';
 export type {
+  SInterCardOptions,
+  SScanIteratorOptions,
+  SScanOptions,
+  SScanReply,
+} from './commands/methods/sets.js';
+export type {
   ExpireMode,
   GetExOptions,
   RedisArgument,

@@ -65,7 +65,7 @@ export function replyTooLarge(bytes: number | string): string {
 
 // ---- lists ------------------------------------------------------------------------------------
 
-/** LPOP and RPOP's count when it is negative or not an integer (getPositiveLongFromObject). */
+/** LPOP, RPOP and SPOP's count when it is negative or not an integer (getPositiveLongFromObject). */
 export const NOT_POSITIVE = 'ERR value is out of range, must be positive';
 export const NO_SUCH_KEY = 'ERR no such key';
 export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
@@ -74,7 +74,20 @@ export const LPOS_RANK_ZERO =
   'negative to start from the end of the list';
 export const LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
 export const LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
-/** LMPOP's (and ZMPOP's) numkeys when it is not a positive integer. */
+/** LMPOP's, SINTERCARD's (and ZMPOP's) numkeys when it is not a positive integer. */
 export const NUMKEYS_NOT_POSITIVE = 'ERR numkeys should be greater than 0';
 /** LMPOP's (and ZMPOP's) COUNT when it is not a positive integer. */
 export const COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';
+
+// ---- sets ---------------------------------------------------------------------------------
+
+/** SRANDMEMBER's count must have a negation (-2^63 has none). */
+export const SRANDMEMBER_COUNT_RANGE =
+  'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+export const NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than number of args";
+export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+
+/** A set that would grow past slotdb's limit (the largest table V8 holds as one array). */
+export function setTooLarge(membersMax: number): string {
+  return `ERR slotdb: a set holds at most ${membersMax} members`;
+}

@@ -87,14 +87,17 @@ describe('command table', () => {
     expect(new Set(declared).size).toBe(declared.length);
     const prototype = CommandMethods.prototype as unknown as Record<string, unknown>;
     for (const method of declared) expect(prototype[method], method).toBeTypeOf('function');
-    // The methods are spread over a chain of classes, one per type family: look at every link.
+    // The methods of every class of the chain (one per type family), down to MethodBase.
+    const notCommands = ['constructor', 'sendCommand', 'sendChecked', 'built'];
     const methods: string[] = [];
-    for (let p = CommandMethods.prototype; p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-      methods.push(
-        ...Object.getOwnPropertyNames(p).filter(
-          (name) => !['constructor', 'sendCommand', 'sendChecked', 'built'].includes(name),
-        ),
-      );
+    for (
+      let proto = CommandMethods.prototype as object;
+      proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto) as object
+    ) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        if (!notCommands.includes(name)) methods.push(name);
+      }
     }
     expect(methods.sort()).toEqual([...declared].sort());
   });

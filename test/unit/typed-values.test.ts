@@ -20,7 +20,9 @@ import { CollectionValue, kindOf, typeNameOf, WRONG_TYPE } from '../../workers/k
 /** A stand-in for the hash type, which does not exist yet. */
 class TestHash extends CollectionValue {
   readonly kind = ValueKind.Hash;
-  readonly size = 0;
+  get size(): number {
+    return 1;
+  }
   clone(): TestHash {
     return new TestHash();
   }

@@ -11,6 +11,7 @@ import { InvariantError } from '../../src/errors.js';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
 import { listCodec } from './list-codec.js';
+import { setCodec } from './set-codec.js';
 import type { StoredValue } from './value.js';
 
 export interface ValueCodec {
@@ -52,6 +53,6 @@ export const VALUE_CODECS = [
   stringCodec,
   notSupportedYet(ValueKind.Hash),
   listCodec,
-  notSupportedYet(ValueKind.Set),
+  setCodec,
   notSupportedYet(ValueKind.ZSet),
 ] as const satisfies Record<ValueKind, ValueCodec>;
