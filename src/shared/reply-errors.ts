@@ -62,3 +62,15 @@ export function replyTooLarge(bytes: number | string): string {
     '(one frame: a reply must fit in a single ring frame); ask for fewer or smaller values'
   );
 }
+
+// ---- hashes (t_hash.c) ----------------------------------------------------------------------
+
+export const HASH_NOT_INTEGER = 'ERR hash value is not an integer';
+export const HASH_NOT_FLOAT = 'ERR hash value is not a float';
+/** HINCRBYFLOAT's increment is inf (its result overflowing is FLOAT_NAN). */
+export const NAN_OR_INFINITY = 'ERR value is NaN or Infinity';
+/** HRANDFIELD's count with WITHVALUES beyond ±LONG_MAX / 2 (the reply would hold 2 × count). */
+export const VALUE_OUT_OF_RANGE = 'ERR value is out of range';
+/** HRANDFIELD's count is LONG_MIN: Redis takes counts within ±LONG_MAX only. */
+export const RANDOM_COUNT_RANGE =
+  'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';

@@ -10,6 +10,7 @@
 import { InvariantError } from '../../src/errors.js';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
+import { hashCodec } from './hash-codec.js';
 import type { StoredValue } from './value.js';
 
 export interface ValueCodec {
@@ -49,7 +50,7 @@ function notSupportedYet(kind: ValueKind): ValueCodec {
 /** The codec of each kind, indexed by ValueKind. */
 export const VALUE_CODECS = [
   stringCodec,
-  notSupportedYet(ValueKind.Hash),
+  hashCodec,
   notSupportedYet(ValueKind.List),
   notSupportedYet(ValueKind.Set),
   notSupportedYet(ValueKind.ZSet),

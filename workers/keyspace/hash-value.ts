@@ -1,0 +1,156 @@
+// A hash: fields and their values, both one-byte strings whose chars are the bytes.
+//
+// Two forms, as Redis has two encodings (listpack and hashtable), switched by the same rule:
+//
+// - Small (Redis's listpack): `pairs` alone, fields and values interleaved in insertion order.
+//   A lookup scans the fields. A new field goes to the end, a changed value stays in place and a
+//   deleted pair closes up, so the order is Redis's listpack order and HGETALL, HKEYS, HSCAN and
+//   HRANDFIELD answer small hashes exactly as Redis does.
+// - Large (Redis's hashtable): the same `pairs` array plus `index`, field → offset of its pair.
+//   A new field goes to the end; a delete moves the last pair into the hole ("swap remove").
+//
+// A hash becomes large when it would hold more than HASH_SMALL_FIELDS_MAX fields or a field or a
+// value longer than HASH_SMALL_BYTES_MAX bytes (Redis's hash-max-listpack-entries and -value),
+// and never becomes small again (as in Redis; a migration rebuilds it, see hash-codec.ts).
+//
+// Why an array of pairs rather than one Map<field, value>: no Map at all for small hashes (about
+// 10% to 20% less memory per field, docs/types/hashes.md has the figures), and for large ones the
+// pairs have positions: HRANDFIELD picks a random position in O(1), and HSCAN's cursor is a
+// position (see scanWindow). In the large form a pair only ever moves to a lower position (a
+// delete moves the last pair down into the hole; nothing moves up), which is what makes the
+// cursor return every field present for a whole scan.
+
+import { ValueKind } from '../../src/shared/value-types.js';
+import { CollectionValue } from './value.js';
+
+/** Most fields a small hash holds (Redis's hash-max-listpack-entries, redis.conf's value). */
+export const HASH_SMALL_FIELDS_MAX = 128;
+/** Longest field or value, in bytes, a small hash holds (Redis's hash-max-listpack-value). */
+export const HASH_SMALL_BYTES_MAX = 64;
+
+export class HashValue extends CollectionValue {
+  /** Field, value, field, value...: pair i at offsets 2i and 2i + 1. */
+  private pairs: string[] = [];
+  /** Large form only: each field's offset in `pairs` (always even). */
+  private index: Map<string, number> | undefined = undefined;
+
+  // A getter on the prototype, not a field: one word less per hash.
+  get kind(): typeof ValueKind.Hash {
+    return ValueKind.Hash;
+  }
+
+  get size(): number {
+    return this.pairs.length >> 1;
+  }
+
+  /** Whether the hash is in its small form (Redis's listpack encoding). */
+  get small(): boolean {
+    return this.index === undefined;
+  }
+
+  /** The field of pair `i` (0 <= i < size). */
+  fieldAt(i: number): string {
+    return this.pairs[i << 1]!;
+  }
+
+  /** The value of pair `i` (0 <= i < size). */
+  valueAt(i: number): string {
+    return this.pairs[(i << 1) + 1]!;
+  }
+
+  get(field: string): string | undefined {
+    const at = this.offsetOf(field);
+    return at < 0 ? undefined : this.pairs[at + 1];
+  }
+
+  has(field: string): boolean {
+    return this.offsetOf(field) >= 0;
+  }
+
+  /** Sets a field's value; returns whether the field is new. */
+  set(field: string, value: string): boolean {
+    const pairs = this.pairs;
+    const at = this.offsetOf(field);
+    const created = at < 0;
+    if (created) {
+      pairs.push(field, value);
+      if (this.index !== undefined) this.index.set(field, pairs.length - 2);
+      else if (pairs.length > HASH_SMALL_FIELDS_MAX * 2 || field.length > HASH_SMALL_BYTES_MAX)
+        this.becomeLarge();
+    } else {
+      pairs[at + 1] = value;
+    }
+    if (this.index === undefined && value.length > HASH_SMALL_BYTES_MAX) this.becomeLarge();
+    this.tracker?.member(field);
+    return created;
+  }
+
+  /**
+   * Removes a field; returns whether it was there. The caller deletes the key when the hash is
+   * left empty. In the large form the last pair moves into the hole, and the tracker hears of it
+   * too: a copy that walks positions must see it again.
+   */
+  delete(field: string): boolean {
+    const at = this.offsetOf(field);
+    if (at < 0) return false;
+    const pairs = this.pairs;
+    const last = pairs.length - 2;
+    const index = this.index;
+    if (index === undefined) {
+      for (let i = at; i < last; i++) pairs[i] = pairs[i + 2]!;
+      pairs.length = last;
+    } else {
+      index.delete(field);
+      if (at !== last) {
+        const moved = pairs[last]!;
+        pairs[at] = moved;
+        pairs[at + 1] = pairs[last + 1]!;
+        index.set(moved, at);
+        this.tracker?.member(moved);
+      }
+      pairs.length = last;
+    }
+    this.tracker?.member(field);
+    return true;
+  }
+
+  clone(): HashValue {
+    const copy = new HashValue();
+    copy.pairs = this.pairs.slice();
+    if (this.index !== undefined) copy.index = new Map(this.index);
+    return copy;
+  }
+
+  /**
+   * One HSCAN step over the large form: the pairs below position `cursor` (the whole hash for 0,
+   * and at most `size` for any larger cursor), `count` of them counting down. Returns the first
+   * position visited, which is the next cursor (0: the scan is over).
+   *
+   * A field present for a whole scan is returned by it at least once: a scan visits positions
+   * from the top down, a step visits exactly the window [next, cursor), and a pair only ever
+   * moves down (into a hole a delete left), so a field not yet visited stays below the cursor
+   * until a step visits it; the last step visits everything down to 0. A pair that moves down
+   * from a visited position is returned again (Redis's SCAN may return a field twice too), and a
+   * field added during the scan goes above the cursor and may be missed, as Redis allows.
+   */
+  scanWindow(cursor: number, count: number): { from: number; to: number } {
+    const size = this.size;
+    const to = cursor === 0 || cursor > size ? size : cursor;
+    return { from: Math.max(0, to - count), to };
+  }
+
+  /** The offset of a field's pair in `pairs`, or -1. */
+  private offsetOf(field: string): number {
+    if (this.index !== undefined) return this.index.get(field) ?? -1;
+    const pairs = this.pairs;
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === field) return i;
+    return -1;
+  }
+
+  private becomeLarge(): void {
+    const pairs = this.pairs;
+    const index = new Map<string, number>();
+    for (let i = 0; i < pairs.length; i += 2) index.set(pairs[i]!, i);
+    this.index = index;
+  }
+}
