@@ -197,7 +197,10 @@ describe.skipIf(!available)('hashes against redis-server', () => {
         for (const key of HASH_KEYS) {
           const where = `seed ${seed}, state of ${String(key)} after step ${i}`;
           expect(await toSlotdb(['TYPE', key]), where).toEqual(await toRedis(['TYPE', key]));
-          const [theirs, ours] = await Promise.all([contents(toRedis, key), contents(toSlotdb, key)]);
+          const [theirs, ours] = await Promise.all([
+            contents(toRedis, key),
+            contents(toSlotdb, key),
+          ]);
           expect([...ours].sort(), where).toEqual([...theirs].sort());
           if (String(await redis.sendCommand(['OBJECT', 'ENCODING', key])) === 'hashtable') large++;
         }

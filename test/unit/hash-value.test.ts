@@ -2,6 +2,7 @@
 // cursor's guarantee under concurrent changes, and the migration codec.
 
 import { describe, expect, it } from 'vitest';
+import { ValueKind } from '../../src/shared/value-types.js';
 import {
   HASH_SMALL_BYTES_MAX,
   HASH_SMALL_FIELDS_MAX,
@@ -9,7 +10,6 @@ import {
 } from '../../workers/keyspace/hash-value.js';
 import type { MemberTracker } from '../../workers/keyspace/value.js';
 import { VALUE_CODECS } from '../../workers/keyspace/value-codec.js';
-import { ValueKind } from '../../src/shared/value-types.js';
 import { Random } from '../support/random.js';
 
 function pairsOf(hash: HashValue): [string, string][] {
@@ -28,7 +28,13 @@ function recorder(): MemberTracker & { members: string[] } {
   const fail = (): never => {
     throw new Error('a hash never reports list changes');
   };
-  return { members, member: (name) => members.push(name), pushed: fail, popped: fail, rewritten: fail };
+  return {
+    members,
+    member: (name) => members.push(name),
+    pushed: fail,
+    popped: fail,
+    rewritten: fail,
+  };
 }
 
 describe('a small hash', () => {
@@ -175,7 +181,8 @@ describe('the HSCAN cursor of a large hash', () => {
       for (let i = 0; i < size; i++) if (r.chance(0.5)) stable.add(`f${i}`);
       const count = r.pick([1, 3, 10, 50]);
       const { returned, steps } = scanWhileChanging(r, hash, stable, count);
-      for (const field of stable) expect(returned.has(field), `trial ${trial}: ${field}`).toBe(true);
+      for (const field of stable)
+        expect(returned.has(field), `trial ${trial}: ${field}`).toBe(true);
       // A step visits `count` positions and positions never exceed the size at the start.
       expect(steps).toBeLessThanOrEqual(Math.ceil(size / count));
     }
@@ -229,7 +236,9 @@ describe('the migration codec of a hash', () => {
     expect(codec.decode(good, 0, good.length)).toBeInstanceOf(HashValue);
     expect(codec.decode(good, 0, 0)).toBeUndefined();
     expect(codec.decode(good, 0, good.length - 1)).toBeUndefined();
-    expect(codec.decode(Buffer.concat([good, Buffer.from([0])]), 0, good.length + 1)).toBeUndefined();
+    expect(
+      codec.decode(Buffer.concat([good, Buffer.from([0])]), 0, good.length + 1),
+    ).toBeUndefined();
     const empty = Buffer.alloc(4);
     expect(codec.decode(empty, 0, 4)).toBeUndefined();
     const tooMany = Buffer.from(good);

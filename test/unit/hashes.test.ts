@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
 import { WRONGTYPE } from '../../src/shared/reply-errors.js';
-import { handlers } from '../../workers/commands/hashes.js';
 import { parseCursor } from '../../workers/commands/hashes/scan.js';
-import { HASH_SMALL_FIELDS_MAX, HashValue } from '../../workers/keyspace/hash-value.js';
+import { handlers } from '../../workers/commands/hashes.js';
+import { HASH_SMALL_FIELDS_MAX, type HashValue } from '../../workers/keyspace/hash-value.js';
 import { Harness } from '../support/hash-harness.js';
 
 type Name = keyof typeof handlers;
@@ -258,7 +258,10 @@ describe('HSCAN', () => {
     } while (cursor !== '0');
     expect(steps).toBe(5);
     expect(seen.sort()).toEqual(Array.from({ length: size }, (_, i) => `f${i}`).sort());
-    const [, matched] = h.cmd('hscan', 'k', '0', 'MATCH', 'f1?', 'COUNT', '1000') as [string, string[]];
+    const [, matched] = h.cmd('hscan', 'k', '0', 'MATCH', 'f1?', 'COUNT', '1000') as [
+      string,
+      string[],
+    ];
     expect(matched.filter((_, i) => i % 2 === 0).sort()).toEqual(
       Array.from({ length: 10 }, (_, i) => `f1${i}`).sort(),
     );
@@ -277,8 +280,8 @@ describe('HSCAN', () => {
       for (let i = 0; i < flat.length; i += 2) seen.add(flat[i]!);
       cursor = next;
       // Odd fields come and go; even ones stay for the whole scan.
-      h.cmd('hdel', 'k', `f${(round * 37) % 300 | 1}`, `f${(round * 91) % 300 | 1}`);
-      h.cmd('hset', 'k', `new${round}`, 'v', `f${(round * 53) % 300 | 1}`, 'back');
+      h.cmd('hdel', 'k', `f${((round * 37) % 300) | 1}`, `f${((round * 91) % 300) | 1}`);
+      h.cmd('hset', 'k', `new${round}`, 'v', `f${((round * 53) % 300) | 1}`, 'back');
       round++;
     } while (cursor !== '0');
     expect(hash.small).toBe(false);
