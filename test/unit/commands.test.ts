@@ -8,6 +8,7 @@ import {
   keyIndexes,
   keysFit,
 } from '../../src/commands/key-spec.js';
+import { MethodBase } from '../../src/commands/methods/base.js';
 import { CommandMethods } from '../../src/commands/methods.js';
 import { REPLY_REDUCERS } from '../../src/commands/replies.js';
 import {
@@ -87,9 +88,13 @@ describe('command table', () => {
     expect(new Set(declared).size).toBe(declared.length);
     const prototype = CommandMethods.prototype as unknown as Record<string, unknown>;
     for (const method of declared) expect(prototype[method], method).toBeTypeOf('function');
-    const methods = Object.getOwnPropertyNames(CommandMethods.prototype).filter(
-      (name) => !['constructor', 'sendCommand', 'sendChecked', 'built'].includes(name),
-    );
+    // The methods of every link of the chain (one class per type family), down to MethodBase.
+    const methods: string[] = [];
+    let link: object = CommandMethods.prototype;
+    while (link !== MethodBase.prototype) {
+      methods.push(...Object.getOwnPropertyNames(link).filter((name) => name !== 'constructor'));
+      link = Object.getPrototypeOf(link) as object;
+    }
     expect(methods.sort()).toEqual([...declared].sort());
   });
 
