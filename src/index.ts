@@ -44,3 +44,13 @@ export type { ProfileReport } from './profiler/report/types.js';
 export type { LockMode, MigrationReport } from './shared/control-messages.js';
 export { keySlot } from './shared/key-slot.js';
 export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';
+export type {
+  HashEntry,
+  HScanIteratorOptions,
+  HScanOptions,
+  HScanReply,
+  HSetMap,
+  HSetObject,
+  HSetTuples,
+  Steps,
+} from './commands/methods/hashes.js';

@@ -28,9 +28,12 @@ export const HASH_SMALL_FIELDS_MAX = 128;
 /** Longest field or value, in bytes, a small hash holds (Redis's hash-max-listpack-value). */
 export const HASH_SMALL_BYTES_MAX = 64;
 
+/** The pairs of a hash before its first field; never written (a first field makes a new array). */
+const NO_PAIRS: string[] = [];
+
 export class HashValue extends CollectionValue {
   /** Field, value, field, value...: pair i at offsets 2i and 2i + 1. */
-  private pairs: string[] = [];
+  private pairs: string[] = NO_PAIRS;
   /** Large form only: each field's offset in `pairs` (always even). */
   private index: Map<string, number> | undefined = undefined;
 
@@ -69,16 +72,17 @@ export class HashValue extends CollectionValue {
 
   /** Sets a field's value; returns whether the field is new. */
   set(field: string, value: string): boolean {
-    const pairs = this.pairs;
     const at = this.offsetOf(field);
     const created = at < 0;
     if (created) {
-      pairs.push(field, value);
-      if (this.index !== undefined) this.index.set(field, pairs.length - 2);
-      else if (pairs.length > HASH_SMALL_FIELDS_MAX * 2 || field.length > HASH_SMALL_BYTES_MAX)
+      this.append(field, value);
+      if (
+        this.index === undefined &&
+        (this.size > HASH_SMALL_FIELDS_MAX || field.length > HASH_SMALL_BYTES_MAX)
+      )
         this.becomeLarge();
     } else {
-      pairs[at + 1] = value;
+      this.pairs[at + 1] = value;
     }
     if (this.index === undefined && value.length > HASH_SMALL_BYTES_MAX) this.becomeLarge();
     this.tracker?.member(field);
@@ -97,8 +101,10 @@ export class HashValue extends CollectionValue {
     const last = pairs.length - 2;
     const index = this.index;
     if (index === undefined) {
-      for (let i = at; i < last; i++) pairs[i] = pairs[i + 2]!;
-      pairs.length = last;
+      const rest = new Array<string>(last);
+      for (let i = 0; i < at; i++) rest[i] = pairs[i]!;
+      for (let i = at; i < last; i++) rest[i] = pairs[i + 2]!;
+      this.pairs = rest;
     } else {
       index.delete(field);
       if (at !== last) {
@@ -145,6 +151,26 @@ export class HashValue extends CollectionValue {
     const pairs = this.pairs;
     for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === field) return i;
     return -1;
+  }
+
+  /**
+   * Adds a pair at the end. The small form's array is always exactly as long as its pairs (a new
+   * array a change, as a listpack is reallocated): an array grown by push keeps up to half its
+   * length again in spare slots, which for small hashes doubled the memory around the strings.
+   */
+  private append(field: string, value: string): void {
+    const pairs = this.pairs;
+    if (this.index !== undefined) {
+      pairs.push(field, value);
+      this.index.set(field, pairs.length - 2);
+      return;
+    }
+    const length = pairs.length;
+    const grown = new Array<string>(length + 2);
+    for (let i = 0; i < length; i++) grown[i] = pairs[i]!;
+    grown[length] = field;
+    grown[length + 1] = value;
+    this.pairs = grown;
   }
 
   private becomeLarge(): void {
