@@ -1,4 +1,14 @@
 export type {
+  HashEntry,
+  HScanIteratorOptions,
+  HScanOptions,
+  HScanReply,
+  HSetMap,
+  HSetObject,
+  HSetTuples,
+  ScanSteps,
+} from './commands/methods/hashes.js';
+export type {
   ExpireMode,
   GetExOptions,
   RedisArgument,
@@ -44,13 +54,3 @@ export type { ProfileReport } from './profiler/report/types.js';
 export type { LockMode, MigrationReport } from './shared/control-messages.js';
 export { keySlot } from './shared/key-slot.js';
 export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';
-export type {
-  HashEntry,
-  HScanIteratorOptions,
-  HScanOptions,
-  HScanReply,
-  HSetMap,
-  HSetObject,
-  HSetTuples,
-  Steps,
-} from './commands/methods/hashes.js';

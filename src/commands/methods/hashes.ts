@@ -34,7 +34,9 @@ export interface HScanIteratorOptions extends HScanOptions {
 }
 
 /** What an iterator method returns: an async generator, or a plain one on `db.sync`. */
-export type Steps<Async extends boolean, T> = Async extends true ? AsyncGenerator<T> : Generator<T>;
+export type ScanSteps<Async extends boolean, T> = Async extends true
+  ? AsyncGenerator<T>
+  : Generator<T>;
 
 /** `[f, v, f, v]` as `[{ field, value }, ...]`. */
 function toEntries<S>(flat: S[]): HashEntry<S>[] {
@@ -157,12 +159,15 @@ export abstract class HashMethods<
    * Scans a hash, yielding each step's entries (as node-redis v5 does, an empty step included),
    * from `options.cursor` or the start. An async generator, or a plain one on `db.sync`.
    */
-  hScanIterator(key: RedisArgument, options?: HScanIteratorOptions): Steps<Async, HashEntry<S>[]> {
+  hScanIterator(
+    key: RedisArgument,
+    options?: HScanIteratorOptions,
+  ): ScanSteps<Async, HashEntry<S>[]> {
     const steps =
       this.executor.mode === Mode.Sync
         ? scanSteps(this as HashMethods<false, S>, key, options)
         : scanStepsAsync(this as HashMethods<true, S>, key, options);
-    return steps as Steps<Async, HashEntry<S>[]>;
+    return steps as ScanSteps<Async, HashEntry<S>[]>;
   }
 }
 

@@ -6,8 +6,8 @@
 // - count >= size: the whole hash, in position order (insertion order for a small hash, exactly
 //   Redis's reply for a listpack);
 // - 0 < count < size: count distinct fields. Picked by selection sampling in position order (as
-//   Redis's listpack sampling) when count is large against the hash, by repeated random picks
-//   otherwise.
+//   Redis samples a listpack) for a small hash or a count large against the hash, by repeated
+//   random picks otherwise.
 //
 // The count is checked before the key: not an integer, then LONG_MIN (Redis takes ±LONG_MAX), then
 // the syntax of the rest, then with WITHVALUES beyond ±LONG_MAX / 2.
@@ -67,7 +67,7 @@ export function hRandField(call: Call): void {
   if (hash === undefined || count === 0) call.array(0);
   else if (count < 0) withRepeats(call, hash, -count, withValues);
   else if (count >= hash.size) distinct(call, hash, allPositions(hash.size), withValues);
-  else distinct(call, hash, samplePositions(hash.size, Number(count)), withValues);
+  else distinct(call, hash, samplePositions(hash.size, Number(count), hash.small), withValues);
 }
 
 function randomField(call: Call): void {
@@ -81,10 +81,13 @@ function allPositions(size: number): number[] {
   return Array.from({ length: size }, (_, i) => i);
 }
 
-/** `count` distinct positions below `size` (0 < count < size). */
-function samplePositions(size: number, count: number): number[] {
+/**
+ * `count` distinct positions below `size` (0 < count < size): in position order for a small hash
+ * (as Redis samples a listpack) or a count large against the size, in pick order otherwise.
+ */
+function samplePositions(size: number, count: number, small: boolean): number[] {
   const picked: number[] = [];
-  if (count * SAMPLING_PASS_RATIO > size) {
+  if (small || count * SAMPLING_PASS_RATIO > size) {
     // Selection sampling (Knuth's algorithm S): each position is taken with probability
     // needed / left, which gives every subset the same chance, in position order.
     for (let i = 0, needed = count; needed > 0; i++) {
