@@ -28,6 +28,16 @@ export const HASH_SMALL_FIELDS_MAX = 128;
 /** Longest field or value, in bytes, a small hash holds (Redis's hash-max-listpack-value). */
 export const HASH_SMALL_BYTES_MAX = 64;
 
+/** The one-char string of each digest value (single-char strings: V8 keeps a table of them). */
+const DIGEST_CHARS = Array.from({ length: 256 }, (_, code) => String.fromCharCode(code));
+
+/** A one-byte digest of a field (FNV-1a over its bytes, folded to 8 bits). */
+function digestOf(field: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < field.length; i++) hash = Math.imul(hash ^ field.charCodeAt(i), 0x01000193);
+  return (hash ^ (hash >>> 8) ^ (hash >>> 16) ^ (hash >>> 24)) & 0xff;
+}
+
 /** The pairs of a hash before its first field; never written (a first field makes a new array). */
 const NO_PAIRS: string[] = [];
 
@@ -36,6 +46,13 @@ export class HashValue extends CollectionValue {
   private pairs: string[] = NO_PAIRS;
   /** Large form only: each field's offset in `pairs` (always even). */
   private index: Map<string, number> | undefined = undefined;
+  /**
+   * Small form only: one char per pair, a one-byte digest of its field. A lookup finds candidate
+   * pairs with indexOf over these contiguous bytes and compares only their fields; comparing every
+   * field instead reads every field string, scattered over the heap (a cache miss each: 590 ns for
+   * an HGET in a 128-field hash among a thousand, against 90 ns for a Map).
+   */
+  private digests = '';
 
   // A getter on the prototype, not a field: one word less per hash.
   get kind(): typeof ValueKind.Hash {
@@ -105,6 +122,8 @@ export class HashValue extends CollectionValue {
       for (let i = 0; i < at; i++) rest[i] = pairs[i]!;
       for (let i = at; i < last; i++) rest[i] = pairs[i + 2]!;
       this.pairs = rest;
+      const digests = this.digests;
+      this.digests = digests.slice(0, at >> 1) + digests.slice((at >> 1) + 1);
     } else {
       index.delete(field);
       if (at !== last) {
@@ -123,6 +142,7 @@ export class HashValue extends CollectionValue {
   clone(): HashValue {
     const copy = new HashValue();
     copy.pairs = this.pairs.slice();
+    copy.digests = this.digests;
     if (this.index !== undefined) copy.index = new Map(this.index);
     return copy;
   }
@@ -148,8 +168,13 @@ export class HashValue extends CollectionValue {
   /** The offset of a field's pair in `pairs`, or -1. */
   private offsetOf(field: string): number {
     if (this.index !== undefined) return this.index.get(field) ?? -1;
+    if (field.length > HASH_SMALL_BYTES_MAX) return -1;
+    const digest = DIGEST_CHARS[digestOf(field)]!;
+    const digests = this.digests;
     const pairs = this.pairs;
-    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === field) return i;
+    for (let i = digests.indexOf(digest); i >= 0; i = digests.indexOf(digest, i + 1)) {
+      if (pairs[i << 1] === field) return i << 1;
+    }
     return -1;
   }
 
@@ -171,6 +196,7 @@ export class HashValue extends CollectionValue {
     grown[length] = field;
     grown[length + 1] = value;
     this.pairs = grown;
+    this.digests += DIGEST_CHARS[digestOf(field)]!;
   }
 
   private becomeLarge(): void {
@@ -178,5 +204,6 @@ export class HashValue extends CollectionValue {
     const index = new Map<string, number>();
     for (let i = 0; i < pairs.length; i += 2) index.set(pairs[i]!, i);
     this.index = index;
+    this.digests = '';
   }
 }
