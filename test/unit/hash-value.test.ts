@@ -59,6 +59,27 @@ describe('a small hash', () => {
     expect(hash.has('d')).toBe(true);
   });
 
+  it('finds fields through their digests, colliding ones included, across inserts and deletes', () => {
+    const r = new Random(7);
+    for (let trial = 0; trial < 20; trial++) {
+      const hash = new HashValue();
+      const model = new Map<string, string>();
+      // 128 fields over 256 digests: many share one.
+      for (let step = 0; step < 400; step++) {
+        const field = `k${r.int(160)}`;
+        if (r.chance(0.3)) expect(hash.delete(field)).toBe(model.delete(field));
+        else if (model.size < HASH_SMALL_FIELDS_MAX || model.has(field)) {
+          expect(hash.set(field, `v${step}`)).toBe(!model.has(field));
+          model.set(field, `v${step}`);
+        }
+      }
+      expect(hash.small).toBe(true);
+      expect(pairsOf(hash)).toEqual([...model]);
+      for (let i = 0; i < 160; i++) expect(hash.get(`k${i}`)).toBe(model.get(`k${i}`));
+      expect(hash.clone().get(pairsOf(hash)[0]![0])).toBe(pairsOf(hash)[0]![1]);
+    }
+  });
+
   it('becomes large past the field count, or with a field or value past the byte limit', () => {
     const full = hashOf(HASH_SMALL_FIELDS_MAX);
     expect(full.small).toBe(true);
