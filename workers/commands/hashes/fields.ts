@@ -7,8 +7,8 @@ import { HashValue } from '../../keyspace/hash-value.js';
 import { WRONG_TYPE, type WrongType } from '../../keyspace/value.js';
 import type { Call } from '../call.js';
 
-/** Bytes of a reply's type byte and its u32 length or count. */
-const HEADER_BYTES = 5;
+/** Bytes of a reply value's header: its type byte and its u32 length or count. */
+export const HEADER_BYTES = 5;
 
 /** The hash at argument 0: undefined when missing (or just expired), WRONG_TYPE for another type. */
 export function hashAt(call: Call): HashValue | undefined | WrongType {

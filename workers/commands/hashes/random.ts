@@ -24,12 +24,10 @@ import {
 import type { HashValue } from '../../keyspace/hash-value.js';
 import { WRONG_TYPE } from '../../keyspace/value.js';
 import type { Call } from '../call.js';
-import { hashAt } from './fields.js';
+import { HEADER_BYTES, hashAt } from './fields.js';
 
 /** LONG_MAX / 2: the largest |count| WITHVALUES takes (its reply holds two entries a pick). */
 const WITH_VALUES_COUNT_MAX = 4611686018427387903n;
-/** Bytes of a reply's type byte and its u32 length or count. */
-const HEADER_BYTES = 5;
 /**
  * Below this ratio of count to size, distinct fields are found by random picks (each pick rarely
  * repeats); from it on by one pass over the hash (Redis's CASE 3 and 4 switch at 3).

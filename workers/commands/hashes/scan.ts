@@ -12,15 +12,13 @@ import { globMatch } from '../../keyspace/glob.js';
 import type { HashValue } from '../../keyspace/hash-value.js';
 import { WRONG_TYPE } from '../../keyspace/value.js';
 import type { Call } from '../call.js';
-import { hashAt } from './fields.js';
+import { HEADER_BYTES, hashAt } from './fields.js';
 
 /** COUNT when the call gives none (Redis's default). */
 const SCAN_COUNT_DEFAULT = 10;
 /** Cursors are C unsigned longs: at most 2^64 - 1, and "-n" wraps around as strtoul does. */
 const CURSOR_LIMIT = 1n << 64n;
 const CURSOR_TEXT = /^[+-]?\d+$/;
-/** Bytes of a reply's type byte and its u32 length or count. */
-const HEADER_BYTES = 5;
 
 /**
  * Parses a cursor as Redis 7.0 does (strtoul, base 10, the whole text, no leading space, no
