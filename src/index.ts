@@ -5,6 +5,16 @@ export type {
   LPosOptions,
 } from './commands/arguments/lists.js';
 export type {
+  HashEntry,
+  HScanIteratorOptions,
+  HScanOptions,
+  HScanReply,
+  HSetMap,
+  HSetObject,
+  HSetTuples,
+  ScanSteps,
+} from './commands/methods/hashes.js';
+export type {
   SInterCardOptions,
   SScanIteratorOptions,
   SScanOptions,

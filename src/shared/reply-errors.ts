@@ -81,9 +81,6 @@ export const COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';
 
 // ---- sets ---------------------------------------------------------------------------------
 
-/** SRANDMEMBER's count must have a negation (-2^63 has none). */
-export const SRANDMEMBER_COUNT_RANGE =
-  'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
 export const NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than number of args";
 export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 
@@ -91,3 +88,15 @@ export const LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 export function setTooLarge(membersMax: number): string {
   return `ERR slotdb: a set holds at most ${membersMax} members`;
 }
+
+// ---- hashes (t_hash.c) ----------------------------------------------------------------------
+
+export const HASH_NOT_INTEGER = 'ERR hash value is not an integer';
+export const HASH_NOT_FLOAT = 'ERR hash value is not a float';
+/** HINCRBYFLOAT's increment is inf (its result overflowing is FLOAT_NAN). */
+export const NAN_OR_INFINITY = 'ERR value is NaN or Infinity';
+/** HRANDFIELD's count with WITHVALUES beyond ±LONG_MAX / 2 (the reply would hold 2 × count). */
+export const VALUE_OUT_OF_RANGE = 'ERR value is out of range';
+/** HRANDFIELD's and SRANDMEMBER's count is LONG_MIN: Redis takes counts within ±LONG_MAX only. */
+export const RANDOM_COUNT_RANGE =
+  'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';

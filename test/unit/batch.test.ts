@@ -17,13 +17,14 @@ import { applyBatch, beginBatch, putEntry, sealBatch } from '../../workers/migra
 
 const { h64Raw } = await xxhash();
 
-class TestHash extends CollectionValue {
-  readonly kind = ValueKind.Hash;
+/** A value of a kind with no byte form yet. */
+class TestSortedSet extends CollectionValue {
+  readonly kind = ValueKind.ZSet;
   get size(): number {
     return 1;
   }
-  clone(): TestHash {
-    return new TestHash();
+  clone(): TestSortedSet {
+    return new TestSortedSet();
   }
 }
 
@@ -118,7 +119,9 @@ describe('BATCH entries', () => {
     const w = new FrameWriter(createRingStorage(1 << 16));
     const start = beginBatch(w, SLOT, 7, 1);
     const tail = w.tail;
-    expect(() => putEntry(w, '{b}h', new TestHash(), 0)).toThrow(/hash value is not supported yet/);
+    expect(() => putEntry(w, '{b}z', new TestSortedSet(), 0)).toThrow(
+      /zset value is not supported yet/,
+    );
     expect(w.tail).toBe(tail);
     w.rollback(start);
   });

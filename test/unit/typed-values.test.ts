@@ -1,5 +1,5 @@
-// Typed values in the keyspace and the handlers that read them. No command can create a value
-// other than a string yet, so these tests plant a test-only hash value directly in the keyspace.
+// Typed values in the keyspace and the handlers that read them: the string and keyspace commands
+// meet a hash value planted directly in the keyspace.
 
 import { describe, expect, it } from 'vitest';
 import { decodeValue } from '../../src/client/reply.js';
@@ -14,18 +14,15 @@ import { Call, type CommandHandler } from '../../workers/commands/call.js';
 import * as expire from '../../workers/commands/expire.js';
 import * as keys from '../../workers/commands/keys.js';
 import * as strings from '../../workers/commands/strings.js';
+import { HashValue } from '../../workers/keyspace/hash-value.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
-import { CollectionValue, kindOf, typeNameOf, WRONG_TYPE } from '../../workers/keyspace/value.js';
+import { kindOf, typeNameOf, WRONG_TYPE } from '../../workers/keyspace/value.js';
 
-/** A stand-in for the hash type, which does not exist yet. */
-class TestHash extends CollectionValue {
-  readonly kind = ValueKind.Hash;
-  get size(): number {
-    return 1;
-  }
-  clone(): TestHash {
-    return new TestHash();
-  }
+/** A hash of one field. */
+function testHash(): HashValue {
+  const hash = new HashValue();
+  hash.set('field', 'value');
+  return hash;
 }
 
 /** Runs handlers against a keyspace through a Call, the way a shard does, and decodes replies. */
@@ -66,7 +63,7 @@ const SLOT = keySlotOfLatin1(KEY);
 
 function withHash(): Harness {
   const harness = new Harness();
-  harness.keyspace.set(SLOT, KEY, new TestHash());
+  harness.keyspace.set(SLOT, KEY, testHash());
   harness.keyspace.set(SLOT, '{t}s', 'text');
   return harness;
 }
@@ -80,7 +77,7 @@ describe('the keyspace holds typed values', () => {
   it('keeps strings as plain strings and other types as objects with their kind', () => {
     const keyspace = new Keyspace();
     keyspace.set(1, 'a', 'text');
-    const hash = new TestHash();
+    const hash = testHash();
     keyspace.set(1, 'b', hash);
     expect(keyspace.get(1, 'a')).toBe('text');
     expect(keyspace.get(1, 'b')).toBe(hash);
@@ -94,7 +91,7 @@ describe('the keyspace holds typed values', () => {
   it('answers a string lookup with the string, undefined, or the WRONGTYPE signal', () => {
     const keyspace = new Keyspace();
     keyspace.set(1, 'a', 'text');
-    keyspace.set(1, 'b', new TestHash());
+    keyspace.set(1, 'b', testHash());
     expect(keyspace.getString(1, 'a')).toBe('text');
     expect(keyspace.getString(1, 'missing')).toBeUndefined();
     expect(keyspace.getString(1, 'b')).toBe(WRONG_TYPE);
@@ -104,7 +101,7 @@ describe('the keyspace holds typed values', () => {
   it('expires a value of another type like a string', () => {
     const keyspace = new Keyspace();
     keyspace.now = 0;
-    keyspace.set(1, 'b', new TestHash());
+    keyspace.set(1, 'b', testHash());
     keyspace.setDeadline(1, 'b', 50);
     keyspace.now = 100;
     expect(keyspace.getString(1, 'b')).toBeUndefined();
@@ -152,7 +149,7 @@ describe('string commands on a key of another type', () => {
     expect(h.run(strings.set, KEY, 'v', 'NX')).toBeNull();
     expect(h.run(strings.set, KEY, 'v', 'XX')).toBe('OK');
     expect(h.keyspace.get(SLOT, KEY)).toBe('v');
-    h.keyspace.set(SLOT, KEY, new TestHash());
+    h.keyspace.set(SLOT, KEY, testHash());
     expect(h.run(strings.set, KEY, 'w')).toBe('OK');
     expect(h.run(strings.get, KEY)).toBe('w');
   });

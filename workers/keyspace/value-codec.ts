@@ -10,6 +10,7 @@
 import { InvariantError } from '../../src/errors.js';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
+import { hashCodec } from './hash-codec.js';
 import { listCodec } from './list-codec.js';
 import { setCodec } from './set-codec.js';
 import type { StoredValue } from './value.js';
@@ -51,7 +52,7 @@ function notSupportedYet(kind: ValueKind): ValueCodec {
 /** The codec of each kind, indexed by ValueKind. */
 export const VALUE_CODECS = [
   stringCodec,
-  notSupportedYet(ValueKind.Hash),
+  hashCodec,
   listCodec,
   setCodec,
   notSupportedYet(ValueKind.ZSet),

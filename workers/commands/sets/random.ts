@@ -7,7 +7,7 @@ import { INT64_MIN, parseInt64 } from '../../../src/shared/numbers.js';
 import {
   NOT_INTEGER,
   NOT_POSITIVE,
-  SRANDMEMBER_COUNT_RANGE,
+  RANDOM_COUNT_RANGE,
   SYNTAX,
 } from '../../../src/shared/reply-errors.js';
 import type { RandomSource, SetValue } from '../../keyspace/set-value.js';
@@ -98,7 +98,7 @@ function sRandMemberCount(call: Call): void {
     return;
   }
   if (count === INT64_MIN) {
-    call.error(SRANDMEMBER_COUNT_RANGE);
+    call.error(RANDOM_COUNT_RANGE);
     return;
   }
   const set = lookupSet(call, call.arg(0));
