@@ -1,4 +1,5 @@
 export type {
+  CopyOptions,
   ExpireMode,
   GetExOptions,
   RedisArgument,
@@ -18,7 +19,9 @@ export {
   FrameTooLargeError,
   HandleError,
   InvariantError,
+  IsolationError,
   MigrationError,
+  MultiErrorReply,
   NotOpenerError,
   OptionError,
   PendingLimitError,
@@ -28,6 +31,7 @@ export {
   SlotBusyError,
   SlotRangeError,
   ValueTooLargeError,
+  WatchError,
 } from './errors.js';
 export type {
   MigrateOptions,
@@ -44,3 +48,5 @@ export type { ProfileReport } from './profiler/report/types.js';
 export type { LockMode, MigrationReport } from './shared/control-messages.js';
 export { keySlot } from './shared/key-slot.js';
 export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';
+export type { IsolatedClient } from './transactions/isolated.js';
+export type { MultiCommands } from './transactions/multi.js';

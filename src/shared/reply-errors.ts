@@ -62,3 +62,35 @@ export function replyTooLarge(bytes: number | string): string {
     '(one frame: a reply must fit in a single ring frame); ask for fewer or smaller values'
   );
 }
+
+// ---- keys: RENAME, RENAMENX, COPY ---------------------------------------------------------
+
+export const NO_SUCH_KEY = 'ERR no such key';
+export const SAME_OBJECT = 'ERR source and destination objects are the same';
+/** COPY ... DB n for any n but 0: slotdb has one database, as a Redis with `databases 1`. */
+export const DB_INDEX_RANGE = 'ERR DB index is out of range';
+
+// ---- transactions (multi.c) ---------------------------------------------------------------
+
+export const EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
+export const DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
+export const MULTI_NESTED = 'ERR MULTI calls can not be nested';
+export const WATCH_INSIDE_MULTI = 'ERR WATCH inside MULTI is not allowed';
+export const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
+
+/** EXEC itself refused (its arity): Redis quotes the reason without its 'ERR ' prefix. */
+export function execAbortBecause(error: string): string {
+  return `EXECABORT Transaction discarded because of: ${error.replace(/^ERR /, '')}`;
+}
+
+/**
+ * A command a transaction cannot hold: a transaction runs on the one shard that owns its slot,
+ * and this command answers for every shard (DBSIZE, KEYS, FLUSHALL) or for a slot named by an
+ * argument or a cursor (SCAN, CLUSTER GETKEYSINSLOT).
+ */
+export function notInTransaction(name: string): string {
+  return (
+    `ERR slotdb: '${name}' cannot run inside a transaction ` +
+    '(a transaction runs on the one shard of its slot, and this command looks beyond one slot)'
+  );
+}
