@@ -19,6 +19,10 @@ const { h64Raw } = await xxhash();
 
 class TestHash extends CollectionValue {
   readonly kind = ValueKind.Hash;
+  readonly size = 0;
+  clone(): TestHash {
+    return new TestHash();
+  }
 }
 
 const SLOT = keySlotOfLatin1('{b}');

@@ -20,6 +20,10 @@ import { CollectionValue, kindOf, typeNameOf, WRONG_TYPE } from '../../workers/k
 /** A stand-in for the hash type, which does not exist yet. */
 class TestHash extends CollectionValue {
   readonly kind = ValueKind.Hash;
+  readonly size = 0;
+  clone(): TestHash {
+    return new TestHash();
+  }
 }
 
 /** Runs handlers against a keyspace through a Call, the way a shard does, and decodes replies. */
