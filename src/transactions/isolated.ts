@@ -73,12 +73,21 @@ class IsolatedExecutor extends Executor {
     return super.run(spec, args, transform);
   }
 
+  /**
+   * A typed method refused its own arguments (an arity, an option): inside a raw MULTI that aborts
+   * the transaction, as Redis flags it for a command it refuses.
+   */
+  override fail(error: unknown): unknown {
+    if (this.state.queue !== undefined && error instanceof Error) this.state.queue.refuse(error);
+    return super.fail(error);
+  }
+
   /** A call while released (refused) or in a raw MULTI (queued: 'QUEUED', or its error). */
   private held(spec: CommandSpec, args: Argument[]): unknown {
     const queue = this.state.queue;
-    if (this.state.released || queue === undefined) return this.fail(this.state.refusal());
+    if (this.state.released || queue === undefined) return super.fail(this.state.refusal());
     const error = queue.add(spec, args);
-    return error === undefined ? this.value('QUEUED') : this.fail(error);
+    return error === undefined ? this.value('QUEUED') : super.fail(error);
   }
 }
 
@@ -122,7 +131,7 @@ export class IsolatedClient<
 
   /** Any command; MULTI, EXEC, DISCARD, WATCH and UNWATCH as a Redis connection answers them. */
   override sendCommand<T = unknown>(args: readonly RedisArgument[]): Out<Async, T> {
-    const executor = this.executor;
+    const executor = this.direct;
     if (this.state.released) return executor.fail(this.state.refusal());
     const word = transactionWord(args);
     const queue = this.state.queue;
@@ -140,7 +149,7 @@ export class IsolatedClient<
     args: readonly RedisArgument[],
     queue: TransactionQueue | undefined,
   ): unknown {
-    const executor = this.executor;
+    const executor = this.direct;
     if (word === 'watch' || word === 'unwatch') return this.watchCommand(word, args, queue);
     const arity = args.length === 1 ? undefined : wrongArity(word);
     switch (word) {
@@ -168,7 +177,7 @@ export class IsolatedClient<
     args: readonly RedisArgument[],
     queue: TransactionQueue | undefined,
   ): unknown {
-    const executor = this.executor;
+    const executor = this.direct;
     if (queue !== undefined) {
       const error = queue.addRaw(args);
       return error === undefined ? executor.value('QUEUED') : executor.fail(error);
