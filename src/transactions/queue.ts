@@ -121,6 +121,9 @@ export class TransactionQueue {
       return this.refuse(error as Error);
     }
     if (slot instanceof ErrorReply) return this.refuse(slot);
+    // Redis queues nothing more once a transaction is aborted: later commands (answered 'QUEUED')
+    // add no slot, so EXEC answers EXECABORT, not CROSSSLOT.
+    if (this.aborted) return undefined;
     if (slot !== NO_SLOT_YET) {
       if (this.slot === NO_SLOT_YET) this.slot = slot;
       else if (this.slot !== slot) this.crossSlot = true;
