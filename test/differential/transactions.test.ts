@@ -19,7 +19,6 @@ import {
   type Arg,
   FOREIGN_KEYS,
   HOME_KEYS,
-  type Step,
   TransactionBlocks,
 } from '../support/transaction-commands.js';
 
