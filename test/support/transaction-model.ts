@@ -39,8 +39,9 @@ export class TransactionModel {
         return value.length;
       }
       case 'incr':
+        return this.increment(op.key, 1);
       case 'incrBy':
-        return this.increment(op.key, op.method === 'incr' ? 1 : Number(op.value));
+        return this.increment(op.key, Number(op.value));
       case 'persist': {
         const held = data.get(op.key);
         if (held === undefined || !held.deadline) return 0;
