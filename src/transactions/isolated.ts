@@ -17,7 +17,7 @@ import {
   type RedisArgument,
   type RedisVariadicArgument,
 } from '../commands/methods.js';
-import { ErrorReply, IsolationError } from '../errors.js';
+import { ArgumentTypeError, ErrorReply, IsolationError } from '../errors.js';
 import { Executor } from '../executor.js';
 import type { Argument } from '../shared/codec.js';
 import {
@@ -224,6 +224,11 @@ export function runIsolated<T>(
   buffers: boolean,
   fn: (client: never) => T,
 ): unknown {
+  if (typeof fn !== 'function') {
+    const error = new ArgumentTypeError(fn, 'isolated() takes a function of the isolated client');
+    if (mode === Mode.Sync) throw error;
+    return Promise.reject(error);
+  }
   const isolated = new IsolatedClient(client, mode, buffers);
   if (mode === Mode.Sync) {
     try {

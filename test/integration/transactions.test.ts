@@ -264,6 +264,7 @@ describe('transactions', () => {
         }),
       );
       expect(thrown).toBe('Error: callback failed');
+      expect(await outcome(db.isolated(5 as any))).toMatch(/^ArgumentTypeError/);
     });
 
     it('work on db.sync with a synchronous callback', () => {
