@@ -49,6 +49,9 @@ export type MultiCommands<
   exec(execAsPipeline?: boolean): Out<Async, R>;
   /** Sends the queued commands as they are, not atomically; rejects with the first error. */
   execAsPipeline(): Out<Async, R>;
+  /** node-redis v5's typed aliases of exec() and execAsPipeline(). */
+  execTyped(execAsPipeline?: boolean): Out<Async, R>;
+  execAsPipelineTyped(): Out<Async, R>;
 };
 
 /** One builder call: a command of the table, a raw command, or a call that failed already. */
@@ -174,6 +177,14 @@ export class MultiCommand<Async extends boolean, S extends string | Buffer> exte
       if (failed !== undefined) throw failed.reason;
       return results.map((result) => (result as PromiseFulfilledResult<unknown>).value);
     });
+  }
+
+  execTyped(execAsPipeline = false): unknown {
+    return this.exec(execAsPipeline);
+  }
+
+  execAsPipelineTyped(): unknown {
+    return this.execAsPipeline();
   }
 
   /** One attempt sent on its own (execAsPipeline). */

@@ -49,6 +49,8 @@ describe('transactions', () => {
         .exec();
       expect(replies).toEqual(['OK', 6, '6', 'OK', ['x', 'y', null], 'PONG', 'hi', 'OK', 1]);
       expect(await db.multi().exec()).toEqual([]);
+      expect(await db.multi().get('{m}a').execTyped()).toEqual(['6']);
+      expect(await db.multi().get('{m}a').execAsPipelineTyped()).toEqual(['6']);
     });
 
     it("applies each method's reply transform to its reply", async () => {
