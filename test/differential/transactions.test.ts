@@ -15,6 +15,7 @@ import {
   redisServerPath,
   startRedis,
 } from '../support/redis-server.js';
+import { show } from '../support/show-reply.js';
 import {
   type Arg,
   FOREIGN_KEYS,
@@ -28,14 +29,6 @@ if (!available && redisRequired)
 
 const STEPS = 3000;
 const CLUSTER_READY_MS_MAX = 10_000;
-
-/** A reply in comparable form: bulk strings as hex, errors as their text. */
-function show(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return `<${value.toString('hex')}>`;
-  if (Array.isArray(value)) return value.map(show);
-  if (value instanceof Error) return `error: ${value.message}`;
-  return value;
-}
 
 const printable = (args: readonly Arg[]): string =>
   args.map((a) => (Buffer.isBuffer(a) ? `<${a.toString('hex')}>` : a)).join(' ');
