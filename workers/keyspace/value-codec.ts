@@ -11,6 +11,7 @@ import { InvariantError } from '../../src/errors.js';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import { VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
 import type { StoredValue } from './value.js';
+import { zsetCodec } from './zset-codec.js';
 
 export interface ValueCodec {
   /** Bytes the payload of `value` takes. Throws for a kind that cannot be encoded yet. */
@@ -52,5 +53,5 @@ export const VALUE_CODECS = [
   notSupportedYet(ValueKind.Hash),
   notSupportedYet(ValueKind.List),
   notSupportedYet(ValueKind.Set),
-  notSupportedYet(ValueKind.ZSet),
+  zsetCodec,
 ] as const satisfies Record<ValueKind, ValueCodec>;

@@ -18,6 +18,7 @@
 import { ValueKind } from '../../src/shared/value-types.js';
 import { CollectionValue } from './value.js';
 import { loadSorted } from './zset/bulk-load.js';
+import type { Leaf } from './zset/nodes.js';
 import { OrderIndex, type Position } from './zset/order-index.js';
 
 /** Redis's zset-max-listpack-entries default: a compact set holds at most this many members. */
@@ -78,10 +79,7 @@ export class ZSetValue extends CollectionValue {
   set(member: string, score: number): void {
     const handle = this.handles.get(member);
     if (handle === undefined) {
-      if (
-        this.compact &&
-        (this.handles.size + 1 > COMPACT_MEMBERS_MAX || member.length > COMPACT_MEMBER_BYTES_MAX)
-      ) {
+      if (this.compact && !ZSetValue.fitsCompact(this.handles.size + 1, member)) {
         this.compact = false;
       }
       if (this.compact && score === 0) score = 0;
@@ -136,7 +134,7 @@ export class ZSetValue extends CollectionValue {
     const memberOf: (string | undefined)[] = new Array(count);
     const scoreOf = new Float64Array(Math.ceil(count * 1.5) + HANDLES_INITIAL);
     let next = 0;
-    for (let leaf = this.order.first; leaf !== null; leaf = leaf.next) {
+    for (let leaf: Leaf | null = this.order.first; leaf !== null; leaf = leaf.next) {
       for (let i = 0; i < leaf.count; i++) {
         const member = this.memberOf[leaf.ids[i]!]!;
         memberOf[next] = member;
@@ -228,6 +226,11 @@ export class ZSetValue extends CollectionValue {
       members.push(member);
     });
     return ZSetValue.fromSorted(members, scores, this.compact);
+  }
+
+  /** Whether a compact set may hold `size` members after adding `member` (Redis's listpack). */
+  static fitsCompact(size: number, member: string): boolean {
+    return size <= COMPACT_MEMBERS_MAX && member.length <= COMPACT_MEMBER_BYTES_MAX;
   }
 
   /**
