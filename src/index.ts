@@ -1,4 +1,15 @@
 export type {
+  SortedSetMember,
+  ZAddOptions,
+  ZKeyAndWeight,
+  ZKeys,
+  ZMember,
+  ZRangeOptions,
+  ZScanOptions,
+  ZScanReply,
+  ZStoreOptions,
+} from './commands/methods/zsets.js';
+export type {
   ExpireMode,
   GetExOptions,
   RedisArgument,

@@ -20,7 +20,14 @@ export const ZSET_COMMANDS = [
     split: ONE_KEY,
     methods: ['zAdd', 'zAddIncr'],
   },
-  { name: 'zincrby', arity: 4, keys: FIRST_KEY, flags: WRITE, split: ONE_KEY, methods: ['zIncrBy'] },
+  {
+    name: 'zincrby',
+    arity: 4,
+    keys: FIRST_KEY,
+    flags: WRITE,
+    split: ONE_KEY,
+    methods: ['zIncrBy'],
+  },
   { name: 'zrem', arity: -3, keys: FIRST_KEY, flags: WRITE, split: ONE_KEY, methods: ['zRem'] },
   { name: 'zscore', arity: 3, keys: FIRST_KEY, flags: READ, split: ONE_KEY, methods: ['zScore'] },
   {

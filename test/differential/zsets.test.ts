@@ -173,8 +173,11 @@ describe.skipIf(!available)('sorted sets against redis-server', () => {
   it('answers edge cases as Redis does: float sums, signed zero, encodings, hex, lex', async () => {
     await redis.flushAll();
     await db.flushAll();
-    const many = (key: string, count: number, prefix = 'm') =>
-      ['ZADD', key, ...Array.from({ length: count }, (_, i) => [String(i), `${prefix}${i}`]).flat()];
+    const many = (key: string, count: number, prefix = 'm') => [
+      'ZADD',
+      key,
+      ...Array.from({ length: count }, (_, i) => [String(i), `${prefix}${i}`]).flat(),
+    ];
     const script: Arg[][] = [
       ['ZADD', '{z}a', '0.1', 'x', '0.2', 'y', '0.3', 'w'],
       ['ZADD', '{z}b', '0.2', 'x', '0.7', 'y', '1', 'z', '0.1', 'w'],
@@ -213,8 +216,30 @@ describe.skipIf(!available)('sorted sets against redis-server', () => {
       ['ZSCORE', '{z}new', 'm'],
       ['ZADD', '{z}new2', '-0', 'b', '1', 'L'.repeat(65), '-0', 'c'],
       ['ZMSCORE', '{z}new2', 'b', 'c'],
-      ['ZADD', '{z}hex', '0x10', 'a', '0x1.8p1', 'b', '0X.8P-1', 'c', '1e-310', 'd', '4611686018427387904', 'e'],
-      ['ZADD', '{z}hex', '-4611686018427387904', 'f', '4611686018427387905000', 'g', '1250000000000000.25', 'i'],
+      [
+        'ZADD',
+        '{z}hex',
+        '0x10',
+        'a',
+        '0x1.8p1',
+        'b',
+        '0X.8P-1',
+        'c',
+        '1e-310',
+        'd',
+        '4611686018427387904',
+        'e',
+      ],
+      [
+        'ZADD',
+        '{z}hex',
+        '-4611686018427387904',
+        'f',
+        '4611686018427387905000',
+        'g',
+        '1250000000000000.25',
+        'i',
+      ],
       ['ZSCAN', '{z}hex', '0'],
       ['ZRANGE', '{z}hex', '0', '-1', 'WITHSCORES'],
       ['ZADD', '{z}lex', '1', 'b', '0', 'a', '2', 'c', '1', 'd', '0', 'e', '3', 'aa'],

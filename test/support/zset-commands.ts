@@ -93,7 +93,11 @@ function lexBound(r: Random): string {
 }
 
 function integer(r: Random): string {
-  return r.chance(0.03) ? r.pick(BAD_INTEGERS) : r.chance(0.5) ? String(r.between(-6, 6)) : r.pick(RANKS);
+  return r.chance(0.03)
+    ? r.pick(BAD_INTEGERS)
+    : r.chance(0.5)
+      ? String(r.between(-6, 6))
+      : r.pick(RANKS);
 }
 
 /** A key: usually a sorted set, sometimes the string or a missing key. */
@@ -151,7 +155,8 @@ function storeCommand(r: Random, name: string): Arg[] {
   const count = r.chance(0.05) ? r.pick(['0', '-1', 'x', '9']) : String(r.between(1, 3));
   const sources = Array.from({ length: Number(count) > 0 ? Number(count) : 1 }, () => anyKey(r));
   const args: Arg[] = [name, r.pick(['{z}dst', '{z}dst2', ...BIG_KEYS]), count, ...sources];
-  if (r.chance(0.4)) args.push('WEIGHTS', ...sources.map(() => r.pick([...SCORES.slice(0, 12), '0'])));
+  if (r.chance(0.4))
+    args.push('WEIGHTS', ...sources.map(() => r.pick([...SCORES.slice(0, 12), '0'])));
   if (r.chance(0.4)) args.push('AGGREGATE', r.pick(['SUM', 'MIN', 'MAX', 'min', 'AVG']));
   if (r.chance(0.03)) args.push(r.pick(['WITHSCORES', 'WEIGHTS', 'FOO']));
   return args;

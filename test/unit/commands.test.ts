@@ -87,7 +87,13 @@ describe('command table', () => {
     expect(new Set(declared).size).toBe(declared.length);
     const prototype = CommandMethods.prototype as unknown as Record<string, unknown>;
     for (const method of declared) expect(prototype[method], method).toBeTypeOf('function');
-    const methods = Object.getOwnPropertyNames(CommandMethods.prototype).filter(
+    // The methods of every link of the chain, CommandMethods down to MethodBase.
+    const names: string[] = [];
+    for (let p: object | null = CommandMethods.prototype; p !== Object.prototype && p !== null; ) {
+      names.push(...Object.getOwnPropertyNames(p));
+      p = Object.getPrototypeOf(p) as object | null;
+    }
+    const methods = names.filter(
       (name) => !['constructor', 'sendCommand', 'sendChecked', 'built'].includes(name),
     );
     expect(methods.sort()).toEqual([...declared].sort());

@@ -79,8 +79,7 @@ function checkTree(order: OrderIndex): Entry[] {
     if (node.children.length !== node.count) fail('branch children count');
     let total = 0;
     for (let i = 0; i < node.count; i++) {
-      const childLow: Entry | undefined =
-        i === 0 ? low : [node.lowScores[i]!, node.lowMembers[i]!];
+      const childLow: Entry | undefined = i === 0 ? low : [node.lowScores[i]!, node.lowMembers[i]!];
       const childHigh: Entry | undefined =
         i + 1 < node.count ? [node.lowScores[i + 1]!, node.lowMembers[i + 1]!] : high;
       const size = visit(node.children[i]!, childLow, childHigh, false);
@@ -211,7 +210,9 @@ describe('sorted set storage against a sorted-array model', () => {
     const value = new ZSetValue();
     const names = new Set<string>();
     for (let i = 0; i < 5000; i++) {
-      const name = String.fromCharCode(...Array.from({ length: r.between(0, 4) }, () => r.int(256)));
+      const name = String.fromCharCode(
+        ...Array.from({ length: r.between(0, 4) }, () => r.int(256)),
+      );
       value.set(name, 0);
       names.add(name);
     }

@@ -44,7 +44,8 @@ export const zsetCodec: ValueCodec = {
     if (end - start < HEADER_BYTES || buf[start]! > FLAG_COMPACT) return undefined;
     const compact = buf[start] === FLAG_COMPACT;
     const count = buf.readUInt32LE(start + 1);
-    if (count === 0 || count > (end - start - HEADER_BYTES) / MEMBER_OVERHEAD_BYTES) return undefined;
+    if (count === 0 || count > (end - start - HEADER_BYTES) / MEMBER_OVERHEAD_BYTES)
+      return undefined;
     const members: string[] = [];
     const scores = new Float64Array(count);
     let offset = start + HEADER_BYTES;

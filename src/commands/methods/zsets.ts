@@ -1,7 +1,6 @@
 // The node-redis v5 methods of sorted sets (ZADD, ZRANGE, ZSCORE, ...): names, parameters and reply
 // shapes as node-redis gives them. One link of the method chain (see base.ts).
 
-import { variadic } from '../arguments.js';
 import {
   type SortedSetMember,
   scoreArgument,
@@ -17,6 +16,7 @@ import {
   zScanArguments,
   zStoreArguments,
 } from '../arguments/zsets.js';
+import { variadic } from '../arguments.js';
 import { COMMAND } from '../table.js';
 import type { Out, RedisArgument, RedisVariadicArgument } from './base.js';
 import { SetMethods } from './sets.js';
@@ -158,7 +158,8 @@ export abstract class SortedSetMethods<
     max: RedisArgument | number,
     options?: ZRangeOptions,
   ): Out<Async, number> {
-    const build = (d: RedisArgument, s: RedisArgument) => zRangeArguments([d, s], min, max, options);
+    const build = (d: RedisArgument, s: RedisArgument) =>
+      zRangeArguments([d, s], min, max, options);
     return this.built(COMMAND.zrangestore, build, destination, source);
   }
 

@@ -124,8 +124,7 @@ function zaddGeneric(call: Call, flags: number): void {
   }
   if (found === undefined) {
     if (value.size > 0) call.keyspace.set(call.slot, call.arg(0), value);
-  }
-  else if (added + updated > 0) call.keyspace.modified(call.slot, call.arg(0));
+  } else if (added + updated > 0) call.keyspace.modified(call.slot, call.arg(0));
   reply(call, flags, processed, flags & AddOption.CH ? added + updated : added);
 }
 

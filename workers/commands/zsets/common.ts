@@ -71,15 +71,3 @@ export function replyRange(
     value.walk(from, count, reverse, (member) => call.bulk(member));
   }
 }
-
-/** Replies members with their scores (parallel arrays) as a flat array; checked as above. */
-export function replyPairs(call: Call, members: readonly string[], scores: readonly string[]) {
-  let bytes = 5;
-  for (let i = 0; i < members.length; i++) bytes += 10 + members[i]!.length + scores[i]!.length;
-  if (!call.fitsReply(bytes)) return;
-  call.array(members.length * 2);
-  for (let i = 0; i < members.length; i++) {
-    call.bulk(members[i]!);
-    call.bulk(scores[i]!);
-  }
-}

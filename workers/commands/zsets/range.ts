@@ -12,14 +12,7 @@ import { WRONG_TYPE } from '../../keyspace/value.js';
 import { COMPACT_MEMBERS_MAX, ZSetValue } from '../../keyspace/zset-value.js';
 import type { Call } from '../call.js';
 import { integerArg, lookup, replyRange } from './common.js';
-import {
-  lexRun,
-  lexStart,
-  parseLexRange,
-  parseScoreRange,
-  scoreHigh,
-  scoreLow,
-} from './ranges.js';
+import { lexRun, lexStart, parseLexRange, parseScoreRange, scoreHigh, scoreLow } from './ranges.js';
 import { storeResult } from './store-result.js';
 
 const RangeBy = { Rank: 0, Score: 1, Lex: 2 } as const;

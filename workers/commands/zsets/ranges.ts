@@ -43,10 +43,7 @@ export function scoreLow(value: ZSetValue): number {
 
 /** The rank past the last one in scoreRange (at least scoreLow). */
 export function scoreHigh(value: ZSetValue): number {
-  return Math.max(
-    value.countByScore(scoreRange.max, !scoreRange.maxExclusive),
-    scoreLow(value),
-  );
+  return Math.max(value.countByScore(scoreRange.max, !scoreRange.maxExclusive), scoreLow(value));
 }
 
 /** What a lex bound is: a member name, or '-' (below all) or '+' (above all). */
@@ -153,13 +150,15 @@ export function lexStart(value: ZSetValue, reverse: boolean): number {
 
 /** The first rank at or above the lex minimum, by search (a set held in a tree). */
 function lexTreeLow(value: ZSetValue): number {
-  if (lexRange.minKind !== LexKind.Name) return lexRange.minKind === LexKind.Lowest ? 0 : value.size;
+  if (lexRange.minKind !== LexKind.Name)
+    return lexRange.minKind === LexKind.Lowest ? 0 : value.size;
   return value.countByMember(lexRange.min, lexRange.minExclusive);
 }
 
 /** The rank past the last one at or below the lex maximum, by search. */
 function lexTreeHigh(value: ZSetValue): number {
-  if (lexRange.maxKind !== LexKind.Name) return lexRange.maxKind === LexKind.Lowest ? 0 : value.size;
+  if (lexRange.maxKind !== LexKind.Name)
+    return lexRange.maxKind === LexKind.Lowest ? 0 : value.size;
   return value.countByMember(lexRange.max, !lexRange.maxExclusive);
 }
 

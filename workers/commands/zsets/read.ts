@@ -5,14 +5,7 @@
 import { WRONG_TYPE } from '../../keyspace/value.js';
 import type { Call } from '../call.js';
 import { lookup } from './common.js';
-import {
-  lexRun,
-  lexStart,
-  parseLexRange,
-  parseScoreRange,
-  scoreHigh,
-  scoreLow,
-} from './ranges.js';
+import { lexRun, lexStart, parseLexRange, parseScoreRange, scoreHigh, scoreLow } from './ranges.js';
 import { formatScore } from './score-text.js';
 
 /** ZSCORE key member */

@@ -12,8 +12,8 @@
 // 10 × COUNT handles, as Redis bounds a step by buckets.
 
 import { INVALID_CURSOR, SYNTAX } from '../../../src/shared/reply-errors.js';
-import { WRONG_TYPE } from '../../keyspace/value.js';
 import { globMatch } from '../../keyspace/glob.js';
+import { WRONG_TYPE } from '../../keyspace/value.js';
 import { CURSOR_POSITION_BITS, type ZSetValue } from '../../keyspace/zset-value.js';
 import type { Call } from '../call.js';
 import { integerArg, lookup } from './common.js';

@@ -8,10 +8,13 @@
 // Sources may be sorted sets. Redis also takes plain sets (each member scoring 1); slotdb's set
 // type is not part of this build yet, so a set source answers WRONGTYPE here.
 
-import { parseInt64 } from '../../../src/shared/numbers.js';
 import { inputKeysNeeded, SYNTAX, WEIGHT_NOT_FLOAT } from '../../../src/shared/reply-errors.js';
 import { WRONG_TYPE } from '../../keyspace/value.js';
-import { COMPACT_MEMBER_BYTES_MAX, COMPACT_MEMBERS_MAX, ZSetValue } from '../../keyspace/zset-value.js';
+import {
+  COMPACT_MEMBER_BYTES_MAX,
+  COMPACT_MEMBERS_MAX,
+  ZSetValue,
+} from '../../keyspace/zset-value.js';
 import type { Call } from '../call.js';
 import { integerArg, lookup } from './common.js';
 import { parseScore } from './score-text.js';
@@ -25,14 +28,21 @@ interface Source {
   weight: number;
 }
 
-/** Redis's zunionInterAggregate. */
+/**
+ * Redis's zunionInterAggregate. MIN and MAX are its comparisons, not Math.min and Math.max: on a
+ * tie (-0 and 0) they keep the target, and a NaN value (an intersection's inf × 0) loses.
+ */
 function aggregate(target: number, value: number, how: Aggregate): number {
   if (how === Aggregate.Sum) {
     const sum = target + value;
     return Number.isNaN(sum) ? 0 : sum;
   }
-  if (how === Aggregate.Min) return value < target ? value : target;
-  return value > target ? value : target;
+  if (how === Aggregate.Min) {
+    if (value < target) return value;
+    return target;
+  }
+  if (value > target) return value;
+  return target;
 }
 
 /** The sources, looked up; undefined after answering an error. */
