@@ -54,8 +54,10 @@ function fail(text: string): never {
   throw new Error(`order index: ${text}`);
 }
 
+/** The order index of a set held in a tree (the set must not be compact). */
 function orderOf(value: ZSetValue): OrderIndex {
-  return (value as unknown as { order: OrderIndex }).order;
+  expect(value.compact).toBe(false);
+  return (value as unknown as { store: { order: OrderIndex } }).store.order;
 }
 
 /** Checks sizes, separators, leaf links and fill; returns the keys in tree order. */
@@ -113,7 +115,7 @@ function walked(value: ZSetValue, from: number, count: number, reverse: boolean)
 function checkAgainst(value: ZSetValue, model: Model, r: Random, where: string): void {
   const entries = model.entries;
   expect(value.size, where).toBe(entries.length);
-  const keys = checkTree(orderOf(value));
+  const keys = value.compact ? walked(value, 0, value.size, false) : checkTree(orderOf(value));
   for (let i = 0; i < entries.length; i++) {
     if (compare(keys[i]!, entries[i]!) !== 0) fail(`${where}: rank ${i} differs`);
   }
@@ -171,12 +173,36 @@ describe('sorted set storage against a sorted-array model', () => {
         if (op % 499 === 0 || (value.size < 200 && op % 7 === 0)) {
           checkAgainst(value, model, r, where);
         }
-        deepest = Math.max(deepest, depthOf(orderOf(value)));
+        if (!value.compact) deepest = Math.max(deepest, depthOf(orderOf(value)));
       }
     }
     checkAgainst(value, model, r, `seed ${seed} end`);
     expect(steps).toBeGreaterThanOrEqual(10_000);
     expect(deepest).toBe(2);
+  });
+
+  it('small sets: random changes in the compact form, then the switch to a tree', () => {
+    const seed = fuzzSeed();
+    const r = new Random(seed);
+    for (let round = 0; round < 20; round++) {
+      const value = new ZSetValue();
+      const model = new Model();
+      let outgrown = false;
+      for (let op = 0; op < 400; op++) {
+        const where = `seed ${seed} round ${round} op ${op}`;
+        const member = r.chance(0.002) ? 'x'.repeat(65) : `m${r.int(round < 10 ? 100 : 140)}`;
+        if (r.chance(0.7)) {
+          value.set(member, r.chance(0.1) ? r.pick([-0, Infinity]) : r.between(-8, 8) / 2);
+          model.set(member, value.score(member)!);
+          if (model.entries.length > 128 || member.length > 64) outgrown = true;
+        } else {
+          expect(value.remove(member), where).toBe(model.remove(member));
+        }
+        if (op % 10 === 0) checkAgainst(value, model, r, where);
+      }
+      // Compact until it first outgrew a listpack, a tree from then on, as Redis converts.
+      expect(value.compact).toBe(!outgrown);
+    }
   });
 
   it('members added in order fill their leaves', () => {
