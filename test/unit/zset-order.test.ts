@@ -153,11 +153,11 @@ describe('sorted set storage against a sorted-array model', () => {
     const universe = 20_000;
     let steps = 0;
     let deepest = 0;
-    // Phases: grow past 10,000 members (two branch levels), churn, shrink to nothing.
+    // Phases: grow past 8,000 members (two branch levels), churn, shrink to nothing.
     for (const [ops, addBias] of [
-      [16_000, 0.9],
-      [4000, 0.5],
-      [20_000, 0.05],
+      [12_000, 0.9],
+      [3000, 0.5],
+      [14_000, 0.05],
     ] as const) {
       for (let op = 0; op < ops; op++, steps++) {
         const member = `m${r.int(universe)}`;
@@ -170,7 +170,7 @@ describe('sorted set storage against a sorted-array model', () => {
         } else {
           expect(value.remove(member), where).toBe(model.remove(member));
         }
-        if (op % 499 === 0 || (value.size < 200 && op % 7 === 0)) {
+        if (op % 997 === 0 || (value.size < 150 && op % 11 === 0)) {
           checkAgainst(value, model, r, where);
         }
         if (!value.compact) deepest = Math.max(deepest, depthOf(orderOf(value)));
@@ -184,13 +184,13 @@ describe('sorted set storage against a sorted-array model', () => {
   it('small sets: random changes in the compact form, then the switch to a tree', () => {
     const seed = fuzzSeed();
     const r = new Random(seed);
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 12; round++) {
       const value = new ZSetValue();
       const model = new Model();
       let outgrown = false;
       for (let op = 0; op < 400; op++) {
         const where = `seed ${seed} round ${round} op ${op}`;
-        const member = r.chance(0.002) ? 'x'.repeat(65) : `m${r.int(round < 10 ? 100 : 140)}`;
+        const member = r.chance(0.002) ? 'x'.repeat(65) : `m${r.int(round < 6 ? 100 : 140)}`;
         if (r.chance(0.7)) {
           value.set(member, r.chance(0.1) ? r.pick([-0, Infinity]) : r.between(-8, 8) / 2);
           model.set(member, value.score(member)!);
