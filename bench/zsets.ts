@@ -47,7 +47,8 @@ function perSecond(count: number, run: () => void): string {
   const started = process.hrtime.bigint();
   run();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return `${Math.round(count / seconds).toLocaleString('en')} ops/s (${((seconds * 1e6) / count).toFixed(2)} µs/op)`;
+  const micros = ((seconds * 1e6) / count).toFixed(2);
+  return `${Math.round(count / seconds).toLocaleString('en')} ops/s (${micros} µs/op)`;
 }
 
 function memoryFigures(members: string[]): ZSetValue {

@@ -1,11 +1,11 @@
 // Differential test of sorted sets against a real redis-server (Debian's, 7.0): the same seeded
-// random commands (test/support/zset-commands.ts) go to Redis and to slotdb, and every reply must be
-// the same, error texts and score formatting included, and so must every key's contents at regular
-// checkpoints. Where Redis's reply is random (ZRANDMEMBER) the test compares what is determined:
-// the count, membership, distinctness, and each member's score. A ZSCAN of a set Redis holds as a
-// skiplist is compared as a whole scan (every member once, same scores), as the order of its steps
-// is Redis's hash-table order; a compact set's ZSCAN is compared exactly. Lex ranges on a set
-// Redis holds as a skiplist are skipped: over unequal scores Redis leaves them undefined (its
+// random commands (test/support/zset-commands.ts) go to Redis and to slotdb, and every reply must
+// be the same, error texts and score formatting included, and so must every key's contents at
+// regular checkpoints. Where Redis's reply is random (ZRANDMEMBER) the test compares what is
+// determined: the count, membership, distinctness, and each member's score. A ZSCAN of a set Redis
+// holds as a skiplist is compared as a whole scan (every member once, same scores), as the order of
+// its steps is Redis's hash-table order; a compact set's ZSCAN is compared exactly. Lex ranges on a
+// set Redis holds as a skiplist are skipped: over unequal scores Redis leaves them undefined (its
 // answer depends on the skiplist's random levels).
 
 import { createClient, RESP_TYPES } from 'redis';

@@ -1,6 +1,6 @@
-// Sorted sets across live migration: every set (small and compact, large and held in a tree) arrives
-// whole with its scores, order and encoding, a migration cancelled mid-way brings every set back
-// with the writes made on either side, and the slot moves again afterwards.
+// Sorted sets across live migration: every set (small and compact, large and held in a tree)
+// arrives whole with its scores, order and encoding, a migration cancelled mid-way brings every set
+// back with the writes made on either side, and the slot moves again afterwards.
 
 import { describe, expect, it } from 'vitest';
 import type { SlotDB } from '../../dist/src/index.js';
@@ -58,7 +58,7 @@ describe('sorted sets and live migration', () => {
     });
   });
 
-  it('a cancelled migration brings every set back with the writes made on either side', async () => {
+  it('a cancelled migration brings every set back with the writes made on both sides', async () => {
     await withDb({ shards: 2 }, async (db) => {
       await load(db);
       const controller = new AbortController();

@@ -34,7 +34,7 @@ const MEMBERS: Arg[] = [
   Buffer.from([0x80, 0x00]),
 ];
 
-/** Scores as text: integers, fractions, infinities, signed zero, hex, extremes, and invalid ones. */
+/** Scores as text: integers, fractions, infinities, signed zero, hex, extremes. */
 const SCORES = [
   '0',
   '1',

@@ -1,6 +1,6 @@
-// Sorted sets on a shard: the value class (compact emulation, trackers, copies, handle renumbering),
-// its migration codec, score text, and the handlers' edge cases (WRONGTYPE order, emptied keys,
-// the WATCH signal, ZSCAN's guarantee under concurrent changes).
+// Sorted sets on a shard: the value class (compact emulation, trackers, copies, handle
+// renumbering), its migration codec, score text, and the handlers' edge cases (WRONGTYPE order,
+// emptied keys, the WATCH signal, ZSCAN's guarantee under concurrent changes).
 
 import { describe, expect, it } from 'vitest';
 import { ErrorReply } from '../../src/errors.js';

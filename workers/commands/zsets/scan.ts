@@ -1,15 +1,15 @@
 // ZSCAN key cursor [MATCH pattern] [COUNT count].
 //
 // A compact set (Redis's listpack) is returned whole, in order, with cursor 0, as Redis does, its
-// scores in the text a listpack keeps. A larger set is scanned by handle (zset-value.ts): each
-// member keeps its handle for as long as it stays in the set, whatever happens to its score, so a
-// walk over handles 0, 1, 2... returns every member that is present for the whole scan exactly
-// once, even while others are added, re-scored or removed (a removed member's handle may be taken
-// by a new member, which is then returned or not). The cursor is the next handle to visit, with the
-// handle numbering's epoch above CURSOR_POSITION_BITS: when the set renumbers its handles (after
-// losing three quarters of its members), a cursor of the old numbering starts over from handle 0,
-// which may return members twice but never misses one. Each call visits at most COUNT members or
-// 10 × COUNT handles, as Redis bounds a step by buckets.
+// scores in the text a listpack keeps. A set held in a tree is scanned by handle (tree-store.ts):
+// each member keeps its handle for as long as it stays in the set, whatever happens to its score,
+// so a walk over handles 0, 1, 2... returns every member that is present for the whole scan
+// exactly once, even while others are added, re-scored or removed (a removed member's handle may
+// be taken by a new member, which is then returned or not). The cursor is the next handle to
+// visit, with the handle numbering's epoch above CURSOR_POSITION_BITS: when the set renumbers its
+// handles (after losing three quarters of its members), a cursor of the old numbering starts over
+// from handle 0, which may return members twice but never misses one. Each call visits at most
+// COUNT members or 10 × COUNT handles, as Redis bounds a step by buckets.
 
 import { INVALID_CURSOR, SYNTAX } from '../../../src/shared/reply-errors.js';
 import { globMatch } from '../../keyspace/glob.js';

@@ -1,10 +1,10 @@
 // Sorted-set scores as text, with Redis 7.0's rules on x86-64 Linux (glibc).
 //
 // Parsing is C's strtod: decimal and hexadecimal floats ("0x1.8p1"), "inf" and "infinity" in any
-// case, an optional sign. A score argument (ZADD, ZINCRBY, WEIGHTS) must be all of the text, with no
-// leading space, not NaN, and neither overflow nor underflow to zero (getDoubleFromObject); a range
-// bound (ZCOUNT, ZRANGE BYSCORE) is read as zslParseRange reads it: leading spaces are skipped,
-// the text may end at a NUL byte, an empty text is 0, and overflow is infinity.
+// case, an optional sign. A score argument (ZADD, ZINCRBY, WEIGHTS) must be all of the text, with
+// no leading space, not NaN, and neither overflow nor underflow to zero (getDoubleFromObject); a
+// range bound (ZCOUNT, ZRANGE BYSCORE) is read as zslParseRange reads it: leading spaces are
+// skipped, the text may end at a NUL byte, an empty text is 0, and overflow is infinity.
 //
 // Replies print a double as "%.17g" (addReplyDouble in RESP2), and "inf" / "-inf". A compact sorted
 // set (Redis's listpack) keeps its scores as text written by d2string, and ZSCAN shows that text:

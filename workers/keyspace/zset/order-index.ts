@@ -3,7 +3,7 @@
 // O(log n), inserts and removes in O(log n), and walks a range leaf by leaf.
 //
 // The tree does not know members' names, only their handles: `memberOf` (the set's handle table,
-// zset-value.ts) names them when two scores tie. Every operation descends from the root and keeps
+// tree-store.ts) names them when two scores tie. Every operation descends from the root and keeps
 // its path in the module's scratch arrays (a shard runs one command at a time), so none allocates
 // unless a node splits.
 //
