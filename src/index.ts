@@ -21,6 +21,17 @@ export type {
   SScanReply,
 } from './commands/methods/sets.js';
 export type {
+  SortedSetMember,
+  ZAddOptions,
+  ZKeyAndWeight,
+  ZKeys,
+  ZMember,
+  ZRangeOptions,
+  ZScanOptions,
+  ZScanReply,
+  ZStoreOptions,
+} from './commands/methods/zsets.js';
+export type {
   CopyOptions,
   ExpireMode,
   GetExOptions,

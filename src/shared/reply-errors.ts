@@ -132,3 +132,21 @@ export function notInTransaction(name: string): string {
     '(a transaction runs on the one shard of its slot, and this command looks beyond one slot)'
   );
 }
+
+// ---- sorted sets (t_zset.c) --------------------------------------------------------------
+
+export const ZADD_NX_AND_XX = 'ERR XX and NX options at the same time are not compatible';
+export const ZADD_GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+export const ZADD_INCR_PAIRS = 'ERR INCR option supports a single increment-element pair';
+export const ZSCORE_NAN = 'ERR resulting score is not a number (NaN)';
+export const ZRANGE_NOT_FLOAT = 'ERR min or max is not a float';
+export const ZRANGE_NOT_LEX = 'ERR min or max not valid string range item';
+export const ZRANGE_LIMIT_WITH_RANK =
+  'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+export const ZRANGE_WITHSCORES_WITH_LEX =
+  'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
+export const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
+
+export function inputKeysNeeded(name: string): string {
+  return `ERR at least 1 input key is needed for '${name}' command`;
+}
