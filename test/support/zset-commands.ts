@@ -11,8 +11,8 @@ export type Arg = string | Buffer;
 export const SMALL_KEYS = ['{z}a', '{z}b', '{z}c', '{z}d'];
 /** ...keys that grow past that (ZADD of many members, ZUNIONSTORE results)... */
 export const BIG_KEYS = ['{z}big1', '{z}big2'];
-/** ...store destinations, a string key, and a key never written. */
-export const OTHER_KEYS = ['{z}dst', '{z}dst2', '{z}str', '{z}none'];
+/** ...store destinations, a string key, a plain set (a ZUNIONSTORE source), a key never written. */
+export const OTHER_KEYS = ['{z}dst', '{z}dst2', '{z}str', '{z}set', '{z}none'];
 export const ZSET_KEYS = [...SMALL_KEYS, ...BIG_KEYS, ...OTHER_KEYS];
 
 const MEMBERS: Arg[] = [
@@ -171,6 +171,11 @@ function scanCommand(r: Random, key: string): Arg[] {
   return args;
 }
 
+/** One to three members, for SADD to the plain set that store commands may read. */
+function membersOf(r: Random): Arg[] {
+  return Array.from({ length: r.between(1, 3) }, () => r.pick(MEMBERS));
+}
+
 function otherCommand(r: Random, key: string): Arg[] {
   switch (r.int(8)) {
     case 0:
@@ -186,7 +191,7 @@ function otherCommand(r: Random, key: string): Arg[] {
     case 5:
       return ['EXPIRE', key, r.chance(0.8) ? '100' : '-1'];
     case 6:
-      return ['TTL', key];
+      return r.chance(0.5) ? ['TTL', key] : ['SADD', '{z}set', ...membersOf(r)];
     default:
       return bigZadd(r, r.pick(BIG_KEYS));
   }

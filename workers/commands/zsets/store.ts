@@ -5,10 +5,10 @@
 // order in which scores are added up: floating-point sums depend on it. A weighted score that is
 // NaN (0 × inf) counts as 0, and so does a sum of inf and -inf.
 //
-// Sources may be sorted sets. Redis also takes plain sets (each member scoring 1); slotdb's set
-// type is not part of this build yet, so a set source answers WRONGTYPE here.
+// Sources may be sorted sets or plain sets, whose members each score 1, as in Redis.
 
 import { inputKeysNeeded, SYNTAX, WEIGHT_NOT_FLOAT } from '../../../src/shared/reply-errors.js';
+import { SetValue } from '../../keyspace/set-value.js';
 import { WRONG_TYPE } from '../../keyspace/value.js';
 import {
   COMPACT_MEMBER_BYTES_MAX,
@@ -16,16 +16,51 @@ import {
   ZSetValue,
 } from '../../keyspace/zset-value.js';
 import type { Call } from '../call.js';
-import { integerArg, lookup } from './common.js';
+import { integerArg } from './common.js';
 import { parseScore } from './score-text.js';
 import { storeResult } from './store-result.js';
 
 const Aggregate = { Sum: 0, Min: 1, Max: 2 } as const;
 type Aggregate = (typeof Aggregate)[keyof typeof Aggregate];
 
+/** A source's members and scores, whether it is a sorted set or a set (every member 1). */
+interface SourceValue {
+  readonly size: number;
+  walk(visit: (member: string, score: number) => void): void;
+  score(member: string): number | undefined;
+}
+
 interface Source {
-  value: ZSetValue | undefined;
+  value: SourceValue | undefined;
   weight: number;
+}
+
+function sortedSetSource(value: ZSetValue): SourceValue {
+  return {
+    size: value.size,
+    walk: (visit) => value.walk(0, value.size, false, visit),
+    score: (member) => value.score(member),
+  };
+}
+
+function setSource(value: SetValue): SourceValue {
+  return {
+    size: value.size,
+    walk: (visit) =>
+      value.forEach((member) => {
+        visit(member, 1);
+      }),
+    score: (member) => (value.has(member) ? 1 : undefined),
+  };
+}
+
+/** Source `index` as Redis reads it: a sorted set, a set, missing, or WRONG_TYPE. */
+function lookupSource(call: Call, index: number): SourceValue | undefined | typeof WRONG_TYPE {
+  const value = call.keyspace.get(call.slot, call.arg(index));
+  if (value === undefined) return undefined;
+  if (value instanceof ZSetValue) return sortedSetSource(value);
+  if (value instanceof SetValue) return setSource(value);
+  return WRONG_TYPE;
 }
 
 /**
@@ -59,7 +94,7 @@ function readSources(call: Call): Source[] | undefined {
   }
   const sources: Source[] = [];
   for (let i = 0; i < count; i++) {
-    const value = lookup(call, 2 + i);
+    const value = lookupSource(call, 2 + i);
     if (value === WRONG_TYPE) {
       call.wrongType();
       return undefined;
@@ -112,7 +147,7 @@ function union(sources: readonly Source[], how: Aggregate): Map<string, number> 
   const result = new Map<string, number>();
   for (const { value, weight } of sources) {
     if (value === undefined) continue;
-    value.walk(0, value.size, false, (member, score) => {
+    value.walk((member, score) => {
       const scored = weighted(score, weight);
       const existing = result.get(member);
       result.set(member, existing === undefined ? scored : aggregate(existing, scored, how));
@@ -125,7 +160,7 @@ function intersection(sources: readonly Source[], how: Aggregate): Map<string, n
   const result = new Map<string, number>();
   const first = sources[0]!;
   if (first.value === undefined || first.value.size === 0) return result;
-  first.value.walk(0, first.value.size, false, (member, score) => {
+  first.value.walk((member, score) => {
     let total = weighted(score, first.weight);
     for (let j = 1; j < sources.length; j++) {
       const other = sources[j]!.value?.score(member);
