@@ -176,12 +176,14 @@ describe('migration stall profiler', () => {
       expect(causes).toContain('shard-queue');
       for (let i = 1; i < report.causes.length; i++)
         expect(report.causes[i - 1]!.lostMs).toBeGreaterThanOrEqual(report.causes[i]!.lostMs);
-      // Each slow operation's segments account for its latency: nothing counted twice, little unexplained.
+      // Each slow operation's segments account for its latency: nothing counted twice, little
+      // unexplained. "Little" leaves room for the scheduler: on a loaded 2-core machine a thread
+      // can be descheduled between two of its timestamps, and that time is nobody's segment.
       for (const op of report.slowOps) {
         const { other, ...parts } = op.segments;
         const sum = Object.values(parts).reduce((a, b) => a + b, 0);
         expect(sum, JSON.stringify(op)).toBeLessThanOrEqual(op.latencyMs + 0.01);
-        expect(other, JSON.stringify(op)).toBeLessThan(Math.max(1, op.latencyMs * 0.1));
+        expect(other, JSON.stringify(op)).toBeLessThan(Math.max(2, op.latencyMs * 0.25));
       }
 
       // Redirections: the created key went to the target while the slot was split.
