@@ -4,6 +4,7 @@ export type {
   LMPopOptions,
   LPosOptions,
 } from './commands/arguments/lists.js';
+export type { BlockingPopReply } from './commands/methods/lists.js';
 export type {
   ExpireMode,
   GetExOptions,

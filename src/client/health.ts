@@ -5,7 +5,14 @@
 
 import { ClientClosedError, ShardDownError } from '../errors.js';
 import { NO_SLOT } from '../shared/codec.js';
-import { type ControlBlock, ShardState } from '../shared/control-block.js';
+import {
+  ClientState,
+  type ControlBlock,
+  kClientClosing,
+  kClientState,
+  ShardState,
+  seatWord,
+} from '../shared/control-block.js';
 
 export class ClientHealth {
   /** Per shard: the error its commands fail with once it died. */
@@ -54,6 +61,27 @@ export class ClientHealth {
       this.closedError ??= new ClientClosedError('The database is closed');
     }
     return true;
+  }
+
+  /**
+   * Closes the client with `error` (later calls fail with it); false when it was closed already.
+   * The seat's closing word names this holder from now on, so shards drop its blocked requests
+   * before they could pop anything for a caller that is gone.
+   */
+  close(error: Error, client: number, generation: number): boolean {
+    if (this.closedError !== undefined) return false;
+    this.closedError = error;
+    const word = this.control.clientWord(client, kClientClosing);
+    Atomics.store(this.control.words, word, seatWord(generation, ClientState.Active));
+    return true;
+  }
+
+  /** Gives seat `client` back (unless the opener reclaimed it already), rings and all. */
+  detach(client: number, generation: number): void {
+    const word = this.control.clientWord(client, kClientState);
+    const active = seatWord(generation, ClientState.Active);
+    const detached = seatWord(generation, ClientState.Detached);
+    Atomics.compareExchange(this.control.words, word, active, detached);
   }
 
   /**

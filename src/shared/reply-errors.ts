@@ -78,3 +78,8 @@ export const LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
 export const NUMKEYS_NOT_POSITIVE = 'ERR numkeys should be greater than 0';
 /** LMPOP's (and ZMPOP's) COUNT when it is not a positive integer. */
 export const COUNT_NOT_POSITIVE = 'ERR count should be greater than 0';
+
+// ---- blocking commands (BLPOP, BLMOVE, BLMPOP...) --------------------------------------------
+
+export const TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
+export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
