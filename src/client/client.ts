@@ -69,7 +69,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.owner = control.owner;
     this.shardCount = rings.requests.length;
     this.pending.limit = tuning.pendingMax;
-    this.health = new ClientHealth(control, this.shardCount);
+    this.health = new ClientHealth(control, this.shardCount, this.id, this.generation);
     this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
     this.outbox = new Outbox(rings.requests, control, this.recorder, this.id, this.generation);
     this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending);
@@ -363,7 +363,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /** Gives this thread's seat back (unless the opener reclaimed it already), rings and all. */
   detach(): void {
-    this.health.detach(this.id, this.generation);
+    this.health.detach();
   }
 
   /** Closes this client with `error` and fails every command in flight with it (seat revoked). */
@@ -376,7 +376,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /** Refuses every new call from now on with `error`; fails blocking calls in flight at once. */
   close(error: Error = new ClientClosedError()): void {
-    if (!this.health.close(error, this.id, this.generation)) return;
+    if (!this.health.close(error)) return;
     for (const index of this.pending.blockingInFlight()) this.complete(index, error);
   }
 

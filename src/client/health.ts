@@ -26,9 +26,24 @@ export class ClientHealth {
   constructor(
     private readonly control: ControlBlock,
     shardCount: number,
+    private readonly client: number,
+    private readonly generation: number,
   ) {
     this.down = new Array(shardCount).fill(undefined);
+    // An attached thread that ends without close() (process.exit, an uncaught error) is closed
+    // for the shards too: they drop its blocked requests instead of popping elements for nobody.
+    // (A thread terminated from outside runs no hook: its seat is reclaimed later, src/handle.ts.)
+    if (client !== 0) process.once('exit', this.markClosing);
   }
+
+  /**
+   * Marks this holder of the seat closed in shared memory (its closing word): shards drop its
+   * blocked requests (workers/blocking) before they could pop anything.
+   */
+  private readonly markClosing = (): void => {
+    const word = this.control.clientWord(this.client, kClientClosing);
+    Atomics.store(this.control.words, word, seatWord(this.generation, ClientState.Active));
+  };
 
   /** Whether a shard died since the last notice(). */
   deathsChanged(): boolean {
@@ -63,24 +78,20 @@ export class ClientHealth {
     return true;
   }
 
-  /**
-   * Closes the client with `error` (later calls fail with it); false when it was closed already.
-   * The seat's closing word names this holder from now on, so shards drop its blocked requests
-   * before they could pop anything for a caller that is gone.
-   */
-  close(error: Error, client: number, generation: number): boolean {
+  /** Closes the client with `error` (later calls fail with it); false when it was closed already. */
+  close(error: Error): boolean {
     if (this.closedError !== undefined) return false;
     this.closedError = error;
-    const word = this.control.clientWord(client, kClientClosing);
-    Atomics.store(this.control.words, word, seatWord(generation, ClientState.Active));
+    this.markClosing();
+    process.off('exit', this.markClosing);
     return true;
   }
 
-  /** Gives seat `client` back (unless the opener reclaimed it already), rings and all. */
-  detach(client: number, generation: number): void {
-    const word = this.control.clientWord(client, kClientState);
-    const active = seatWord(generation, ClientState.Active);
-    const detached = seatWord(generation, ClientState.Detached);
+  /** Gives the seat back (unless the opener reclaimed it already), rings and all. */
+  detach(): void {
+    const word = this.control.clientWord(this.client, kClientState);
+    const active = seatWord(this.generation, ClientState.Active);
+    const detached = seatWord(this.generation, ClientState.Detached);
     Atomics.compareExchange(this.control.words, word, active, detached);
   }
 
