@@ -36,12 +36,17 @@ function ceilToInt64(value: LongDouble): bigint {
   return result < INT64_MIN || result > INT64_MAX ? INT64_MIN : result;
 }
 
+/** Whole seconds, as node-redis sends `timeout.toString()` most often: exact as a double too. */
+const WHOLE_SECONDS = /^\d{1,12}$/;
+
 /**
  * Argument `i` as a blocking timeout in ms (FOREVER for 0), or -1 after answering Redis's error
  * (not a float, or negative).
  */
 export function timeoutArg(call: Call, i: number): number {
-  const seconds = parseLongDouble(call.arg(i));
+  const text = call.arg(i);
+  if (WHOLE_SECONDS.test(text)) return Number(text) * 1000;
+  const seconds = parseLongDouble(text);
   if (seconds === undefined) {
     call.error(TIMEOUT_NOT_FLOAT);
     return -1;
