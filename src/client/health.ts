@@ -14,6 +14,25 @@ import {
   seatWord,
 } from '../shared/control-block.js';
 
+/**
+ * The attached clients of this thread not closed yet. A thread that ends without close()
+ * (process.exit, an uncaught error) marks them closed for the shards, which then drop their
+ * blocked requests instead of popping elements for nobody. (A thread terminated from outside runs
+ * no hook: its seat is reclaimed later, src/handle.ts.) One exit listener per thread.
+ */
+const OPEN_ON_EXIT = new Set<ClientHealth>();
+let exitHooked = false;
+
+function closeOnExit(health: ClientHealth): void {
+  if (!exitHooked) process.once('exit', markAllClosing);
+  exitHooked = true;
+  OPEN_ON_EXIT.add(health);
+}
+
+function markAllClosing(): void {
+  for (const health of OPEN_ON_EXIT) health.markClosing();
+}
+
 export class ClientHealth {
   /** Per shard: the error its commands fail with once it died. */
   readonly down: (ShardDownError | undefined)[];
@@ -30,20 +49,17 @@ export class ClientHealth {
     private readonly generation: number,
   ) {
     this.down = new Array(shardCount).fill(undefined);
-    // An attached thread that ends without close() (process.exit, an uncaught error) is closed
-    // for the shards too: they drop its blocked requests instead of popping elements for nobody.
-    // (A thread terminated from outside runs no hook: its seat is reclaimed later, src/handle.ts.)
-    if (client !== 0) process.once('exit', this.markClosing);
+    if (client !== 0) closeOnExit(this);
   }
 
   /**
    * Marks this holder of the seat closed in shared memory (its closing word): shards drop its
    * blocked requests (workers/blocking) before they could pop anything.
    */
-  private readonly markClosing = (): void => {
+  markClosing(): void {
     const word = this.control.clientWord(this.client, kClientClosing);
     Atomics.store(this.control.words, word, seatWord(this.generation, ClientState.Active));
-  };
+  }
 
   /** Whether a shard died since the last notice(). */
   deathsChanged(): boolean {
@@ -83,7 +99,7 @@ export class ClientHealth {
     if (this.closedError !== undefined) return false;
     this.closedError = error;
     this.markClosing();
-    process.off('exit', this.markClosing);
+    OPEN_ON_EXIT.delete(this);
     return true;
   }
 
