@@ -269,7 +269,7 @@ export class Blocking {
    * the order they blocked: the slot starts moving away (`send` forwards to its target), or goes
    * back to its source after a cancel. A request whose time is up is answered here.
    */
-  handOff(slot: number, send: (frame: Buffer) => void): void {
+  handOff(slot: number, send: (frame: Buffer, request: BlockedRequest) => void): void {
     const now = Date.now();
     for (const request of this.registry.inSlot(slot)) {
       const alive = this.alive(request);
@@ -277,7 +277,12 @@ export class Blocking {
       if (alive && expired) this.answerNil(request);
       this.leave(request);
       if (!alive || expired) continue;
-      send(withArgument(request.frame, request.timeoutArg, timeoutLeft(request.deadline, now)));
+      const frame = withArgument(
+        request.frame,
+        request.timeoutArg,
+        timeoutLeft(request.deadline, now),
+      );
+      send(frame, request);
     }
     this.schedule();
   }

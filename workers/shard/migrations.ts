@@ -35,8 +35,17 @@ export class Migrations {
     this.byId.set(plan.migration, migration);
     this.outgoing[plan.slot] = migration;
     // Requests blocked on the slot's keys go to the target, after IMPORT: a push to a key this
-    // shard lacks goes there from now on (rule 4), so they must wait there (docs/types/blocking.md).
-    this.shard.blocking.handOff(plan.slot, (frame) => migration.forward(frame, 0));
+    // shard lacks goes there from now on (rule 4), so they must wait there. A BLMOVE whose
+    // destination is here first waits for it to move (rule 5), or it would create it there.
+    const keyspace = this.shard.keyspace;
+    this.shard.blocking.handOff(plan.slot, (frame, request) => {
+      const destination = request.destination;
+      if (destination !== undefined && keyspace.has(plan.slot, destination)) {
+        migration.admit(frame, 0);
+      } else {
+        migration.forward(frame, 0);
+      }
+    });
   }
 
   /** IMPORT from `source`: slot `slot` starts moving here, with these limits for a return. */
