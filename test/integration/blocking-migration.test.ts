@@ -104,6 +104,38 @@ describe('blocked requests and live migration', () => {
     });
   });
 
+  it('a BLMOVE whose destination is still on the source waits for it to move, then is served at the target', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      await load(db);
+      const late = `{${TAG}}late`; // made last: not in the first batches
+      await db.rPush(late, 'l0');
+      const source = db.slotOwner(SLOT);
+      const target = (source + 1) % 2;
+      const [t0] = await Promise.all([BlockingThread.start(db)]);
+      const move = (await blockIn(db, source, t0!, 'blMove', [SOURCE, late, 'LEFT', 'RIGHT', 0]))
+        .done;
+      await setShardFaults(db, source, { pauseSending: true });
+      const moving = db.migrateSlot(SLOT, target, { batchKeys: 10 });
+      await sleep(50);
+      // The push waits behind the BLMOVE (rule 7) until its destination has moved.
+      let pushed = false;
+      const push = db.lPush(SOURCE, 's').then((length) => {
+        pushed = true;
+        return length;
+      });
+      await sleep(100);
+      expect(pushed).toBe(false);
+      await setShardFaults(db, source, {});
+      expect((await move).value).toBe('s');
+      expect(await push).toBe(1);
+      expect((await moving).keys).toBe(FILLERS + 2);
+      expect(db.slotOwner(SLOT)).toBe(target);
+      expect(await db.lRange(late, 0, -1)).toEqual(['l0', 's']);
+      expect(await db.exists(SOURCE)).toBe(0);
+      await t0!.close();
+    });
+  });
+
   it('fail with ShardDownError, answered by the source, when the target dies while they wait there', async () => {
     await withDb({ shards: 3 }, async (db) => {
       await load(db);
