@@ -14,6 +14,7 @@ export type {
   HSetTuples,
   ScanSteps,
 } from './commands/methods/hashes.js';
+export type { BlockingPopReply } from './commands/methods/lists.js';
 export type {
   SInterCardOptions,
   SScanIteratorOptions,

@@ -35,4 +35,9 @@ export interface ShardContext {
   lostKeys(migration: number, slot: number, dead: number): void;
   /** Records that `slot` was handed to `target`, where stragglers for it go. */
   handedOver(slot: number, target: number): void;
+  /**
+   * Sends the requests blocked on keys of `slot` (BLPOP...) through `send`, with the time each has
+   * left: the slot starts moving away, or goes back to its source after a cancel.
+   */
+  handOffBlocked(slot: number, send: (frame: Buffer) => void): void;
 }

@@ -7,6 +7,7 @@
 //     if the control counter moved: drain the control port (attach, link, migrate, stop, ...)
 //     for each peer shard: read its ring (batches, acks, forwarded requests, notices)
 //     for each client link: pop its request bytes, route every complete frame, push the replies
+//     blocked requests: serve the keys a batch made ready, answer timeouts, push those replies
 //     for each migration: send a batch if its window has room; flip when the slot is empty
 //     if active expiry is due: reclaim expired keys, bounded in count and time
 //     if nothing was done for shardSpinMicros: announce parked, look once more, Atomics.wait
@@ -31,6 +32,7 @@ import { workerData } from 'node:worker_threads';
 import { ControlBlock, ShardState } from '../src/shared/control-block.js';
 import type { ShardEvent, ShardFaults, ShardInit } from '../src/shared/control-messages.js';
 import type { FrameWriter } from '../src/shared/ring.js';
+import { Blocking } from './blocking/blocking.js';
 import { Keyspace } from './keyspace/keyspace.js';
 import type { ShardProfiler } from './profiler.js';
 import { ActiveExpiry } from './shard/active-expiry.js';
@@ -65,6 +67,7 @@ export class Shard implements ShardContext {
   readonly migrations: Migrations;
   readonly orders: MigrationOrders;
   readonly execution: Execution;
+  readonly blocking: Blocking;
   readonly router: RequestRouter;
   readonly expiry: ActiveExpiry;
   readonly channel: ControlChannel;
@@ -82,6 +85,7 @@ export class Shard implements ShardContext {
     this.migrations = new Migrations(this);
     this.orders = new MigrationOrders(this);
     this.execution = new Execution(this);
+    this.blocking = new Blocking(this);
     this.router = new RequestRouter(this);
     this.expiry = new ActiveExpiry(this);
     this.channel = new ControlChannel(this, init.port);
@@ -90,6 +94,7 @@ export class Shard implements ShardContext {
 
   run(): void {
     const { clients, peers, execution, migrations, orders, expiry, channel, events, stats } = this;
+    const blocking = this.blocking;
     this.control.setShardState(this.id, ShardState.Running);
     events.post({ type: 'ready' });
     events.flush();
@@ -107,6 +112,7 @@ export class Shard implements ShardContext {
       for (let i = 0; i < peers.list.length; i++) work += peers.serve(peers.list[i]!);
       for (let i = 0; i < clients.list.length; i++) work += clients.serve(clients.list[i]!);
       execution.mark = 0;
+      if (now >= blocking.nextAt) work += blocking.step(now);
       if (migrations.byId.size > 0 || orders.pending) work += migrations.step(this.clock);
       if (now >= expiry.nextAt) expiry.run(now);
       if (peers.dirty) peers.flushDirty();
@@ -167,6 +173,10 @@ export class Shard implements ShardContext {
 
   handedOver(slot: number, target: number): void {
     this.migrations.handedOver(slot, target);
+  }
+
+  handOffBlocked(slot: number, send: (frame: Buffer) => void): void {
+    this.blocking.handOff(slot, send);
   }
 }
 

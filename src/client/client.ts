@@ -10,18 +10,12 @@
 // (dispatch). How the thread waits for them (poll after flush, the waitAsync doorbell, the
 // blocking wait) is waiting.ts; what it knows of dead shards and closing is health.ts.
 
+import { BLOCKING_OPS } from '../commands/blocking-ops.js';
 import { ClientClosedError } from '../errors.js';
 import { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
 import { ProfileSlab } from '../profiler/slab.js';
 import { type Argument, checkArgument, checkArgumentCount, putArgument } from '../shared/codec.js';
-import {
-  ClientState,
-  type ControlBlock,
-  kClientState,
-  kClientWaiting,
-  ShardState,
-  seatWord,
-} from '../shared/control-block.js';
+import { type ControlBlock, kClientWaiting, ShardState } from '../shared/control-block.js';
 import { absoluteNow } from '../shared/timing-layout.js';
 import { type HeldFrame, type HeldFrameSender, SlotFence } from './fence.js';
 import { ClientHealth } from './health.js';
@@ -75,7 +69,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.owner = control.owner;
     this.shardCount = rings.requests.length;
     this.pending.limit = tuning.pendingMax;
-    this.health = new ClientHealth(control, this.shardCount);
+    this.health = new ClientHealth(control, this.shardCount, this.id, this.generation);
     this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
     this.outbox = new Outbox(rings.requests, control, this.recorder, this.id, this.generation);
     this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending);
@@ -140,15 +134,16 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     return this.commit(shard, start, slot, flags, transform, key);
   }
 
-  /** Sends `op` with `args` to the owner of `slot`. */
+  /** Sends `op` with `args` to the owner of `slot`. Blocking commands (BLPOP...) come here. */
   send(
     op: number,
     slot: number,
     args: readonly Argument[],
-    flags: number,
+    callFlags: number,
     transform: Transform | undefined,
     key: Key,
   ): number {
+    const flags = BLOCKING_OPS[op] === 1 ? callFlags | PendingFlag.Blocking : callFlags;
     const shard = this.fence.route(slot, this.owner[slot]!);
     if (shard < 0) return this.hold(op, slot, args, flags, transform, key);
     const refused = this.refusal(shard);
@@ -256,7 +251,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     const pending = this.pending;
     this.outbox.seal(shard, start, pending.id(index));
     pending.shard[index] = shard;
-    this.fence.sent(pending.slot[index]!, shard);
+    this.fence.sent(pending.fencedSlot(index), shard);
   }
 
   /**
@@ -336,7 +331,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     const slot = pending.slot[index]!;
     let release = false;
     if (pending.shard[index] === -1) this.fence.drop(slot, index);
-    else release = this.fence.replied(slot);
+    else release = this.fence.replied(pending.fencedSlot(index));
     this.pending.settle(index, value);
     if (release) this.fence.release(slot, this);
   }
@@ -368,10 +363,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /** Gives this thread's seat back (unless the opener reclaimed it already), rings and all. */
   detach(): void {
-    const word = this.control.clientWord(this.id, kClientState);
-    const active = seatWord(this.generation, ClientState.Active);
-    const detached = seatWord(this.generation, ClientState.Detached);
-    Atomics.compareExchange(this.control.words, word, active, detached);
+    this.health.detach();
   }
 
   /** Closes this client with `error` and fails every command in flight with it (seat revoked). */
@@ -382,9 +374,10 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     }
   }
 
-  /** Refuses every new call from now on with `error`. */
+  /** Refuses every new call from now on with `error`; fails blocking calls in flight at once. */
   close(error: Error = new ClientClosedError()): void {
-    this.health.closedError ??= error;
+    if (!this.health.close(error)) return;
+    for (const index of this.pending.blockingInFlight()) this.complete(index, error);
   }
 
   get closed(): boolean {
@@ -393,8 +386,6 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /** Resolves once no command is in flight. */
   async drain(): Promise<void> {
-    while (this.pending.count > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
+    while (this.pending.count > 0) await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }

@@ -5,7 +5,33 @@
 
 import { ClientClosedError, ShardDownError } from '../errors.js';
 import { NO_SLOT } from '../shared/codec.js';
-import { type ControlBlock, ShardState } from '../shared/control-block.js';
+import {
+  ClientState,
+  type ControlBlock,
+  kClientClosing,
+  kClientState,
+  ShardState,
+  seatWord,
+} from '../shared/control-block.js';
+
+/**
+ * The attached clients of this thread not closed yet. A thread that ends without close()
+ * (process.exit, an uncaught error) marks them closed for the shards, which then drop their
+ * blocked requests instead of popping elements for nobody. (A thread terminated from outside runs
+ * no hook: its seat is reclaimed later, src/handle.ts.) One exit listener per thread.
+ */
+const OPEN_ON_EXIT = new Set<ClientHealth>();
+let exitHooked = false;
+
+function closeOnExit(health: ClientHealth): void {
+  if (!exitHooked) process.once('exit', markAllClosing);
+  exitHooked = true;
+  OPEN_ON_EXIT.add(health);
+}
+
+function markAllClosing(): void {
+  for (const health of OPEN_ON_EXIT) health.markClosing();
+}
 
 export class ClientHealth {
   /** Per shard: the error its commands fail with once it died. */
@@ -19,8 +45,20 @@ export class ClientHealth {
   constructor(
     private readonly control: ControlBlock,
     shardCount: number,
+    private readonly client: number,
+    private readonly generation: number,
   ) {
     this.down = new Array(shardCount).fill(undefined);
+    if (client !== 0) closeOnExit(this);
+  }
+
+  /**
+   * Marks this holder of the seat closed in shared memory (its closing word): shards drop its
+   * blocked requests (workers/blocking) before they could pop anything.
+   */
+  markClosing(): void {
+    const word = this.control.clientWord(this.client, kClientClosing);
+    Atomics.store(this.control.words, word, seatWord(this.generation, ClientState.Active));
   }
 
   /** Whether a shard died since the last notice(). */
@@ -54,6 +92,23 @@ export class ClientHealth {
       this.closedError ??= new ClientClosedError('The database is closed');
     }
     return true;
+  }
+
+  /** Closes the client with `error` (later calls fail with it); false when it was closed already. */
+  close(error: Error): boolean {
+    if (this.closedError !== undefined) return false;
+    this.closedError = error;
+    this.markClosing();
+    OPEN_ON_EXIT.delete(this);
+    return true;
+  }
+
+  /** Gives the seat back (unless the opener reclaimed it already), rings and all. */
+  detach(): void {
+    const word = this.control.clientWord(this.client, kClientState);
+    const active = seatWord(this.generation, ClientState.Active);
+    const detached = seatWord(this.generation, ClientState.Detached);
+    Atomics.compareExchange(this.control.words, word, active, detached);
   }
 
   /**

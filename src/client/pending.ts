@@ -4,6 +4,7 @@
 // bug) is caught instead of completing the wrong command.
 
 import { type ErrorReply, PendingLimitError } from '../errors.js';
+import { NO_SLOT } from '../shared/codec.js';
 
 export type Transform = (reply: any) => unknown;
 
@@ -23,6 +24,11 @@ export const PendingFlag = {
   Sync: 2,
   /** The reply (or error) of a Sync entry has been stored. */
   Done: 4,
+  /**
+   * A blocking command (BLPOP, BLMOVE...): not fenced by slot (it may wait for a long time, and
+   * it waits as its own connection would in Redis), failed at once when the client closes.
+   */
+  Blocking: 8,
 } as const;
 
 /** A command sent as several frames (split by slot, or broadcast); complete when all replied. */
@@ -195,6 +201,22 @@ export class PendingTable {
     this.generation[index] = (this.generation[index]! + 1) & GENERATION_MASK;
     this.free[this.freeTop++] = index;
     this.count--;
+  }
+
+  /**
+   * The slot the client's fence counts entry `index` under: none (NO_SLOT) for a blocking command,
+   * which may wait as long as its timeout and must not hold back later calls on its slot.
+   */
+  fencedSlot(index: number): number {
+    return this.flags[index]! & PendingFlag.Blocking ? NO_SLOT : this.slot[index]!;
+  }
+
+  /** Indexes of the blocking commands (PendingFlag.Blocking) still waiting for their reply. */
+  *blockingInFlight(): Generator<number> {
+    for (const index of this.inUse()) {
+      const flags = this.flags[index]!;
+      if (flags & PendingFlag.Blocking && !(flags & PendingFlag.Done)) yield index;
+    }
   }
 
   /** Indexes of every entry in use. */

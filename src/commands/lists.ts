@@ -11,6 +11,10 @@ const ONE_KEY = SplitPolicy.SingleKey;
 const SOURCE_AND_DESTINATION = { first: 0, last: 1, step: 1 } as const;
 /** LMPOP's `numkeys key [key ...]`. */
 const NUMKEYS_KEYS = { numkeysAt: 0, first: 1, step: 1 } as const;
+/** BLPOP's and BRPOP's keys: every argument but the trailing timeout. */
+const KEYS_THEN_TIMEOUT = { first: 0, last: -2, step: 1 } as const;
+/** BLMPOP's `timeout numkeys key [key ...]`. */
+const TIMEOUT_NUMKEYS_KEYS = { numkeysAt: 1, first: 2, step: 1 } as const;
 
 export const LIST_COMMANDS = [
   { name: 'lpush', arity: -3, keys: FIRST_KEY, flags: WRITE, split: ONE_KEY, methods: ['lPush'] },
@@ -79,4 +83,51 @@ export const LIST_COMMANDS = [
     split: SplitPolicy.SameSlot,
     methods: ['lmPop'],
   },
+  // The blocking forms (workers/commands/lists/blocking.ts, docs/types/blocking.md).
+  {
+    name: 'blpop',
+    arity: -3,
+    keys: KEYS_THEN_TIMEOUT,
+    flags: WRITE,
+    split: SplitPolicy.SameSlot,
+    methods: ['blPop'],
+  },
+  {
+    name: 'brpop',
+    arity: -3,
+    keys: KEYS_THEN_TIMEOUT,
+    flags: WRITE,
+    split: SplitPolicy.SameSlot,
+    methods: ['brPop'],
+  },
+  {
+    name: 'blmove',
+    arity: 6,
+    keys: SOURCE_AND_DESTINATION,
+    flags: WRITE,
+    split: SplitPolicy.SameSlot,
+    methods: ['blMove'],
+  },
+  {
+    name: 'blmpop',
+    arity: -5,
+    keys: TIMEOUT_NUMKEYS_KEYS,
+    flags: WRITE,
+    split: SplitPolicy.SameSlot,
+    methods: ['blmPop'],
+  },
+  {
+    name: 'brpoplpush',
+    arity: 4,
+    keys: SOURCE_AND_DESTINATION,
+    flags: WRITE,
+    split: SplitPolicy.SameSlot,
+    methods: ['brPopLPush'],
+  },
 ] as const satisfies readonly Declaration[];
+
+/**
+ * The commands that block when they find no data: their calls are not fenced by slot on the
+ * client (a blocked call is its own connection, as in Redis), and a shard parks them.
+ */
+export const BLOCKING_LIST_COMMANDS = ['blpop', 'brpop', 'blmove', 'blmpop', 'brpoplpush'] as const;

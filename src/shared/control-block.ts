@@ -43,6 +43,11 @@ export const kClientWaiting = 0;
 export const kClientState = 1;
 /** Bumped by an attached thread's timer every HEARTBEAT_INTERVAL_MS; the opener reads it. */
 export const kClientHeartbeat = 2;
+/**
+ * The seat state word (kClientState) its holder had when it closed, 0 before: a shard drops the
+ * blocked requests of a holder that closed, before they could pop anything (workers/blocking).
+ */
+export const kClientClosing = 3;
 
 /** Shard lifecycle, in the order states change. */
 export const ShardState = { Starting: 0, Running: 1, Stopped: 2, Dead: 3 } as const;

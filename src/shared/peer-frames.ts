@@ -9,6 +9,9 @@
 //   RETURN    source → target  the migration was cancelled: send the slot's keys back
 //   RETURNED  target → source  every key went back; the source serves the whole slot again
 //   DROP      source → target  the source flushed its keys: drop what was imported so far
+//   BLOCKED   target → source  a request the source forwarded blocked here (parked = 1), or left
+//                              (parked = 0: answered, timed out, dropped or sent back); the source
+//                              answers those still blocked with SHARDDOWN if the target dies
 //
 // BATCH layout:
 //   0 u32 length   4 u8 kind   5 u8 0   6 u16 slot   8 u32 migration   12 u32 batch
@@ -26,6 +29,8 @@
 // IMPORT:   0 length  4 kind  6 u16 slot  8 u32 migration  12 u32 batch keys  16 u32 batch bytes
 //           20 u32 window
 // FLIP, RETURN, RETURNED, DROP: 0 length  4 kind  6 u16 slot  8 u32 migration
+// BLOCKED:  0 length  4 kind  5 u8 parked  6 u16 slot  8 u32 migration  12 u16 client
+//           14 u16 seat generation  16 u32 request id
 
 export const PeerFrame = {
   Batch: 1,
@@ -36,6 +41,7 @@ export const PeerFrame = {
   Returned: 6,
   Drop: 7,
   Import: 8,
+  Blocked: 9,
 } as const;
 export type PeerFrame = (typeof PeerFrame)[keyof typeof PeerFrame];
 
@@ -62,6 +68,12 @@ export const IMPORT_BATCH_BYTES = 16;
 export const IMPORT_WINDOW = 20;
 export const IMPORT_BYTES = 24;
 export const NOTICE_BYTES = 12;
+
+export const BLOCKED_PARKED = 5;
+export const BLOCKED_CLIENT = 12;
+export const BLOCKED_SEAT_GENERATION = 14;
+export const BLOCKED_REQUEST = 16;
+export const BLOCKED_BYTES = 20;
 
 /** The smallest peer frame (a notice). */
 export const PEER_FRAME_MIN = NOTICE_BYTES;

@@ -150,3 +150,8 @@ export const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
 export function inputKeysNeeded(name: string): string {
   return `ERR at least 1 input key is needed for '${name}' command`;
 }
+
+// ---- blocking commands (BLPOP, BLMOVE, BLMPOP...) --------------------------------------------
+
+export const TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
+export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';

@@ -68,6 +68,7 @@ function fakeShard(): ShardContext & { finishedIds: number[]; events: ShardEvent
     post: (event) => events.push(event),
     finished: (id) => finishedIds.push(id),
     handedOver: () => {},
+    handOffBlocked: () => {},
     lostKeys: () => {},
     finishedIds,
     events,

@@ -144,6 +144,12 @@ export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble {
   return roundRational(sum < 0n, sum < 0n ? -sum : sum, 1n, exponent);
 }
 
+/** a × factor (a positive integer), rounded once: BLPOP's timeout in ms is seconds × 1000. */
+export function multiplyLongDouble(a: LongDouble, factor: bigint): LongDouble {
+  if (a.infinite || a.significand === 0n) return a;
+  return roundRational(a.negative, a.significand * factor, 1n, a.exponent);
+}
+
 /** "%.17Lf" without trailing zeros (and without a trailing point), "-0" printed as "0". */
 export function formatLongDouble(value: LongDouble): string {
   let scaled: bigint;

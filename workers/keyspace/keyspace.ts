@@ -39,6 +39,12 @@ export class Keyspace {
    * undefined otherwise, so that a write pays one field test.
    */
   watcher: ((slot: number, key: string) => void) | undefined = undefined;
+  /**
+   * Told of every value stored with set() (the shard ready hook: a key that gets a list wakes the
+   * requests blocked on it, workers/blocking): set while some request is blocked, undefined
+   * otherwise, so that a set pays one field test.
+   */
+  stored: ((slot: number, key: string, value: StoredValue) => void) | undefined = undefined;
 
   /**
    * Signals that `key` changed (Redis's signalModifiedKey). The keyspace's own writes (set,
@@ -117,6 +123,7 @@ export class Keyspace {
     if (table.size !== size) this.keyCount++;
     else if (!keepDeadline && this.deadlines[slot] !== undefined) this.clearDeadline(slot, key);
     if (this.watcher !== undefined) this.watcher(slot, key);
+    if (this.stored !== undefined) this.stored(slot, key, value);
   }
 
   /** Deletes `key`; returns whether it existed (an expired key counts as not existing). */

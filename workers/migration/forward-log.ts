@@ -1,9 +1,10 @@
 // The requests a migration source forwarded to its target and the target has not yet reported
-// executed. If the target dies first, the source answers them (with SHARDDOWN) so that nobody
-// waits forever.
+// executed, or that blocked there (BLPOP...: the target says when they block and when they leave).
+// If the target dies first, the source answers them (with SHARDDOWN) so that nobody waits forever.
 
 import { REQ_CLIENT, REQ_ID, readU16, readU32 } from '../../src/shared/codec.js';
 import { shardDown } from '../../src/shared/reply-errors.js';
+import type { BlockedCaller } from '../blocking/notices.js';
 import type { ShardContext } from '../shard-context.js';
 
 /** The log is trimmed of executed entries once it holds this many. */
@@ -12,6 +13,8 @@ const FORWARD_LOG_TRIM = 4096;
 export class ForwardLog {
   /** Forwards the target has not reported executed: [sequence, client, request id] triples. */
   private readonly entries: number[] = [];
+  /** Forwarded requests blocked at the target, by client × 2^32 + request id. */
+  private readonly blocked = new Map<number, BlockedCaller>();
 
   constructor(
     private readonly shard: ShardContext,
@@ -35,13 +38,28 @@ export class ForwardLog {
     this.entries.splice(0, keep);
   }
 
-  /** The target died: answers every forward it did not report executed with SHARDDOWN. */
+  /** The target said a forwarded request blocked there (`parked`), or left (answered, moved). */
+  noteBlocked(caller: BlockedCaller, parked: boolean): void {
+    const key = caller.client * 2 ** 32 + caller.id;
+    if (parked) this.blocked.set(key, caller);
+    else this.blocked.delete(key);
+  }
+
+  /**
+   * The target died: answers with SHARDDOWN every forward it did not report executed, and every
+   * one blocked there (once each: a request can be both, if the target died in between).
+   */
   answerUnexecuted(): void {
     this.trim();
     const entries = this.entries;
+    const text = shardDown(this.target);
     for (let i = 0; i < entries.length; i += 3) {
-      this.shard.replyError(entries[i + 1]!, entries[i + 2]!, shardDown(this.target));
+      this.blocked.delete(entries[i + 1]! * 2 ** 32 + entries[i + 2]!);
+      this.shard.replyError(entries[i + 1]!, entries[i + 2]!, text);
     }
     entries.length = 0;
+    for (const caller of this.blocked.values())
+      this.shard.replyError(caller.client, caller.id, text);
+    this.blocked.clear();
   }
 }

@@ -115,6 +115,10 @@ export class IncomingMigration extends RoleDefaults {
   override onReturn(): MigrationRole | undefined {
     if (this.#state !== IncomingState.Importing) return undefined;
     this.transition(IncomingState.Returning);
+    // Requests blocked here on the slot's keys go back first: the source forwards nothing more,
+    // so no push would reach them here; there the keys that come back wake them.
+    const { shard, peer } = this;
+    shard.handOffBlocked(this.slot, (frame) => shard.forward(peer, frame, 0));
     return new ReturningMigration(this.shard, this.migration, this.slot, this.peer, this.limits);
   }
 

@@ -25,6 +25,7 @@
 //     └──(cancel, or a batch refused)──▶ Returning ──(RETURNED)──▶ Done (cancelled/failed)
 //                                           └──(target died)──▶ Done (failed)
 
+import { BLOCKING_OPS } from '../../src/commands/blocking-ops.js';
 import { frameKeys } from '../../src/commands/frame-keys.js';
 import { commandByOp } from '../../src/commands/table.js';
 import { REQ_OP } from '../../src/shared/codec.js';
@@ -42,6 +43,7 @@ import { applyBatch, putAck, putImport, putNotice } from './batch.js';
 import type { KeyBudget } from './budget.js';
 import { ForwardLog } from './forward-log.js';
 import { admitWhereKeysLost, lostKeysReply } from './lost-keys.js';
+import { moveReport, progressEvent } from './move-report.js';
 import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
@@ -75,7 +77,7 @@ export class OutgoingMigration extends RoleDefaults {
   private redirections = 0;
   private readonly waits = new WaitStats();
   private lastProgressAt = 0;
-  private readonly forwarded: ForwardLog;
+  readonly forwarded: ForwardLog;
   /** Why the last decide() said Wait. */
   private waitReason: WaitReason = WaitReason.KeyLock;
   private endError: string | undefined;
@@ -140,21 +142,23 @@ export class OutgoingMigration extends RoleDefaults {
       this.waiting.add(buf, at, keys, wholeSlot, reason);
       return;
     }
-    const decision = this.decide(keys, spec.write);
+    const decision = this.decide(keys, spec.write, BLOCKING_OPS[op] === 1);
     if (decision === Decision.Execute) this.shard.execute(buf, at);
     else if (decision === Decision.Forward) this.forward(buf, at);
     else this.waiting.add(buf, at, keys, false, this.waitReason);
   }
 
   /** Where a request on `keys` can run now. */
-  private decide(keys: readonly string[], write: boolean): Decision {
+  private decide(keys: readonly string[], write: boolean, blocking = false): Decision {
     // Cancelled or failed: the slot is this shard's alone again.
     if (this.#state === OutgoingState.Done) return Decision.Execute;
     const keyspace = this.shard.keyspace;
     let resident = 0;
     for (const key of keys) if (keyspace.has(this.slot, key)) resident++;
     if (this.#state === OutgoingState.Returning) {
-      // Keys come back from the target; a key not here yet may be on its way.
+      // Keys come back from the target; a key not here yet may be on its way. A blocking command
+      // none of whose keys is here blocks here: a key that comes back with a list wakes it.
+      if (blocking && resident === 0) return Decision.Execute;
       if (resident < keys.length) {
         this.waitReason = WaitReason.Returning;
         return Decision.Wait;
@@ -179,10 +183,12 @@ export class OutgoingMigration extends RoleDefaults {
     return Decision.Execute;
   }
 
-  private forward(buf: Buffer, at: number): void {
+  /**
+   * Forwards a request to the target (rule 4; blocked requests when the move starts), remembered
+   * until the target reports it done: if the target dies first, this shard answers it.
+   */
+  forward(buf: Buffer, at: number): void {
     this.redirections++;
-    // Remembered until the target reports it executed: if the target dies first, this shard
-    // answers it (with SHARDDOWN) so that nobody waits forever.
     this.forwarded.forward(buf, at);
   }
 
@@ -203,7 +209,8 @@ export class OutgoingMigration extends RoleDefaults {
       if (!behind) {
         if (atFlip) decision = Decision.Forward;
         else if (!request.wholeSlot) {
-          decision = this.decide(request.keys, commandByOp(request.frame[REQ_OP]!).write);
+          const op = request.frame[REQ_OP]!;
+          decision = this.decide(request.keys, commandByOp(op).write, BLOCKING_OPS[op] === 1);
         } else if (this.#state === OutgoingState.Done) decision = Decision.Execute;
       }
       if (decision === Decision.Wait) {
@@ -219,6 +226,11 @@ export class OutgoingMigration extends RoleDefaults {
       else admitWhereKeysLost(this.shard, this.slot, request.frame, 0, this.lostReply);
     }
     this.waiting.requests = stay;
+  }
+
+  /** Whether a blocked request may write `keys` here now (all here, none in flight). */
+  mayServe(keys: readonly string[]): boolean {
+    return this.decide(keys, true) === Decision.Execute;
   }
 
   // ---- moving ---------------------------------------------------------------------------
@@ -353,14 +365,7 @@ export class OutgoingMigration extends RoleDefaults {
 
   private progress(now: number): void {
     this.lastProgressAt = now;
-    this.shard.post({
-      type: 'migration-progress',
-      migration: this.migration,
-      keys: this.sender.keysAcknowledged,
-      bytes: this.sender.bytesSent,
-      batches: this.sender.batchesSent,
-      keysLeft: this.sender.keysLeft(),
-    });
+    this.shard.post(progressEvent(this.migration, this.sender));
   }
 
   /** Reports the outcome and leaves the shard; the state is Done already. */
@@ -383,18 +388,7 @@ export class OutgoingMigration extends RoleDefaults {
   }
 
   report(now: number): MigrationReport {
-    return {
-      slot: this.slot,
-      source: this.shard.id,
-      target: this.target,
-      lock: this.plan.lock,
-      keys: this.sender.keysAcknowledged,
-      bytes: this.sender.bytesSent,
-      batches: this.sender.batchesSent,
-      durationMs: now - this.startedAt,
-      keyLockMsMax: this.sender.lockMsMax,
-      redirections: this.redirections,
-      waits: this.waits.summary(),
-    };
+    const { plan, sender, redirections, waits } = this;
+    return moveReport(plan, this.shard.id, sender, now - this.startedAt, redirections, waits);
   }
 }

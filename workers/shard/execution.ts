@@ -32,6 +32,7 @@ import {
   RTIMING_REPLY_BACKLOG,
   TIMING_BYTES,
 } from '../../src/shared/timing-layout.js';
+import { blockingSignal } from '../blocking/signal.js';
 import { Call } from '../commands/call.js';
 import { HANDLERS } from '../commands/index.js';
 import type { Shard } from '../shard.js';
@@ -103,12 +104,26 @@ export class Execution {
         if (OP_FLAGS[op]! & Flag.Flushes) this.afterFlush();
       }
     }
+    // A blocking command that found no data parks instead of answering; a key that blocked
+    // requests wait on got a list: they are served right after this command (workers/blocking).
+    if (blockingSignal.flags !== 0) {
+      if (this.shard.blocking.afterHandler(call, buf, at, replies, start)) return;
+      this.finishReply(link, start, valueStart, timing);
+      this.shard.blocking.serveReady();
+      return;
+    }
+    this.finishReply(link, start, valueStart, timing);
+  }
+
+  /** Ends the reply frame begun at `start` (its value at `valueStart`) and marks it to go. */
+  private finishReply(link: ClientLink, start: number, valueStart: number, timing: number): void {
+    const replies = link.replies;
     // A reply past the frame limit (many large values, a long KEYS) would fail its own commit and
     // take the shard down: it is dropped and the caller gets the reason instead.
     if (replies.tail - start > FRAME_BYTES_MAX) {
       const bytes = replies.tail - start;
       replies.rollback(valueStart);
-      call.error(replyTooLarge(bytes));
+      this.call.error(replyTooLarge(bytes));
     }
     if (timing >= 0) {
       this.mark = absoluteNow();

@@ -34,6 +34,18 @@ export class Migrations {
     const migration = new OutgoingMigration(this.shard, plan, performance.now(), budget);
     this.byId.set(plan.migration, migration);
     this.outgoing[plan.slot] = migration;
+    // Requests blocked on the slot's keys go to the target, after IMPORT: a push to a key this
+    // shard lacks goes there from now on (rule 4), so they must wait there. A BLMOVE whose
+    // destination is here first waits for it to move (rule 5), or it would create it there.
+    const keyspace = this.shard.keyspace;
+    this.shard.blocking.handOff(plan.slot, (frame, request) => {
+      const destination = request.destination;
+      if (destination !== undefined && keyspace.has(plan.slot, destination)) {
+        migration.admit(frame, 0);
+      } else {
+        migration.forward(frame, 0);
+      }
+    });
   }
 
   /** IMPORT from `source`: slot `slot` starts moving here, with these limits for a return. */
@@ -66,7 +78,11 @@ export class Migrations {
     if (this.outgoing[role.slot] === role) this.outgoing[role.slot] = undefined;
     if (this.incoming[role.slot] === role) this.incoming[role.slot] = undefined;
     if (this.lost[role.slot] === role) this.lost[role.slot] = undefined;
-    if (role.kind === RoleKind.Outgoing) this.shard.orders.finished(id);
+    if (role.kind === RoleKind.Outgoing) {
+      this.shard.orders.finished(id);
+      // Blocked requests that waited for keys to come back (a cancelled move) look again.
+      this.shard.blocking.slotSettled(role.slot);
+    }
   }
 
   handedOver(slot: number, target: number): void {

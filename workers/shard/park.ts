@@ -37,6 +37,8 @@ export class Parking {
     }
     let timeoutMs = Math.max(0, Math.min(shard.expiry.nextAt - now, SHARD_PARK_MS_MAX));
     if (backlog) timeoutMs = Math.min(timeoutMs, BACKLOG_PARK_MS);
+    // A blocked request's deadline (or replies it staged) wakes the shard in time.
+    timeoutMs = Math.min(timeoutMs, Math.max(0, shard.blocking.nextAt - now));
     timeoutMs = shard.orders.parkTimeout(timeoutMs);
     const parkedAt = performance.now();
     Atomics.wait(words, this.parkedWord, parkedAs, timeoutMs);

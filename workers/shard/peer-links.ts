@@ -19,6 +19,7 @@ import {
 } from '../../src/shared/peer-frames.js';
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';
 import { absoluteNow, TIMING_FORWARDED } from '../../src/shared/timing-layout.js';
+import { readBlockedNotice } from '../blocking/notices.js';
 import { readImportLimits } from '../migration/batch.js';
 import { refuseBatch } from '../migration/role.js';
 import type { Shard } from '../shard.js';
@@ -187,6 +188,13 @@ export class PeerLinks {
       case PeerFrame.Import:
         migrations.imported(id, slot, peer, readImportLimits(view, at));
         return;
+      case PeerFrame.Blocked: {
+        const notice = readBlockedNotice(view, at);
+        const outgoing = migrations.outgoing[slot];
+        if (outgoing?.migration === id)
+          outgoing.forwarded.noteBlocked(notice.caller, notice.parked);
+        return;
+      }
       default:
         throw new InvariantError(
           `shard ${shard.id} got a peer frame of unknown kind ${kind} from shard ${peer}`,

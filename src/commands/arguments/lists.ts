@@ -76,3 +76,18 @@ export function lmpopArguments(
   }
   return args;
 }
+
+/** `key [key ...] timeout` (BLPOP, BRPOP): one key or several, then the timeout in seconds. */
+export function keysAndTimeout(keys: RedisVariadicArgument, timeout: number): RedisArgument[] {
+  return [...variadic(keys), timeout];
+}
+
+/** `timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]` (BLMPOP). */
+export function blmpopArguments(
+  timeout: number,
+  keys: RedisVariadicArgument,
+  side: ListSide,
+  options?: LMPopOptions,
+): RedisArgument[] {
+  return [timeout, ...lmpopArguments(keys, side, options)];
+}

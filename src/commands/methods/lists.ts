@@ -1,9 +1,11 @@
-// The node-redis v5 methods of lists (LPUSH, LRANGE, LMOVE, ...): names, parameters and reply
-// shapes as node-redis gives them (none of them transforms its reply). One link of the method
-// chain (see base.ts).
+// The node-redis v5 methods of lists (LPUSH, LRANGE, LMOVE, BLPOP...): names, parameters and reply
+// shapes as node-redis gives them (only blPop and brPop transform their reply). One link of the
+// method chain (see base.ts).
 
 import {
+  blmpopArguments,
   keyAndElements,
+  keysAndTimeout,
   type ListInsertPosition,
   type ListSide,
   type LMPopOptions,
@@ -147,4 +149,63 @@ export abstract class ListMethods<
   ): Out<Async, [key: S, elements: S[]] | null> {
     return this.built(COMMAND.lmpop, lmpopArguments, keys, side, options);
   }
+
+  // ---- blocking forms: timeouts in seconds (a float), 0 waits for ever --------------------
+
+  /** `{ key, element }` from the first key that holds a list, once one does; null on timeout. */
+  blPop(keys: RedisVariadicArgument, timeout: number): Out<Async, BlockingPopReply<S> | null> {
+    return this.built(COMMAND.blpop, keysAndTimeout, keys, timeout, undefined, keyAndElement);
+  }
+
+  brPop(keys: RedisVariadicArgument, timeout: number): Out<Async, BlockingPopReply<S> | null> {
+    return this.built(COMMAND.brpop, keysAndTimeout, keys, timeout, undefined, keyAndElement);
+  }
+
+  /** As lMove, waiting up to `timeout` seconds for `source` to hold a list; null on timeout. */
+  blMove(
+    source: RedisArgument,
+    destination: RedisArgument,
+    sourceSide: ListSide,
+    destinationSide: ListSide,
+    timeout: number,
+  ): Out<Async, S | null> {
+    const args = [source, destination, sourceSide, destinationSide, timeout];
+    return this.executor.run(COMMAND.blmove, args);
+  }
+
+  /** As lmPop, waiting up to `timeout` seconds for one of `keys` to hold a list. */
+  blmPop(
+    timeout: number,
+    keys: RedisVariadicArgument,
+    side: ListSide,
+    options?: LMPopOptions,
+  ): Out<Async, [key: S, elements: S[]] | null> {
+    let args: RedisArgument[];
+    try {
+      args = blmpopArguments(timeout, keys, side, options);
+    } catch (error) {
+      return this.executor.fail(error);
+    }
+    return this.sendChecked(COMMAND.blmpop, args);
+  }
+
+  /** BRPOPLPUSH (deprecated in Redis for blMove): RIGHT to LEFT, waiting up to `timeout`. */
+  brPopLPush(
+    source: RedisArgument,
+    destination: RedisArgument,
+    timeout: number,
+  ): Out<Async, S | null> {
+    return this.executor.run(COMMAND.brpoplpush, [source, destination, timeout]);
+  }
+}
+
+/** BLPOP's and BRPOP's reply as node-redis v5 gives it. */
+export interface BlockingPopReply<S> {
+  key: S;
+  element: S;
+}
+
+/** `[key, element]` → `{ key, element }`; null (a timeout) stays null. */
+function keyAndElement(reply: [unknown, unknown] | null): BlockingPopReply<unknown> | null {
+  return reply === null ? null : { key: reply[0], element: reply[1] };
 }
