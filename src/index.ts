@@ -27,6 +27,7 @@ export type {
   ZKeys,
   ZMember,
   ZRangeOptions,
+  ZScanIteratorOptions,
   ZScanOptions,
   ZScanReply,
   ZStoreOptions,
