@@ -2,7 +2,7 @@
 // scans that must survive a live migration, and other cases named in each test.
 
 import { describe, expect, it } from 'vitest';
-import { keySlot } from '../../dist/src/index.js';
+import { ErrorReply, keySlot } from '../../dist/src/index.js';
 import { withDb } from '../support/db.js';
 
 describe('scans across a live migration', () => {
@@ -55,6 +55,28 @@ describe('node-redis v5 methods', () => {
       const missing = [];
       for await (const step of db.zScanIterator('{hz}missing')) missing.push(step);
       expect(missing).toEqual([[]]);
+    });
+  });
+});
+
+describe('the transaction builder', () => {
+  it('refuses the scan iterators instead of queueing steps forever; nothing runs', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      await db.sAdd('{hb}s', ['a', 'b']);
+      for (const name of ['hScanIterator', 'sScanIterator', 'zScanIterator']) {
+        // Not offered by the builder's type: a JavaScript caller (or a cast) reaches it.
+        // biome-ignore lint/suspicious/noExplicitAny: see above
+        const multi = db.multi().set('{hb}k', 'v') as any;
+        const iterator = multi[name]('{hb}s');
+        expect(() => iterator[Symbol.asyncIterator]()).toThrow(TypeError);
+        const error = await iterator.exec().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ErrorReply);
+        expect((error as Error).message).toMatch(new RegExp(`'${name}' cannot be queued`));
+        // biome-ignore lint/suspicious/noExplicitAny: see above
+        const sync = db.sync.multi() as any;
+        expect(() => sync[name]('{hb}s').exec()).toThrow(/cannot be queued/);
+      }
+      expect(await db.exists('{hb}k')).toBe(0);
     });
   });
 });
