@@ -65,14 +65,12 @@ describe('the transaction builder', () => {
       await db.sAdd('{hb}s', ['a', 'b']);
       for (const name of ['hScanIterator', 'sScanIterator', 'zScanIterator']) {
         // Not offered by the builder's type: a JavaScript caller (or a cast) reaches it.
-        // biome-ignore lint/suspicious/noExplicitAny: see above
         const multi = db.multi().set('{hb}k', 'v') as any;
         const iterator = multi[name]('{hb}s');
         expect(() => iterator[Symbol.asyncIterator]()).toThrow(TypeError);
         const error = await iterator.exec().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ErrorReply);
         expect((error as Error).message).toMatch(new RegExp(`'${name}' cannot be queued`));
-        // biome-ignore lint/suspicious/noExplicitAny: see above
         const sync = db.sync.multi() as any;
         expect(() => sync[name]('{hb}s').exec()).toThrow(/cannot be queued/);
       }
