@@ -78,3 +78,36 @@ describe('the transaction builder', () => {
     });
   });
 });
+
+describe('deterministic replies Redis 7.0 gives', () => {
+  it('ZRANDMEMBER with a count of at least the size answers the whole set highest rank first', async () => {
+    await withDb({ shards: 1 }, async (db) => {
+      const key = '{hr}z';
+      await db.zAdd(
+        key,
+        ['e', 'a', 'b', 'c', 'd'].map((value) => ({ value, score: value.charCodeAt(0) })),
+      );
+      expect(await db.zRandMemberCount(key, 5)).toEqual(['e', 'd', 'c', 'b', 'a']);
+      expect(await db.sendCommand(['ZRANDMEMBER', key, '100', 'WITHSCORES'])).toEqual([
+        'e',
+        '101',
+        'd',
+        '100',
+        'c',
+        '99',
+        'b',
+        '98',
+        'a',
+        '97',
+      ]);
+      const big = '{hr}big'; // a tree-held set (Redis's skiplist answers the same way)
+      await db.zAdd(
+        big,
+        Array.from({ length: 200 }, (_, i) => ({ value: `m${i}`, score: i })),
+      );
+      const all = await db.zRandMemberCount(big, 300);
+      expect(all.slice(0, 3)).toEqual(['m199', 'm198', 'm197']);
+      expect(all.at(-1)).toBe('m0');
+    });
+  });
+});
