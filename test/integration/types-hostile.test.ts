@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ErrorReply, keySlot } from '../../dist/src/index.js';
-import { withDb } from '../support/db.js';
+import { errorOf, withDb } from '../support/db.js';
 
 describe('scans across a live migration', () => {
   it('ZSCAN of a tree-held sorted set misses no member when the set moves mid-scan', async () => {
@@ -55,6 +55,27 @@ describe('node-redis v5 methods', () => {
       const missing = [];
       for await (const step of db.zScanIterator('{hz}missing')) missing.push(step);
       expect(missing).toEqual([[]]);
+    });
+  });
+});
+
+describe('node-redis v5 arguments', () => {
+  it('scores given as text go as node-redis sends them, and the shard judges them', async () => {
+    await withDb({ shards: 1 }, async (db) => {
+      const key = '{ht}z';
+      // A JavaScript caller passing text where the types say number (a score read from a form).
+      const score = (text: string) => text as unknown as number;
+      expect(await db.zAdd(key, { value: 'a', score: score('1.5') })).toBe(1);
+      expect(await db.zIncrBy(key, score('2'), 'a')).toBe(3.5);
+      expect(await db.zAddIncr(key, { value: 'a', score: score('-inf') })).toBe(-Infinity);
+      expect(await errorOf(db.zAdd(key, { value: 'b', score: score('abc') }))).toBe(
+        'ERR value is not a valid float',
+      );
+      expect(await db.zUnionStore('{ht}d', [{ key, weight: score('2') }])).toBe(1);
+      expect(await errorOf(db.zUnionStore('{ht}d', [{ key, weight: score('x') }]))).toBe(
+        'ERR weight value is not a float',
+      );
+      expect(await db.zRangeWithScores(key, 0, -1)).toEqual([{ value: 'a', score: -Infinity }]);
     });
   });
 });
