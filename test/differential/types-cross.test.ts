@@ -262,7 +262,6 @@ function comparable(value: unknown): unknown {
 }
 
 // The same typed calls on node-redis's builder and slotdb's: both are chains of the same methods.
-// biome-ignore lint/suspicious/noExplicitAny: the two builders' types differ; the calls are the same
 function typedChain(m: any): any {
   const [H, L2, S, S2, Z, Z2, D] = ['{t}h', '{t}l', '{t}s', '{t}s2', '{t}z', '{t}z2', '{t}d'];
   return m
