@@ -5,6 +5,8 @@
 // cancelled part-way). Afterwards the same commands replayed on a fresh database that never
 // migrates must give the same replies and leave the same data: no reply, member, type or deadline
 // may differ because the slot moved. The seed is printed; SLOTDB_FUZZ_SEED replays a run.
+// Then three threads update a sorted set, a hash and a list together under WATCH while the slot
+// keeps moving: no update may be lost, none applied twice.
 
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +26,23 @@ interface ThreadResult {
   error?: string;
   sent: unknown[];
   replies: unknown[];
+}
+
+/** Starts a client thread of cross-type-thread.mjs; `ended` resolves with what it posts. */
+function startThread(workerData: object): {
+  ended: Promise<ThreadResult>;
+  finished: () => boolean;
+} {
+  const worker = new Worker(SCRIPT, { workerData });
+  let finished = false;
+  const ended = new Promise<ThreadResult>((resolve, reject) => {
+    worker.once('message', (message: ThreadResult) => {
+      finished = true;
+      resolve(message);
+    });
+    worker.once('error', reject);
+  });
+  return { ended, finished: () => finished };
 }
 
 /** Each key's type, whether it has a deadline, and its contents (set members sorted). */
@@ -70,19 +89,9 @@ describe('every type across live migrations, written from another thread', () =>
     let result: ThreadResult;
     let got: unknown[];
     try {
-      const worker = new Worker(SCRIPT, {
-        workerData: { handle: await db.handle(), seed, keys: KEYS, steps: STEPS },
-      });
-      let finished = false;
-      const ended = new Promise<ThreadResult>((resolve, reject) => {
-        worker.once('message', (message: ThreadResult) => {
-          finished = true;
-          resolve(message);
-        });
-        worker.once('error', reject);
-      });
-      const moves = await keepMoving(db, () => finished);
-      result = await ended;
+      const thread = startThread({ handle: await db.handle(), seed, keys: KEYS, steps: STEPS });
+      const moves = await keepMoving(db, thread.finished);
+      result = await thread.ended;
       if (!result.ok) throw new Error(result.error);
       expect(moves).toBeGreaterThan(3);
       expect(db.stats().shards.every((shard) => shard.state === 'running')).toBe(true);
@@ -99,6 +108,33 @@ describe('every type across live migrations, written from another thread', () =>
       expect(got).toEqual(await dump(fresh));
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('WATCH across types while the slot moves', () => {
+  it('loses no update and applies none twice: a sorted set, a hash and a list changed together', async () => {
+    const db = await SlotDB.open({ shards: SHARDS });
+    try {
+      const keys = ['{x}z', '{x}h', '{x}l'];
+      const updates = 25;
+      const threads: ReturnType<typeof startThread>[] = [];
+      for (let i = 0; i < 3; i++) {
+        threads.push(startThread({ handle: await db.handle(), keys, optimistic: updates }));
+      }
+      await keepMoving(db, () => threads.every((thread) => thread.finished()));
+      for (const thread of threads) {
+        const result = await thread.ended;
+        if (!result.ok) throw new Error(result.error);
+      }
+      const total = 3 * updates;
+      expect(await db.zScore('{x}z', 'm')).toBe(total);
+      expect(await db.hGet('{x}h', 'f')).toBe(String(total));
+      expect(await db.lRange('{x}l', 0, -1)).toEqual(
+        Array.from({ length: total }, (_, i) => String(i)),
+      );
+    } finally {
+      await db.close();
     }
   });
 });

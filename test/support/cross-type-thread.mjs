@@ -4,8 +4,11 @@
 // whose replies and effects do not depend on chance or the clock are sent, so that the same
 // sequence replayed on another database must give the same replies and leave the same data.
 // Posts back the commands it sent (a transaction as one entry: its commands) and their replies.
+// With `workerData.optimistic`, it instead makes that many WATCH-guarded updates of a sorted-set
+// score, a hash field and a list (read all three, then write all three in one transaction,
+// retried on WatchError) and posts back its retries.
 import { parentPort, workerData } from 'node:worker_threads';
-import { SlotDB } from '../../dist/src/index.js';
+import { SlotDB, WatchError } from '../../dist/src/index.js';
 
 /** mulberry32, as test/support/random.ts. */
 function generator(seed) {
@@ -112,7 +115,42 @@ export async function sendStep(db, step) {
   }
 }
 
-if (parentPort !== null && workerData?.handle !== undefined) {
+/** One WATCH-guarded update of `keys` ([zset, hash, list]); resolves once it ran. */
+async function optimisticUpdate(db, [zset, hash, list]) {
+  for (let retries = 0; ; retries++) {
+    try {
+      await db.isolated(async (client) => {
+        await client.watch([zset, hash, list]);
+        const score = (await client.zScore(zset, 'm')) ?? 0;
+        const field = Number((await client.hGet(hash, 'f')) ?? 0);
+        const length = await client.lLen(list);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        await client
+          .multi()
+          .zAdd(zset, { score: score + 1, value: 'm' })
+          .hSet(hash, 'f', String(field + 1))
+          .rPush(list, String(length))
+          .exec();
+      });
+      return retries;
+    } catch (error) {
+      if (!(error instanceof WatchError)) throw error;
+    }
+  }
+}
+
+if (parentPort !== null && workerData?.optimistic !== undefined) {
+  const db = SlotDB.attach(workerData.handle);
+  try {
+    let retries = 0;
+    for (let i = 0; i < workerData.optimistic; i++)
+      retries += await optimisticUpdate(db, workerData.keys);
+    await db.close();
+    parentPort.postMessage({ ok: true, retries });
+  } catch (error) {
+    parentPort.postMessage({ ok: false, error: String(error?.stack ?? error) });
+  }
+} else if (parentPort !== null && workerData?.handle !== undefined) {
   const db = SlotDB.attach(workerData.handle);
   const { seed, keys, steps } = workerData;
   const commands = crossCommands(seed, keys);
