@@ -117,7 +117,7 @@ describe('WATCH across types while the slot moves', () => {
     const db = await SlotDB.open({ shards: SHARDS });
     try {
       const keys = ['{x}z', '{x}h', '{x}l'];
-      const updates = 25;
+      const updates = 15;
       const threads: ReturnType<typeof startThread>[] = [];
       for (let i = 0; i < 3; i++) {
         threads.push(startThread({ handle: await db.handle(), keys, optimistic: updates }));
