@@ -2,7 +2,7 @@
 // scans that must survive a live migration, and other cases named in each test.
 
 import { describe, expect, it } from 'vitest';
-import { ErrorReply, keySlot } from '../../dist/src/index.js';
+import { ErrorReply, keySlot, MultiErrorReply } from '../../dist/src/index.js';
 import { errorOf, withDb } from '../support/db.js';
 
 describe('scans across a live migration', () => {
@@ -94,6 +94,32 @@ describe('list methods (bugs left to the lists code, which is being changed else
 });
 
 describe('the transaction builder', () => {
+  it('queues a command whose numkeys runs past its arguments; EXEC answers its error', async () => {
+    await withDb({ shards: 3 }, async (db) => {
+      // As Redis's key specs, such a count names no key (it named 'LEFT' a key: CROSSSLOT, and
+      // the whole transaction was refused). Redis answers each command's own error in its place.
+      const error = await db
+        .multi()
+        .set('{hn}a', '1')
+        .addCommand(['LMPOP', '5', '{hn}l', 'LEFT'])
+        .addCommand(['SINTERCARD', '5', '{hn}s'])
+        .addCommand(['ZUNIONSTORE', '{hn}d', '5', '{hn}z'])
+        .get('{hn}a')
+        .exec()
+        .catch((e: unknown) => e as MultiErrorReply);
+      expect(error).toBeInstanceOf(MultiErrorReply);
+      expect(
+        (error as MultiErrorReply).replies.map((r) => (r instanceof Error ? r.message : r)),
+      ).toEqual([
+        'OK',
+        'ERR syntax error',
+        "ERR Number of keys can't be greater than number of args",
+        'ERR syntax error',
+        '1',
+      ]);
+    });
+  });
+
   it('refuses the scan iterators instead of queueing steps forever; nothing runs', async () => {
     await withDb({ shards: 2 }, async (db) => {
       await db.sAdd('{hb}s', ['a', 'b']);
