@@ -28,6 +28,7 @@ export type {
   ZKeys,
   ZMember,
   ZRangeOptions,
+  ZScanIteratorOptions,
   ZScanOptions,
   ZScanReply,
   ZStoreOptions,

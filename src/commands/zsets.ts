@@ -129,5 +129,12 @@ export const ZSET_COMMANDS = [
     split: SAME_SLOT,
     methods: ['zInterStore'],
   },
-  { name: 'zscan', arity: -3, keys: FIRST_KEY, flags: READ, split: ONE_KEY, methods: ['zScan'] },
+  {
+    name: 'zscan',
+    arity: -3,
+    keys: FIRST_KEY,
+    flags: READ,
+    split: ONE_KEY,
+    methods: ['zScan', 'zScanIterator'],
+  },
 ] as const satisfies readonly Declaration[];

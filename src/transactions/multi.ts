@@ -22,6 +22,16 @@ import type { WatchSession } from './watch-session.js';
 
 type Replies<S extends string | Buffer> = CommandMethods<true, S>;
 type ReplyOf<S extends string | Buffer, M extends MethodName> = Awaited<ReturnType<Replies<S>[M]>>;
+/** The scan iterators send step after step, each once the last one answered: none is queued. */
+type QueueableMethod = Exclude<MethodName, `${string}Iterator`>;
+
+/** What exec() rejects with when the builder was asked for a scan iterator. */
+function iteratorRefused(name: string): ErrorReply {
+  return new ErrorReply(
+    `ERR slotdb: '${name}' cannot be queued in a transaction (each step waits for the last ` +
+      "one's cursor): queue single scan steps, or iterate outside the transaction",
+  );
+}
 
 /**
  * A transaction being built. Each command method queues its command and returns the builder,
@@ -33,7 +43,7 @@ export type MultiCommands<
   S extends string | Buffer = string,
   R extends unknown[] = [],
 > = {
-  [M in MethodName]: (
+  [M in QueueableMethod]: (
     ...args: Parameters<Replies<S>[M]>
   ) => MultiCommands<Async, S, [...R, ReplyOf<S, M>]>;
 } & {
@@ -128,6 +138,28 @@ export class MultiCommand<Async extends boolean, S extends string | Buffer> exte
 
   addCommand(args: readonly RedisArgument[]): this {
     return this.sendCommand(args);
+  }
+
+  // The scan iterators of the method chain would queue a step per turn of a loop that never ends
+  // (a queued step has no cursor to follow): each is refused, and exec() rejects with that error.
+  // biome-ignore lint/suspicious/noExplicitAny: not offered by MultiCommands; see above
+  override hScanIterator(): any {
+    return this.refuseIterator('hScanIterator');
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: not offered by MultiCommands; see above
+  override sScanIterator(): any {
+    return this.refuseIterator('sScanIterator');
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: not offered by MultiCommands; see above
+  override zScanIterator(): any {
+    return this.refuseIterator('zScanIterator');
+  }
+
+  private refuseIterator(name: string): this {
+    this.attempts.push({ error: iteratorRefused(name) });
+    return this;
   }
 
   exec(execAsPipeline = false): unknown {

@@ -68,8 +68,18 @@ function integerArgument(args: readonly Argument[], index: number): number {
   return value === undefined ? NaN : Number(value);
 }
 
-/** The keys of a command among its arguments. */
+/**
+ * The keys of a command among its arguments. As Redis's key specs find them, a numkeys count that
+ * runs past the arguments (LMPOP 5 key LEFT) makes the command name no key at all: it is queued
+ * with no slot of its own and answers its own error when EXEC runs, as on Redis, where the keys it
+ * would name (LEFT among them) used to make it CROSSSLOT and abort the transaction.
+ */
 export function queuedKeys(spec: CommandSpec, args: readonly Argument[]): Argument[] {
+  for (const keys of spec.keys) {
+    if (!('numkeysAt' in keys) || keys.numkeysAt >= args.length) continue;
+    const count = integerArgument(args, keys.numkeysAt);
+    if (count > 0 && keys.first + (count - 1) * keys.step >= args.length) return [];
+  }
   return keyIndexes(spec.keys, args.length, args, integerArgument).map((i) => args[i]!);
 }
 

@@ -226,17 +226,20 @@ describe('the sorted-set migration codec', () => {
     badFlag[0] = 2;
     expect(decode(badFlag)).toBeUndefined();
     const nan = Buffer.from(bytes);
-    nan.writeDoubleLE(Number.NaN, 5);
+    nan.writeDoubleLE(Number.NaN, 9);
     expect(decode(nan)).toBeUndefined();
     const unordered = Buffer.from(bytes);
-    unordered.writeDoubleLE(5, 5); // 'a' at 5 now sorts after 'b' at 2
+    unordered.writeDoubleLE(5, 9); // 'a' at 5 now sorts after 'b' at 2
     expect(decode(unordered)).toBeUndefined();
     const repeated = Buffer.from(bytes);
-    // Member 'a' at 5: score, length, the byte 'a'; 'b' at 18, its byte at 30. Make it 'a' at 1.
-    repeated[30] = 0x61;
-    repeated.writeDoubleLE(1, 18);
+    // Member 'a' at 9: score, length, the byte 'a'; 'b' at 22, its byte at 34. Make it 'a' at 1.
+    repeated[34] = 0x61;
+    repeated.writeDoubleLE(1, 22);
     expect(decode(repeated)).toBeUndefined();
-    expect(decode(Buffer.from([0, 0, 0, 0, 0]))).toBeUndefined(); // no members
+    expect(decode(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0]))).toBeUndefined(); // no members
+    const compactEpoch = Buffer.from(bytes);
+    compactEpoch.writeUInt32LE(1, 5); // a compact set has no handles, so no epoch
+    expect(decode(compactEpoch)).toBeUndefined();
   });
 });
 

@@ -30,6 +30,12 @@ export class Call {
    * answers at once as its non-blocking form would, as Redis does inside MULTI.
    */
   noBlock = false;
+  /**
+   * Bytes of the enclosing reply already written: EXEC's earlier elements while it runs a
+   * transaction (0 otherwise). `fitsReply` counts them, so that a command whose own reply would
+   * take the transaction's reply past the limit refuses before it changes anything.
+   */
+  replyBytesBefore = 0;
   out!: FrameWriter;
   readonly keyspace: Keyspace;
   /** The shard executing the call. */
@@ -102,12 +108,15 @@ export class Call {
   }
 
   /**
-   * Whether a reply value of `bytes` fits in one frame (REPLY_BYTES_MAX). If not, answers the
-   * reply-limit error: a handler checks before it writes a large reply, so it fails fast.
+   * Whether a reply value of `bytes` fits in one frame (REPLY_BYTES_MAX), after the bytes of the
+   * enclosing reply (`replyBytesBefore`). If not, answers the reply-limit error: a handler checks
+   * before it writes a large reply, and before it changes anything, so it fails fast and a refused
+   * command (a pop inside EXEC included) leaves the data as it was.
    */
   fitsReply(bytes: number): boolean {
-    if (bytes <= REPLY_BYTES_MAX) return true;
-    this.error(replyTooLarge(bytes));
+    const total = this.replyBytesBefore + bytes;
+    if (total <= REPLY_BYTES_MAX) return true;
+    this.error(replyTooLarge(total));
     return false;
   }
 

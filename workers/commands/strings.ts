@@ -29,6 +29,8 @@ import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double.
 import { parsed, parsedDeadline, parseStringOptions, SetOption } from './string-options.js';
 
 const ZERO_LONG_DOUBLE = parseLongDouble('0')!;
+/** Bytes a bulk string reply takes beyond its own bytes (as keysReplyBytes counts them). */
+const BULK_BYTES = 5;
 
 // ---- GET, SET and their variants ----------------------------------------------------------
 
@@ -71,6 +73,10 @@ function setGeneric(call: Call, flags: number, deadline: number | undefined, val
     if (flags & SetOption.Get) bulkOrNil(call, previous);
     else call.nil();
     return;
+  }
+  // Inside EXEC the old value may not fit after the transaction's earlier replies: change nothing.
+  if (flags & SetOption.Get && typeof previous === 'string') {
+    if (!call.fitsReply(BULK_BYTES + previous.length)) return;
   }
   keyspace.set(call.slot, key, call.arg(valueIndex), (flags & SetOption.KeepTtl) !== 0);
   if (deadline !== undefined) keyspace.setDeadline(call.slot, key, deadline);
@@ -126,6 +132,8 @@ export function getDel(call: Call): void {
     call.wrongType();
     return;
   }
+  // Inside EXEC the value may not fit after the transaction's earlier replies: keep the key.
+  if (!call.fitsReply(BULK_BYTES + value.length)) return;
   call.keyspace.delete(call.slot, key);
   call.bulk(value);
 }
@@ -147,6 +155,7 @@ export function getEx(call: Call): void {
   // Redis validates the amount only once it knows the key exists.
   const deadline = parsedDeadline(call);
   if (Number.isNaN(deadline)) return;
+  if (!call.fitsReply(BULK_BYTES + value.length)) return;
   call.bulk(value);
   if (deadline !== undefined) keyspace.setDeadline(call.slot, key, deadline);
   else if (flags & SetOption.Persist) keyspace.persist(call.slot, key);

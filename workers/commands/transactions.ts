@@ -123,14 +123,17 @@ function runQueued(call: Call, first: number, count: number): void {
       call.argc = n;
       call.name = commandByOp(op).name;
       const start = out.tail;
+      call.replyBytesBefore = start - arrayStart;
       try {
         HANDLERS[op]!(call);
       } catch (error) {
         out.rollback(start);
         call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
       }
-      // The whole array must fit one reply frame: a reply that would take it past the limit is
-      // answered by the reply-limit error instead (its command ran).
+      // The whole array must fit one reply frame. A handler that checks its reply's size
+      // (`fitsReply`, which counts the elements before it) refuses before it changes anything;
+      // a reply that still takes the array past the limit is answered by the reply-limit error
+      // instead (its command ran).
       if (out.tail - arrayStart > REPLY_BYTES_MAX) {
         const bytes = out.tail - start;
         out.rollback(start);
@@ -140,6 +143,7 @@ function runQueued(call: Call, first: number, count: number): void {
     }
   } finally {
     call.noBlock = false;
+    call.replyBytesBefore = 0;
     call.argc = argc;
     call.name = name;
   }

@@ -2,18 +2,23 @@
 //
 //   0  u8   flags: 1 when the set is compact (Redis's listpack, see zset-value.ts)
 //   1  u32  member count
-//   5  ...  each member in order (ascending score, then member bytes):
+//   5  u32  the tree's handle epoch (0 for a compact set)
+//   9  ...  each member in order (ascending score, then member bytes):
 //           f64 score, u32 length, the member's bytes
 //
 // Numbers are little-endian. The members travel in order, so the receiver builds its tree at once
-// (ZSetValue.fromSorted). A payload that is not exactly this (short, long, a NaN score, members out
-// of order or repeated, a compact set too big to be one) decodes to undefined.
+// (ZSetValue.fromSorted), numbering its handles in rank order: a numbering the sender's ZSCAN
+// cursors do not know, so the receiver's epoch is the sender's plus one, and a scan begun before
+// the move starts over after it (members may come twice; none is missed). A payload that is not
+// exactly this (short, long, a NaN score, members out of order or repeated, a compact set too big
+// to be one or with an epoch, an epoch out of range) decodes to undefined.
 
 import { writeLatin1 } from '../../src/shared/codec.js';
 import type { ValueCodec } from './value-codec.js';
+import { EPOCH_LIMIT, nextEpoch } from './zset/tree-store.js';
 import { ZSetValue } from './zset-value.js';
 
-const HEADER_BYTES = 5;
+const HEADER_BYTES = 9;
 /** Per member: its score and its length. */
 const MEMBER_OVERHEAD_BYTES = 12;
 const FLAG_COMPACT = 1;
@@ -32,6 +37,7 @@ export const zsetCodec: ValueCodec = {
     const zset = value as ZSetValue;
     buf[at] = zset.compact ? FLAG_COMPACT : 0;
     buf.writeUInt32LE(zset.size, at + 1);
+    buf.writeUInt32LE(zset.epoch, at + 5);
     let offset = at + HEADER_BYTES;
     zset.walk(0, zset.size, false, (member, score) => {
       buf.writeDoubleLE(score, offset);
@@ -46,6 +52,8 @@ export const zsetCodec: ValueCodec = {
     const count = buf.readUInt32LE(start + 1);
     if (count === 0 || count > (end - start - HEADER_BYTES) / MEMBER_OVERHEAD_BYTES)
       return undefined;
+    const epoch = buf.readUInt32LE(start + 5);
+    if (epoch >= EPOCH_LIMIT || (compact && epoch !== 0)) return undefined;
     const members: string[] = [];
     const scores = new Float64Array(count);
     let offset = start + HEADER_BYTES;
@@ -63,7 +71,7 @@ export const zsetCodec: ValueCodec = {
       members.push(member);
     }
     if (offset !== end) return undefined;
-    return ZSetValue.fromSorted(members, scores, compact);
+    return ZSetValue.fromSorted(members, scores, compact, nextEpoch(epoch));
   },
 };
 

@@ -15,7 +15,7 @@
 import { ValueKind } from '../../src/shared/value-types.js';
 import { CollectionValue } from './value.js';
 import { ListStore } from './zset/list-store.js';
-import { type MemberVisitor, TreeStore } from './zset/tree-store.js';
+import { type MemberVisitor, nextEpoch, TreeStore } from './zset/tree-store.js';
 
 export type { MemberVisitor } from './zset/tree-store.js';
 
@@ -135,17 +135,24 @@ export class ZSetValue extends CollectionValue {
       members.push(member);
       scores.push(score);
     });
-    return ZSetValue.fromSorted(members, scores, this.compact);
+    // The copy numbers its handles anew: a ZSCAN cursor of this set starts over on it.
+    return ZSetValue.fromSorted(members, scores, this.compact, nextEpoch(this.epoch));
   }
 
   /**
    * A set of `members` (distinct, in order of (score, member)) with `scores`, built at once; it
-   * takes `members` over. A compact set keeps -0 as 0, as a listpack would.
+   * takes `members` over. A compact set keeps -0 as 0, as a listpack would. A tree numbers its
+   * handles in rank order in `epoch` (see TreeStore.epoch).
    */
-  static fromSorted(members: string[], scores: ArrayLike<number>, compact: boolean): ZSetValue {
+  static fromSorted(
+    members: string[],
+    scores: ArrayLike<number>,
+    compact: boolean,
+    epoch = 0,
+  ): ZSetValue {
     const value = new ZSetValue();
     if (!compact) {
-      value.store = TreeStore.fromSorted(members, scores);
+      value.store = TreeStore.fromSorted(members, scores, epoch);
       return value;
     }
     const store = value.store as ListStore;

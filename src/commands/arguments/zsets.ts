@@ -49,8 +49,13 @@ export interface ZScanOptions {
   COUNT?: number;
 }
 
-/** A score as node-redis sends it (transformDoubleArgument): '+inf', '-inf', or toString(). */
-export function scoreArgument(score: unknown): string {
+/**
+ * A score as node-redis sends it (transformDoubleArgument): '+inf', '-inf', or toString(). Text
+ * (a string or bytes) goes as it is, as node-redis sends it whatever the method's types say: the
+ * shard then parses it as Redis does ('1.5' is a score, 'x' Redis's float error).
+ */
+export function scoreArgument(score: unknown): RedisArgument {
+  if (typeof score === 'string' || score instanceof Uint8Array) return score as RedisArgument;
   if (typeof score !== 'number') {
     throw new ArgumentTypeError(score, 'a sorted-set score must be a number');
   }
@@ -151,7 +156,7 @@ function isPlainKey(key: unknown): boolean {
   return typeof key === 'string' || typeof key === 'number' || key instanceof Uint8Array;
 }
 
-function pushKeyAndWeight(keys: RedisArgument[], weights: string[], source: unknown): void {
+function pushKeyAndWeight(keys: RedisArgument[], weights: RedisArgument[], source: unknown): void {
   if (source === null || typeof source !== 'object' || !('key' in source)) {
     throw new ArgumentTypeError(source, 'a weighted source must be { key, weight }');
   }
@@ -175,7 +180,7 @@ export function zStoreArguments(
     if (isPlainKey(list[0])) {
       args.push(...(list as RedisArgument[]));
     } else {
-      const weights: string[] = [];
+      const weights: RedisArgument[] = [];
       for (const source of list) pushKeyAndWeight(args, weights, source);
       args.push('WEIGHTS', ...weights);
     }

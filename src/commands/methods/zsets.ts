@@ -1,6 +1,7 @@
 // The node-redis v5 methods of sorted sets (ZADD, ZRANGE, ZSCORE, ...): names, parameters and reply
 // shapes as node-redis gives them. One link of the method chain (see base.ts).
 
+import { Mode } from '../../client/client.js';
 import {
   type SortedSetMember,
   scoreArgument,
@@ -35,6 +36,11 @@ export type {
 export interface ZMember<S> {
   value: S;
   score: number;
+}
+
+/** zScanIterator's options: ZSCAN's, and the cursor to start from (node-redis v5). */
+export interface ZScanIteratorOptions extends ZScanOptions {
+  cursor?: RedisArgument;
 }
 
 export interface ZScanReply<S> {
@@ -240,4 +246,46 @@ export abstract class SortedSetMethods<
   ): Out<Async, ZScanReply<S>> {
     return this.built(COMMAND.zscan, zScanArguments, key, cursor, options, toScanReply);
   }
+
+  /**
+   * Iterates a sorted set in ZSCAN steps, yielding each step's members with their scores (as
+   * node-redis v5: a step may yield none). An async generator on the async API, a generator on
+   * `db.sync`.
+   */
+  zScanIterator(
+    key: RedisArgument,
+    options?: ZScanIteratorOptions,
+  ): Async extends true ? AsyncGenerator<ZMember<S>[]> : Generator<ZMember<S>[]> {
+    return (
+      this.executor.mode === Mode.Sync
+        ? zScanSteps(this as SortedSetMethods<false, S>, key, options)
+        : zScanStepsAsync(this as SortedSetMethods<true, S>, key, options)
+    ) as Async extends true ? AsyncGenerator<ZMember<S>[]> : Generator<ZMember<S>[]>;
+  }
+}
+
+function* zScanSteps<S extends string | Buffer>(
+  methods: SortedSetMethods<false, S>,
+  key: RedisArgument,
+  options: ZScanIteratorOptions | undefined,
+): Generator<ZMember<S>[]> {
+  let cursor: RedisArgument = options?.cursor ?? '0';
+  do {
+    const reply = methods.zScan(key, cursor, options);
+    cursor = reply.cursor;
+    yield reply.members;
+  } while (cursor !== '0');
+}
+
+async function* zScanStepsAsync<S extends string | Buffer>(
+  methods: SortedSetMethods<true, S>,
+  key: RedisArgument,
+  options: ZScanIteratorOptions | undefined,
+): AsyncGenerator<ZMember<S>[]> {
+  let cursor: RedisArgument = options?.cursor ?? '0';
+  do {
+    const reply = await methods.zScan(key, cursor, options);
+    cursor = reply.cursor;
+    yield reply.members;
+  } while (cursor !== '0');
 }

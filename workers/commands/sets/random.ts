@@ -19,6 +19,8 @@ import { lookupSet, replyMembers, replySet } from './shared.js';
 
 /** Bytes an array reply takes per element at the least: its type and length fields. */
 const ELEMENT_BYTES_MIN = 5;
+/** Bytes a bulk string reply takes beyond its own bytes. */
+const BULK_BYTES = 5;
 
 export function sPop(call: Call): void {
   if (call.argc === 2) {
@@ -35,6 +37,11 @@ export function sPop(call: Call): void {
   else if (set === WRONG_TYPE) call.wrongType();
   else {
     const member = set.pop();
+    // Inside EXEC the reply may not fit after the transaction's earlier replies: put it back.
+    if (!call.fitsReply(BULK_BYTES + member.length)) {
+      set.add(member);
+      return;
+    }
     afterRemoval(call, key, set, 1);
     call.bulk(member);
   }

@@ -50,7 +50,9 @@ export function zrandmember(call: Call): void {
   if (value === WRONG_TYPE) call.wrongType();
   else if (value === undefined || parsed === 0) call.array(0);
   else if (parsed < 0) picks(call, value, -Number(parsed), withScores);
-  else if (parsed >= value.size) replyRange(call, value, 0, value.size, false, withScores);
+  // The whole set, highest rank first, as Redis 7.0 answers it (a deterministic order).
+  else if (parsed >= value.size)
+    replyRange(call, value, value.size - 1, value.size, true, withScores);
   else distinct(call, value, Number(parsed), withScores);
 }
 

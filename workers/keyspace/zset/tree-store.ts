@@ -18,7 +18,10 @@ const HANDLES_INITIAL = 4;
 /** The handle table is renumbered when it has this many slots and under a quarter in use. */
 const HANDLES_COMPACTION_MIN = 64;
 /** Epochs wrap here, so that a ZSCAN cursor (epoch above 32 bits of handle) stays below 2^53. */
-const EPOCH_LIMIT = 2 ** 20;
+export const EPOCH_LIMIT = 2 ** 20;
+
+/** The epoch after `epoch`: a numbering of handles that a cursor of `epoch` must not resume. */
+export const nextEpoch = (epoch: number): number => (epoch + 1) % EPOCH_LIMIT;
 
 /** A position walks reuse (the shard runs one command at a time). */
 const walker: Position = { leaf: undefined!, index: 0 };
@@ -113,7 +116,7 @@ export class TreeStore {
     this.scoreOf = scoreOf;
     this.order.memberOf = memberOf;
     this.freeHandle = -1;
-    this.epoch = (this.epoch + 1) % EPOCH_LIMIT;
+    this.epoch = nextEpoch(this.epoch);
   }
 
   /** The rank of `member`, or -1 when it is not a member. */
@@ -177,9 +180,13 @@ export class TreeStore {
     return handle;
   }
 
-  /** A store of `members` (distinct, in order of (score, member)) with `scores`, built at once. */
-  static fromSorted(members: string[], scores: ArrayLike<number>): TreeStore {
+  /**
+   * A store of `members` (distinct, in order of (score, member)) with `scores`, built at once, its
+   * handles numbered in that order in `epoch`.
+   */
+  static fromSorted(members: string[], scores: ArrayLike<number>, epoch = 0): TreeStore {
     const store = new TreeStore();
+    store.epoch = epoch;
     const count = members.length;
     store.memberOf = members;
     store.order.memberOf = members;
