@@ -80,14 +80,19 @@ describe('node-redis v5 arguments', () => {
   });
 });
 
-describe('list methods (bugs left to the lists code, which is being changed elsewhere)', () => {
-  // Bug (not fixed here: src/commands/methods/lists.ts): node-redis v5's lmPop([], 'LEFT') sends
-  // LMPOP 0 LEFT, which Redis 7.0 answers with its arity error; slotdb answers the numkeys error
-  // ("ERR numkeys should be greater than 0") that Redis gives only to LMPOP 0 key LEFT.
-  it.skip("lmPop with no keys answers Redis's arity error, as node-redis gets it", async () => {
+describe('list methods', () => {
+  // node-redis v5's lmPop([], 'LEFT') sends LMPOP 0 LEFT, which Redis 7.0 answers with its arity
+  // error; with a COUNT the arity holds and Redis answers the numkeys error.
+  it("lmPop with no keys answers Redis's errors, as node-redis gets them", async () => {
     await withDb({ shards: 1 }, async (db) => {
       expect(await errorOf(db.lmPop([], 'LEFT'))).toBe(
         "ERR wrong number of arguments for 'lmpop' command",
+      );
+      expect(await errorOf(db.lmPop([], 'LEFT', { COUNT: 2 }))).toBe(
+        'ERR numkeys should be greater than 0',
+      );
+      expect(await errorOf(db.blmPop(0.01, [], 'LEFT'))).toBe(
+        "ERR wrong number of arguments for 'blmpop' command",
       );
     });
   });

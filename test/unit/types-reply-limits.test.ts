@@ -138,18 +138,19 @@ describe('a single value removed inside EXEC is kept when its reply cannot fit',
     expect(state(shard)).toEqual(before);
   });
 
-  // Bug (not fixed here: workers/commands/lists/push-pop.ts): LPOP and RPOP without a count, LMOVE
-  // and RPOPLPUSH write the element they take with no fitsReply check, so inside EXEC after large
-  // replies the element is popped (LPOP: lost; LMOVE: moved) and its reply replaced by the
-  // reply-limit error.
+  // LPOP and RPOP without a count, LMOVE and RPOPLPUSH check their element's reply before they
+  // take it: inside EXEC after large replies, the element stays where it was (it used to be popped
+  // and lost, or moved, with its reply replaced by the reply-limit error). The big element sits at
+  // both ends, so RPOPLPUSH (from the tail) meets it too.
   for (const [name, args] of [
     ['lpop', [K]],
     ['rpoplpush', [K, K]],
     ['lmove', [K, '{r}other', 'LEFT', 'RIGHT']],
   ] as [Name, string[]][]) {
-    it.skip(`${name} ${args.join(' ')} (lists/push-pop.ts lacks the check)`, () => {
+    it(`${name} ${args.join(' ')}`, () => {
       const shard = new ShardHarness();
       big(shard, 'list');
+      shard.run('rpush', SLOT, [K, 'w'.repeat(2000)]);
       const before = state(shard);
       expect((afterPad(shard, name, args) as Error).message).toMatch(LIMIT_ERROR);
       expect(state(shard)).toEqual(before);

@@ -68,7 +68,11 @@ export function lmpopArguments(
   options?: LMPopOptions,
 ): RedisArgument[] {
   const keyList = variadic(keys);
-  if (keyList.length === 0) throw new ErrorReply(NUMKEYS_NOT_POSITIVE);
+  // No key: `LMPOP 0 LEFT` is short of LMPOP's arity, and the arity check that follows answers it
+  // as Redis does; with a COUNT the arity holds, and Redis answers the numkeys error.
+  if (keyList.length === 0 && options?.COUNT !== undefined) {
+    throw new ErrorReply(NUMKEYS_NOT_POSITIVE);
+  }
   const args: RedisArgument[] = [keyList.length, ...keyList, side];
   if (options !== undefined) {
     checkOptions(options);

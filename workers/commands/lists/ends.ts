@@ -15,7 +15,7 @@ import type { Call } from '../call.js';
 
 /** Reply bytes of an array header, and of a bulk string beyond its bytes (codec.ts). */
 const ARRAY_HEADER_BYTES = 5;
-const BULK_HEADER_BYTES = 5;
+export const BULK_HEADER_BYTES = 5;
 
 /** The list at `key` in the call's slot: undefined when missing, WRONG_TYPE for another type. */
 export function getList(call: Call, key: string): ListValue | undefined | WrongType {

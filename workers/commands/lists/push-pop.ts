@@ -14,6 +14,7 @@ import { WRONG_TYPE } from '../../keyspace/value.js';
 import type { Call } from '../call.js';
 import { integerArg, Side, sideArg } from './arguments.js';
 import {
+  BULK_HEADER_BYTES,
   firstNonEmptyList,
   getList,
   moveOne,
@@ -71,7 +72,7 @@ function popGeneric(call: Call, head: boolean): void {
   const list = getList(call, key);
   if (list === WRONG_TYPE) call.wrongType();
   else if (list === undefined) call.nil();
-  else if (!withCount) call.bulk(popOne(call, key, list, head));
+  else if (!withCount) replyPopOne(call, key, list, head);
   else if (count === 0) call.array(0);
   else replyPopMany(call, key, list, head, count, false);
 }
@@ -102,8 +103,18 @@ export function moveFromArguments(call: Call, fromHead: boolean, toHead: boolean
   const destinationKey = call.arg(1);
   const destination = getList(call, destinationKey);
   if (destination === WRONG_TYPE) call.wrongType();
-  else call.bulk(moveOne(call, sourceKey, source, destinationKey, destination, fromHead, toHead));
+  // The reply is checked before the move: inside EXEC, earlier replies may leave too little room,
+  // and an element moved but answered with the reply-limit error would surprise its caller.
+  else if (call.fitsReply(BULK_HEADER_BYTES + source.at(fromHead ? 0 : source.size - 1).length)) {
+    call.bulk(moveOne(call, sourceKey, source, destinationKey, destination, fromHead, toHead));
+  }
   return true;
+}
+
+/** Pops one element and answers it, unless its reply cannot fit (then nothing is popped). */
+function replyPopOne(call: Call, key: string, list: ListValue, head: boolean): void {
+  if (!call.fitsReply(BULK_HEADER_BYTES + list.at(head ? 0 : list.size - 1).length)) return;
+  call.bulk(popOne(call, key, list, head));
 }
 
 function moveGeneric(call: Call, fromHead: boolean, toHead: boolean): void {
