@@ -43,6 +43,7 @@ import type { KeyBudget } from './budget.js';
 import { ForwardLog } from './forward-log.js';
 import { admitWhereKeysLost, lostKeysReply } from './lost-keys.js';
 import { RoleDefaults, RoleKind } from './role.js';
+import { Staging } from './pieces/staging.js';
 import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
 import { type Waiting, WaitQueue, WaitStats } from './waiting.js';
@@ -81,6 +82,8 @@ export class OutgoingMigration extends RoleDefaults {
   private endError: string | undefined;
   /** Set when the target died holding keys of the slot: the reply of a request naming one. */
   private lostReply: string | undefined;
+  /** Copies of big keys coming back in pieces after a cancel. */
+  private readonly staging = new Staging();
 
   constructor(
     protected readonly shard: ShardContext,
@@ -226,7 +229,7 @@ export class OutgoingMigration extends RoleDefaults {
   /** One step of work: a batch if the window allows, the flip when everything moved. */
   override step(now: number): number {
     if (this.#state !== OutgoingState.Moving) return 0;
-    const sent = this.sender.sendBatch(now);
+    const sent = this.sender.sendBatch(now) + this.sender.sendPiece(now);
     if (sent === 0 && this.sender.done) {
       if (this.sender.keysLeft() === 0) {
         this.flip(now);
@@ -295,15 +298,21 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** A batch of keys coming back after a cancel: apply it and acknowledge. */
   override onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
-    const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
-    const ok = applied.refused === undefined;
-    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, ok);
+    this.acknowledge(batch, applyBatch(this.shard.keyspace, buf, view, at, this.slot).refused);
+  }
+
+  /** A piece of a big key coming back after a cancel: its copy is staged until the final one. */
+  override onPiece(buf: Buffer, view: DataView, at: number): void {
+    const applied = this.staging.apply(this.shard.keyspace, buf, view, at, this.slot);
+    this.acknowledge(applied.number, applied.refused);
+  }
+
+  private acknowledge(batch: number, refused: string | undefined): void {
+    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, !refused);
     this.shard.flushPeer(this.target);
-    if (!ok) {
-      const why = applied.refused;
-      const { id } = this.shard;
-      console.error(`slotdb: shard ${id} refused returned keys of slot ${this.slot}: ${why}`);
-    }
+    if (refused === undefined) return;
+    const { id } = this.shard;
+    console.error(`slotdb: shard ${id} refused returned keys of slot ${this.slot}: ${refused}`);
   }
 
   /** Every key came back: the slot is whole here again. */
@@ -353,25 +362,20 @@ export class OutgoingMigration extends RoleDefaults {
 
   private progress(now: number): void {
     this.lastProgressAt = now;
-    this.shard.post({
-      type: 'migration-progress',
-      migration: this.migration,
-      keys: this.sender.keysAcknowledged,
-      bytes: this.sender.bytesSent,
-      batches: this.sender.batchesSent,
-      keysLeft: this.sender.keysLeft(),
-    });
+    const { keys, bytes, batches } = this.sender.counts();
+    const keysLeft = this.sender.keysLeft();
+    const migration = this.migration;
+    this.shard.post({ type: 'migration-progress', migration, keys, bytes, batches, keysLeft });
   }
 
   /** Reports the outcome and leaves the shard; the state is Done already. */
   private end(outcome: MigrationOutcome, now: number): void {
     if (outcome !== 'completed') this.release();
-    const sender = this.sender;
+    this.sender.close();
+    this.staging.clear();
     const endedAbs = performance.timeOrigin + now;
-    const { keysAcknowledged, bytesSent, batchesSent } = sender;
-    const profiler = this.shard.profiler;
-    const migration = this.migration;
-    profiler?.moveEnded(migration, outcome, keysAcknowledged, bytesSent, batchesSent, endedAbs);
+    const { keys, bytes, batches } = this.sender.counts();
+    this.shard.profiler?.moveEnded(this.migration, outcome, keys, bytes, batches, endedAbs);
     this.shard.post({
       type: 'migration-end',
       migration: this.migration,
@@ -388,11 +392,8 @@ export class OutgoingMigration extends RoleDefaults {
       source: this.shard.id,
       target: this.target,
       lock: this.plan.lock,
-      keys: this.sender.keysAcknowledged,
-      bytes: this.sender.bytesSent,
-      batches: this.sender.batchesSent,
+      ...this.sender.counts(),
       durationMs: now - this.startedAt,
-      keyLockMsMax: this.sender.lockMsMax,
       redirections: this.redirections,
       waits: this.waits.summary(),
     };

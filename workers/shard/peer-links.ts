@@ -15,6 +15,7 @@ import {
   PEER_KIND,
   PEER_MIGRATION,
   PEER_SLOT,
+  PIECE_NUMBER,
   PeerFrame,
 } from '../../src/shared/peer-frames.js';
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';
@@ -161,6 +162,13 @@ export class PeerLinks {
         const batch = view.getUint32(at + BATCH_BATCH, true);
         if (role !== undefined) role.onBatch(buf, view, at, batch);
         else refuseBatch(shard, peer, slot, id, batch);
+        return;
+      }
+      case PeerFrame.Piece: {
+        shard.clients.flushDirty();
+        const piece = view.getUint32(at + PIECE_NUMBER, true);
+        if (role !== undefined) role.onPiece(buf, view, at, piece);
+        else refuseBatch(shard, peer, slot, id, piece);
         return;
       }
       case PeerFrame.Ack:
