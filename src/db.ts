@@ -1,11 +1,12 @@
 // SlotDB: the database as a client thread sees it. `SlotDB.open()` starts the shards and makes the
 // calling thread client 0; `db.handle()` prepares rings for another thread, which calls
-// `SlotDB.attach(handle)` there. Commands come from CommandMethods; this file adds the lifecycle,
-// the blocking and Buffer views, scanning, and introspection.
+// `SlotDB.attach(handle)` there. Commands come from CommandMethods, transactions (multi(),
+// isolated()) from SharedCommands (src/transactions/shared.ts); this file adds the lifecycle, the
+// blocking and Buffer views, scanning, and introspection.
 
 import { EventEmitter } from 'node:events';
 import { Client, type ClientRings, type ClientTuning, Mode } from './client/client.js';
-import { CommandMethods, type ScanOptions } from './commands/methods.js';
+import type { CommandMethods, ScanOptions } from './commands/methods.js';
 import { ClientClosedError, NotOpenerError, SlotRangeError } from './errors.js';
 import { Executor } from './executor.js';
 import { checkHandle, claimSeat, startHeartbeat } from './handle.js';
@@ -23,6 +24,7 @@ import { ShardPool } from './shard-pool.js';
 import { ClientState, type ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
 import type { MigrationReport } from './shared/control-messages.js';
 import { CLOSE_DRAIN_MS_MAX, SLOT_COUNT } from './shared/limits.js';
+import { SharedCommands } from './transactions/shared.js';
 
 /** What another thread needs to attach: plain data and SharedArrayBuffers, safe to postMessage. */
 export interface SlotDBHandle {
@@ -76,7 +78,7 @@ export const kClient = Symbol('slotdb.client');
 const STATE_NAMES = ['starting', 'running', 'stopped', 'dead'] as const;
 
 /** The blocking API: `db.sync.get(key)` returns the value after one round trip. */
-export class SyncCommands<S extends string | Buffer = string> extends CommandMethods<false, S> {
+export class SyncCommands<S extends string | Buffer = string> extends SharedCommands<false, S> {
   protected readonly executor: Executor;
 
   constructor(executor: Executor) {
@@ -96,7 +98,7 @@ export class SyncCommands<S extends string | Buffer = string> extends CommandMet
 }
 
 /** An async view whose bulk replies are Buffers: `db.withBuffers().get(key)`. */
-export class BufferCommands extends CommandMethods<true, Buffer> {
+export class BufferCommands extends SharedCommands<true, Buffer> {
   protected readonly executor: Executor;
   readonly sync: SyncCommands<Buffer>;
 
@@ -123,7 +125,7 @@ async function* scanSteps<S extends string | Buffer>(
   } while (cursor !== '0');
 }
 
-export class SlotDB extends CommandMethods<true> {
+export class SlotDB extends SharedCommands<true> {
   protected readonly executor: Executor;
   /** Blocking variants of every command. */
   readonly sync: SyncCommands;

@@ -223,6 +223,53 @@ export class InvariantError extends Error {
   }
 }
 
+// ---- transactions --------------------------------------------------------------------
+
+/**
+ * A transaction's exec() found a watched key changed (EXEC answered null), with node-redis's
+ * class name and text. slotdb also answers so, conservatively, when the slot of the watched keys
+ * moved to another shard between WATCH and EXEC.
+ */
+export class WatchError extends Error {
+  constructor(message = 'One (or more) of the watched keys has been changed') {
+    super(message);
+    this.name = 'WatchError';
+  }
+}
+
+/**
+ * A transaction's exec() ran, and some of its commands answered errors: `replies` holds every
+ * reply in order (an ErrorReply at each of `errorIndexes`), as node-redis's MultiErrorReply.
+ */
+export class MultiErrorReply extends ErrorReply {
+  readonly replies: unknown[];
+  readonly errorIndexes: number[];
+  constructor(replies: unknown[], errorIndexes: number[]) {
+    super(
+      `${errorIndexes.length} commands failed, see .replies and .errorIndexes for more information`,
+    );
+    this.name = 'MultiErrorReply';
+    this.replies = replies;
+    this.errorIndexes = errorIndexes;
+  }
+
+  *errors(): Generator<unknown> {
+    for (const index of this.errorIndexes) yield this.replies[index];
+  }
+}
+
+/**
+ * Connection state asked of what is not an isolated client: WATCH, MULTI, EXEC, DISCARD or UNWATCH
+ * on the shared database (which every caller of the thread uses at once), or any call on an
+ * isolated client after its `db.isolated()` callback returned.
+ */
+export class IsolationError extends Error {
+  constructor(message: string) {
+    super(`slotdb: ${message}`);
+    this.name = 'IsolationError';
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null)

@@ -21,6 +21,18 @@ export type {
   SScanReply,
 } from './commands/methods/sets.js';
 export type {
+  SortedSetMember,
+  ZAddOptions,
+  ZKeyAndWeight,
+  ZKeys,
+  ZMember,
+  ZRangeOptions,
+  ZScanOptions,
+  ZScanReply,
+  ZStoreOptions,
+} from './commands/methods/zsets.js';
+export type {
+  CopyOptions,
   ExpireMode,
   GetExOptions,
   RedisArgument,
@@ -40,7 +52,9 @@ export {
   FrameTooLargeError,
   HandleError,
   InvariantError,
+  IsolationError,
   MigrationError,
+  MultiErrorReply,
   NotOpenerError,
   OptionError,
   PendingLimitError,
@@ -50,6 +64,7 @@ export {
   SlotBusyError,
   SlotRangeError,
   ValueTooLargeError,
+  WatchError,
 } from './errors.js';
 export type {
   MigrateOptions,
@@ -66,3 +81,5 @@ export type { ProfileReport } from './profiler/report/types.js';
 export type { LockMode, MigrationReport } from './shared/control-messages.js';
 export { keySlot } from './shared/key-slot.js';
 export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';
+export type { IsolatedClient } from './transactions/isolated.js';
+export type { MultiCommands } from './transactions/multi.js';

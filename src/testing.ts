@@ -58,3 +58,15 @@ export function setHeartbeatGrace(db: SlotDB, ms: number): void {
   if (pool === undefined) throw new NotOpenerError('reclaim seats');
   pool.heartbeatGraceMs = ms;
 }
+
+/**
+ * The bytes of `shard`'s JavaScript heap in use, measured by the shard after a full garbage
+ * collection when the process runs with --expose-gc (which worker threads inherit); otherwise
+ * garbage not yet collected is counted too.
+ */
+export async function shardHeapBytes(db: SlotDB, shard: number): Promise<number> {
+  const pool = db[kPool];
+  if (pool === undefined) throw new NotOpenerError('measure shard heaps');
+  const reply = await pool.request(shard, { type: 'heap' });
+  return reply.heapUsedBytes ?? 0;
+}

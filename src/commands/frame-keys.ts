@@ -7,16 +7,46 @@ import { TIMING_BYTES } from '../shared/timing-layout.js';
 import type { CommandSpec } from './declaration.js';
 import { keyIndexes } from './key-spec.js';
 
-/** A frame's arguments: where each one's bytes start and end in the buffer. */
-interface FrameArguments {
-  readonly buf: Buffer;
-  readonly starts: number[];
-  readonly ends: number[];
+/**
+ * A frame's arguments, located as far as a key spec needs them: where each one's bytes start and
+ * end in the buffer. Arguments past the last one asked for are never walked (a SET's value, an
+ * EXEC frame's queued commands after its key list).
+ */
+class FrameArguments {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  /** Where the next argument not located yet starts (its u32 length). */
+  private next: number;
+
+  constructor(
+    readonly buf: Buffer,
+    at: number,
+    private readonly argc: number,
+  ) {
+    this.next =
+      at + REQ_HEADER_BYTES + (buf[at + REQ_FLAGS]! & RequestFlag.Timed ? TIMING_BYTES : 0);
+  }
+
+  /** Argument `index` as a one-byte string. */
+  text(index: number): string {
+    this.locate(index);
+    return this.buf.toString('latin1', this.starts[index]!, this.ends[index]!);
+  }
+
+  private locate(index: number): void {
+    const buf = this.buf;
+    for (let i = this.starts.length; i <= index && i < this.argc; i++) {
+      const bytes = buf.readUInt32LE(this.next);
+      this.starts.push(this.next + 4);
+      this.ends.push(this.next + 4 + bytes);
+      this.next += 4 + bytes;
+    }
+  }
 }
 
 /** A numkeys count in a frame: NaN when it is not an integer. */
 function integerAt(args: FrameArguments, index: number): number {
-  const value = parseInt64(args.buf.toString('latin1', args.starts[index]!, args.ends[index]!));
+  const value = parseInt64(args.text(index));
   return value === undefined ? NaN : Number(value);
 }
 
@@ -24,22 +54,6 @@ function integerAt(args: FrameArguments, index: number): number {
 export function frameKeys(buf: Buffer, at: number, command: CommandSpec): string[] {
   if (command.firstKey < 0) return [];
   const argc = buf.readUInt32LE(at + REQ_ARGC);
-  // Arguments past the last key a fixed spec names are not walked (a SET's value, its options).
-  let walked = 0;
-  for (const spec of command.keys) {
-    walked = Math.max(walked, 'last' in spec && spec.last >= 0 ? spec.last + 1 : argc);
-  }
-  walked = Math.min(walked, argc);
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let p = at + REQ_HEADER_BYTES + (buf[at + REQ_FLAGS]! & RequestFlag.Timed ? TIMING_BYTES : 0);
-  for (let i = 0; i < walked; i++) {
-    const bytes = buf.readUInt32LE(p);
-    starts.push(p + 4);
-    ends.push(p + 4 + bytes);
-    p += 4 + bytes;
-  }
-  const args: FrameArguments = { buf, starts, ends };
-  const indexes = keyIndexes(command.keys, walked, args, integerAt);
-  return indexes.map((i) => buf.toString('latin1', starts[i]!, ends[i]!));
+  const args = new FrameArguments(buf, at, argc);
+  return keyIndexes(command.keys, argc, args, integerAt).map((i) => args.text(i));
 }

@@ -1,10 +1,12 @@
-// Keyspace commands: deleting, testing and listing keys.
+// Keyspace commands: deleting, testing, renaming, copying and listing keys.
 
 import { type Declaration, Flag, ReplyPolicy, SplitPolicy } from './declaration.js';
-import { ALL_KEYS, FIRST_KEY } from './key-spec.js';
+import { ALL_KEYS, FIRST_KEY, type RangeKeySpec } from './key-spec.js';
 
 const PER_SLOT = SplitPolicy.PerSlot;
 const SUM = ReplyPolicy.Sum;
+/** RENAME and COPY: a source key and a destination key, in one slot (CROSSSLOT otherwise). */
+const SOURCE_AND_DESTINATION: RangeKeySpec = { first: 0, last: 1, step: 1 };
 
 export const KEY_COMMANDS = [
   {
@@ -58,6 +60,31 @@ export const KEY_COMMANDS = [
     split: SplitPolicy.AllShards,
     reply: ReplyPolicy.ConcatUnique,
     methods: ['keys'],
+  },
+  {
+    name: 'rename',
+    arity: 3,
+    keys: SOURCE_AND_DESTINATION,
+    flags: Flag.Write,
+    split: SplitPolicy.SameSlot,
+    methods: ['rename'],
+  },
+  {
+    name: 'renamenx',
+    arity: 3,
+    keys: SOURCE_AND_DESTINATION,
+    flags: Flag.Write,
+    split: SplitPolicy.SameSlot,
+    methods: ['renameNX'],
+  },
+  // COPY source destination [DB index] [REPLACE]: slotdb has one database, index 0.
+  {
+    name: 'copy',
+    arity: -3,
+    keys: SOURCE_AND_DESTINATION,
+    flags: Flag.Write,
+    split: SplitPolicy.SameSlot,
+    methods: ['copy'],
   },
   {
     name: 'scan',

@@ -3,6 +3,7 @@
 // the blocking API (`db.sync`) and the Buffer-returning views differ only in their executor.
 
 import { InvariantError } from '../errors.js';
+import { type CopyOptions, copyArguments } from './arguments/keys.js';
 import {
   getExArguments,
   msetArguments,
@@ -22,6 +23,7 @@ import {
 import { SortedSetMethods } from './methods/zsets.js';
 import { COMMAND, COMMANDS, type MethodName } from './table.js';
 
+export type { CopyOptions } from './arguments/keys.js';
 export type { Out, RedisArgument, RedisVariadicArgument } from './methods/base.js';
 
 export type ExpirationType = 'EX' | 'PX' | 'EXAT' | 'PXAT';
@@ -206,6 +208,26 @@ export abstract class CommandMethods<
 
   flushDb(mode?: 'ASYNC' | 'SYNC'): Out<Async, 'OK'> {
     return this.executor.run(COMMAND.flushdb, mode === undefined ? [] : [mode]);
+  }
+
+  /** 'OK'; ERR no such key when `key` does not exist. Both keys share a slot (or CROSSSLOT). */
+  rename(key: RedisArgument, newKey: RedisArgument): Out<Async, 'OK'> {
+    return this.executor.run(COMMAND.rename, [key, newKey]);
+  }
+
+  /** 1 when renamed, 0 when `newKey` exists. Both keys share a slot (or CROSSSLOT). */
+  renameNX(key: RedisArgument, newKey: RedisArgument): Out<Async, number> {
+    return this.executor.run(COMMAND.renamenx, [key, newKey]);
+  }
+
+  /** 1 when copied, 0 when `source` is missing or `destination` exists (without REPLACE). */
+  copy(
+    source: RedisArgument,
+    destination: RedisArgument,
+    options?: CopyOptions,
+  ): Out<Async, number> {
+    if (options === undefined) return this.executor.run(COMMAND.copy, [source, destination]);
+    return this.built(COMMAND.copy, copyArguments, source, destination, options);
   }
 
   keys(pattern: RedisArgument): Out<Async, S[]> {

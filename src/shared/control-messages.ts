@@ -72,6 +72,7 @@ export type ShardRequest =
   | { readonly type: 'peer-down'; readonly peer: number }
   | { readonly type: 'count-slots' }
   | { readonly type: 'faults'; readonly faults: ShardFaults }
+  | { readonly type: 'heap' }
   | { readonly type: 'profile-start'; readonly startAbs: number; readonly bucketMs: number }
   | { readonly type: 'profile-stop'; readonly endAbs: number }
   | { readonly type: 'stop' };
@@ -88,6 +89,8 @@ export interface Reply {
   readonly counts?: Uint32Array;
   /** profile-stop: what the shard recorded. */
   readonly profile?: ShardProfileDump;
+  /** heap: bytes of the shard's JavaScript heap in use, after a full collection when possible. */
+  readonly heapUsedBytes?: number;
 }
 
 /** What a source shard measured while moving a slot. Times in ms. */

@@ -67,6 +67,7 @@ export function replyTooLarge(bytes: number | string): string {
 
 /** LPOP, RPOP and SPOP's count when it is negative or not an integer (getPositiveLongFromObject). */
 export const NOT_POSITIVE = 'ERR value is out of range, must be positive';
+/** LSET on a missing key; RENAME of a missing key. */
 export const NO_SUCH_KEY = 'ERR no such key';
 export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
 export const LPOS_RANK_ZERO =
@@ -100,3 +101,52 @@ export const VALUE_OUT_OF_RANGE = 'ERR value is out of range';
 /** HRANDFIELD's and SRANDMEMBER's count is LONG_MIN: Redis takes counts within ±LONG_MAX only. */
 export const RANDOM_COUNT_RANGE =
   'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+
+// ---- keys: RENAME, RENAMENX, COPY ---------------------------------------------------------
+
+export const SAME_OBJECT = 'ERR source and destination objects are the same';
+/** COPY ... DB n for any n but 0: slotdb has one database, as a Redis with `databases 1`. */
+export const DB_INDEX_RANGE = 'ERR DB index is out of range';
+
+// ---- transactions (multi.c) ---------------------------------------------------------------
+
+export const EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
+export const DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
+export const MULTI_NESTED = 'ERR MULTI calls can not be nested';
+export const WATCH_INSIDE_MULTI = 'ERR WATCH inside MULTI is not allowed';
+export const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
+
+/** EXEC itself refused (its arity): Redis quotes the reason without its 'ERR ' prefix. */
+export function execAbortBecause(error: string): string {
+  return `EXECABORT Transaction discarded because of: ${error.replace(/^ERR /, '')}`;
+}
+
+/**
+ * A command a transaction cannot hold: a transaction runs on the one shard that owns its slot,
+ * and this command answers for every shard (DBSIZE, KEYS, FLUSHALL) or for a slot named by an
+ * argument or a cursor (SCAN, CLUSTER GETKEYSINSLOT).
+ */
+export function notInTransaction(name: string): string {
+  return (
+    `ERR slotdb: '${name}' cannot run inside a transaction ` +
+    '(a transaction runs on the one shard of its slot, and this command looks beyond one slot)'
+  );
+}
+
+// ---- sorted sets (t_zset.c) --------------------------------------------------------------
+
+export const ZADD_NX_AND_XX = 'ERR XX and NX options at the same time are not compatible';
+export const ZADD_GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+export const ZADD_INCR_PAIRS = 'ERR INCR option supports a single increment-element pair';
+export const ZSCORE_NAN = 'ERR resulting score is not a number (NaN)';
+export const ZRANGE_NOT_FLOAT = 'ERR min or max is not a float';
+export const ZRANGE_NOT_LEX = 'ERR min or max not valid string range item';
+export const ZRANGE_LIMIT_WITH_RANK =
+  'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+export const ZRANGE_WITHSCORES_WITH_LEX =
+  'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
+export const WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
+
+export function inputKeysNeeded(name: string): string {
+  return `ERR at least 1 input key is needed for '${name}' command`;
+}

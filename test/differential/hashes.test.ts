@@ -24,6 +24,7 @@ import {
   redisServerPath,
   startRedis,
 } from '../support/redis-server.js';
+import { show } from '../support/show-reply.js';
 
 const available = redisServerPath() !== undefined;
 if (!available && redisRequired)
@@ -32,20 +33,6 @@ if (!available && redisRequired)
 const STEPS = 4000;
 
 type Send = (args: Arg[]) => Promise<unknown>;
-
-/**
- * A reply in comparable form: bulk strings as hex, errors as their text. Integers past 2^53 are
- * compared to 12 digits: node-redis parses them with a rounding of its own (digit by digit), so
- * Redis's exact 9223372036854775109 reaches the test as 2^63 where slotdb's reply, rounded once,
- * is 2^63 - 1024. The exact value is compared anyway, as the bulk string HGET reads back.
- */
-function show(value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) return value.toPrecision(12);
-  if (Buffer.isBuffer(value)) return `<${value.toString('hex')}>`;
-  if (Array.isArray(value)) return value.map(show);
-  if (value instanceof Error) return `error: ${value.message}`;
-  return value;
-}
 
 /** [f, v, f, v] as sorted "f=v" strings. */
 function sortedPairs(flat: unknown[]): string[] {

@@ -15,6 +15,7 @@ import {
   redisServerPath,
   startRedis,
 } from '../support/redis-server.js';
+import { show } from '../support/show-reply.js';
 
 const available = redisServerPath() !== undefined;
 if (!available && redisRequired)
@@ -22,14 +23,6 @@ if (!available && redisRequired)
 
 const STEPS = 4000;
 const STATE_EVERY_STEPS = 100;
-
-/** A reply in comparable form: bulk strings as hex, errors as their text. */
-function show(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return `<${value.toString('hex')}>`;
-  if (Array.isArray(value)) return value.map(show);
-  if (value instanceof Error) return `error: ${value.message}`;
-  return value;
-}
 
 const name = (args: readonly Arg[]): string => String(args[0]).toUpperCase();
 

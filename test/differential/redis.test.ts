@@ -13,20 +13,13 @@ import {
   redisServerPath,
   startRedis,
 } from '../support/redis-server.js';
+import { show } from '../support/show-reply.js';
 
 const available = redisServerPath() !== undefined;
 if (!available && redisRequired)
   throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
 
 const STEPS = 3000;
-
-/** A reply in comparable form: bulk strings as hex, errors as their text. */
-function show(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return `<${value.toString('hex')}>`;
-  if (Array.isArray(value)) return value.map(show);
-  if (value instanceof Error) return `error: ${value.message}`;
-  return value;
-}
 
 describe.skipIf(!available)('against redis-server', () => {
   let plain: RunningRedis;

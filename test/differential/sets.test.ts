@@ -21,6 +21,7 @@ import {
   startRedis,
 } from '../support/redis-server.js';
 import { Compare, randomSetCommand, SET_KEYS } from '../support/sets-commands.js';
+import { show } from '../support/show-reply.js';
 
 const available = redisServerPath() !== undefined;
 if (!available && redisRequired)
@@ -32,14 +33,6 @@ const SCAN_STEPS_MAX = 10_000;
 const asBuffers = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 
 type Send = (args: Arg[]) => Promise<unknown>;
-
-/** A reply in comparable form: bulk strings as hex, errors as their text. */
-function show(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return `<${value.toString('hex')}>`;
-  if (Array.isArray(value)) return value.map(show);
-  if (value instanceof Error) return `error: ${value.message}`;
-  return value;
-}
 
 const sortedShow = (value: unknown): unknown =>
   Array.isArray(value) ? (value.map(show) as string[]).sort() : show(value);

@@ -1,6 +1,7 @@
 // Keyspace commands (db.c, cluster.c): DEL, UNLINK, EXISTS, TOUCH, TYPE, DBSIZE, FLUSHALL,
-// FLUSHDB, KEYS, SCAN, CLUSTER COUNTKEYSINSLOT and CLUSTER GETKEYSINSLOT. Multi-key commands reach a
-// shard already split by slot: every key of one frame hashes to the frame's slot.
+// FLUSHDB, KEYS, SCAN, CLUSTER COUNTKEYSINSLOT and CLUSTER GETKEYSINSLOT; RENAME, RENAMENX and
+// COPY are in rename.ts. Multi-key commands reach a shard already split by slot (or in one slot):
+// every key of one frame hashes to the frame's slot.
 
 import type { ShardCommandName } from '../../src/commands/table.js';
 import { SCAN_EMPTY_VISITS_PER_COUNT, SLOT_COUNT } from '../../src/shared/limits.js';
@@ -9,7 +10,9 @@ import { INVALID_SLOT_OR_COUNT, NOT_INTEGER, SYNTAX } from '../../src/shared/rep
 import { NO_TYPE_NAME, SCAN_TYPE_NAMES } from '../../src/shared/value-types.js';
 import { globMatch } from '../keyspace/glob.js';
 import { typeNameOf } from '../keyspace/value.js';
+import { existingWatchTable } from '../transactions/watch-table.js';
 import type { Call, CommandHandler } from './call.js';
+import { copy, rename, renameNx } from './rename.js';
 
 export function del(call: Call): void {
   const keyspace = call.keyspace;
@@ -41,6 +44,8 @@ export function flushAll(call: Call): void {
     call.error(SYNTAX);
     return;
   }
+  // WATCH: a watched key that exists now is changed by the flush (Redis's touchAllWatchedKeysInDb).
+  existingWatchTable(call.keyspace)?.flushing();
   call.keyspace.flush();
   call.ok();
 }
@@ -190,6 +195,9 @@ export const handlers = {
   flushall: flushAll,
   flushdb: flushAll,
   keys,
+  rename,
+  renamenx: renameNx,
+  copy,
   scan,
   'cluster|countkeysinslot': countKeysInSlot,
   'cluster|getkeysinslot': getKeysInSlot,

@@ -3,6 +3,7 @@
 // loop sees the counter move and drains the port synchronously, so it never yields to an event
 // loop. Every message type has its handler in CONTROL, and the compiler checks that none lacks one.
 
+import { getHeapStatistics } from 'node:v8';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { kShardControl } from '../../src/shared/control-block.js';
 import type { Reply, ShardInit, ToShard } from '../../src/shared/control-messages.js';
@@ -66,6 +67,12 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     const profile = shard.profiler?.dump(message.endAbs);
     shard.profiler = undefined;
     return profile === undefined ? ok(message) : { ...ok(message), profile };
+  },
+  heap(_shard, message) {
+    // A process started with --expose-gc passes it to its workers: then the figure holds live data
+    // only, which is what a memory-per-member benchmark needs.
+    (globalThis as { gc?: () => void }).gc?.();
+    return { ...ok(message), heapUsedBytes: getHeapStatistics().used_heap_size };
   },
   faults(shard, message) {
     shard.faults = { ...message.faults };
