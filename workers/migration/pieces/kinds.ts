@@ -5,10 +5,12 @@ import type { HashValue } from '../../keyspace/hash-value.js';
 import type { ListValue } from '../../keyspace/list-value.js';
 import type { SetValue } from '../../keyspace/set-value.js';
 import type { CollectionValue } from '../../keyspace/value.js';
+import type { ZSetValue } from '../../keyspace/zset-value.js';
 import { HashPieceSource, StagedHash } from './hash-pieces.js';
 import { ListPieceSource, StagedList } from './list-pieces.js';
 import type { PieceSource, StagedValue } from './piece.js';
 import { SetPieceSource, StagedSet } from './set-pieces.js';
+import { StagedZSet, ZSetPieceSource } from './zset-pieces.js';
 
 /** The source end for `value`, or undefined for a value that must travel whole. */
 export function pieceSourceFor(value: CollectionValue): PieceSource | undefined {
@@ -21,6 +23,10 @@ export function pieceSourceFor(value: CollectionValue): PieceSource | undefined 
       return new ListPieceSource(value as ListValue);
     case ValueKind.Set:
       return new SetPieceSource(value as SetValue);
+    case ValueKind.ZSet: {
+      const zset = value as ZSetValue;
+      return zset.compact ? undefined : new ZSetPieceSource(zset);
+    }
     default:
       return undefined;
   }
@@ -45,6 +51,8 @@ export function stagedValueFor(kind: number, seed: number, members: number): Sta
       return new StagedList(presize);
     case ValueKind.Set:
       return new StagedSet(seed, presize);
+    case ValueKind.ZSet:
+      return new StagedZSet();
     default:
       return undefined;
   }
