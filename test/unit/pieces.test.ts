@@ -276,6 +276,25 @@ describe(`big keys in pieces (seed ${seed}; replay with SLOTDB_FUZZ_SEED)`, () =
     }
   });
 
+  it('a list popped at the tail after its copy reached the tail pops the copy too', () => {
+    for (let round = 0; round < 10; round++) {
+      const r = new Random(seed + 700 + round);
+      const model = Array.from({ length: 3000 }, (_, i) => `e${i}`);
+      const list = ListValue.of(model);
+      const e = ends(list, 256);
+      run(e, () => {
+        for (let n = r.int(40); n > 0 && list.size > 1; n--) {
+          if (r.chance(0.8)) expect(list.pop(false)).toBe(model.pop());
+          else {
+            list.push(false, `t${n}`);
+            model.push(`t${n}`);
+          }
+        }
+      });
+      expect((e.target.get(SLOT, KEY) as ListValue).toArray()).toEqual(model);
+    }
+  });
+
   it('pieces stay within their bound plus one member', () => {
     const hash = new HashValue();
     for (let i = 0; i < 5000; i++) hash.set(`field:${i}`, 'x'.repeat(i % 100));

@@ -105,20 +105,31 @@ export class PieceTransfers {
   }
 
   /**
-   * The next transfer that may send a piece: not one whose final piece is in flight, nor, unless
-   * `finalAllowed`, one with nothing left to send but its final piece.
+   * Whether a transfer has nothing left to send but its final piece, which goes only once nothing
+   * is in flight: the sender then holds new batches back, so that the window drains.
+   */
+  get finalWaiting(): boolean {
+    for (const transfer of this.byKey.values()) {
+      if (transfer.state !== TransferState.Final && transfer.source.caughtUp) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The next transfer that may send a piece: one with nothing left but its final piece first, and
+   * only when `finalAllowed` (nothing in flight; until then no transfer sends, so that the window
+   * drains); else the next in turn. Never one whose final piece is in flight.
    */
   next(finalAllowed = true): Transfer | undefined {
-    const transfers = [...this.byKey.values()];
-    for (let i = 1; i <= transfers.length; i++) {
-      const transfer = transfers[(this.turn + i) % transfers.length]!;
-      const waits = !finalAllowed && transfer.source.caughtUp;
-      if (transfer.state !== TransferState.Final && !waits) {
-        this.turn = (this.turn + i) % transfers.length;
-        return transfer;
-      }
+    const sending: Transfer[] = [];
+    for (const transfer of this.byKey.values()) {
+      if (transfer.state === TransferState.Final) continue;
+      if (transfer.source.caughtUp) return finalAllowed ? transfer : undefined;
+      sending.push(transfer);
     }
-    return undefined;
+    if (sending.length === 0) return undefined;
+    this.turn = (this.turn + 1) % sending.length;
+    return sending[this.turn];
   }
 
   /**
