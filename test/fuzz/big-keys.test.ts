@@ -93,7 +93,10 @@ async function create(db: SlotDB, key: string, r: Random): Promise<Model> {
       return { type: 'set', value: new Set(names) };
     default: {
       const value = new Map(names.map((name, i) => [name, i % 977]));
-      await db.zAdd(key, [...value].map(([name, score]) => ({ value: name, score })));
+      await db.zAdd(
+        key,
+        [...value].map(([name, score]) => ({ value: name, score })),
+      );
       return { type: 'zset', value };
     }
   }
@@ -147,7 +150,9 @@ async function wholeKey(db: SlotDB, keys: string[], models: Model[], i: number, 
       models[i] = { type: 'none' };
       return;
     case 2:
-      expect(await db.copy(key, keys[other]!, { REPLACE: true })).toBe(model.type === 'none' ? 0 : 1);
+      expect(await db.copy(key, keys[other]!, { REPLACE: true })).toBe(
+        model.type === 'none' ? 0 : 1,
+      );
       if (model.type !== 'none') models[other] = copyOf(model);
       return;
     case 3:

@@ -34,7 +34,8 @@ interface Kind {
 }
 
 async function inChunks(members: number, load: (from: number, to: number) => Promise<unknown>) {
-  for (let from = 0; from < members; from += CHUNK) await load(from, Math.min(members, from + CHUNK));
+  for (let from = 0; from < members; from += CHUNK)
+    await load(from, Math.min(members, from + CHUNK));
 }
 
 function hashKind(): Kind {
@@ -77,8 +78,11 @@ function listKind(): Kind {
       }),
     async write(db, key, r) {
       const roll = r.int(4);
-      if (roll === 0) return db.lPush(key, (model.unshift(`h${next}`), `h${next++}`));
-      if (roll === 1) return db.rPush(key, (model.push(`t${next}`), `t${next++}`));
+      const element = `${roll === 0 ? 'h' : 't'}${next++}`;
+      if (roll === 0) model.unshift(element);
+      if (roll === 1) model.push(element);
+      if (roll === 0) return db.lPush(key, element);
+      if (roll === 1) return db.rPush(key, element);
       const expected = roll === 2 ? model.shift() : model.pop();
       const popped = await (roll === 2 ? db.lPop(key) : db.rPop(key));
       expect(popped).toBe(expected);
@@ -102,7 +106,10 @@ function setKind(): Kind {
       }),
     write(db, key, r) {
       const member = r.chance(0.5) ? `m${next++}` : `m${r.int(next)}`;
-      if (r.chance(0.5)) return db.sAdd(key, (model.add(member), member));
+      if (r.chance(0.5)) {
+        model.add(member);
+        return db.sAdd(key, member);
+      }
       model.delete(member);
       return db.sRem(key, member);
     },

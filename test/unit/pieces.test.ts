@@ -15,10 +15,7 @@ import { SetValue } from '../../workers/keyspace/set-value.js';
 import type { CollectionValue } from '../../workers/keyspace/value.js';
 import { ZSetValue } from '../../workers/keyspace/zset-value.js';
 import { Staging } from '../../workers/migration/pieces/staging.js';
-import {
-  PieceTransfers,
-  TransferState,
-} from '../../workers/migration/pieces/transfers.js';
+import { PieceTransfers, TransferState } from '../../workers/migration/pieces/transfers.js';
 import { fuzzSeed, Random } from '../support/random.js';
 
 const KEY = '{big}k';
@@ -199,8 +196,9 @@ describe(`big keys in pieces (seed ${seed}; replay with SLOTDB_FUZZ_SEED)`, () =
       const e = ends(zset, 512);
       run(e, () => {
         // The copy holds the walk's members in order: its last is where the walk stopped.
-        const copy = (e.staging as unknown as { copies: Map<string, { zset: ZSetValue }> }).copies
-          .get(KEY)!.zset;
+        const copy = (
+          e.staging as unknown as { copies: Map<string, { zset: ZSetValue }> }
+        ).copies.get(KEY)!.zset;
         const last = copy.memberAt(copy.size - 1);
         if (r.chance(0.5)) zset.remove(last);
         else zset.set(last, r.int(2000) - 500);
@@ -336,8 +334,9 @@ describe(`big keys in pieces (seed ${seed}; replay with SLOTDB_FUZZ_SEED)`, () =
     e.source.set(SLOT, KEY, 'a string now');
     const built = e.transfers.build(e.transfers.next()!, e.number++, e.w);
     expect(built.aborted).toBe(true);
-    expect(e.staging.apply(e.target, e.w.buf, e.w.view, e.w.tail - built.bytes, SLOT).refused)
-      .toBeUndefined();
+    expect(
+      e.staging.apply(e.target, e.w.buf, e.w.view, e.w.tail - built.bytes, SLOT).refused,
+    ).toBeUndefined();
     expect(e.staging.size).toBe(0);
     expect(set.tracker).toBeUndefined();
     expect(e.transfers.idle).toBe(true);

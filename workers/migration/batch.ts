@@ -5,6 +5,7 @@ import xxhash from 'xxhash-wasm';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
+import { PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js';
 import {
   ACK_APPLY_MS,
   ACK_BATCH,
@@ -26,7 +27,6 @@ import {
   PEER_SLOT,
   PeerFrame,
 } from '../../src/shared/peer-frames.js';
-import { PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
 import { isValueKind, VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
 import type { Keyspace } from '../keyspace/keyspace.js';

@@ -42,8 +42,8 @@ import { applyBatch, putAck, putImport, putNotice } from './batch.js';
 import type { KeyBudget } from './budget.js';
 import { ForwardLog } from './forward-log.js';
 import { admitWhereKeysLost, lostKeysReply } from './lost-keys.js';
-import { RoleDefaults, RoleKind } from './role.js';
 import { Staging } from './pieces/staging.js';
+import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
 import { type Waiting, WaitQueue, WaitStats } from './waiting.js';
@@ -106,9 +106,7 @@ export class OutgoingMigration extends RoleDefaults {
     Atomics.store(control.migrationTarget, plan.slot, plan.target);
     Atomics.store(control.slotState, plan.slot, SlotState.Migrating);
     shard.post({ type: 'migration-start', migration: plan.migration });
-    const { migration, slot, target, lock } = plan;
-    const startedAbs = performance.timeOrigin + now;
-    shard.profiler?.moveStarted(migration, slot, shard.id, target, lock, startedAbs);
+    if (shard.profiler !== undefined) this.profileStarted(shard.profiler);
   }
 
   /** Changed only by transition(). */

@@ -15,8 +15,8 @@ import {
   PEER_KIND,
   PEER_MIGRATION,
   PEER_SLOT,
-  PIECE_NUMBER,
   PeerFrame,
+  PIECE_NUMBER,
 } from '../../src/shared/peer-frames.js';
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';
 import { absoluteNow, TIMING_FORWARDED } from '../../src/shared/timing-layout.js';

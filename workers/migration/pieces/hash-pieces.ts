@@ -25,8 +25,8 @@ import {
   HashValue,
 } from '../../keyspace/hash-value.js';
 import type { CollectionValue } from '../../keyspace/value.js';
-import { type OpReader, type OpWriter, textBytes, U32_BYTES } from './piece-frame.js';
 import { PieceSource, type StagedValue } from './piece.js';
+import { type OpReader, type OpWriter, textBytes, U32_BYTES } from './piece-frame.js';
 
 const Op = { Put: 1 } as const;
 
@@ -57,7 +57,8 @@ export class HashPieceSource extends PieceSource {
       if (ops.bytes >= bytes) return;
       this.touched.delete(field);
       const position = hash.positionOf(field);
-      if (position >= 0 && position < this.cursor) put(ops, position, field, hash.valueAt(position));
+      if (position >= 0 && position < this.cursor)
+        put(ops, position, field, hash.valueAt(position));
     }
     while (ops.bytes < bytes && this.cursor < hash.size) {
       const position = this.cursor++;

@@ -42,7 +42,11 @@ const PRESIZE_MEMBERS_MAX = 1 << 22;
  * The target end for a value of `kind` announced with `seed` and `members` in its first piece, or
  * undefined for a kind that never travels in pieces (the piece is refused).
  */
-export function stagedValueFor(kind: number, seed: number, members: number): StagedValue | undefined {
+export function stagedValueFor(
+  kind: number,
+  seed: number,
+  members: number,
+): StagedValue | undefined {
   const presize = Math.min(members, PRESIZE_MEMBERS_MAX);
   switch (kind) {
     case ValueKind.Hash:

@@ -20,8 +20,8 @@
 
 import { ListValue } from '../../keyspace/list-value.js';
 import type { CollectionValue } from '../../keyspace/value.js';
-import { type OpReader, type OpWriter, textBytes, U32_BYTES } from './piece-frame.js';
 import { PieceSource, type StagedValue } from './piece.js';
+import { type OpReader, type OpWriter, textBytes, U32_BYTES } from './piece-frame.js';
 
 const Op = { Append: 1, PushHead: 2, PopHead: 3, PopTail: 4, Clear: 5 } as const;
 

@@ -10,6 +10,7 @@ import {
   PEER_KIND,
   PEER_MIGRATION,
   PEER_SLOT,
+  PeerFrame,
   PIECE_CHECKSUM,
   PIECE_DEADLINE,
   PIECE_FLAGS,
@@ -21,7 +22,6 @@ import {
   PIECE_SEALED_FROM,
   PIECE_SEED,
   PIECE_VALUE_KIND,
-  PeerFrame,
 } from '../../../src/shared/peer-frames.js';
 import type { FrameWriter } from '../../../src/shared/ring.js';
 import type { CollectionKind } from '../../keyspace/value.js';

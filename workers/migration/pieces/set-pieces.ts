@@ -22,8 +22,8 @@
 
 import { SetValue } from '../../keyspace/set-value.js';
 import type { CollectionValue } from '../../keyspace/value.js';
-import { type OpReader, type OpWriter, textBytes } from './piece-frame.js';
 import { PieceSource, type StagedValue } from './piece.js';
+import { type OpReader, type OpWriter, textBytes } from './piece-frame.js';
 
 const Op = { Add: 1, Remove: 2 } as const;
 

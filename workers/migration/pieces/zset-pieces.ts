@@ -16,8 +16,8 @@
 import { InvariantError } from '../../../src/errors.js';
 import type { CollectionValue } from '../../keyspace/value.js';
 import { ZSetValue } from '../../keyspace/zset-value.js';
-import { F64_BYTES, type OpReader, type OpWriter, textBytes } from './piece-frame.js';
 import { PieceSource, type StagedValue } from './piece.js';
+import { F64_BYTES, type OpReader, type OpWriter, textBytes } from './piece-frame.js';
 
 const Op = { Add: 1, Remove: 2 } as const;
 
