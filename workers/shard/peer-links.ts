@@ -120,13 +120,15 @@ export class PeerLinks {
     let frames = 0;
     let forwards = 0;
     for (let at = input.next(); at >= 0; at = input.next()) {
-      const forward = input.buf[at + PEER_KIND] === PeerFrame.Forward;
+      const kind = input.buf[at + PEER_KIND];
+      const forward = kind === PeerFrame.Forward;
       if (forward) forwards++;
       else execution.mark = 0;
       this.onFrame(link.peer, input.buf, input.view, at);
       if (!forward) execution.mark = 0;
       input.advance(at);
-      if (++frames >= FRAMES_PER_TURN_MAX) break;
+      // One piece of a big key a turn: the clients' requests wait for one piece at most.
+      if (++frames >= FRAMES_PER_TURN_MAX || kind === PeerFrame.Piece) break;
     }
     if (frames > 0) shard.clients.flushDirty();
     // Only now are the replies of those forwards in the clients' rings: count them as done, so
