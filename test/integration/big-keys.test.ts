@@ -224,6 +224,30 @@ describe('big keys across live migration', () => {
     });
   });
 
+  it('a list rewritten faster than it travels still arrives: its key takes writes again after', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const kind = listKind();
+      await kind.load(db, KEY, MEMBERS);
+      const target = 1 - db.slotOwner(SLOT);
+      const moving = db.migrateSlot(SLOT, target, { pieceBytes: PIECE_BYTES });
+      // Every LSET makes the list's copy start over; after a few the key waits for its final piece.
+      // Eight rewriters, so that the copy never finds a gap to finish in without that.
+      let stopped = false;
+      void moving.finally(() => (stopped = true));
+      const expected = kind.expected() as string[];
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          for (let i = w; !stopped; i += 8) {
+            expected[i % 1000] = `set ${i}`;
+            expect(await db.lSet(KEY, i % 1000, `set ${i}`)).toBe('OK');
+          }
+        }),
+      );
+      expect(await moving).toMatchObject({ keysInPieces: 1 });
+      expect(await kind.actual(db, KEY)).toEqual(expected);
+    });
+  });
+
   it('a target that dies half way leaves the big key whole, and writable, on the source', async () => {
     await withDb({ shards: 2 }, async (db) => {
       const kind = zsetKind();
