@@ -7,8 +7,9 @@
 //      fields and members, new values and scores), and GET and SET on the string keys; every
 //      request is timed from issue to reply;
 //   3. per round: the load alone (steady), then the same load while the slot moves in pieces
-//      (pieceBytes default), then while it moves back whole (pieceBytes 2^32 - 1: each big key in
-//      one batch entry, locked while in flight: the path every value took before pieces).
+//      (pieceBytes default), back in pieces throttled (keysPerSecond: a piece costs a batch's
+//      keys), and over again whole (pieceBytes 2^32 - 1: each big key in one batch entry, locked
+//      while in flight: the path every value took before pieces).
 //
 // Reported per phase: the longest and p99 wait of requests on the big keys and on the string keys,
 // the move's time, members moved per second, and the key lock the report saw. Medians of rounds.
@@ -31,6 +32,8 @@ const flags = numberFlags({
   otherPerPipeline: 24,
   steadyMs: 2000,
   pieceBytes: PIECE_BYTES_DEFAULT,
+  /** The throttled phase's keysPerSecond: 200 pieces a second (each costs 256, batchKeys). */
+  throttle: 51_200,
 });
 
 const TAG = 'bigkeys';
@@ -41,7 +44,7 @@ const SLOT = keySlot(TAG);
 const WHOLE = 2 ** 32 - 1;
 const LOAD_CHUNK = 10_000;
 
-const PHASES = ['steady', 'in pieces', 'whole'] as const;
+const PHASES = ['steady', 'in pieces', 'in pieces, throttled', 'whole'] as const;
 type Phase = (typeof PHASES)[number];
 
 type Figures = Record<string, number[]>;
@@ -146,11 +149,18 @@ function recordLoad(phase: Phase, load: Load, ms: number): void {
   record(`${phase} requests/s`, (load.requests * 1000) / ms);
 }
 
-async function move(db: SlotDB, load: Load, phase: Phase, pieceBytes: number): Promise<void> {
+async function move(
+  db: SlotDB,
+  load: Load,
+  phase: Phase,
+  pieceBytes: number,
+  keysPerSecond = 0,
+): Promise<void> {
   const target = 1 - db.slotOwner(SLOT);
   load.start();
   const started = performance.now();
-  const report: MigrationReport = await db.migrateSlot(SLOT, target, { pieceBytes });
+  const options = { pieceBytes, ...(keysPerSecond > 0 ? { keysPerSecond } : {}) };
+  const report: MigrationReport = await db.migrateSlot(SLOT, target, options);
   const ms = performance.now() - started;
   await load.stop();
   recordLoad(phase, load, ms);
@@ -167,6 +177,7 @@ async function round(db: SlotDB, load: Load): Promise<void> {
   await load.stop();
   recordLoad('steady', load, flags.steadyMs);
   await move(db, load, 'in pieces', flags.pieceBytes);
+  await move(db, load, 'in pieces, throttled', flags.pieceBytes, flags.throttle);
   await move(db, load, 'whole', WHOLE);
 }
 

@@ -32,7 +32,7 @@ export interface MigrateOptions {
   window?: number;
   /**
    * A hash, list, set or sorted set whose byte form would pass this many bytes travels in pieces
-   * of about this size and stays writable while it moves (default 128 KiB, at least 32 KiB).
+   * of about this size and stays writable while it moves (default 64 KiB, at least 32 KiB).
    * 2^32 - 1 sends every value whole in one batch entry, locked while in flight.
    */
   pieceBytes?: number;

@@ -124,12 +124,13 @@ export const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 /**
  * Big keys: a collection whose byte form would pass this many bytes does not travel in a batch
  * entry but in PIECE frames of about this size, while it stays writable on the source
- * (docs/migration.md, "Big keys"). Bounds the time a shard spends on one piece at either end (about
- * 0.3 ms to build and 0.6 ms to apply 128 KiB of short members here) and what one frame holds.
- * The minimum keeps every small-form hash (at most 128 fields of 64 bytes, 17 KiB) out of pieces:
- * a piece addresses a hash's fields by position, which only the large form keeps stable.
+ * (docs/migration.md, "Big keys"). Bounds the time a shard spends on one piece: measured on the
+ * 2-core test machine, about 0.1 ms to build and 1.5-2 ms to apply 64 KiB of a hash or sorted set
+ * of short members, twice that at 128 KiB (bench/big-keys.ts has the end-to-end figures). The
+ * minimum keeps every small-form hash (at most 128 fields of 64 bytes, 17 KiB) out of pieces: a
+ * piece addresses a hash's fields by position, which only the large form keeps stable.
  */
-export const PIECE_BYTES_DEFAULT = 128 * 1024;
+export const PIECE_BYTES_DEFAULT = 64 * 1024;
 export const PIECE_BYTES_MIN = 32 * 1024;
 /** The largest bound a caller may set: a value up to the frame limit then travels whole. */
 export const PIECE_BYTES_MAX = 0xffffffff;
