@@ -191,22 +191,24 @@ describe('big keys across live migration', () => {
     });
   }
 
-  it('a cancelled move drops the copy half built on the target and sends back a key that arrived', async () => {
+  it('a cancelled move drops the copy half built on the target and sends back keys that arrived', async () => {
     await withDb({ shards: 2 }, async (db) => {
-      const small = hashKind();
+      // Two big hashes travel first (two at a time), together; the big set waits for them.
+      const small = [hashKind(), hashKind()];
+      await small[0]!.load(db, `{${TAG}}small0`, 20_000);
+      await small[1]!.load(db, `{${TAG}}small1`, 20_000);
       const big = setKind();
-      await small.load(db, `{${TAG}}small`, 20_000);
       await big.load(db, KEY, MEMBERS);
       const source = db.slotOwner(SLOT);
       const target = 1 - source;
-      // A slow target: the big set is still on its way when the smaller hash has arrived.
+      // A slow target: the big set is still on its way when the hashes have arrived.
       await setShardFaults(db, target, { applyDelayMs: 2 });
       const controller = new AbortController();
       const moving = db.migrateSlot(SLOT, target, {
         pieceBytes: PIECE_BYTES,
         signal: controller.signal,
       });
-      await until(() => keysOn(db, target) === 1);
+      await until(() => keysOn(db, target) === 2);
       expect(await db.sAdd(KEY, 'written during the move')).toBe(1);
       controller.abort();
       const error = await moving.catch((e: unknown) => e);
@@ -214,13 +216,15 @@ describe('big keys across live migration', () => {
       await setShardFaults(db, target, {});
       expect(db.slotOwner(SLOT)).toBe(source);
       expect(keysOn(db, target)).toBe(0);
-      expect(keysOn(db, source)).toBe(2);
-      expect(await small.actual(db, `{${TAG}}small`)).toEqual(small.expected());
+      expect(keysOn(db, source)).toBe(3);
+      for (const [i, kind] of small.entries()) {
+        expect(await kind.actual(db, `{${TAG}}small${i}`)).toEqual(kind.expected());
+      }
       expect((await db.sMembers(KEY)).length).toBe(MEMBERS + 1);
       expect(await db.sIsMember(KEY, 'written during the move')).toBe(1);
       // The slot moves whole afterwards.
       const again = await db.migrateSlot(SLOT, target, { pieceBytes: PIECE_BYTES });
-      expect(again).toMatchObject({ keys: 2, keysInPieces: 2 });
+      expect(again).toMatchObject({ keys: 3, keysInPieces: 3 });
     });
   });
 

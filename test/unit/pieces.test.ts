@@ -363,6 +363,35 @@ describe(`big keys in pieces (seed ${seed}; replay with SLOTDB_FUZZ_SEED)`, () =
     );
   });
 
+  it('final pieces wait until every transfer under way caught up, then go one at a time', () => {
+    const source = new Keyspace();
+    const short = ListValue.of(Array.from({ length: 1000 }, (_, i) => `s${i}`));
+    const long = ListValue.of(Array.from({ length: 20_000 }, (_, i) => `l${i}`));
+    const other = '{big}other';
+    source.set(SLOT, KEY, short);
+    source.set(SLOT, other, long);
+    const transfers = new PieceTransfers(source, SLOT, 1, PIECE_BYTES);
+    transfers.start(KEY, short);
+    transfers.start(other, long);
+    const w = new FrameWriter(createRingStorage(1 << 20));
+    const finals: string[] = [];
+    for (let n = 1; finals.length < 2; n++) {
+      const transfer = transfers.next(true);
+      expect(transfer).toBeDefined();
+      const built = transfers.build(transfer!, n, w);
+      w.rollback(0);
+      if (!built.final) continue;
+      // Only once both caught up; the second waits for the first's ack (nothing in flight).
+      for (const under of transfers.byKey.values()) expect(under.source.caughtUp).toBe(true);
+      finals.push(built.key);
+      expect(transfers.finalDue).toBe(finals.length === 1);
+      expect(transfers.next(false)).toBeUndefined();
+      transfers.acknowledged(built.key, true);
+    }
+    expect(finals.sort()).toEqual([KEY, other].sort());
+    expect(transfers.idle).toBe(true);
+  });
+
   it('leaves a small value to a batch entry', () => {
     const transfers = new PieceTransfers(new Keyspace(), SLOT, 1, 32 * 1024);
     const hash = new HashValue();

@@ -112,7 +112,7 @@ export class BatchSender {
     if (this.shard.faults.pauseSending) return 0;
     if (this.inFlight.size >= this.limits.window || (this.exhausted && this.priority.length === 0))
       return 0;
-    if (this.transfers.finalWaiting) return 0;
+    if (this.transfers.finalDue) return 0;
     // A throttled sender waits for a whole batch's worth of budget: trickling keys one by one
     // would pay a batch's fixed cost per key.
     if (this.budget !== undefined && this.budget.allowance(now) < this.limits.batchKeys) {

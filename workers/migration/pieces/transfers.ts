@@ -105,29 +105,36 @@ export class PieceTransfers {
   }
 
   /**
-   * Whether a transfer has nothing left to send but its final piece, which goes only once nothing
-   * is in flight: the sender then holds new batches back, so that the window drains.
+   * Whether every transfer under way has nothing left to send but its final piece. Final pieces go
+   * only then, one at a time and once nothing is in flight: the sender holds new batches back
+   * meanwhile, so that the window drains.
    */
-  get finalWaiting(): boolean {
+  get finalDue(): boolean {
+    let due = false;
     for (const transfer of this.byKey.values()) {
-      if (transfer.state !== TransferState.Final && transfer.source.caughtUp) return true;
+      if (transfer.state === TransferState.Final) continue;
+      if (!transfer.source.caughtUp) return false;
+      due = true;
     }
-    return false;
+    return due;
   }
 
   /**
-   * The next transfer that may send a piece: one with nothing left but its final piece first, and
-   * only when `finalAllowed` (nothing in flight; until then no transfer sends, so that the window
-   * drains); else the next in turn. Never one whose final piece is in flight.
+   * The next transfer to send a piece: in turn, one with more than its final piece to send. A
+   * transfer with only its final piece left waits (writable here) until every other one is there
+   * too, so that no key the target already serves shares its time with a copy still being built
+   * there; then, when `finalAllowed` (nothing in flight), it sends its final piece. Never one whose
+   * final piece is in flight.
    */
   next(finalAllowed = true): Transfer | undefined {
     const sending: Transfer[] = [];
+    let due: Transfer | undefined;
     for (const transfer of this.byKey.values()) {
       if (transfer.state === TransferState.Final) continue;
-      if (transfer.source.caughtUp) return finalAllowed ? transfer : undefined;
-      sending.push(transfer);
+      if (!transfer.source.caughtUp) sending.push(transfer);
+      else due ??= transfer;
     }
-    if (sending.length === 0) return undefined;
+    if (sending.length === 0) return finalAllowed ? due : undefined;
     this.turn = (this.turn + 1) % sending.length;
     return sending[this.turn];
   }
@@ -149,7 +156,7 @@ export class PieceTransfers {
     }
     const ops = new OpWriter(w);
     source.write(ops, this.pieceBytes);
-    const final = source.caughtUp && finalAllowed;
+    const final = source.caughtUp && finalAllowed && this.othersCaughtUp(transfer);
     let flags = final ? PieceFlag.Final : 0;
     if (transfer.first) flags |= PieceFlag.First;
     transfer.first = false;
@@ -159,6 +166,16 @@ export class PieceTransfers {
     const bytes = sealPiece(w, start, flags, deadline, source.seed, value.size, ops.ops);
     this.pieces++;
     return { key, bytes, final, aborted: false };
+  }
+
+  /** Whether every transfer under way but `transfer` has only its final piece left, or sent it. */
+  private othersCaughtUp(transfer: Transfer): boolean {
+    for (const other of this.byKey.values()) {
+      if (other !== transfer && other.state !== TransferState.Final && !other.source.caughtUp) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The target acknowledged the final piece of `key` (it holds the key now), or refused a piece. */
