@@ -191,6 +191,42 @@ describe('big keys across live migration', () => {
     });
   }
 
+  it('an HSCAN begun before a big hash moves in pieces ends after it with every field kept', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const fields = 50_000;
+      await hashKind().load(db, KEY, fields);
+      const seen = new Set<string>();
+      let cursor = '0';
+      for (let step = 0; step < 20; step++) {
+        const reply = await db.hScan(KEY, cursor, { COUNT: 500 });
+        for (const { field } of reply.entries) seen.add(field);
+        cursor = reply.cursor;
+      }
+      const moving = db.migrateSlot(SLOT, 1 - db.slotOwner(SLOT), { pieceBytes: PIECE_BYTES });
+      // Deletes during the move, each moving the last pair into its hole; new fields at the end.
+      let stopped = false;
+      void moving.finally(() => (stopped = true));
+      const deleted = new Set<string>();
+      const r = new Random(5);
+      for (let i = 0; !stopped; i++) {
+        const field = `f${r.int(fields)}`;
+        deleted.add(field);
+        await db.hDel(KEY, field);
+        await db.hSet(KEY, `new${i}`, 'x');
+      }
+      expect((await moving).keysInPieces).toBe(1);
+      expect(deleted.size).toBeGreaterThan(0);
+      do {
+        const reply = await db.hScan(KEY, cursor, { COUNT: 500 });
+        for (const { field } of reply.entries) seen.add(field);
+        cursor = reply.cursor;
+      } while (cursor !== '0');
+      for (let i = 0; i < fields; i++) {
+        if (!deleted.has(`f${i}`)) expect(seen.has(`f${i}`), `f${i}`).toBe(true);
+      }
+    });
+  });
+
   it('a cancelled move drops the copy half built on the target and sends back keys that arrived', async () => {
     await withDb({ shards: 2 }, async (db) => {
       // Two big hashes travel first (two at a time), together; the big set waits for them.

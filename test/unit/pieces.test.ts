@@ -392,6 +392,32 @@ describe(`big keys in pieces (seed ${seed}; replay with SLOTDB_FUZZ_SEED)`, () =
     expect(transfers.idle).toBe(true);
   });
 
+  it('refuses a first piece for a key the target holds, and a final copy short of members', () => {
+    const list = ListValue.of(Array.from({ length: 3000 }, (_, i) => `e${i}`));
+    const e = ends(list);
+    e.target.set(SLOT, KEY, 'already here');
+    const start = e.w.tail;
+    e.transfers.build(e.transfers.next()!, e.number++, e.w);
+    expect(e.staging.apply(e.target, e.w.buf, e.w.view, start, SLOT).refused).toBe(
+      'piece key already present on the target',
+    );
+    e.w.rollback(start);
+    e.target.delete(SLOT, KEY);
+    // A copy that missed a piece: its final count cannot match.
+    const copy = ListValue.of(Array.from({ length: 3000 }, (_, i) => `e${i}`));
+    const f = ends(copy);
+    let refused: string | undefined;
+    for (let n = 1; refused === undefined; n++) {
+      const at = f.w.tail;
+      const built = f.transfers.build(f.transfers.next()!, f.number++, f.w);
+      if (n !== 2) refused = f.staging.apply(f.target, f.w.buf, f.w.view, at, SLOT).refused;
+      f.w.rollback(at);
+      if (built.final) break;
+    }
+    expect(refused).toBe("the copy does not hold the source's 3000 members");
+    expect(f.target.get(SLOT, KEY)).toBeUndefined();
+  });
+
   it('leaves a small value to a batch entry', () => {
     const transfers = new PieceTransfers(new Keyspace(), SLOT, 1, 32 * 1024);
     const hash = new HashValue();
