@@ -47,7 +47,7 @@ export const PeerFrame = {
   Returned: 6,
   Drop: 7,
   Import: 8,
-  Piece: 9,
+  Piece: 10,
 } as const;
 export type PeerFrame = (typeof PeerFrame)[keyof typeof PeerFrame];
 
