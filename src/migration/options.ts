@@ -16,6 +16,9 @@ import {
   BATCH_BYTES_MIN,
   BATCH_KEYS_DEFAULT,
   BATCH_KEYS_MAX,
+  PIECE_BYTES_DEFAULT,
+  PIECE_BYTES_MAX,
+  PIECE_BYTES_MIN,
   WINDOW_DEFAULT,
   WINDOW_MAX,
 } from '../shared/limits.js';
@@ -27,6 +30,12 @@ export interface MigrateOptions {
   batchBytes?: number;
   /** Unacknowledged batches at most (default 4). */
   window?: number;
+  /**
+   * A hash, list, set or sorted set whose byte form would pass this many bytes travels in pieces
+   * of about this size and stays writable while it moves (default 64 KiB, at least 32 KiB).
+   * 2^32 - 1 sends every value whole in one batch entry, locked while in flight.
+   */
+  pieceBytes?: number;
   /** 'key' (default): only keys in flight wait. 'slot': every request for the slot waits (baseline). */
   lock?: LockMode;
   /** Cancels the migration: the promise rejects with an AbortError, as fetch does. */
@@ -82,6 +91,7 @@ export const MIGRATE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'batchKeys',
   'batchBytes',
   'window',
+  'pieceBytes',
   'lock',
   'signal',
   'keysPerSecond',
@@ -99,7 +109,7 @@ export const REBALANCE_OPTION_NAMES: ReadonlySet<string> = new Set([
 /** The batch limits and lock mode of a move, checked; throws OptionError naming a bad option. */
 export function checkMigrateOptions(
   options: MigrateOptions,
-): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window'> {
+): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window' | 'pieceBytes'> {
   if (options === null || typeof options !== 'object')
     throw new OptionError('options', 'an object', options);
   const record = options as Record<string, unknown>;
@@ -119,5 +129,12 @@ export function checkMigrateOptions(
       BATCH_BYTES_DEFAULT,
     ),
     window: integerOption(record, 'window', 1, WINDOW_MAX, WINDOW_DEFAULT),
+    pieceBytes: integerOption(
+      record,
+      'pieceBytes',
+      PIECE_BYTES_MIN,
+      PIECE_BYTES_MAX,
+      PIECE_BYTES_DEFAULT,
+    ),
   };
 }

@@ -40,6 +40,8 @@ export interface MigrationPlan {
   readonly batchBytes: number;
   /** Batches sent and not yet acknowledged, at most. */
   readonly window: number;
+  /** A collection whose byte form passes this travels in pieces (PIECE_BYTES_DEFAULT if unset). */
+  readonly pieceBytes?: number;
 }
 
 export type ShardRequest =
@@ -100,6 +102,9 @@ export interface MigrationReport {
   readonly keys: number;
   readonly bytes: number;
   readonly batches: number;
+  /** Keys that travelled in pieces (big collections), and the PIECE frames sent for them. */
+  readonly keysInPieces: number;
+  readonly pieces: number;
   readonly durationMs: number;
   /** Longest time any batch's keys stayed locked (sent → acknowledged). */
   readonly keyLockMsMax: number;
@@ -124,6 +129,8 @@ export function emptyMigrationReport(
     keys: 0,
     bytes: 0,
     batches: 0,
+    keysInPieces: 0,
+    pieces: 0,
     durationMs: 0,
     keyLockMsMax: 0,
     redirections: 0,

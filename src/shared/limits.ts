@@ -121,6 +121,20 @@ export const BATCH_BYTES_DEFAULT = 256 * 1024;
 export const BATCH_BYTES_MIN = 1024;
 export const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 
+/**
+ * Big keys: a collection whose byte form would pass this many bytes does not travel in a batch
+ * entry but in PIECE frames of about this size, while it stays writable on the source
+ * (docs/migration.md, "Big keys"). Bounds the time a shard spends on one piece: measured on the
+ * 2-core test machine, about 0.1 ms to build and 1.5-2 ms to apply 64 KiB of a hash or sorted set
+ * of short members, twice that at 128 KiB (bench/big-keys.ts has the end-to-end figures). The
+ * minimum keeps every small-form hash (at most 128 fields of 64 bytes, 17 KiB) out of pieces: a
+ * piece addresses a hash's fields by position, which only the large form keeps stable.
+ */
+export const PIECE_BYTES_DEFAULT = 64 * 1024;
+export const PIECE_BYTES_MIN = 32 * 1024;
+/** The largest bound a caller may set: a value up to the frame limit then travels whole. */
+export const PIECE_BYTES_MAX = 0xffffffff;
+
 /** Batches in flight per migration: lets the target apply one while the source builds the next. */
 export const WINDOW_DEFAULT = 4;
 export const WINDOW_MAX = 64;
@@ -183,6 +197,10 @@ function assertLimits(): void {
   // more entry; the sender closes a batch early when that entry would pass the frame limit.
   check(BATCH_BYTES_MAX < FRAME_BYTES_MAX, 'a full batch must fit in one frame');
   check(WINDOW_DEFAULT <= WINDOW_MAX && PARALLEL_DEFAULT <= PARALLEL_MAX, 'defaults within bounds');
+  check(
+    PIECE_BYTES_MIN <= PIECE_BYTES_DEFAULT && PIECE_BYTES_DEFAULT < FRAME_BYTES_MAX,
+    'PIECE_BYTES_DEFAULT must lie between its bounds, and a piece within a frame',
+  );
   check(PENDING_MAX_DEFAULT <= PENDING_MAX_MAX, 'PENDING_MAX_DEFAULT must lie within its bound');
   // A migration batch closes before an entry would take it past FRAME_BYTES_MAX, so a batch of one
   // entry must fit: the largest value, a key of up to KEY_BYTES_MIGRATABLE, the entry's lengths

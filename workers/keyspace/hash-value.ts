@@ -79,6 +79,22 @@ export class HashValue extends CollectionValue {
     return this.pairs[(i << 1) + 1]!;
   }
 
+  /** The position of `field`'s pair (0 <= i < size), or -1 when the hash lacks it. */
+  positionOf(field: string): number {
+    return this.offsetOf(field) >> 1;
+  }
+
+  /**
+   * A large-form hash over `pairs` (field, value, ...) and `index` (each field's offset in pairs),
+   * taken as they are: a migration that built them position by position (pieces/hash-pieces.ts).
+   */
+  static ofLargeForm(pairs: string[], index: Map<string, number>): HashValue {
+    const hash = new HashValue();
+    hash.pairs = pairs;
+    hash.index = index;
+    return hash;
+  }
+
   get(field: string): string | undefined {
     const at = this.offsetOf(field);
     return at < 0 ? undefined : this.pairs[at + 1];

@@ -168,6 +168,11 @@ export class SetValue extends CollectionValue {
     return member;
   }
 
+  /** The member in slot `slot` of the table (or list), if any; 0 <= slot < capacity. */
+  memberAt(slot: number): string | undefined {
+    return this.slots[slot];
+  }
+
   /** Calls `visit` with each member, in list or table order (Redis's "hash order" here). */
   forEach(visit: (member: string) => void): void {
     const slots = this.slots;
@@ -295,8 +300,9 @@ export class SetValue extends CollectionValue {
 
   /**
    * Empties slot `hole` of the table and closes the gap: each later member of the run whose home is
-   * not in (hole, its slot] moves back into the hole, which moves to where it was. Then shrinks the
-   * table, or turns it back into a list, if few members are left.
+   * not in (hole, its slot] moves back into the hole, which moves to where it was (the tracker
+   * hears of each member moved). Then shrinks the table, or turns it back into a list, if few
+   * members are left.
    */
   private removeAt(hole: number): void {
     const slots = this.slots;
@@ -311,6 +317,8 @@ export class SetValue extends CollectionValue {
       slots[hole] = member;
       slots[i] = undefined;
       hole = i;
+      // A migration copying the table slot by slot must see it again (migration/pieces).
+      this.tracker?.member(member);
     }
     this.count--;
     const capacity = slots.length;

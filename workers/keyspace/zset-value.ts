@@ -83,6 +83,14 @@ export class ZSetValue extends CollectionValue {
     return this.store.rank(member);
   }
 
+  /**
+   * Members before (score, member) in the set's order, whether or not that member is in the set
+   * with that score: where a walk resumes after it (a migration in pieces).
+   */
+  countBefore(score: number, member: string): number {
+    return this.store.countBefore(score, member);
+  }
+
   /** Members with a score below `score` (with `inclusive`, at most `score`). */
   countByScore(score: number, inclusive: boolean): number {
     return this.store.countByScore(score, inclusive);

@@ -5,6 +5,7 @@ import xxhash from 'xxhash-wasm';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
+import { PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js';
 import {
   ACK_APPLY_MS,
   ACK_BATCH,
@@ -19,6 +20,7 @@ import {
   IMPORT_BATCH_BYTES,
   IMPORT_BATCH_KEYS,
   IMPORT_BYTES,
+  IMPORT_PIECE_BYTES,
   IMPORT_WINDOW,
   PEER_KIND,
   PEER_MIGRATION,
@@ -246,6 +248,8 @@ export function putImport(w: FrameWriter, plan: MigrationPlan): void {
   view.setUint32(start + IMPORT_BATCH_KEYS, plan.batchKeys, true);
   view.setUint32(start + IMPORT_BATCH_BYTES, plan.batchBytes, true);
   view.setUint32(start + IMPORT_WINDOW, plan.window, true);
+  view.setUint32(start + IMPORT_PIECE_BYTES, plan.pieceBytes ?? PIECE_BYTES_DEFAULT, true);
+  view.setUint32(start + IMPORT_PIECE_BYTES + 4, 0, true);
   w.tail = start;
   w.commit(start + IMPORT_BYTES);
 }
@@ -253,10 +257,11 @@ export function putImport(w: FrameWriter, plan: MigrationPlan): void {
 export function readImportLimits(
   view: DataView,
   at: number,
-): Pick<MigrationPlan, 'batchKeys' | 'batchBytes' | 'window'> {
+): Pick<MigrationPlan, 'batchKeys' | 'batchBytes' | 'window' | 'pieceBytes'> {
   return {
     batchKeys: view.getUint32(at + IMPORT_BATCH_KEYS, true),
     batchBytes: view.getUint32(at + IMPORT_BATCH_BYTES, true),
     window: view.getUint32(at + IMPORT_WINDOW, true),
+    pieceBytes: view.getUint32(at + IMPORT_PIECE_BYTES, true),
   };
 }

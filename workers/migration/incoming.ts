@@ -1,7 +1,9 @@
 // The target side of moving slot S from a source shard (A) to this shard (B).
 //
 // B applies A's batches (checksum verified, nothing applied otherwise) and acknowledges each:
-// ok = 1 when applied, ok = 0 when refused. It executes the requests A forwards for S, as the
+// ok = 1 when applied, ok = 0 when refused. A big key comes in PIECE frames instead: B builds its
+// copy outside the keyspace (pieces/staging.ts) and installs it with the final piece; a RETURN,
+// a DROP or the source's death drops the copies under way. It executes the requests A forwards for S, as the
 // owner of the keys that moved or that A lacks. FLIP ends the import: the slot map already names
 // B. On RETURN (A cancelled) B sends every key of S back with the same batch machinery
 // (returning.ts, with the limits IMPORT gave) and ends with RETURNED; A forwards nothing more after
@@ -16,6 +18,7 @@
 import type { ShardContext } from '../shard-context.js';
 import { applyBatch, putAck } from './batch.js';
 import { takeOverSlot } from './lost-keys.js';
+import { Staging } from './pieces/staging.js';
 import { ReturningMigration } from './returning.js';
 import { type MigrationRole, RoleDefaults, RoleKind } from './role.js';
 import type { SenderLimits } from './sender.js';
@@ -36,6 +39,8 @@ export class IncomingMigration extends RoleDefaults {
   #state: IncomingState = IncomingState.Importing;
   /** Acknowledgements held back by the holdAcks fault: [batch, ok, received, apply ms]. */
   private readonly heldAcks: [number, boolean, number, number][] = [];
+  /** Copies of big keys arriving in pieces. */
+  private readonly staging = new Staging();
 
   /**
    * `limits` are the batch limits IMPORT carried: this shard sends the keys back with them if
@@ -65,17 +70,37 @@ export class IncomingMigration extends RoleDefaults {
       super.onBatch(buf, view, at, batch);
       return;
     }
+    const received = this.beforeApply();
+    const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
+    this.acknowledge(batch, received, applied.refused);
+  }
+
+  /** A piece of a big key: applied to its copy, or refused; acknowledged either way, as a batch. */
+  override onPiece(buf: Buffer, view: DataView, at: number, piece: number): void {
+    if (this.#state !== IncomingState.Importing) {
+      super.onPiece(buf, view, at, piece);
+      return;
+    }
+    const received = this.beforeApply();
+    const applied = this.staging.apply(this.shard.keyspace, buf, view, at, this.slot);
+    this.acknowledge(piece, received, applied.refused);
+  }
+
+  /** When a frame started to be applied; the applyDelayMs fault slows the apply down. */
+  private beforeApply(): number {
     const received = performance.now();
     const delayMs = this.shard.faults.applyDelayMs ?? 0;
     if (delayMs > 0) busyWait(delayMs);
-    const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
+    return received;
+  }
+
+  private acknowledge(batch: number, received: number, refused: string | undefined): void {
     const receivedAbs = performance.timeOrigin + received;
     const applyMs = performance.now() - received;
-    const ok = applied.refused === undefined;
+    const ok = refused === undefined;
     if (!ok) {
-      const why = applied.refused;
       const { id } = this.shard;
-      console.error(`slotdb: shard ${id} refused batch ${batch} of slot ${this.slot}: ${why}`);
+      console.error(`slotdb: shard ${id} refused batch ${batch} of slot ${this.slot}: ${refused}`);
     }
     if (this.shard.faults.holdAcks) {
       this.heldAcks.push([batch, ok, receivedAbs, applyMs]);
@@ -98,6 +123,7 @@ export class IncomingMigration extends RoleDefaults {
   /** FLIP: the slot map names this shard; the import is over. Ignored once it is over. */
   override onFlip(): void {
     if (this.#state !== IncomingState.Importing) return;
+    this.staging.clear();
     this.transition(IncomingState.Completed);
     this.shard.finished(this.migration);
   }
@@ -105,6 +131,7 @@ export class IncomingMigration extends RoleDefaults {
   /** The source flushed its keys: what came from it so far is gone too. Ignored once over. */
   override onDrop(): void {
     if (this.#state !== IncomingState.Importing) return;
+    this.staging.clear();
     this.shard.keyspace.dropSlot(this.slot);
   }
 
@@ -114,6 +141,7 @@ export class IncomingMigration extends RoleDefaults {
    */
   override onReturn(): MigrationRole | undefined {
     if (this.#state !== IncomingState.Importing) return undefined;
+    this.staging.clear();
     this.transition(IncomingState.Returning);
     // Requests blocked here on the slot's keys go back first: the source forwards nothing more,
     // so no push would reach them here; there the keys that come back wake them.
@@ -128,6 +156,7 @@ export class IncomingMigration extends RoleDefaults {
    */
   override onPeerDown(): void {
     if (this.#state !== IncomingState.Importing) return;
+    this.staging.clear();
     this.transition(IncomingState.Abandoned);
     this.shard.finished(this.migration);
     takeOverSlot(this.shard, this.migration, this.slot, this.peer);

@@ -11,12 +11,13 @@ import type { WaitStats } from './waiting.js';
 
 /** How far the move of migration `migration` got (keys acknowledged, bytes, batches, keys left). */
 export function progressEvent(migration: number, sender: BatchSender): ShardEvent {
+  const { keys, bytes, batches } = sender.counts();
   return {
     type: 'migration-progress',
     migration,
-    keys: sender.keysAcknowledged,
-    bytes: sender.bytesSent,
-    batches: sender.batchesSent,
+    keys,
+    bytes,
+    batches,
     keysLeft: sender.keysLeft(),
   };
 }
@@ -35,11 +36,8 @@ export function moveReport(
     source,
     target: plan.target,
     lock: plan.lock,
-    keys: sender.keysAcknowledged,
-    bytes: sender.bytesSent,
-    batches: sender.batchesSent,
+    ...sender.counts(),
     durationMs,
-    keyLockMsMax: sender.lockMsMax,
     redirections,
     waits: waits.summary(),
   };

@@ -44,6 +44,7 @@ import type { KeyBudget } from './budget.js';
 import { ForwardLog } from './forward-log.js';
 import { admitWhereKeysLost, lostKeysReply } from './lost-keys.js';
 import { moveReport, progressEvent } from './move-report.js';
+import { Staging } from './pieces/staging.js';
 import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
@@ -83,6 +84,8 @@ export class OutgoingMigration extends RoleDefaults {
   private endError: string | undefined;
   /** Set when the target died holding keys of the slot: the reply of a request naming one. */
   private lostReply: string | undefined;
+  /** Copies of big keys coming back in pieces after a cancel. */
+  private readonly staging = new Staging();
 
   constructor(
     protected readonly shard: ShardContext,
@@ -105,9 +108,7 @@ export class OutgoingMigration extends RoleDefaults {
     Atomics.store(control.migrationTarget, plan.slot, plan.target);
     Atomics.store(control.slotState, plan.slot, SlotState.Migrating);
     shard.post({ type: 'migration-start', migration: plan.migration });
-    const { migration, slot, target, lock } = plan;
-    const startedAbs = performance.timeOrigin + now;
-    shard.profiler?.moveStarted(migration, slot, shard.id, target, lock, startedAbs);
+    if (shard.profiler !== undefined) this.profileStarted(shard.profiler);
   }
 
   /** Changed only by transition(). */
@@ -238,7 +239,7 @@ export class OutgoingMigration extends RoleDefaults {
   /** One step of work: a batch if the window allows, the flip when everything moved. */
   override step(now: number): number {
     if (this.#state !== OutgoingState.Moving) return 0;
-    const sent = this.sender.sendBatch(now);
+    const sent = this.sender.sendBatch(now) + this.sender.sendPiece(now);
     if (sent === 0 && this.sender.done) {
       if (this.sender.keysLeft() === 0) {
         this.flip(now);
@@ -307,15 +308,21 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** A batch of keys coming back after a cancel: apply it and acknowledge. */
   override onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
-    const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
-    const ok = applied.refused === undefined;
-    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, ok);
+    this.acknowledge(batch, applyBatch(this.shard.keyspace, buf, view, at, this.slot).refused);
+  }
+
+  /** A piece of a big key coming back after a cancel: its copy is staged until the final one. */
+  override onPiece(buf: Buffer, view: DataView, at: number): void {
+    const applied = this.staging.apply(this.shard.keyspace, buf, view, at, this.slot);
+    this.acknowledge(applied.number, applied.refused);
+  }
+
+  private acknowledge(batch: number, refused: string | undefined): void {
+    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, !refused);
     this.shard.flushPeer(this.target);
-    if (!ok) {
-      const why = applied.refused;
-      const { id } = this.shard;
-      console.error(`slotdb: shard ${id} refused returned keys of slot ${this.slot}: ${why}`);
-    }
+    if (refused === undefined) return;
+    const { id } = this.shard;
+    console.error(`slotdb: shard ${id} refused returned keys of slot ${this.slot}: ${refused}`);
   }
 
   /** Every key came back: the slot is whole here again. */
@@ -371,12 +378,11 @@ export class OutgoingMigration extends RoleDefaults {
   /** Reports the outcome and leaves the shard; the state is Done already. */
   private end(outcome: MigrationOutcome, now: number): void {
     if (outcome !== 'completed') this.release();
-    const sender = this.sender;
+    this.sender.close();
+    this.staging.clear();
     const endedAbs = performance.timeOrigin + now;
-    const { keysAcknowledged, bytesSent, batchesSent } = sender;
-    const profiler = this.shard.profiler;
-    const migration = this.migration;
-    profiler?.moveEnded(migration, outcome, keysAcknowledged, bytesSent, batchesSent, endedAbs);
+    const { keys, bytes, batches } = this.sender.counts();
+    this.shard.profiler?.moveEnded(this.migration, outcome, keys, bytes, batches, endedAbs);
     this.shard.post({
       type: 'migration-end',
       migration: this.migration,

@@ -1,5 +1,6 @@
 // The target of a cancelled move sending the keys of slot S back to the source: the same batch
-// machinery as a move (sender.ts), with the limits IMPORT gave, then RETURNED.
+// machinery as a move (sender.ts), big keys in pieces included, with the limits IMPORT gave, then
+// RETURNED.
 //
 // State machine, in the order states change (ReturningState; docs/migration.md draws it too):
 //
@@ -49,7 +50,7 @@ export class ReturningMigration extends RoleDefaults {
 
   override step(now: number): number {
     if (this.#state === ReturningState.Done) return 0;
-    const sent = this.sender.sendBatch(now);
+    const sent = this.sender.sendBatch(now) + this.sender.sendPiece(now);
     if (sent === 0 && this.sender.done) {
       const refused = this.#state === ReturningState.Refused;
       if (this.sender.keysLeft() > 0 && !refused) {
@@ -60,6 +61,7 @@ export class ReturningMigration extends RoleDefaults {
       putNotice(this.shard.peerWriter(this.peer), PeerFrame.Returned, this.slot, this.migration);
       this.shard.flushPeer(this.peer);
       if (!refused) this.shard.keyspace.dropSlot(this.slot);
+      this.sender.close();
       this.shard.finished(this.migration);
       return 1;
     }
@@ -92,6 +94,7 @@ export class ReturningMigration extends RoleDefaults {
   override onPeerDown(): void {
     if (this.#state === ReturningState.Done) return;
     this.transition(ReturningState.Done);
+    this.sender.close();
     this.shard.finished(this.migration);
     takeOverSlot(this.shard, this.migration, this.slot, this.peer);
   }

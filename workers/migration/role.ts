@@ -2,7 +2,7 @@
 // (outgoing.ts), its target (incoming.ts), or the target sending keys back after a cancel
 // (returning.ts). The shard hands every peer frame and control message about a migration to its
 // role through this one interface and never asks which role it holds; what a role does not expect
-// gets the default below: ignored, or, for a batch, refused.
+// gets the default below: ignored, or, for a batch or a piece, refused.
 
 import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
@@ -19,6 +19,8 @@ export interface MigrationRole {
   readonly peer: number;
   /** A BATCH frame for this migration arrived from the peer. */
   onBatch(buf: Buffer, view: DataView, at: number, batch: number): void;
+  /** A PIECE frame (part of a big key) for this migration arrived from the peer. */
+  onPiece(buf: Buffer, view: DataView, at: number, piece: number): void;
   /** The peer acknowledged (ok) or refused a batch this shard sent. */
   onAck(batch: number, ok: boolean, now: number, receivedAbs: number, applyMs: number): void;
   /** FLIP: the slot is this shard's now. */
@@ -54,6 +56,9 @@ export abstract class RoleDefaults implements MigrationRole {
   onBatch(_buf: Buffer, _view: DataView, _at: number, batch: number): void {
     refuseBatch(this.shard, this.peer, this.slot, this.migration, batch);
   }
+  onPiece(_buf: Buffer, _view: DataView, _at: number, piece: number): void {
+    refuseBatch(this.shard, this.peer, this.slot, this.migration, piece);
+  }
   onAck(_batch: number, _ok: boolean, _now: number, _receivedAbs: number, _applyMs: number): void {}
   onFlip(): void {}
   onDrop(): void {}
@@ -74,8 +79,8 @@ export abstract class RoleDefaults implements MigrationRole {
 }
 
 /**
- * Answers a batch nobody here expects (an unknown migration, or a role that receives none) with a
- * refusal (ACK, ok = 0), so that its sender unlocks the keys and keeps them.
+ * Answers a batch or piece nobody here expects (an unknown migration, or a role that receives
+ * none) with a refusal (ACK, ok = 0), so that its sender unlocks the keys and keeps them.
  */
 export function refuseBatch(
   shard: ShardContext,

@@ -3,13 +3,18 @@
 // are still served by the sender; writes wait, see outgoing.ts). A batch's keys are deleted from
 // the sender only when the receiver acknowledges that it applied them.
 //
+// A collection too big for a batch entry travels in PIECE frames instead (pieces/transfers.ts),
+// which share the window, the sequence numbers and the acks with batches. Its key stays writable
+// until its final piece is in flight, and is deleted here when that piece is acknowledged.
+//
 // Used by the source of a migration and, after a cancel, by its target to send the keys back.
 
-import { FRAME_BYTES_MAX } from '../../src/shared/limits.js';
+import { FRAME_BYTES_MAX, PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js';
 import { BATCH_HEADER_BYTES } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
 import { beginBatch, entryBytes, putEntry, sealBatch } from './batch.js';
 import type { KeyBudget } from './budget.js';
+import { PieceTransfers, TransferState } from './pieces/transfers.js';
 
 interface InFlightBatch {
   readonly keys: string[];
@@ -18,17 +23,26 @@ interface InFlightBatch {
   /** For the profiler: when it was sent (absolute ms) and how long building it took. */
   readonly sentAbs: number;
   readonly serializeMs: number;
+  /** For a PIECE: the key it belongs to (`keys` holds it too when it is the final piece). */
+  readonly piece?: string;
 }
 
 export interface SenderLimits {
   readonly batchKeys: number;
   readonly batchBytes: number;
   readonly window: number;
+  /** A collection whose byte form passes this travels in pieces (PIECE_BYTES_DEFAULT if unset). */
+  readonly pieceBytes?: number;
 }
 
+/** Where a key locked for writes by its transfer, not by a frame in flight, points in `locked`. */
+const LOCKED_BY_TRANSFER = 0;
+
 export class BatchSender {
-  /** Keys whose batch is in flight → that batch. */
+  /** Keys whose batch (or final piece) is in flight → its number; LOCKED_BY_TRANSFER: see there. */
   readonly locked = new Map<string, number>();
+  /** Big keys travelling in pieces. */
+  readonly transfers: PieceTransfers;
   private readonly inFlight = new Map<number, InFlightBatch>();
   private iterator: Iterator<string> | undefined;
   private exhausted = false;
@@ -48,16 +62,22 @@ export class BatchSender {
     readonly migration: number,
     private readonly limits: SenderLimits,
     private readonly budget?: KeyBudget,
-  ) {}
+  ) {
+    const pieceBytes = limits.pieceBytes ?? PIECE_BYTES_DEFAULT;
+    this.transfers = new PieceTransfers(shard.keyspace, slot, migration, pieceBytes);
+  }
 
   /** Whether every key has been sent and acknowledged. */
   get done(): boolean {
-    return this.exhausted && this.priority.length === 0 && this.inFlight.size === 0;
+    const { exhausted, priority, inFlight, transfers } = this;
+    return exhausted && priority.length === 0 && inFlight.size === 0 && transfers.idle;
   }
 
   /** Asks for `keys` to go in the next batch. */
   prioritize(keys: readonly string[]): void {
-    for (const key of keys) if (!this.locked.has(key)) this.priority.push(key);
+    for (const key of keys) {
+      if (!this.locked.has(key) && !this.transfers.byKey.has(key)) this.priority.push(key);
+    }
   }
 
   /** Starts over on the slot's current table (after a FLUSHALL dropped the one being iterated). */
@@ -66,12 +86,25 @@ export class BatchSender {
     this.exhausted = false;
     this.priority.length = 0;
     this.locked.clear();
+    this.transfers.clear();
   }
 
-  /** Stops taking keys from the slot (a cancel); batches in flight still get their acks. */
+  /**
+   * Stops taking keys from the slot (a cancel); batches in flight still get their acks, and so
+   * does a final piece in flight. Transfers not that far stop: the target drops their copies.
+   */
   stop(): void {
     this.exhausted = true;
     this.priority.length = 0;
+    for (const key of this.transfers.byKey.keys()) {
+      if (this.locked.get(key) === LOCKED_BY_TRANSFER) this.locked.delete(key);
+    }
+    this.transfers.stop();
+  }
+
+  /** The move ended: no value keeps a tracker. */
+  close(): void {
+    this.transfers.clear();
   }
 
   /** Sends one batch if the window has room and keys remain. Returns the keys sent. */
@@ -79,6 +112,7 @@ export class BatchSender {
     if (this.shard.faults.pauseSending) return 0;
     if (this.inFlight.size >= this.limits.window || (this.exhausted && this.priority.length === 0))
       return 0;
+    if (this.transfers.finalDue) return 0;
     // A throttled sender waits for a whole batch's worth of budget: trickling keys one by one
     // would pay a batch's fixed cost per key.
     if (this.budget !== undefined && this.budget.allowance(now) < this.limits.batchKeys) {
@@ -96,10 +130,14 @@ export class BatchSender {
     while (keys.length < allowance && bytes < this.limits.batchBytes) {
       const key = this.nextKey();
       if (key === undefined) break;
-      if (this.locked.has(key)) continue;
+      if (this.locked.has(key) || this.transfers.byKey.has(key)) continue;
       // get() expires the key lazily: an expired key is not sent.
       const value = keyspace.get(this.slot, key);
       if (value === undefined) continue;
+      if (typeof value !== 'string' && this.transfers.isBig(value)) {
+        this.transfers.start(key, value);
+        continue;
+      }
       // The batch closes before an entry would take its frame past FRAME_BYTES_MAX (which the ring
       // refuses, killing the shard): a large value after many keys opens the next batch instead.
       // An entry alone always fits (src/shared/limits.ts checks it at load).
@@ -130,6 +168,53 @@ export class BatchSender {
     this.bytesSent += bytes;
     this.batchesSent++;
     return keys.length;
+  }
+
+  /** Sends the next piece of a big key if the window has room and one travels. Returns 1 or 0. */
+  sendPiece(now: number): number {
+    if (this.shard.faults.pauseSending || this.inFlight.size >= this.limits.window) return 0;
+    // The final piece locks its key for writes until its ack: sent behind nothing, so that the
+    // wait is the final piece's own, not that of the frames ahead of it too.
+    const finalAllowed = this.inFlight.size === 0;
+    const transfer = this.transfers.next(finalAllowed);
+    if (transfer === undefined) return 0;
+    // A piece costs the budget what a batch does: about as many bytes, as much work.
+    if (this.budget !== undefined && this.budget.allowance(now) < this.limits.batchKeys) {
+      this.budget.starved = true;
+      return 0;
+    }
+    const building = performance.now();
+    const number = this.nextBatch++;
+    const writer = this.shard.peerWriter(this.target);
+    const piece = this.transfers.build(transfer, number, writer, finalAllowed);
+    this.shard.flushPeer(this.target);
+    this.budget?.take(this.limits.batchKeys);
+    const { key, bytes } = piece;
+    if (piece.final) this.locked.set(key, number);
+    else if (transfer.state === TransferState.Locked) this.locked.set(key, LOCKED_BY_TRANSFER);
+    if (piece.aborted) {
+      if (this.locked.get(key) === LOCKED_BY_TRANSFER) this.locked.delete(key);
+      // The key may hold a new value now: it goes as any key would.
+      this.priority.push(key);
+      this.nextWaitingTransfer();
+    }
+    const built = performance.now();
+    this.inFlight.set(number, {
+      keys: piece.final ? [key] : [],
+      bytes,
+      sentAt: now,
+      sentAbs: performance.timeOrigin + built,
+      serializeMs: built - building,
+      piece: key,
+    });
+    this.bytesSent += bytes;
+    return 1;
+  }
+
+  /** A transfer ended: a big key that waited for one goes next. */
+  private nextWaitingTransfer(): void {
+    const key = this.transfers.waiting.shift();
+    if (key !== undefined) this.priority.push(key);
   }
 
   private nextKey(): string | undefined {
@@ -165,7 +250,8 @@ export class BatchSender {
     const sent = this.inFlight.get(batch);
     if (sent === undefined) return undefined;
     this.inFlight.delete(batch);
-    this.lockMsMax = Math.max(this.lockMsMax, now - sent.sentAt);
+    // Only frames that lock keys count: a piece before the final one locks nothing.
+    if (sent.keys.length > 0) this.lockMsMax = Math.max(this.lockMsMax, now - sent.sentAt);
     const profiler = this.shard.profiler;
     if (profiler !== undefined && receivedAbs > 0) {
       const ackedAbs = performance.timeOrigin + now;
@@ -186,7 +272,33 @@ export class BatchSender {
       if (ok) this.shard.keyspace.delete(this.slot, key);
     }
     if (ok) this.keysAcknowledged += sent.keys.length;
+    if (sent.piece !== undefined && (!ok || sent.keys.length > 0)) {
+      // The final piece arrived, or the target refused a piece (the move is then cancelled).
+      if (this.locked.get(sent.piece) === LOCKED_BY_TRANSFER) this.locked.delete(sent.piece);
+      this.transfers.acknowledged(sent.piece, ok);
+      this.nextWaitingTransfer();
+    }
     return sent.keys;
+  }
+
+  /** What was sent and acknowledged so far, for progress events and the report. */
+  counts(): {
+    keys: number;
+    bytes: number;
+    batches: number;
+    keysInPieces: number;
+    pieces: number;
+    keyLockMsMax: number;
+  } {
+    const { keysArrived, pieces } = this.transfers;
+    return {
+      keys: this.keysAcknowledged,
+      bytes: this.bytesSent,
+      batches: this.batchesSent,
+      keysInPieces: keysArrived,
+      pieces,
+      keyLockMsMax: this.lockMsMax,
+    };
   }
 
   /** Keys of the slot still held here. */

@@ -16,6 +16,7 @@ import {
   PEER_MIGRATION,
   PEER_SLOT,
   PeerFrame,
+  PIECE_NUMBER,
 } from '../../src/shared/peer-frames.js';
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';
 import { absoluteNow, TIMING_FORWARDED } from '../../src/shared/timing-layout.js';
@@ -120,13 +121,15 @@ export class PeerLinks {
     let frames = 0;
     let forwards = 0;
     for (let at = input.next(); at >= 0; at = input.next()) {
-      const forward = input.buf[at + PEER_KIND] === PeerFrame.Forward;
+      const kind = input.buf[at + PEER_KIND];
+      const forward = kind === PeerFrame.Forward;
       if (forward) forwards++;
       else execution.mark = 0;
       this.onFrame(link.peer, input.buf, input.view, at);
       if (!forward) execution.mark = 0;
       input.advance(at);
-      if (++frames >= FRAMES_PER_TURN_MAX) break;
+      // One piece of a big key a turn: the clients' requests wait for one piece at most.
+      if (++frames >= FRAMES_PER_TURN_MAX || kind === PeerFrame.Piece) break;
     }
     if (frames > 0) shard.clients.flushDirty();
     // Only now are the replies of those forwards in the clients' rings: count them as done, so
@@ -162,6 +165,13 @@ export class PeerLinks {
         const batch = view.getUint32(at + BATCH_BATCH, true);
         if (role !== undefined) role.onBatch(buf, view, at, batch);
         else refuseBatch(shard, peer, slot, id, batch);
+        return;
+      }
+      case PeerFrame.Piece: {
+        shard.clients.flushDirty();
+        const piece = view.getUint32(at + PIECE_NUMBER, true);
+        if (role !== undefined) role.onPiece(buf, view, at, piece);
+        else refuseBatch(shard, peer, slot, id, piece);
         return;
       }
       case PeerFrame.Ack:

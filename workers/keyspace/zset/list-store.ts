@@ -56,6 +56,11 @@ export class ListStore {
     return true;
   }
 
+  /** Members before (score, member) in the set's order, whether or not it is a member. */
+  countBefore(score: number, member: string): number {
+    return this.lowerBound(score, member);
+  }
+
   rank(member: string): number {
     return this.indexOf(member);
   }

@@ -125,6 +125,11 @@ export class TreeStore {
     return handle === undefined ? -1 : this.order.rank(this.scoreOf[handle]!, member);
   }
 
+  /** Members before (score, member) in the set's order, whether or not it is a member. */
+  countBefore(score: number, member: string): number {
+    return this.order.rank(score, member);
+  }
+
   countByScore(score: number, inclusive: boolean): number {
     return this.order.countByScore(score, inclusive);
   }
