@@ -25,6 +25,34 @@ describe('scans across a live migration', () => {
       expect(seen.size).toBe(200);
     });
   });
+
+  it('ZSCAN of a sorted set that moves in pieces mid-scan misses no member', async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const key = '{hz}pieces';
+      const slot = keySlot(key);
+      // About 130 KiB in byte form: past the smallest piece bound, so the set travels in pieces
+      // into a copy whose handles the source's cursor knows nothing of.
+      const count = 5000;
+      for (let i = 0; i < count; i += 500) {
+        const batch = Array.from({ length: 500 }, (_, j) => ({
+          score: count - i - j,
+          value: `member:${i + j}`,
+        }));
+        await db.zAdd(key, batch);
+      }
+      const seen = new Set<string>();
+      let { cursor, members } = await db.zScan(key, '0', { COUNT: 100 });
+      for (const member of members) seen.add(member.value);
+      expect(cursor).not.toBe('0');
+      const report = await db.migrateSlot(slot, 1 - db.slotOwner(slot), { pieceBytes: 32_768 });
+      expect(report.pieces).toBeGreaterThan(1);
+      while (cursor !== '0') {
+        ({ cursor, members } = await db.zScan(key, cursor, { COUNT: 100 }));
+        for (const member of members) seen.add(member.value);
+      }
+      expect(seen.size).toBe(count);
+    });
+  });
 });
 
 describe('node-redis v5 methods', () => {

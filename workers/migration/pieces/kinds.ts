@@ -39,7 +39,8 @@ export function pieceSourceFor(value: CollectionValue): PieceSource | undefined 
 const PRESIZE_MEMBERS_MAX = 1 << 22;
 
 /**
- * The target end for a value of `kind` announced with `seed` and `members` in its first piece, or
+ * The target end for a value of `kind` announced with `seed` (a set's hash seed, a sorted set's
+ * handle epoch) and `members` in its first piece, or
  * undefined for a kind that never travels in pieces (the piece is refused).
  */
 export function stagedValueFor(
@@ -56,7 +57,7 @@ export function stagedValueFor(
     case ValueKind.Set:
       return new StagedSet(seed, presize);
     case ValueKind.ZSet:
-      return new StagedZSet();
+      return new StagedZSet(seed);
     default:
       return undefined;
   }

@@ -18,7 +18,7 @@ export abstract class PieceSource implements MemberTracker {
 
   abstract readonly value: CollectionValue;
 
-  /** What the target builds its copy with: a set's hash seed, 0 for the other kinds. */
+  /** What the target builds its copy with: a set's hash seed, a sorted set's handle epoch, or 0. */
   get seed(): number {
     return 0;
   }

@@ -15,6 +15,7 @@
 
 import { InvariantError } from '../../../src/errors.js';
 import type { CollectionValue } from '../../keyspace/value.js';
+import { nextEpoch } from '../../keyspace/zset/tree-store.js';
 import { ZSetValue } from '../../keyspace/zset-value.js';
 import { PieceSource, type StagedValue } from './piece.js';
 import { F64_BYTES, type OpReader, type OpWriter, textBytes } from './piece-frame.js';
@@ -35,6 +36,11 @@ export class ZSetPieceSource extends PieceSource {
   constructor(readonly value: ZSetValue) {
     super();
     if (value.compact) throw new InvariantError('a compact sorted set travels whole');
+  }
+
+  /** The source's handle epoch: the copy takes the next one, so a ZSCAN cursor restarts there. */
+  override get seed(): number {
+    return this.value.epoch;
   }
 
   override member(name: string): void {
@@ -83,8 +89,16 @@ function add(ops: OpWriter, member: string, score: number): void {
 }
 
 export class StagedZSet implements StagedValue {
-  /** A tree from the start, as the source's. */
-  private readonly zset = ZSetValue.fromSorted([], [], false);
+  /**
+   * A tree from the start, as the source's, numbering its handles in the epoch after the source's
+   * (`sourceEpoch`): a ZSCAN cursor begun on the source restarts here rather than resume on a
+   * numbering it does not know, as after a whole-value move (zset-codec.ts).
+   */
+  private readonly zset: ZSetValue;
+
+  constructor(sourceEpoch: number) {
+    this.zset = ZSetValue.fromSorted([], [], false, nextEpoch(sourceEpoch));
+  }
 
   apply(code: number, ops: OpReader): boolean {
     const member = ops.text();
