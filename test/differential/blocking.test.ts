@@ -9,46 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotDB } from '../../dist/src/index.js';
 import { randomBlockingCommand } from '../support/blocking-commands.js';
 import { type Arg, isTimeDependent } from '../support/commands.js';
-import { LIST_KEYS, randomListCommand } from '../support/list-commands.js';
+import { listKeysState, randomListCommand, type Send } from '../support/list-commands.js';
 import { fuzzSeed, Random } from '../support/random.js';
-import {
-  type RunningRedis,
-  redisRequired,
-  redisServerPath,
-  startRedis,
-} from '../support/redis-server.js';
-
-const available = redisServerPath() !== undefined;
-if (!available && redisRequired)
-  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
+import { type RunningRedis, redisAvailable, startRedis } from '../support/redis-server.js';
+import { show } from '../support/show-reply.js';
 
 const STEPS = 2000;
 const STATE_EVERY_STEPS = 100;
 const BLOCKING = ['BLPOP', 'BRPOP', 'BLMOVE', 'BRPOPLPUSH', 'BLMPOP'];
 
-/** A reply in comparable form: bulk strings as hex, errors as their text. */
-function show(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return `<${value.toString('hex')}>`;
-  if (Array.isArray(value)) return value.map(show);
-  if (value instanceof Error) return `error: ${value.message}`;
-  return value;
-}
-
 const name = (args: readonly Arg[]): string => String(args[0]).toUpperCase();
 
-type Send = (args: Arg[]) => Promise<unknown>;
-
-/** Each key's type, and its elements when it holds a list. */
-async function state(send: Send): Promise<unknown[]> {
-  const result: unknown[] = [];
-  for (const key of LIST_KEYS) {
-    const type = await send(['TYPE', key]);
-    result.push(type, type === 'list' ? show(await send(['LRANGE', key, '0', '-1'])) : null);
-  }
-  return result;
-}
-
-describe.skipIf(!available)('blocking list commands against redis-server', () => {
+describe.skipIf(!redisAvailable)('blocking list commands against redis-server', () => {
   let server: RunningRedis;
   let redis: ReturnType<typeof createClient>;
   let db: SlotDB;
@@ -98,10 +70,10 @@ describe.skipIf(!available)('blocking list commands against redis-server', () =>
         outcomes.set(name(args), counts);
       }
       if (step % STATE_EVERY_STEPS === 0) {
-        expect(await state(toDb), `state, ${where}`).toEqual(await state(toRedis));
+        expect(await listKeysState(toDb), `state, ${where}`).toEqual(await listKeysState(toRedis));
       }
     }
-    expect(await state(toDb)).toEqual(await state(toRedis));
+    expect(await listKeysState(toDb)).toEqual(await listKeysState(toRedis));
     expect(await db.dbSize()).toBe(await redis.dbSize());
     // Every blocking command found data, timed out and was refused a fair number of times.
     for (const command of BLOCKING) {

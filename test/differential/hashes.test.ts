@@ -18,17 +18,8 @@ import {
 import type { Arg } from '../support/commands.js';
 import { HASH_KEYS, randomHashCommand } from '../support/hash-commands.js';
 import { fuzzSeed, Random } from '../support/random.js';
-import {
-  type RunningRedis,
-  redisRequired,
-  redisServerPath,
-  startRedis,
-} from '../support/redis-server.js';
+import { type RunningRedis, redisAvailable, startRedis } from '../support/redis-server.js';
 import { show } from '../support/show-reply.js';
-
-const available = redisServerPath() !== undefined;
-if (!available && redisRequired)
-  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
 
 const STEPS = 4000;
 
@@ -99,7 +90,7 @@ function compareRandom(
   if (count > 0) expect(fields.size, where).toBe(picks);
 }
 
-describe.skipIf(!available)('hashes against redis-server', () => {
+describe.skipIf(!redisAvailable)('hashes against redis-server', () => {
   let server: RunningRedis;
   let redis: ReturnType<typeof createClient>;
   let db: SlotDB;

@@ -7,19 +7,10 @@ import { createClient, RESP_TYPES } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotDB } from '../../dist/src/index.js';
 import { type Arg, isTimeDependent } from '../support/commands.js';
-import { LIST_KEYS, randomListCommand } from '../support/list-commands.js';
+import { listKeysState, randomListCommand, type Send } from '../support/list-commands.js';
 import { fuzzSeed, Random } from '../support/random.js';
-import {
-  type RunningRedis,
-  redisRequired,
-  redisServerPath,
-  startRedis,
-} from '../support/redis-server.js';
+import { type RunningRedis, redisAvailable, startRedis } from '../support/redis-server.js';
 import { show } from '../support/show-reply.js';
-
-const available = redisServerPath() !== undefined;
-if (!available && redisRequired)
-  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
 
 const STEPS = 4000;
 const STATE_EVERY_STEPS = 100;
@@ -34,19 +25,7 @@ function isHit(args: readonly Arg[], reply: unknown): boolean {
   return true;
 }
 
-type Send = (args: Arg[]) => Promise<unknown>;
-
-/** Each key's type, and its elements when it holds a list. */
-async function state(send: Send): Promise<unknown[]> {
-  const result: unknown[] = [];
-  for (const key of LIST_KEYS) {
-    const type = await send(['TYPE', key]);
-    result.push(type, type === 'list' ? show(await send(['LRANGE', key, '0', '-1'])) : null);
-  }
-  return result;
-}
-
-describe.skipIf(!available)('list commands against redis-server', () => {
+describe.skipIf(!redisAvailable)('list commands against redis-server', () => {
   let server: RunningRedis;
   let redis: ReturnType<typeof createClient>;
   let db: SlotDB;
@@ -91,10 +70,10 @@ describe.skipIf(!available)('list commands against redis-server', () => {
       }
       if (isHit(args, expected)) hits.set(name(args), (hits.get(name(args)) ?? 0) + 1);
       if (step % STATE_EVERY_STEPS === 0) {
-        expect(await state(toDb), `state, ${where}`).toEqual(await state(toRedis));
+        expect(await listKeysState(toDb), `state, ${where}`).toEqual(await listKeysState(toRedis));
       }
     }
-    expect(await state(toDb)).toEqual(await state(toRedis));
+    expect(await listKeysState(toDb)).toEqual(await listKeysState(toRedis));
     expect(await db.dbSize()).toBe(await redis.dbSize());
     for (const name of ['LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX', 'LPOP', 'RPOP', 'LLEN', 'LRANGE']) {
       expect(seen).toContain(name);

@@ -7,21 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot, SlotDB } from '../../dist/src/index.js';
 import { type Arg, isTimeDependent, randomCommand } from '../support/commands.js';
 import { fuzzSeed, Random } from '../support/random.js';
-import {
-  type RunningRedis,
-  redisRequired,
-  redisServerPath,
-  startRedis,
-} from '../support/redis-server.js';
+import { type RunningRedis, redisAvailable, startRedis } from '../support/redis-server.js';
 import { show } from '../support/show-reply.js';
-
-const available = redisServerPath() !== undefined;
-if (!available && redisRequired)
-  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
 
 const STEPS = 3000;
 
-describe.skipIf(!available)('against redis-server', () => {
+describe.skipIf(!redisAvailable)('against redis-server', () => {
   let plain: RunningRedis;
   let cluster: RunningRedis;
   let redis: ReturnType<typeof createClient>;

@@ -14,18 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotDB } from '../../dist/src/index.js';
 import type { Arg } from '../support/commands.js';
 import { fuzzSeed, Random } from '../support/random.js';
-import {
-  type RunningRedis,
-  redisRequired,
-  redisServerPath,
-  startRedis,
-} from '../support/redis-server.js';
+import { type RunningRedis, redisAvailable, startRedis } from '../support/redis-server.js';
 import { Compare, randomSetCommand, SET_KEYS } from '../support/sets-commands.js';
 import { show } from '../support/show-reply.js';
-
-const available = redisServerPath() !== undefined;
-if (!available && redisRequired)
-  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
 
 const STEPS = 3000;
 const STATE_EVERY = 25;
@@ -37,7 +28,7 @@ type Send = (args: Arg[]) => Promise<unknown>;
 const sortedShow = (value: unknown): unknown =>
   Array.isArray(value) ? (value.map(show) as string[]).sort() : show(value);
 
-describe.skipIf(!available)('sets against redis-server', () => {
+describe.skipIf(!redisAvailable)('sets against redis-server', () => {
   let server: RunningRedis;
   let redis: ReturnType<typeof createClient>;
   let db: SlotDB;

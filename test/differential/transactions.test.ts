@@ -9,12 +9,7 @@ import { createClient, RESP_TYPES } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot, SlotDB } from '../../dist/src/index.js';
 import { fuzzSeed, Random } from '../support/random.js';
-import {
-  type RunningRedis,
-  redisRequired,
-  redisServerPath,
-  startRedis,
-} from '../support/redis-server.js';
+import { type RunningRedis, redisAvailable, startRedis } from '../support/redis-server.js';
 import { show } from '../support/show-reply.js';
 import {
   type Arg,
@@ -22,10 +17,6 @@ import {
   HOME_KEYS,
   TransactionBlocks,
 } from '../support/transaction-commands.js';
-
-const available = redisServerPath() !== undefined;
-if (!available && redisRequired)
-  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
 
 const STEPS = 3000;
 const CLUSTER_READY_MS_MAX = 10_000;
@@ -58,7 +49,7 @@ async function startClusterNode(): Promise<{ server: RunningRedis; client: () =>
   return { server, client };
 }
 
-describe.skipIf(!available)('transactions against redis-server (cluster mode)', () => {
+describe.skipIf(!redisAvailable)('transactions against redis-server (cluster mode)', () => {
   let node: RunningRedis;
   let redisTx: RedisClient;
   let redisOther: RedisClient;

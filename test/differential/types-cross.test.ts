@@ -19,17 +19,8 @@ import {
   UNORDERED_REPLIES,
 } from '../support/cross-type-commands.js';
 import { fuzzSeed, Random } from '../support/random.js';
-import {
-  type RunningRedis,
-  redisRequired,
-  redisServerPath,
-  startRedis,
-} from '../support/redis-server.js';
+import { type RunningRedis, redisAvailable, startRedis } from '../support/redis-server.js';
 import { show } from '../support/show-reply.js';
-
-const available = redisServerPath() !== undefined;
-if (!available && redisRequired)
-  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
 
 const STEPS = 1500;
 const STATE_EVERY = 10;
@@ -129,7 +120,7 @@ const WATCH_CASES: [Arg[][], Arg[][]][] = [
   [[['RPUSH', K, 'a']], [['PERSIST', K]]],
 ];
 
-describe.skipIf(!available)('the data types together, against redis-server', () => {
+describe.skipIf(!redisAvailable)('the data types together, against redis-server', () => {
   let server: RunningRedis;
   let redis: RedisClient;
   let redisOther: RedisClient;

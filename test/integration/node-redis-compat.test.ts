@@ -6,16 +6,7 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotDB } from '../../dist/src/index.js';
-import {
-  type RunningRedis,
-  redisRequired,
-  redisServerPath,
-  startRedis,
-} from '../support/redis-server.js';
-
-const available = redisServerPath() !== undefined;
-if (!available && redisRequired)
-  throw new Error('SLOTDB_REQUIRE_REDIS=1 but redis-server is not installed');
+import { type RunningRedis, redisAvailable, startRedis } from '../support/redis-server.js';
 
 // The client type the use cases are written against: node-redis's. slotdb is passed where a
 // node-redis client is expected, which is the claim under test (its methods have these shapes).
@@ -125,7 +116,7 @@ async function transaction(client: Client): Promise<unknown[]> {
 
 const CASES = { sessions, leaderboard, queue, tags, transaction };
 
-describe.skipIf(!available)('node-redis code runs unchanged on slotdb', () => {
+describe.skipIf(!redisAvailable)('node-redis code runs unchanged on slotdb', () => {
   let server: RunningRedis;
   let redis: Client;
   let db: SlotDB;

@@ -5,6 +5,7 @@
 
 import type { Arg } from './commands.js';
 import type { Random } from './random.js';
+import { show } from './show-reply.js';
 
 /** Keys that share one slot (the multi-key commands use only these). */
 export const LIST_TAGGED: readonly Arg[] = ['{l}a', '{l}b', '{l}c', '{l}d'];
@@ -157,4 +158,17 @@ export function randomListCommand(r: Random): Arg[] {
         ['RPOPLPUSH', '{l}a'],
       ]);
   }
+}
+
+/** Sends one command and resolves with its reply (a differential test's view of one side). */
+export type Send = (args: Arg[]) => Promise<unknown>;
+
+/** Each list key's type, and its elements when it holds a list: what both sides must agree on. */
+export async function listKeysState(send: Send): Promise<unknown[]> {
+  const result: unknown[] = [];
+  for (const key of LIST_KEYS) {
+    const type = await send(['TYPE', key]);
+    result.push(type, type === 'list' ? show(await send(['LRANGE', key, '0', '-1'])) : null);
+  }
+  return result;
 }

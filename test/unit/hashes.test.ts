@@ -8,7 +8,7 @@ import { WRONGTYPE } from '../../src/shared/reply-errors.js';
 import { parseCursor } from '../../workers/commands/hashes/scan.js';
 import { handlers } from '../../workers/commands/hashes.js';
 import { HASH_SMALL_FIELDS_MAX, type HashValue } from '../../workers/keyspace/hash-value.js';
-import { Harness } from '../support/hash-harness.js';
+import { Harness } from '../support/handler-harness.js';
 
 type Name = keyof typeof handlers;
 

@@ -26,8 +26,8 @@ import { zinterstore, zunionstore } from '../../workers/commands/zsets/store.js'
 import type { MemberTracker } from '../../workers/keyspace/value.js';
 import { zsetCodec } from '../../workers/keyspace/zset-codec.js';
 import { ZSetValue } from '../../workers/keyspace/zset-value.js';
+import { Harness } from '../support/handler-harness.js';
 import { Random } from '../support/random.js';
-import { Harness } from '../support/zset-harness.js';
 
 const KEY = '{t}z';
 const SLOT = keySlotOfLatin1(KEY);

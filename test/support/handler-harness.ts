@@ -1,5 +1,5 @@
 // Runs shard handlers against a keyspace through a Call, the way a shard does, and decodes their
-// replies: the hash unit tests use it to test handlers without workers.
+// replies: the type families' unit tests use it to test handlers without workers.
 
 import { decodeValue } from '../../src/client/reply.js';
 import { beginReply, REP_HEADER_BYTES } from '../../src/shared/codec.js';
