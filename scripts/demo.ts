@@ -140,6 +140,32 @@ function printSummary(story: Story, reports: readonly MigrationReport[], seconds
   );
 }
 
+/** The data types, briefly: what a Node server keeps in Redis, with node-redis's methods. */
+async function typesTour(db: SlotDB): Promise<void> {
+  await db.hSet('session:{ada}', { user: 'ada', visits: '1' });
+  await db.hIncrBy('session:{ada}', 'visits', 1);
+  await db.zAdd('leaderboard', [
+    { score: 30, value: 'bob' },
+    { score: 42, value: 'ada' },
+    { score: 7, value: 'cy' },
+  ]);
+  await db.rPush('jobs', ['resize', 'mail']);
+  // A transaction: its keys share a slot (the {ada} hash tag), and it runs on one shard at once.
+  const [, tags] = await db
+    .multi()
+    .sAdd('tags:{ada}', ['admin', 'beta'])
+    .sCard('tags:{ada}')
+    .exec();
+  const session = await db.hGetAll('session:{ada}');
+  const top = await db.zRangeWithScores('leaderboard', 0, 1, { REV: true });
+  const job = await db.lPop('jobs');
+  console.log('\ndata types (node-redis methods):');
+  console.log(`  hGetAll('session:{ada}')        ${JSON.stringify(session)}`);
+  console.log(`  zRangeWithScores(top 2)         ${JSON.stringify(top)}`);
+  console.log(`  lPop('jobs')                    ${JSON.stringify(job)}`);
+  console.log(`  multi().sAdd().sCard().exec()   tags: ${tags}`);
+}
+
 async function main(): Promise<void> {
   const db = await SlotDB.open({ shards: SHARDS });
   console.log(`slotdb demo: ${SHARDS} shard workers, 16384 slots. Loading ${fmt(KEYS)} keys...`);
@@ -178,6 +204,7 @@ async function main(): Promise<void> {
     summaries.flatMap((summary) => summary.reports),
     migrationSeconds,
   );
+  await typesTour(db);
   await db.close();
   console.log(
     "\nTo see where each operation's time went during a migration: " +
