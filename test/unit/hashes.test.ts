@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
 import { WRONGTYPE } from '../../src/shared/reply-errors.js';
-import { parseCursor } from '../../workers/commands/hashes/scan.js';
 import { handlers } from '../../workers/commands/hashes.js';
 import { HASH_SMALL_FIELDS_MAX, type HashValue } from '../../workers/keyspace/hash-value.js';
 import { Harness } from '../support/handler-harness.js';
@@ -211,20 +210,6 @@ describe('HRANDFIELD', () => {
 });
 
 describe('HSCAN', () => {
-  it('parses the cursor as Redis 7.0 (strtoul): sign, no space, below 2^64', () => {
-    expect(parseCursor('0')).toBe(0);
-    expect(parseCursor('')).toBe(0);
-    expect(parseCursor('+7')).toBe(7);
-    expect(parseCursor('-0')).toBe(0);
-    expect(parseCursor('-1')).toBe(2 ** 64);
-    expect(parseCursor('18446744073709551615')).toBe(2 ** 64);
-    expect(parseCursor('18446744073709551616')).toBeUndefined();
-    expect(parseCursor(' 1')).toBeUndefined();
-    expect(parseCursor('1 ')).toBeUndefined();
-    expect(parseCursor('0x1')).toBeUndefined();
-    expect(parseCursor('-')).toBeUndefined();
-  });
-
   it('checks the cursor, then the key, then the options', () => {
     const h = harness();
     expect(message(h.cmd('hscan', 's', 'x'))).toBe('ERR invalid cursor');

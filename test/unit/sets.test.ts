@@ -11,7 +11,6 @@ import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { WRONGTYPE } from '../../src/shared/reply-errors.js';
 import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import { Call } from '../../workers/commands/call.js';
-import { parseCursor } from '../../workers/commands/sets/scan.js';
 import { handlers } from '../../workers/commands/sets.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
 import { SetValue } from '../../workers/keyspace/set-value.js';
@@ -288,28 +287,6 @@ describe('set algebra', () => {
 });
 
 describe('SSCAN', () => {
-  it('reads the cursor as strtoul does', () => {
-    expect(parseCursor('0')).toBe(0);
-    expect(parseCursor('')).toBe(0);
-    expect(parseCursor('+7')).toBe(7);
-    expect(parseCursor('-0')).toBe(0);
-    expect(parseCursor('-1')).toBe(0xffffffff);
-    expect(parseCursor('18446744073709551615')).toBe(0xffffffff);
-    expect(parseCursor('4294967296')).toBe(0);
-    expect(parseCursor('-18446744073709551615')).toBe(1);
-    for (const bad of [
-      '18446744073709551616',
-      '-18446744073709551616',
-      ' 1',
-      '1 ',
-      '1x',
-      '+',
-      '-',
-    ]) {
-      expect(parseCursor(bad), bad).toBeUndefined();
-    }
-  });
-
   it('checks the cursor, then the key, then the options', () => {
     const h = harness();
     expect(h.run('sscan', 'none', 'x')).toBe('error: ERR invalid cursor');

@@ -15,7 +15,7 @@ import {
   zremrangebyrank,
   zremrangebyscore,
 } from '../../workers/commands/zsets/remove.js';
-import { parseCursor, zscan } from '../../workers/commands/zsets/scan.js';
+import { zscan } from '../../workers/commands/zsets/scan.js';
 import {
   formatCompactScore,
   formatScore,
@@ -292,19 +292,6 @@ describe('sorted-set handlers', () => {
     expect(errorText(h.run(zunionstore, 'zunionstore', '{t}dst', '0', '{t}a'))).toBe(
       "ERR at least 1 input key is needed for 'zunionstore' command",
     );
-  });
-
-  it('parse ZSCAN cursors as strtoul does', () => {
-    expect(parseCursor('0')).toBe(0n);
-    expect(parseCursor('')).toBe(0n);
-    expect(parseCursor('-1')).toBe(2n ** 64n - 1n);
-    expect(parseCursor('+5')).toBe(5n);
-    expect(parseCursor('18446744073709551615')).toBe(2n ** 64n - 1n);
-    expect(parseCursor('18446744073709551616')).toBeUndefined();
-    expect(parseCursor(' 1')).toBeUndefined();
-    expect(parseCursor('1x')).toBeUndefined();
-    expect(parseCursor('7\x00x')).toBe(7n);
-    expect(parseCursor('-')).toBeUndefined();
   });
 });
 

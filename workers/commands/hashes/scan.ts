@@ -6,84 +6,32 @@
 // a listpack. A large hash is scanned by position from the top down, `count` positions a step
 // (HashValue.scanWindow says why a field present for the whole scan is always returned).
 
-import { parseInt64 } from '../../../src/shared/numbers.js';
-import { INVALID_CURSOR, NOT_INTEGER, SYNTAX } from '../../../src/shared/reply-errors.js';
+import { INVALID_CURSOR } from '../../../src/shared/reply-errors.js';
 import { globMatch } from '../../keyspace/glob.js';
 import type { HashValue } from '../../keyspace/hash-value.js';
 import { WRONG_TYPE } from '../../keyspace/value.js';
 import type { Call } from '../call.js';
+import { parseScanCursor, parseScanOptions, replyEmptyScan } from '../scan-arguments.js';
 import { HEADER_BYTES, hashAt } from './fields.js';
 
-/** COUNT when the call gives none (Redis's default). */
-const SCAN_COUNT_DEFAULT = 10;
-/** Cursors are C unsigned longs: at most 2^64 - 1, and "-n" wraps around as strtoul does. */
-const CURSOR_LIMIT = 1n << 64n;
-const CURSOR_TEXT = /^[+-]?\d+$/;
-
-/**
- * Parses a cursor as Redis 7.0 does (strtoul, base 10, the whole text, no leading space, no
- * overflow; the empty text is 0). Undefined when Redis answers "invalid cursor".
- */
-export function parseCursor(text: string): number | undefined {
-  if (text.length === 0) return 0;
-  if (!CURSOR_TEXT.test(text)) return undefined;
-  let value = BigInt(text.charCodeAt(0) === 0x2d ? text.slice(1) : text);
-  if (value >= CURSOR_LIMIT) return undefined;
-  if (text.charCodeAt(0) === 0x2d) value = (CURSOR_LIMIT - value) % CURSOR_LIMIT;
-  // Past 2^53 the number is rounded; any such cursor is past every position anyway.
-  return Number(value);
-}
-
-interface ScanOptions {
-  count: number;
-  pattern: string | undefined;
-}
-
-/** MATCH and COUNT from argument 2 on; undefined after answering an error. */
-function parseOptions(call: Call): ScanOptions | undefined {
-  const options: ScanOptions = { count: SCAN_COUNT_DEFAULT, pattern: undefined };
-  for (let i = 2; i < call.argc; i += 2) {
-    const last = i + 1 >= call.argc;
-    if (!last && call.argIs(i, 'COUNT')) {
-      const count = parseInt64(call.arg(i + 1));
-      if (count === undefined) {
-        call.error(NOT_INTEGER);
-        return undefined;
-      }
-      if (count < 1) {
-        call.error(SYNTAX);
-        return undefined;
-      }
-      options.count = Number(count);
-    } else if (!last && call.argIs(i, 'MATCH')) {
-      const pattern = call.arg(i + 1);
-      options.pattern = pattern === '*' ? undefined : pattern;
-    } else {
-      call.error(SYNTAX);
-      return undefined;
-    }
-  }
-  return options;
-}
-
 export function hScan(call: Call): void {
-  const cursor = parseCursor(call.arg(1));
-  if (cursor === undefined) {
+  const parsed = parseScanCursor(call.arg(1));
+  if (parsed === undefined) {
     call.error(INVALID_CURSOR);
     return;
   }
+  // Past 2^53 the number is rounded; any such cursor is past every position anyway.
+  const cursor = Number(parsed);
   const hash = hashAt(call);
   if (hash === WRONG_TYPE) {
     call.wrongType();
     return;
   }
   if (hash === undefined) {
-    call.array(2);
-    call.bulk('0');
-    call.array(0);
+    replyEmptyScan(call);
     return;
   }
-  const options = parseOptions(call);
+  const options = parseScanOptions(call);
   if (options === undefined) return;
   let from = 0;
   let to = hash.size;
