@@ -7,7 +7,7 @@ import type { MigrationEvent, SlotDB } from '../../dist/src/index.js';
 import { keySlot, MigrationError, OptionError } from '../../dist/src/index.js';
 import { setShardFaults, shardWorker } from '../../dist/src/testing.js';
 import { withDb } from '../support/db.js';
-import { holdFirstBatch, keysOn, until } from '../support/migration.js';
+import { holdFirstBatch, keysOn, until, within } from '../support/migration.js';
 
 const TAG = 'm';
 const SLOT = keySlot(TAG);
@@ -22,18 +22,6 @@ async function load(db: SlotDB): Promise<void> {
 function shardsOf(db: SlotDB): { source: number; target: number } {
   const source = db.slotOwner(SLOT);
   return { source, target: (source + 1) % db.shardCount };
-}
-
-/** 'pending' if the promise has not settled within `ms`, else its value (or 'error: ...'). */
-async function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
-  const timeout = new Promise((resolve) => setTimeout(() => resolve('pending'), ms));
-  return Promise.race([
-    promise.then(
-      (value) => value,
-      (error: Error) => `error: ${error.message}`,
-    ),
-    timeout,
-  ]);
 }
 
 describe('live migration', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { keySlot, type SlotDB, WatchError } from '../../dist/src/index.js';
 import { setShardFaults } from '../../dist/src/testing.js';
 import { withDb } from '../support/db.js';
-import { holdFirstBatch, keysOn, until } from '../support/migration.js';
+import { holdFirstBatch, keysOn, until, within } from '../support/migration.js';
 
 const TAG = 'x';
 const SLOT = keySlot(TAG);
@@ -15,18 +15,6 @@ const KEYS = 100;
 
 async function load(db: SlotDB): Promise<void> {
   for (let i = 0; i < KEYS; i++) await db.set(key(i), `v${i}`);
-}
-
-/** 'pending' if the promise has not settled within `ms`, else its value (or 'error: ...'). */
-async function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
-  const timeout = new Promise((resolve) => setTimeout(() => resolve('pending'), ms));
-  return Promise.race([
-    promise.then(
-      (value) => value,
-      (error: Error) => `error: ${error.message}`,
-    ),
-    timeout,
-  ]);
 }
 
 describe('transactions on a moving slot', () => {

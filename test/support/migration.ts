@@ -6,6 +6,18 @@ import { setShardFaults } from '../../dist/src/testing.js';
 
 export const keysOn = (db: SlotDB, shard: number): number => db.stats().shards[shard]!.keys;
 
+/** 'pending' if the promise has not settled within `ms`, else its value (or 'error: ...'). */
+export async function within(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  const timeout = new Promise((resolve) => setTimeout(() => resolve('pending'), ms));
+  return Promise.race([
+    promise.then(
+      (value) => value,
+      (error: Error) => `error: ${error.message}`,
+    ),
+    timeout,
+  ]);
+}
+
 /** Waits until `check` holds (polling), failing after 10 s. */
 export async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   for (let waited = 0; !(await check()); waited += 5) {
