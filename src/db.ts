@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { Client, type ClientRings, type ClientTuning, Mode } from './client/client.js';
 import type { CommandMethods, ScanOptions } from './commands/methods.js';
+import { COMMAND } from './commands/table.js';
 import { ClientClosedError, NotOpenerError, SlotRangeError } from './errors.js';
 import { Executor } from './executor.js';
 import { checkHandle, claimSeat, startHeartbeat } from './handle.js';
@@ -21,7 +22,14 @@ import type {
 import { type OpenOptions, resolveOptions } from './options.js';
 import { Profile, type ProfileOptions } from './profiler/profile.js';
 import { ShardPool } from './shard-pool.js';
-import { ClientState, type ControlBlock, ShardStat, SlotState } from './shared/control-block.js';
+import {
+  ClientState,
+  type ControlBlock,
+  ShardStat,
+  ShardState,
+  SlotState,
+  WorkerRole,
+} from './shared/control-block.js';
 import type { MigrationReport } from './shared/control-messages.js';
 import { CLOSE_DRAIN_MS_MAX, SLOT_COUNT } from './shared/limits.js';
 import { SharedCommands } from './transactions/shared.js';
@@ -52,6 +60,46 @@ export interface ShardStats {
    * yet collected), read by the shard at most every 100 ms while it works.
    */
   readonly heapUsedBytes: number;
+  /** The worker seat of the shard's primary (seats are what shardWorker and failovers name). */
+  readonly primary: number;
+  /** The primary's journal offset: bytes of writes recorded for replicas (0 without replicas). */
+  readonly offset: number;
+  /** The shard's replicas, live ones first in seat order. */
+  readonly replicas: readonly ReplicaStats[];
+}
+
+export interface ReplicaStats {
+  readonly worker: number;
+  readonly state: 'syncing' | 'streaming' | 'broken' | 'dead';
+  /** The offset it acknowledged (meaningful while streaming). */
+  readonly offset: number;
+  /** Bytes of the primary's journal it has not acknowledged yet. */
+  readonly lagBytes: number;
+  /** ms since its last acknowledgement. */
+  readonly lagMs: number;
+}
+
+const REPLICA_STATE_NAMES = ['syncing', 'syncing', 'streaming', 'broken'] as const;
+
+/** The replicas of `shard` as the control block shows them. */
+function replicaStats(control: ControlBlock, shard: number, now: number): ReplicaStats[] {
+  const list: ReplicaStats[] = [];
+  const primary = control.primaryOf(shard);
+  for (let worker = 0; worker < control.workerCount; worker++) {
+    if (control.workerRole(worker) !== WorkerRole.Replica) continue;
+    if (control.workerShard(worker) !== shard) continue;
+    const dead = control.shardState(worker) === ShardState.Dead;
+    if (dead) continue;
+    const offset = control.offset(worker);
+    list.push({
+      worker,
+      state: REPLICA_STATE_NAMES[control.replicaState(worker)] ?? 'syncing',
+      offset,
+      lagBytes: Math.max(0, control.offset(primary) - offset),
+      lagMs: control.ackAt(worker) === 0 ? 0 : Math.max(0, now - control.ackAt(worker)),
+    });
+  }
+  return list;
 }
 
 export interface SlotDBStats {
@@ -211,7 +259,7 @@ export class SlotDB extends SharedCommands<true> {
   }
 
   get shardCount(): number {
-    return this.client.shardCount;
+    return this.control.shardCount;
   }
 
   /** The shard (0..shards-1) that serves `slot` now. */
@@ -219,7 +267,7 @@ export class SlotDB extends SharedCommands<true> {
     if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) {
       throw new SlotRangeError(slot, SLOT_COUNT);
     }
-    return this.control.owner[slot]!;
+    return this.control.workerShard(this.control.owner[slot]!);
   }
 
   // ---- migration ------------------------------------------------------------------------
@@ -287,27 +335,43 @@ export class SlotDB extends SharedCommands<true> {
     return new Profile(this.pool, this.control, options);
   }
 
+  /**
+   * WAIT ALL: resolves once every configured replica of each shard this thread wrote to since its
+   * last WAIT acknowledged its writes there, or after `timeoutMs` (0: no timeout). A replica that
+   * is down, disconnected or getting a full copy counts as not acknowledged, so
+   * `acknowledged === configured` means every replica holds the writes.
+   */
+  async waitAll(timeoutMs: number): Promise<{ acknowledged: number; configured: number }> {
+    const acknowledged: number = await this.executor.run(COMMAND.wait, ['ALL', timeoutMs]);
+    return { acknowledged, configured: this.control.replicasPerShard };
+  }
+
   /** Keys and commands per shard, read from shared memory (no round trip). */
   stats(): SlotDBStats {
     const control = this.control;
     const slots = new Array<number>(this.shardCount).fill(0);
     const migrations: { slot: number; source: number; target: number }[] = [];
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      slots[control.owner[slot]!]!++;
+      slots[control.workerShard(control.owner[slot]!)]!++;
       if (control.slotState[slot] === SlotState.Migrating) {
         migrations.push({
           slot,
-          source: control.owner[slot]!,
-          target: control.migrationTarget[slot]!,
+          source: control.workerShard(control.owner[slot]!),
+          target: control.workerShard(control.migrationTarget[slot]!),
         });
       }
     }
     const shards: ShardStats[] = [];
+    const now = Date.now();
     for (let shard = 0; shard < this.shardCount; shard++) {
-      const stat = (which: ShardStat): number => control.stats[control.statIndex(shard, which)]!;
+      const primary = control.primaryOf(shard);
+      const stat = (which: ShardStat): number => control.stats[control.statIndex(primary, which)]!;
       shards.push({
         shard,
-        state: STATE_NAMES[control.shardState(shard)] ?? 'dead',
+        primary,
+        replicas: replicaStats(control, shard, now),
+        offset: control.offset(primary),
+        state: STATE_NAMES[control.shardState(primary)] ?? 'dead',
         slots: slots[shard]!,
         keys: stat(ShardStat.Keys),
         ops: stat(ShardStat.Ops),

@@ -31,6 +31,26 @@ export class ShardDownError extends Error {
   }
 }
 
+/**
+ * A command was sent to a shard's primary that died, and a replica took over the shard: the
+ * command may or may not have run (its write may be lost unless a WAIT had counted it). Commands
+ * sent after the failover go to the new primary. `shard` is the dead worker's seat, as for
+ * ShardDownError; `failedShard` the shard, `primary` the seat that took over.
+ */
+export class FailoverError extends ShardDownError {
+  readonly failedShard: number;
+  readonly primary: number;
+  constructor(failedShard: number, worker: number, primary: number, exitCode: number) {
+    super(
+      worker,
+      `shard ${failedShard}'s primary, worker ${worker}, exited with code ${exitCode} and worker ${primary} took over; a command sent to worker ${worker} may or may not have run`,
+    );
+    this.name = 'FailoverError';
+    this.failedShard = failedShard;
+    this.primary = primary;
+  }
+}
+
 /** A bad option to open() or attach(); the message names the option. */
 export class OptionError extends TypeError {
   readonly option: string;

@@ -69,7 +69,9 @@ export class Executor {
       case SplitPolicy.PerSlot:
         return this.split(spec, args, transform);
       case SplitPolicy.AllShards:
-        return this.broadcast(spec, args, transform);
+        return this.broadcast(spec, args, transform, this.client.primaries());
+      case SplitPolicy.Written:
+        return this.broadcast(spec, args, transform, this.client.takeWritten());
       case SplitPolicy.Local:
         return this.local(spec, args, transform);
     }
@@ -122,27 +124,28 @@ export class Executor {
     const reduce = REPLY_REDUCERS[spec.reply];
     const merge: Merge = (parts) => reduce(parts, groups);
     const parts = groups.groups.map((positions) => this.partArguments(args, positions, step));
-    return this.fanOut(spec, groups.slots, parts, merge, transform, false);
+    return this.fanOut(spec, groups.slots, parts, merge, transform, undefined);
   }
 
-  /** A keyless command every shard answers. */
+  /** A keyless command the workers in `workers` (primaries) answer, one frame each. */
   private broadcast(
     spec: CommandSpec,
     args: readonly Argument[],
     transform: Transform | undefined,
+    workers: readonly number[],
   ): any {
     try {
       for (const arg of args) checkArgument(arg);
     } catch (error) {
       return this.fail(error);
     }
-    const targets = Array.from({ length: this.client.shardCount }, () => NO_SLOT);
+    const targets = workers.map(() => NO_SLOT);
     const parts = targets.map(() => args);
-    return this.fanOut(spec, targets, parts, REPLY_REDUCERS[spec.reply], transform, true);
+    return this.fanOut(spec, targets, parts, REPLY_REDUCERS[spec.reply], transform, workers);
   }
 
   /**
-   * Sends one frame per part, parts[i] to the owner of slots[i] (to shard i when `broadcast`), and
+   * Sends one frame per part, parts[i] to the owner of slots[i] (to workers[i] when given), and
    * merges the replies. The client sends all the frames or none (Client.sendParts).
    */
   private fanOut(
@@ -151,13 +154,13 @@ export class Executor {
     parts: readonly (readonly Argument[])[],
     merge: Merge,
     transform: Transform | undefined,
-    broadcast: boolean,
+    workers: readonly number[] | undefined,
   ): any {
     const client = this.client;
     const aggregate = new Aggregate(merge, transform);
     const keyed = spec.firstKey >= 0;
     try {
-      client.sendParts(spec.op, slots, parts, this.flags, keyed, aggregate, broadcast);
+      client.sendParts(spec.op, slots, parts, this.flags, keyed, aggregate, workers);
     } catch (error) {
       return this.fail(error);
     }

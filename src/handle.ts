@@ -92,9 +92,10 @@ export function checkHandle(handle: unknown): {
     throw new HandleError('rings.client', "names the opening thread's seat (0), never handed out");
   }
   const generation = integer(ringFields.generation, 'rings.generation', 1, GENERATION_MASK);
-  const shards = control.shardCount;
-  const requests = rings(ringFields.requests, 'rings.requests', shards);
-  const replies = rings(ringFields.replies, 'rings.replies', shards);
+  // One ring pair per worker seat (primaries, replicas and the seats kept for replacements).
+  const workers = control.workerCount;
+  const requests = rings(ringFields.requests, 'rings.requests', workers);
+  const replies = rings(ringFields.replies, 'rings.replies', workers);
   const profile = sharedBuffer(ringFields.profile, 'rings.profile', PROFILE_SLAB_BYTES);
   const tuningFields = record(fields.tuning, 'tuning');
   const tuning = {

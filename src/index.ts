@@ -62,6 +62,7 @@ export {
   PendingLimitError,
   ProfileError,
   ShardDownError,
+  FailoverError,
   ShardRequestError,
   SlotBusyError,
   SlotRangeError,

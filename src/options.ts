@@ -5,11 +5,13 @@ import { availableParallelism } from 'node:os';
 import { OptionError } from './errors.js';
 import {
   CLIENT_SPIN_US_MAX,
+  MIN_REPLICAS_MAX_LAG_MS_DEFAULT,
   PENDING_MAX_DEFAULT,
   PENDING_MAX_MAX,
   RING_BYTES_DEFAULT,
   RING_BYTES_MAX,
   RING_BYTES_MIN,
+  REPLICAS_MAX,
   SHARD_SPIN_US_MAX,
   SHARDS_MAX,
 } from './shared/limits.js';
@@ -34,6 +36,25 @@ export interface OpenOptions {
   shardSpinMicros?: number;
   /** Commands one client thread may have in flight; 0 means no limit but the table's (4,194,304). */
   pendingMax?: number;
+  /**
+   * Replica workers per shard (0..4, default 0). Each holds a full copy of its primary's slots and
+   * follows its journal; when a primary dies, its most advanced replica takes over its slots.
+   * `shards * (1 + replicas)` may be at most 64 workers.
+   */
+  replicas?: number;
+  /**
+   * Where reads go: 'primary' (default) or 'replica' (a replica of the key's shard that holds a
+   * full copy, the primary when none does). Writes always go to the primary.
+   */
+  readFrom?: 'primary' | 'replica';
+  /**
+   * Writes to a shard with fewer good replicas than this are refused with NOREPLICAS (Redis's
+   * min-replicas-to-write). A good replica streams and acknowledged within `minReplicasMaxLagMs`.
+   * Default 0: writes never wait for replicas.
+   */
+  minReplicasToWrite?: number;
+  /** How old a replica's last acknowledgement may be for it to count as good (ms, default 10 s). */
+  minReplicasMaxLagMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -42,13 +63,32 @@ export interface ResolvedOptions {
   readonly clientSpinMicros: number;
   readonly shardSpinMicros: number;
   readonly pendingMax: number;
+  readonly replicas: number;
+  readonly readFrom: 'primary' | 'replica';
+  readonly minReplicasToWrite: number;
+  readonly minReplicasMaxLagMs: number;
+  /**
+   * Worker seats: the shards' primaries and replicas, and (with replicas) as many again kept for
+   * replacements.
+   */
+  readonly workers: number;
 }
 
 const CLIENT_SPIN_US_DEFAULT = 50;
 const SHARD_SPIN_US_ALONE = 50;
 const SHARD_SPIN_US_SHARED = 10;
 
-const KNOWN = new Set(['shards', 'ringBytes', 'clientSpinMicros', 'shardSpinMicros', 'pendingMax']);
+const KNOWN = new Set([
+  'shards',
+  'ringBytes',
+  'clientSpinMicros',
+  'shardSpinMicros',
+  'pendingMax',
+  'replicas',
+  'readFrom',
+  'minReplicasToWrite',
+  'minReplicasMaxLagMs',
+]);
 
 /** An integer option within [min, max], or `fallback` when absent; OptionError otherwise. */
 export function integerOption(
@@ -91,9 +131,33 @@ export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
   checkOptionNames(options, KNOWN);
   const record = options as Record<string, unknown>;
   const shards = integerOption(record, 'shards', 1, SHARDS_MAX, defaultShardCount());
-  const coresShared = shards + 1 > availableParallelism();
+  const replicas = integerOption(record, 'replicas', 0, REPLICAS_MAX, 0);
+  if (shards * (1 + replicas) > SHARDS_MAX) {
+    throw new OptionError(
+      'replicas',
+      `at most ${Math.floor(SHARDS_MAX / shards) - 1} with shards: ${shards} (shards * (1 + replicas) workers, at most ${SHARDS_MAX})`,
+      replicas,
+    );
+  }
+  const readFrom = record.readFrom ?? 'primary';
+  if (readFrom !== 'primary' && readFrom !== 'replica') {
+    throw new OptionError('readFrom', "'primary' or 'replica'", readFrom);
+  }
+  const coresShared = shards * (1 + replicas) + 1 > availableParallelism();
   return {
     shards,
+    replicas,
+    readFrom,
+    minReplicasToWrite: integerOption(record, 'minReplicasToWrite', 0, replicas, 0),
+    minReplicasMaxLagMs: integerOption(
+      record,
+      'minReplicasMaxLagMs',
+      1,
+      2 ** 31 - 1,
+      MIN_REPLICAS_MAX_LAG_MS_DEFAULT,
+    ),
+    // Without replicas nothing is ever replaced: a seat per shard.
+    workers: replicas === 0 ? shards : Math.min(SHARDS_MAX, 2 * shards * (1 + replicas)),
     ringBytes: integerOption(
       record,
       'ringBytes',

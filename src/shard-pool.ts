@@ -16,6 +16,7 @@ import {
   kClientState,
   ShardState,
   seatWord,
+  WorkerRole,
 } from './shared/control-block.js';
 import type {
   FromShard,
@@ -29,9 +30,11 @@ import {
   CLIENTS_MAX,
   CLOSE_GRACE_MS,
   HEARTBEAT_INTERVAL_MS,
+  PEER_RING_BYTES,
   SLOT_COUNT,
 } from './shared/limits.js';
 import { createRingStorage } from './shared/ring.js';
+import { ReplicaSets } from './replication/replica-sets.js';
 
 const SHARD_SCRIPT = new URL('../workers/shard.js', import.meta.url);
 
@@ -52,13 +55,21 @@ export class ShardPool {
   private nextRequestId = 1;
   private readonly readyWaiters: Waiter[] = [];
   private readonly exited: Promise<number>[] = [];
-  private stopping = false;
+  stopping = false;
   /** Every client thread's profile slab, by client slot (the profiler reads them). */
   readonly profileSlabs: (ProfileSlab | undefined)[] = [];
   /** Per handed-out seat: its heartbeat as last read, and since when (performance.now()). */
   private readonly beats: ({ beat: number; since: number } | undefined)[] = [];
   /** How long a seat's heartbeat stays still before it is reclaimed (tests shorten it). */
   heartbeatGraceMs = CLIENT_HEARTBEAT_GRACE_MS;
+  /** Every attached seat's rings, by client: a worker started later attaches to them. */
+  readonly clientRings: ({
+    readonly generation: number;
+    readonly requests: readonly SharedArrayBuffer[];
+    readonly replies: readonly SharedArrayBuffer[];
+  } | undefined)[] = [];
+  /** The shards' replicas: their streams, and failover when a primary dies. */
+  readonly replicaSets: ReplicaSets = new ReplicaSets(this);
   /** Receives migration progress and outcomes (the coordinator). */
   onEvent: ShardEventListener = () => undefined;
   /** Called when a shard's worker exits unexpectedly. */
@@ -68,19 +79,35 @@ export class ShardPool {
     this.options = options;
   }
 
-  /** Starts `options.shards` workers; slots are split into contiguous ranges, as Redis Cluster does. */
+  /**
+   * Starts a primary per shard (seats 0..shards-1) and its replicas (the seats after them); slots
+   * are split into contiguous ranges, as Redis Cluster does. The remaining seats wait for
+   * replacement replicas.
+   */
   static async start(options: ResolvedOptions): Promise<ShardPool> {
     const pool = new ShardPool(options);
     const control = pool.control;
     control.shardCount = options.shards;
+    control.workerCount = options.workers;
+    control.replicasPerShard = options.replicas;
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       control.owner[slot] = Math.floor((slot * options.shards) / SLOT_COUNT);
     }
+    for (let seat = 0; seat < options.workers; seat++) control.setWorker(seat, WorkerRole.Unused, 0);
+    for (let shard = 0; shard < options.shards; shard++) {
+      Atomics.store(control.primaries, shard, shard);
+      control.setWorker(shard, WorkerRole.Primary, shard);
+      for (let i = 0; i < options.replicas; i++) {
+        control.setWorker(options.shards + shard * options.replicas + i, WorkerRole.Replica, shard);
+      }
+    }
     control.bumpEpoch();
     const ready: Promise<void>[] = [];
-    for (let shard = 0; shard < options.shards; shard++) ready.push(pool.spawn(shard));
+    const seats = options.shards * (1 + options.replicas);
+    for (let seat = 0; seat < seats; seat++) ready.push(pool.spawn(seat));
     try {
       await Promise.all(ready);
+      await pool.replicaSets.start();
     } catch (error) {
       await pool.stop();
       throw error;
@@ -88,13 +115,21 @@ export class ShardPool {
     return pool;
   }
 
-  private spawn(shard: number): Promise<void> {
+  /** Starts a worker in `shard`'s seat, in the role the control block gives the seat. */
+  spawn(shard: number): Promise<void> {
     const { port1, port2 } = new MessageChannel();
+    const options = this.options;
     const init: ShardInit = {
       shard,
       control: this.control.sab,
       port: port2,
-      shardSpinMicros: this.options.shardSpinMicros,
+      shardSpinMicros: options.shardSpinMicros,
+      role: this.control.workerRole(shard),
+      replication: {
+        replicas: options.replicas,
+        minReplicasToWrite: options.minReplicasToWrite,
+        minReplicasMaxLagMs: options.minReplicasMaxLagMs,
+      },
     };
     const worker = new Worker(SHARD_SCRIPT, {
       workerData: init,
@@ -133,6 +168,15 @@ export class ShardPool {
   }
 
   private onExit(shard: number, code: number): void {
+    if (!this.stopping && this.replicaSets.onExit(shard, code)) return;
+    this.markDead(shard, code);
+  }
+
+  /**
+   * Fails what waited on a worker that exited and tells everyone: clients (its death counter),
+   * peers (peer-down) and the coordinator.
+   */
+  markDead(shard: number, code: number): void {
     const control = this.control;
     const error = new ShardDownError(shard, `exited with code ${code}`);
     this.readyWaiters[shard]?.reject(error);
@@ -164,6 +208,7 @@ export class ShardPool {
   }
 
   live(shard: number): boolean {
+    if (this.workers[shard] === undefined) return false;
     const state = this.control.shardState(shard);
     return state === ShardState.Starting || state === ShardState.Running;
   }
@@ -208,7 +253,7 @@ export class ShardPool {
     const requests: SharedArrayBuffer[] = [];
     const replies: SharedArrayBuffer[] = [];
     const acks: Promise<unknown>[] = [];
-    for (let shard = 0; shard < this.options.shards; shard++) {
+    for (let shard = 0; shard < this.options.workers; shard++) {
       requests.push(createRingStorage(this.options.ringBytes));
       replies.push(createRingStorage(this.options.ringBytes));
       if (!this.live(shard)) continue;
@@ -223,9 +268,52 @@ export class ShardPool {
       );
     }
     await Promise.all(acks);
+    this.clientRings[client] = { generation, requests, replies };
     const profile = new ProfileSlab();
     this.profileSlabs[client] = profile;
     return { client, generation, requests, replies, profile: profile.sab };
+  }
+
+  /** Rings between pairs of workers, by "low-high" seat pair, made once (see link). */
+  private readonly links = new Map<string, Promise<void>>();
+
+  /**
+   * Creates the rings between two workers the first time they meet: a migration's source and
+   * target, or a primary and its replica (which hands it the reads of a moving slot).
+   */
+  link(a: number, b: number): Promise<void> {
+    const key = a < b ? `${a}-${b}` : `${b}-${a}`;
+    let linked = this.links.get(key);
+    if (linked === undefined) {
+      const ab = createRingStorage(PEER_RING_BYTES);
+      const ba = createRingStorage(PEER_RING_BYTES);
+      linked = Promise.all([
+        this.request(a, { type: 'link', peer: b, out: ab, in: ba }),
+        this.request(b, { type: 'link', peer: a, out: ba, in: ab }),
+      ]).then(() => undefined);
+      linked.catch(() => this.links.delete(key));
+      this.links.set(key, linked);
+    }
+    return linked;
+  }
+
+  /** Attaches every client seat handed out so far to the worker started in `seat`. */
+  async attachClients(seat: number): Promise<void> {
+    const attaches: Promise<unknown>[] = [];
+    for (let client = 0; client < this.clientRings.length; client++) {
+      const rings = this.clientRings[client];
+      if (rings === undefined) continue;
+      attaches.push(
+        this.request(seat, {
+          type: 'attach',
+          client,
+          generation: rings.generation,
+          requests: rings.requests[seat]!,
+          replies: rings.replies[seat]!,
+        }),
+      );
+    }
+    await Promise.all(attaches);
   }
 
   /** Frees the seats of client threads that detached, once every shard dropped their rings. */
@@ -236,12 +324,13 @@ export class ShardPool {
       const detached = Atomics.load(control.words, word);
       if ((detached & CLIENT_STATE_MASK) !== ClientState.Detached) continue;
       const acks: Promise<unknown>[] = [];
-      for (let shard = 0; shard < this.options.shards; shard++) {
+      for (let shard = 0; shard < this.options.workers; shard++) {
         if (this.live(shard))
           acks.push(this.request(shard, { type: 'detach', client }).catch(() => undefined));
       }
       await Promise.all(acks);
       this.beats[client] = undefined;
+      this.clientRings[client] = undefined;
       // Free keeps the generation, so the next owner's handle gets a new one. Only a seat still
       // Detached is freed: it may have changed while the shards answered.
       Atomics.compareExchange(

@@ -6,12 +6,43 @@ import { NotOpenerError, OptionError } from './errors.js';
 import { REQ_HEADER_BYTES } from './shared/codec.js';
 import type { ShardFaults } from './shared/control-messages.js';
 
+/** The worker of `shard`'s primary (its seat changes when the shard fails over). */
 export function shardWorker(db: SlotDB, shard: number): Worker {
   const pool = db[kPool];
   if (pool === undefined) throw new NotOpenerError('reach shard workers');
-  const worker = pool.workers[shard];
-  if (worker === undefined) throw new OptionError('shard', `a shard of this database`, shard);
-  return worker;
+  if (!Number.isInteger(shard) || shard < 0 || shard >= pool.options.shards) {
+    throw new OptionError('shard', `a shard of this database (0..${pool.options.shards - 1})`, shard);
+  }
+  return pool.workers[pool.control.primaryOf(shard)]!;
+}
+
+/** The worker of `shard`'s replica number `index` (its live replicas, in seat order). */
+export function replicaWorker(db: SlotDB, shard: number, index: number): Worker {
+  const pool = db[kPool];
+  if (pool === undefined) throw new NotOpenerError('reach replica workers');
+  shardWorker(db, shard);
+  const seats = pool.replicaSets.replicasOf(shard);
+  const seat = seats[index];
+  if (seat === undefined) {
+    throw new OptionError('index', `a replica of shard ${shard} (it has ${seats.length})`, index);
+  }
+  return pool.workers[seat]!;
+}
+
+/** Waits until every replica of every shard streams (holds a full copy), or throws after `ms`. */
+export async function replicasStreaming(db: SlotDB, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const shards = db.stats().shards;
+    const missing = shards.some(
+      (shard) =>
+        shard.replicas.length < db[kPool]!.options.replicas ||
+        shard.replicas.some((replica) => replica.state !== 'streaming'),
+    );
+    if (!missing) return;
+    if (performance.now() > deadline) throw new Error('replicas did not catch up in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /** Injects faults into a shard (see ShardFaults); `{}` clears them. */
@@ -22,7 +53,7 @@ export async function setShardFaults(
 ): Promise<void> {
   const pool = db[kPool];
   if (pool === undefined) throw new NotOpenerError('inject faults');
-  await pool.request(shard, { type: 'faults', faults });
+  await pool.request(pool.control.primaryOf(shard), { type: 'faults', faults });
 }
 
 /**

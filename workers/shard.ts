@@ -43,6 +43,7 @@ import { Execution } from './shard/execution.js';
 import { MigrationOrders } from './shard/migration-orders.js';
 import { Migrations } from './shard/migrations.js';
 import { Parking } from './shard/park.js';
+import { Replication } from './replication/replication.js';
 import { PeerLinks } from './shard/peer-links.js';
 import { RequestRouter } from './shard/request-router.js';
 import { ShardStats } from './shard/stats.js';
@@ -64,6 +65,7 @@ export class Shard implements ShardContext {
   readonly events: ShardEvents;
   readonly clients: ClientLinks;
   readonly peers: PeerLinks;
+  readonly replication: Replication;
   readonly migrations: Migrations;
   readonly orders: MigrationOrders;
   readonly execution: Execution;
@@ -82,6 +84,7 @@ export class Shard implements ShardContext {
     this.events = new ShardEvents(init.port);
     this.clients = new ClientLinks(this);
     this.peers = new PeerLinks(this);
+    this.replication = new Replication(this, init.replication, init.role);
     this.migrations = new Migrations(this);
     this.orders = new MigrationOrders(this);
     this.execution = new Execution(this);
@@ -95,6 +98,7 @@ export class Shard implements ShardContext {
   run(): void {
     const { clients, peers, execution, migrations, orders, expiry, channel, events, stats } = this;
     const blocking = this.blocking;
+    const replication = this.replication;
     this.control.setShardState(this.id, ShardState.Running);
     events.post({ type: 'ready' });
     events.flush();
@@ -110,11 +114,21 @@ export class Shard implements ShardContext {
       this.clock = performance.now();
       let work = 0;
       for (let i = 0; i < peers.list.length; i++) work += peers.serve(peers.list[i]!);
+      // A replica applies its primary's stream before it serves reads.
+      const follower = replication.follower;
+      if (follower !== undefined) work += follower.serve();
       for (let i = 0; i < clients.list.length; i++) work += clients.serve(clients.list[i]!);
       execution.mark = 0;
       if (now >= blocking.nextAt) work += blocking.step(now);
       if (migrations.byId.size > 0 || orders.pending) work += migrations.step(this.clock);
-      if (now >= expiry.nextAt) expiry.run(now);
+      // A primary sends this turn's journal records and answers the WAITs they satisfy.
+      if (follower === undefined && replication.journal !== undefined) {
+        work += replication.step(now);
+      } else if (now >= replication.nextAt) {
+        work += replication.step(now);
+      }
+      // A replica's keys expire by its primary's stream (DEL records), never on their own.
+      if (now >= expiry.nextAt && follower === undefined) expiry.run(now);
       if (peers.dirty) peers.flushDirty();
       if (events.length > 0) events.flush();
       if (work > 0) {

@@ -78,6 +78,32 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.checkHealth();
   }
 
+  /** The seat of every shard's primary, in shard order. */
+  primaries(): number[] {
+    const control = this.control;
+    const list: number[] = [];
+    for (let shard = 0; shard < control.shardCount; shard++) list.push(control.primaryOf(shard));
+    return list;
+  }
+
+  /**
+   * The primaries of the shards this thread wrote to since the last call (every primary when none),
+   * and forgets them: WAIT's targets. A write to a worker that has since failed over counts for
+   * its shard's primary now.
+   */
+  takeWritten(): number[] {
+    const control = this.control;
+    const wrote = this.outbox.wrote;
+    const targets: number[] = [];
+    for (let worker = 0; worker < wrote.length; worker++) {
+      if (wrote[worker] === 0) continue;
+      wrote[worker] = 0;
+      const primary = control.primaryOf(control.workerShard(worker));
+      if (!targets.includes(primary)) targets.push(primary);
+    }
+    return targets.length > 0 ? targets : this.primaries();
+  }
+
   // ---- sending --------------------------------------------------------------------------
   //
   // Each send form routes `slot` through the fence, refuses a call to a dead shard or a closed
@@ -155,7 +181,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /**
    * Sends one frame of `op` per part, each entry a part of `aggregate`: part i carries parts[i] to
-   * the owner of slots[i] or, with `broadcast`, to shard i (its slot NO_SLOT). `keyed`: a part's
+   * the owner of slots[i] or, with `workers`, to workers[i] (its slot NO_SLOT). `keyed`: a part's
    * first argument is a key. Every target is checked before anything is sent, so a call either
    * sends all its frames or none (and throws). A part that fails after others went is recorded in
    * the aggregate, which fails once the parts already sent replied.
@@ -167,12 +193,15 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     flags: number,
     keyed: boolean,
     aggregate: Aggregate,
-    broadcast: boolean,
+    workers: readonly number[] | undefined,
   ): void {
     const count = slots.length;
     const shards = new Int32Array(count);
     for (let part = 0; part < count; part++) {
-      shards[part] = broadcast ? part : this.fence.route(slots[part]!, this.owner[slots[part]!]!);
+      shards[part] =
+        workers !== undefined
+          ? workers[part]!
+          : this.fence.route(slots[part]!, this.owner[slots[part]!]!);
     }
     for (let part = 0; part < count; part++) {
       checkArgumentCount(parts[part]!.length);

@@ -3,7 +3,7 @@
 // ClientClosedError). A thread learns of a death from the shared death counter, so it notices one
 // even if it never waited for a reply.
 
-import { ClientClosedError, ShardDownError } from '../errors.js';
+import { ClientClosedError, FailoverError, ShardDownError } from '../errors.js';
 import { NO_SLOT } from '../shared/codec.js';
 import {
   ClientState,
@@ -12,6 +12,7 @@ import {
   kClientState,
   ShardState,
   seatWord,
+  WorkerRole,
 } from '../shared/control-block.js';
 
 /**
@@ -31,6 +32,26 @@ function closeOnExit(health: ClientHealth): void {
 
 function markAllClosing(): void {
   for (const health of OPEN_ON_EXIT) health.markClosing();
+}
+
+/** Why commands sent to the dead worker in `seat` fail: a failover, or a shard that is down. */
+function deathError(control: ControlBlock, seat: number): ShardDownError {
+  const code = control.shardExitCode(seat);
+  const shard = control.workerShard(seat);
+  const primary = control.primaryOf(shard);
+  if (control.workerRole(seat) === WorkerRole.Replica) {
+    return new ShardDownError(seat, `its worker, a replica of shard ${shard}, exited with code ${code}`);
+  }
+  if (primary !== seat && control.shardState(primary) !== ShardState.Dead) {
+    return new FailoverError(shard, seat, primary, code);
+  }
+  if (control.replicasPerShard > 0) {
+    return new ShardDownError(
+      seat,
+      `its worker exited with code ${code}, and no replica of shard ${shard} held a full copy to take over`,
+    );
+  }
+  return new ShardDownError(seat, `its worker exited with code ${code}`);
 }
 
 export class ClientHealth {
@@ -83,8 +104,7 @@ export class ClientHealth {
     this.seenDeaths = deaths;
     for (let shard = 0; shard < this.down.length; shard++) {
       if (this.down[shard] === undefined && control.shardState(shard) === ShardState.Dead) {
-        const code = control.shardExitCode(shard);
-        this.down[shard] = new ShardDownError(shard, `its worker exited with code ${code}`);
+        this.down[shard] = deathError(control, shard);
       }
     }
     if (newlyClosed) {

@@ -4,6 +4,8 @@
 // (auto-pipelining), and a frame costs no system call. A stream that grows past
 // REQUEST_STREAM_BYTES goes at once, so a long burst does not stage without bound.
 
+import { Flag } from '../commands/declaration.js';
+import { OP_FLAGS } from '../commands/table.js';
 import type { ProfileRecorder } from '../profiler/recorder.js';
 import {
   type Argument,
@@ -24,6 +26,9 @@ export class Outbox {
   /** Per shard: the last push left bytes staged (the ring was full). */
   private readonly ringFull: boolean[] = [];
 
+  /** Per worker: whether a write was sent to it since the last WAIT (Flag.Write, or 0). */
+  readonly wrote: Uint8Array;
+
   constructor(
     requests: readonly SharedArrayBuffer[],
     private readonly control: ControlBlock,
@@ -34,11 +39,13 @@ export class Outbox {
     private readonly seatGeneration: number,
   ) {
     this.writers = requests.map((storage) => new FrameWriter(storage));
+    this.wrote = new Uint8Array(requests.length);
   }
 
   /** Begins a frame for `slot` on `shard`'s ring; returns its start (for the argument writes). */
   begin(shard: number, slot: number, op: number, argc: number): number {
     const writer = this.writers[shard]!;
+    this.wrote[shard]! |= OP_FLAGS[op]! & Flag.Write;
     const start = beginRequest(writer, 0, slot, op, argc, this.client, 0, this.seatGeneration);
     this.timed = this.recorder.active();
     if (this.timed) this.recorder.stamp(writer, start, this.ringFull[shard] === true);

@@ -35,6 +35,11 @@ export const SplitPolicy = {
   Cursor: 5,
   /** Answered by the client without a round trip (PING, ECHO, CLUSTER KEYSLOT/SLOTS/SHARDS). */
   Local: 6,
+  /**
+   * To the primary of every shard this thread wrote to since its last call of this command (every
+   * primary when it wrote nowhere yet): WAIT.
+   */
+  Written: 7,
 } as const;
 export type SplitPolicy = (typeof SplitPolicy)[keyof typeof SplitPolicy];
 
@@ -50,6 +55,8 @@ export const ReplyPolicy = {
   ByKeyPosition: 3,
   /** Every part's array once, duplicates dropped (KEYS, while a key in flight is on two shards). */
   ConcatUnique: 4,
+  /** The least of the parts' integer replies (WAIT: the replicas every shard reached). */
+  Min: 5,
 } as const;
 export type ReplyPolicy = (typeof ReplyPolicy)[keyof typeof ReplyPolicy];
 

@@ -298,6 +298,15 @@ export abstract class CommandMethods<
   clusterGetKeysInSlot(slot: number, count: number): Out<Async, S[]> {
     return this.executor.run(COMMAND['cluster|getkeysinslot'], [slot, count]);
   }
+
+  /**
+   * WAIT: resolves with the number of replicas that acknowledged this thread's writes (the least
+   * over the shards it wrote to since its last WAIT), once `numberOfReplicas` did or after
+   * `timeout` ms (0: no timeout).
+   */
+  wait(numberOfReplicas: number, timeout: number): Out<Async, number> {
+    return this.executor.run(COMMAND.wait, [numberOfReplicas, timeout]);
+  }
 }
 
 /** Members of the method chain's prototypes that are not the method of one command. */

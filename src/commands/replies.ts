@@ -17,6 +17,12 @@ const sum: Reducer = (parts) => {
 
 const allOk: Reducer = () => 'OK';
 
+const min: Reducer = (parts) => {
+  let least = Number.POSITIVE_INFINITY;
+  for (const part of parts) if ((part as number) < least) least = part as number;
+  return least;
+};
+
 /** MGET: each part answered for its group's keys; put every value back at its key's position. */
 const byKeyPosition: Reducer = (parts, groups) => {
   const split = groups!;
@@ -52,4 +58,5 @@ export const REPLY_REDUCERS = {
   [ReplyPolicy.AllOk]: allOk,
   [ReplyPolicy.ByKeyPosition]: byKeyPosition,
   [ReplyPolicy.ConcatUnique]: concatUnique,
+  [ReplyPolicy.Min]: min,
 } satisfies Record<ReplyPolicy, Reducer>;

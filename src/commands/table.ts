@@ -16,6 +16,7 @@ import { HASH_COMMANDS } from './hashes.js';
 import type { KeySpec } from './key-spec.js';
 import { KEY_COMMANDS } from './keys.js';
 import { LIST_COMMANDS } from './lists.js';
+import { REPLICATION_COMMANDS } from './replication.js';
 import { SERVER_COMMANDS } from './server.js';
 import { SET_COMMANDS } from './sets.js';
 import { STRING_COMMANDS } from './strings.js';
@@ -34,6 +35,7 @@ const DECLARATIONS = [
   ...SET_COMMANDS,
   ...ZSET_COMMANDS,
   ...TRANSACTION_COMMANDS,
+  ...REPLICATION_COMMANDS,
 ] as const;
 
 type Declared = (typeof DECLARATIONS)[number];
@@ -86,10 +88,13 @@ function checkDeclaration(command: CommandSpec): void {
   };
   const keyed = command.keys.length > 0;
   const split = command.split;
-  const multiPart = split === SplitPolicy.PerSlot || split === SplitPolicy.AllShards;
+  const multiPart =
+    split === SplitPolicy.PerSlot ||
+    split === SplitPolicy.AllShards ||
+    split === SplitPolicy.Written;
   if (command.write && (command.flags & Flag.ReadOnly) !== 0) fail('write and read-only');
   if (multiPart !== (command.reply !== ReplyPolicy.Single)) {
-    fail('per-slot and all-shards splits, and only they, merge by a reply policy');
+    fail('per-slot, all-shards and written splits, and only they, merge by a reply policy');
   }
   if ((split === SplitPolicy.SlotArgument) !== (command.slotCheck !== undefined)) {
     fail('a slot check goes with the slot-argument split, and only there');

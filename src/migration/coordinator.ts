@@ -24,10 +24,8 @@ import {
   KEYS_PER_SECOND_MAX,
   PARALLEL_DEFAULT,
   PARALLEL_MAX,
-  PEER_RING_BYTES,
   SLOT_COUNT,
 } from '../shared/limits.js';
-import { createRingStorage } from '../shared/ring.js';
 import {
   checkMigrateOptions,
   MIGRATE_OPTION_NAMES,
@@ -57,7 +55,6 @@ export class MigrationCoordinator {
   private nextMigration = 1;
   private readonly running = new Map<number, Running>();
   private readonly busySlots = new Set<number>();
-  private readonly links = new Map<string, Promise<void>>();
 
   constructor(
     private readonly pool: ShardPool,
@@ -134,7 +131,8 @@ export class MigrationCoordinator {
     }
     const by = options.by ?? 'keys';
     if (by !== 'keys' && by !== 'slots') throw new OptionError('by', "'keys' or 'slots'", by);
-    const owner = Array.from(this.pool.control.owner);
+    const control = this.pool.control;
+    const owner = Array.from(control.owner, (seat) => control.workerShard(seat));
     const load = by === 'slots' ? new Uint32Array(SLOT_COUNT).fill(1) : await this.countKeys();
     const moves = planRebalance(owner, load, weights);
     const summary = await this.move(moves, parallel, options);
@@ -167,7 +165,10 @@ export class MigrationCoordinator {
     const started = performance.now();
     const reports: MigrationReport[] = [];
     const bySource = new Map<number, MigrationPlan[]>();
-    for (const { slot, target } of moves) {
+    for (const move of moves) {
+      const slot = move.slot;
+      // Moves name shards; the shard's primary (its worker seat now) is the target.
+      const target = control.primaryOf(move.target);
       const source = control.owner[slot]!;
       if (source === target) {
         reports.push(emptyMigrationReport(slot, source, target, limits.lock));
@@ -194,7 +195,7 @@ export class MigrationCoordinator {
     try {
       await Promise.all(
         [...bySource].flatMap(([source, plans]) =>
-          [...new Set(plans.map((plan) => plan.target))].map((target) => this.link(source, target)),
+          [...new Set(plans.map((plan) => plan.target))].map((target) => this.pool.link(source, target)),
         ),
       );
       this.throwIfClosed();
@@ -301,24 +302,6 @@ export class MigrationCoordinator {
     }
     return counts;
   }
-
-  /** Creates the rings between two shards the first time they meet. */
-  private link(a: number, b: number): Promise<void> {
-    const key = a < b ? `${a}-${b}` : `${b}-${a}`;
-    let linked = this.links.get(key);
-    if (linked === undefined) {
-      const ab = createRingStorage(PEER_RING_BYTES);
-      const ba = createRingStorage(PEER_RING_BYTES);
-      linked = Promise.all([
-        this.pool.request(a, { type: 'link', peer: b, out: ab, in: ba }),
-        this.pool.request(b, { type: 'link', peer: a, out: ba, in: ab }),
-      ]).then(() => undefined);
-      linked.catch(() => this.links.delete(key));
-      this.links.set(key, linked);
-    }
-    return linked;
-  }
-
   private onEvent(_shard: number, event: ShardEvent): void {
     if (event.type === 'ready') return;
     const running = this.running.get(event.migration);

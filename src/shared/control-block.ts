@@ -19,6 +19,10 @@ const kShardCount = 2;
 const kDeaths = 3;
 /** The running profile session (0: none); clients and shards record timings while it is set. */
 const kProfileSession = 4;
+/** Worker seats with rings (primaries, replicas and seats kept for replacements). */
+const kWorkerCount = 5;
+/** Replicas each shard is meant to have (the `replicas` option). */
+const kReplicasPerShard = 6;
 
 // Shard line words.
 /**
@@ -32,6 +36,12 @@ export const PARKED_WITH_BACKLOG = 2;
 export const kShardControl = 1;
 export const kShardState = 2;
 export const kShardExitCode = 3;
+/** What the worker in this seat is: a WorkerRole. */
+export const kWorkerRole = 4;
+/** The shard (0..shards-1) the worker belongs to, as primary or replica. */
+export const kWorkerShard = 5;
+/** A replica's ReplicaState. */
+export const kReplicaState = 6;
 
 // Client line words.
 /** 1 while the client waits (Atomics.wait or waitAsync) on this word for replies. */
@@ -66,6 +76,25 @@ export function seatWord(generation: number, state: number): number {
   return ((generation & GENERATION_MASK) << 2) | state | 0;
 }
 
+/**
+ * The role of a worker seat. A shard is one primary (which the slot map names as the owner of the
+ * shard's slots) and its replicas; a seat no worker holds yet is Unused.
+ */
+export const WorkerRole = { Primary: 0, Replica: 1, Unused: 2 } as const;
+
+/**
+ * A replica's place in its primary's stream: Syncing while it receives a full copy (it counts for
+ * no WAIT), Streaming once it holds everything up to its acknowledged offset.
+ */
+export const ReplicaState = { None: 0, Syncing: 1, Streaming: 2, Broken: 3 } as const;
+
+/** Float64 words per worker seat in the replication area. */
+const REPLICATION_WORDS = 2;
+/** Replication area: a primary's journal offset, or the offset a replica acknowledged. */
+const kOffset = 0;
+/** Replication area: Date.now() of a replica's last acknowledgement. */
+const kAckAt = 1;
+
 /** Slot migration state in the slot map, in the order states change. */
 export const SlotState = { Stable: 0, Migrating: 1 } as const;
 
@@ -95,7 +124,9 @@ const PROFILE_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
 const PROFILE_WORDS = 4;
 const FORWARDS_OFFSET = PROFILE_OFFSET + PROFILE_WORDS * 8;
 const STATS_OFFSET = FORWARDS_OFFSET + SHARDS_MAX * SHARDS_MAX * 4;
-export const CONTROL_BLOCK_BYTES = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
+const PRIMARIES_OFFSET = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
+const REPLICATION_OFFSET = align8(PRIMARIES_OFFSET + SHARDS_MAX * 4);
+export const CONTROL_BLOCK_BYTES = REPLICATION_OFFSET + SHARDS_MAX * REPLICATION_WORDS * 8;
 
 function align8(n: number): number {
   return (n + 7) & ~7;
@@ -118,6 +149,10 @@ export class ControlBlock {
   readonly forwardsDone: Int32Array;
   /** The running profile's start (absolute ms), bucket width and slow threshold (ms). */
   readonly profile: Float64Array;
+  /** primaries[shard]: the seat of the shard's primary (Atomics: a failover changes it). */
+  readonly primaries: Int32Array;
+  /** Per seat, REPLICATION_WORDS Float64 words: offset and last acknowledgement (see kOffset). */
+  readonly replication: Float64Array;
 
   constructor(sab?: SharedArrayBuffer) {
     this.sab = sab ?? new SharedArrayBuffer(CONTROL_BLOCK_BYTES);
@@ -133,6 +168,12 @@ export class ControlBlock {
     this.stats = new Float64Array(this.sab, STATS_OFFSET, SHARDS_MAX * STAT_WORDS);
     this.forwardsDone = new Int32Array(this.sab, FORWARDS_OFFSET, SHARDS_MAX * SHARDS_MAX);
     this.profile = new Float64Array(this.sab, PROFILE_OFFSET, PROFILE_WORDS);
+    this.primaries = new Int32Array(this.sab, PRIMARIES_OFFSET, SHARDS_MAX);
+    this.replication = new Float64Array(
+      this.sab,
+      REPLICATION_OFFSET,
+      SHARDS_MAX * REPLICATION_WORDS,
+    );
   }
 
   get profileSession(): number {
@@ -170,6 +211,73 @@ export class ControlBlock {
 
   set shardCount(n: number) {
     Atomics.store(this.words, kShardCount, n);
+  }
+
+  /** Worker seats with rings; equals shardCount when the database has no replicas. */
+  get workerCount(): number {
+    return Atomics.load(this.words, kWorkerCount);
+  }
+
+  set workerCount(n: number) {
+    Atomics.store(this.words, kWorkerCount, n);
+  }
+
+  /** Replicas each shard is meant to have. */
+  get replicasPerShard(): number {
+    return Atomics.load(this.words, kReplicasPerShard);
+  }
+
+  set replicasPerShard(n: number) {
+    Atomics.store(this.words, kReplicasPerShard, n);
+  }
+
+  /** The seat of `shard`'s primary. */
+  primaryOf(shard: number): number {
+    return Atomics.load(this.primaries, shard);
+  }
+
+  workerRole(worker: number): number {
+    return Atomics.load(this.words, this.shardWord(worker, kWorkerRole));
+  }
+
+  /** The shard the worker in `worker`'s seat belongs to. */
+  workerShard(worker: number): number {
+    return Atomics.load(this.words, this.shardWord(worker, kWorkerShard));
+  }
+
+  setWorker(worker: number, role: number, shard: number): void {
+    Atomics.store(this.words, this.shardWord(worker, kWorkerShard), shard);
+    Atomics.store(this.words, this.shardWord(worker, kWorkerRole), role);
+  }
+
+  replicaState(worker: number): number {
+    return Atomics.load(this.words, this.shardWord(worker, kReplicaState));
+  }
+
+  setReplicaState(worker: number, state: number): void {
+    Atomics.store(this.words, this.shardWord(worker, kReplicaState), state);
+  }
+
+  /**
+   * A primary's journal offset, or the offset a replica acknowledged. Float64 words are written
+   * by one thread each (the seat's worker) and read by others without Atomics: an aligned 8-byte
+   * store is not torn on the platforms Node runs on, and a reader only needs a recent value.
+   */
+  offset(worker: number): number {
+    return this.replication[worker * REPLICATION_WORDS + kOffset]!;
+  }
+
+  setOffset(worker: number, offset: number): void {
+    this.replication[worker * REPLICATION_WORDS + kOffset] = offset;
+  }
+
+  /** Date.now() of a replica's last acknowledgement (0: none yet). */
+  ackAt(worker: number): number {
+    return this.replication[worker * REPLICATION_WORDS + kAckAt]!;
+  }
+
+  setAckAt(worker: number, at: number): void {
+    this.replication[worker * REPLICATION_WORDS + kAckAt] = at;
   }
 
   get epoch(): number {

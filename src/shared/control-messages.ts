@@ -16,6 +16,14 @@ export interface ShardInit {
   readonly control: SharedArrayBuffer;
   readonly port: MessagePort;
   readonly shardSpinMicros: number;
+  /** WorkerRole of the worker: a primary, or a replica that waits for a 'follow'. */
+  readonly role: number;
+  readonly replication: {
+    /** Replicas each shard is meant to have. */
+    readonly replicas: number;
+    readonly minReplicasToWrite: number;
+    readonly minReplicasMaxLagMs: number;
+  };
 }
 
 export type LockMode = 'key' | 'slot';
@@ -75,6 +83,14 @@ export type ShardRequest =
   | { readonly type: 'heap' }
   | { readonly type: 'profile-start'; readonly startAbs: number; readonly bucketMs: number }
   | { readonly type: 'profile-stop'; readonly endAbs: number }
+  /** To a primary: stream the journal to `replica` over `ring` (after a full copy). */
+  | { readonly type: 'add-replica'; readonly replica: number; readonly ring: SharedArrayBuffer }
+  /** To a primary: `replica` died or left; stop streaming to it. */
+  | { readonly type: 'drop-replica'; readonly replica: number }
+  /** To a replica: follow `primary`, whose stream arrives over `ring` (a full copy first). */
+  | { readonly type: 'follow'; readonly primary: number; readonly ring: SharedArrayBuffer }
+  /** To a replica: become its shard's primary; answers the offset it holds. */
+  | { readonly type: 'promote' }
   | { readonly type: 'stop' };
 
 /** A request as posted: with the id its reply will carry. */
@@ -91,6 +107,8 @@ export interface Reply {
   readonly profile?: ShardProfileDump;
   /** heap: bytes of the shard's JavaScript heap in use, after a full collection when possible. */
   readonly heapUsedBytes?: number;
+  /** promote: the journal offset the new primary holds. */
+  readonly offset?: number;
 }
 
 /** What a source shard measured while moving a slot. Times in ms. */

@@ -10,8 +10,37 @@ import { BATCH_HEADER_BYTES, ENTRY_OVERHEAD_BYTES } from './peer-frames.js';
 /** Hash slots, as in Redis Cluster: `keySlot(key)` is CRC16(key) mod this. */
 export const SLOT_COUNT = 16384;
 
-/** Shards are numbered 0..SHARDS_MAX-1; the slot map stores an owner per slot in a Uint16. */
+/**
+ * Worker seats (primaries, replicas and the seats kept for replacements) are numbered
+ * 0..SHARDS_MAX-1; the slot map stores an owner per slot in a Uint16. Without replicas a shard is
+ * one worker, so this is also the most shards a database can have.
+ */
 export const SHARDS_MAX = 64;
+
+/** Replicas per shard (`replicas` option). */
+export const REPLICAS_MAX = 4;
+
+/** Bytes of the ring that carries a primary's journal to one replica. */
+export const REPLICATION_RING_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Journal bytes a primary keeps staged for a replica that reads too slowly. Past this the replica
+ * is dropped from the stream and gets a full copy once its ring drained (as Redis's
+ * client-output-buffer-limit for replicas forces a full resync).
+ */
+export const REPLICA_BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
+
+/** A full copy sends at most this many keys per loop turn of its primary (whole slots). */
+export const SYNC_TURN_KEYS = 4096;
+
+/** A replica reports its offset at least this often (ms) while its primary sends nothing. */
+export const REPLICA_ACK_INTERVAL_MS = 100;
+
+/** `minReplicasMaxLagMs` default, as Redis's min-replicas-max-lag (10 s). */
+export const MIN_REPLICAS_MAX_LAG_MS_DEFAULT = 10_000;
+
+/** Longest `db.failover(shard)` waits for a replica to catch up before it gives up (ms). */
+export const FAILOVER_TIMEOUT_MS_DEFAULT = 5000;
 
 /** Client threads (the opening thread plus attached workers) that can share one database. */
 export const CLIENTS_MAX = 64;

@@ -49,6 +49,12 @@ export class BlockingShard {
     flushPeer: () => {},
   };
   readonly stats = { publish: () => {} };
+  /** A primary without replicas: no journal, writes are never refused. */
+  readonly replication = {
+    journal: undefined,
+    writeRefusal: undefined,
+    waits: { dropClient: () => {} },
+  };
   private readonly readers: FrameReader[] = [];
   private readonly requests = new FrameWriter(createRingStorage(RING_BYTES));
   private nextId = 1;

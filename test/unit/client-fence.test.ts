@@ -17,7 +17,7 @@ import {
   REQ_SLOT,
   ValueType,
 } from '../../src/shared/codec.js';
-import { ControlBlock, ShardState } from '../../src/shared/control-block.js';
+import { ControlBlock, ShardState, WorkerRole } from '../../src/shared/control-block.js';
 import { createRingStorage, FrameReader, FrameWriter } from '../../src/shared/ring.js';
 
 const SLOT = 1234;
@@ -31,6 +31,13 @@ interface Sent {
 
 function setup(shards: number) {
   const control = new ControlBlock();
+  // As a pool without replicas lays it out: shard i is its own primary, in seat i.
+  control.shardCount = shards;
+  control.workerCount = shards;
+  for (let shard = 0; shard < shards; shard++) {
+    Atomics.store(control.primaries, shard, shard);
+    control.setWorker(shard, WorkerRole.Primary, shard);
+  }
   const requests = Array.from({ length: shards }, () => createRingStorage(1 << 16));
   const replies = Array.from({ length: shards }, () => createRingStorage(1 << 16));
   const rings = { client: 0, generation: 1, requests, replies, profile: new ProfileSlab().sab };
@@ -167,7 +174,7 @@ describe('sendParts', () => {
   it('sends every part or, when one target is down, none', () => {
     const { control, client, received } = setup(2);
     const all = new Aggregate(() => 'merged', undefined);
-    client.sendParts(COMMAND.dbsize.op, [NO_SLOT, NO_SLOT], [[], []], SYNC, false, all, true);
+    client.sendParts(COMMAND.dbsize.op, [NO_SLOT, NO_SLOT], [[], []], SYNC, false, all, [0, 1]);
     client.pushStaged();
     expect(all.remaining).toBe(2);
     expect(received(0)).toHaveLength(1);
@@ -176,7 +183,7 @@ describe('sendParts', () => {
     control.setShardState(1, ShardState.Dead, 1);
     const none = new Aggregate(() => 'merged', undefined);
     const send = (): void =>
-      client.sendParts(COMMAND.dbsize.op, [NO_SLOT, NO_SLOT], [[], []], SYNC, false, none, true);
+      client.sendParts(COMMAND.dbsize.op, [NO_SLOT, NO_SLOT], [[], []], SYNC, false, none, [0, 1]);
     expect(send).toThrow(/exited with code 1/);
     client.pushStaged();
     expect(none.remaining).toBe(0);

@@ -14,6 +14,7 @@ import { ARGS_MAX, REPLY_BYTES_MAX } from '../../src/shared/limits.js';
 import { replyTooLarge, WRONGTYPE } from '../../src/shared/reply-errors.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Journal } from '../replication/journal.js';
 
 export class Call {
   /** The frame's buffer (a ring reader's reassembly buffer). */
@@ -37,6 +38,13 @@ export class Call {
    */
   replyBytesBefore = 0;
   out!: FrameWriter;
+  /** The shard's journal, on a primary with replicas: where writes are recorded. */
+  journal: Journal | undefined = undefined;
+  /**
+   * Set by a handler that recorded its own effect in the journal (SPOP records SREM of what it
+   * popped): the command is then not recorded as it ran.
+   */
+  journaled = false;
   readonly keyspace: Keyspace;
   /** The shard executing the call. */
   readonly shard: number;

@@ -15,6 +15,7 @@ import * as expire from './expire.js';
 import * as hashes from './hashes.js';
 import * as keys from './keys.js';
 import * as lists from './lists.js';
+import * as replication from './replication.js';
 import * as sets from './sets.js';
 import * as strings from './strings.js';
 import * as transactions from './transactions.js';
@@ -29,6 +30,7 @@ const FAMILIES: readonly Partial<Record<ShardCommandName, CommandHandler>>[] = [
   sets.handlers,
   zsets.handlers,
   transactions.handlers,
+  replication.handlers,
 ];
 
 const BY_NAME = new Map<string, CommandHandler>();
@@ -67,7 +69,8 @@ type Covered =
   | keyof typeof lists.handlers
   | keyof typeof sets.handlers
   | keyof typeof zsets.handlers
-  | keyof typeof transactions.handlers;
+  | keyof typeof transactions.handlers
+  | keyof typeof replication.handlers;
 type Uncovered = Exclude<ShardCommandName, Covered>;
 const EVERY_COMMAND_COVERED: [Uncovered] extends [never] ? true : Uncovered = true;
 void EVERY_COMMAND_COVERED;

@@ -31,6 +31,7 @@ import { watchTable } from '../transactions/watch-table.js';
 import type { Call, CommandHandler } from './call.js';
 // A cycle: index.ts builds HANDLERS from this file's handlers. EXEC reads HANDLERS only when it
 // runs, long after both modules loaded (load index.ts first, as the shard does).
+import { journalQueued } from '../replication/journal-ops.js';
 import { HANDLERS } from './index.js';
 
 /** Argument i as a count (a non-negative decimal integer), or -1 when it is not one. */
@@ -130,6 +131,7 @@ function runQueued(call: Call, first: number, count: number): void {
         out.rollback(start);
         call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
       }
+      journalQueued(call, op);
       // The whole array must fit one reply frame. A handler that checks its reply's size
       // (`fitsReply`, which counts the elements before it) refuses before it changes anything;
       // a reply that still takes the array past the limit is answered by the reply-limit error

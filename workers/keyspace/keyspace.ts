@@ -45,6 +45,17 @@ export class Keyspace {
    * otherwise, so that a set pays one field test.
    */
   stored: ((slot: number, key: string, value: StoredValue) => void) | undefined = undefined;
+  /**
+   * Told of every key removed because its deadline passed (the journal records the deletion, as
+   * Redis propagates a DEL): set on a primary that has a journal, undefined otherwise.
+   */
+  expired: ((slot: number, key: string) => void) | undefined = undefined;
+  /**
+   * Whether a read that finds a key past its deadline deletes it. A replica serving reads clears
+   * it: the key reads as missing, but only its primary's stream removes it, so that a write the
+   * primary made before the deadline (PERSIST, a new EXPIRE) still finds the key when it arrives.
+   */
+  expireOnRead = true;
 
   /**
    * Signals that `key` changed (Redis's signalModifiedKey). The keyspace's own writes (set,
@@ -80,7 +91,7 @@ export class Keyspace {
     if (deadlines === undefined) return value;
     const deadline = deadlines.get(key);
     if (deadline !== undefined && deadline <= this.now) {
-      this.expire(slot, key, deadline);
+      if (this.expireOnRead) this.expire(slot, key, deadline);
       return undefined;
     }
     return value;
@@ -224,6 +235,7 @@ export class Keyspace {
     this.expiredCount++;
     this.dropIfEmpty(slot, table);
     if (this.watcher !== undefined) this.watcher(slot, key);
+    if (this.expired !== undefined) this.expired(slot, key);
   }
 
   private clearDeadline(slot: number, key: string): void {

@@ -31,6 +31,8 @@ export interface ClientLink {
   backlogged: boolean;
   /** While a profile runs: when the ring became full (absolute ms), 0 if it was full before. */
   backlogSince: number;
+  /** The journal offset after this client's last write here: what its WAIT waits for. */
+  lastWriteOffset: number;
 }
 
 export class ClientLinks {
@@ -55,6 +57,7 @@ export class ClientLinks {
       dirty: false,
       backlogged: false,
       backlogSince: 0,
+      lastWriteOffset: 0,
     };
     this.list.push(link);
     this.byId[client] = link;
@@ -64,6 +67,7 @@ export class ClientLinks {
     const index = this.list.findIndex((link) => link.client === client);
     if (index >= 0) this.list.splice(index, 1);
     this.byId[client] = undefined;
+    this.shard.replication.waits.dropClient(client);
   }
 
   /** Routes what one client sent, up to FRAMES_PER_TURN_MAX frames. Returns frames handled. */

@@ -79,6 +79,21 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     if (!shard.faults.holdAcks) shard.migrations.releaseAcks();
     return ok(message);
   },
+  'add-replica'(shard, message) {
+    shard.replication.addReplica(message.replica, message.ring);
+    return ok(message);
+  },
+  'drop-replica'(shard, message) {
+    shard.replication.dropReplica(message.replica);
+    return ok(message);
+  },
+  follow(shard, message) {
+    shard.replication.follow(message.primary, message.ring);
+    return ok(message);
+  },
+  promote(shard, message) {
+    return { ...ok(message), offset: shard.replication.promote() };
+  },
   stop(shard, message) {
     shard.running = false;
     return ok(message);

@@ -32,9 +32,13 @@ import {
   RTIMING_REPLY_BACKLOG,
   TIMING_BYTES,
 } from '../../src/shared/timing-layout.js';
-import { blockingSignal } from '../blocking/signal.js';
+import { MOVE_OPS } from '../blocking/request.js';
+import { blockingSignal, SignalFlag } from '../blocking/signal.js';
 import { Call } from '../commands/call.js';
 import { HANDLERS } from '../commands/index.js';
+import { JOURNAL_OPS } from '../replication/journal-ops.js';
+import type { Replication } from '../replication/replication.js';
+import { waitSignal } from '../replication/signal.js';
 import type { Shard } from '../shard.js';
 import type { ClientLink } from './client-links.js';
 
@@ -50,13 +54,16 @@ export class Execution {
    * 0 after other work (a batch, a migration step), and the next request reads the clock.
    */
   mark = 0;
-  private readonly call: Call;
+  readonly call: Call;
+  private readonly replication: Replication;
   private readonly clientsById: readonly (ClientLink | undefined)[];
   private lastBuf: Buffer | undefined;
   private lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(private readonly shard: Shard) {
     this.call = new Call(shard.keyspace, shard.id, shard.control.owner);
+    this.call.journal = shard.replication.journal;
+    this.replication = shard.replication;
     this.clientsById = shard.clients.byId;
   }
 
@@ -86,8 +93,12 @@ export class Execution {
     call.out = replies;
     const op = buf[at + REQ_OP]!;
     const error = errorText ?? this.decode(buf, at, length, timed);
+    const replication = this.replication;
     if (error !== undefined) {
       call.error(error);
+    } else if (OP_FLAGS[op]! & Flag.Write && replication.writeRefusal !== undefined) {
+      // A replica takes no writes (READONLY); a primary short of good replicas neither (NOREPLICAS).
+      call.error(replication.writeRefusal);
     } else {
       const handler = HANDLERS[op];
       if (handler === undefined) {
@@ -102,7 +113,17 @@ export class Execution {
           call.error(`ERR slotdb internal error in '${call.name}': ${(error as Error).message}`);
         }
         if (OP_FLAGS[op]! & Flag.Flushes) this.afterFlush();
+        if (replication.journal !== undefined) this.journalWrite(op, link);
       }
+    }
+    // WAIT asked to wait for replicas: answered now, or held until they acknowledge.
+    if (waitSignal.asked) {
+      const acks = replication.waitAsked(link, readU32(buf, at + REQ_ID), this.shard.keyspace.now);
+      if (acks < 0) {
+        replies.rollback(start);
+        return;
+      }
+      call.int(acks);
     }
     // A blocking command that found no data parks instead of answering; a key that blocked
     // requests wait on got a list: they are served right after this command (workers/blocking).
@@ -113,6 +134,26 @@ export class Execution {
       return;
     }
     this.finishReply(link, start, valueStart, timing);
+  }
+
+  /**
+   * Records the write that just ran in the journal (as it ran, or what it did where running it
+   * again would differ: a blocked pop served from the key that got a list records that key as it
+   * now is), and notes the caller's last write offset for its WAIT.
+   */
+  private journalWrite(op: number, link: ClientLink): void {
+    const call = this.call;
+    const journal = this.replication.journal!;
+    if (JOURNAL_OPS[op] === 1 && !call.journaled && !(blockingSignal.flags & SignalFlag.Park)) {
+      const ready = blockingSignal.readyKey;
+      if (ready === undefined) journal.appendCall(op, call);
+      else {
+        journal.appendKey(call.slot, ready);
+        if (MOVE_OPS[op] === 1) journal.appendKey(call.slot, call.arg(1));
+      }
+    }
+    call.journaled = false;
+    if (OP_FLAGS[op]! & Flag.Write) link.lastWriteOffset = journal.offset;
   }
 
   /** Ends the reply frame begun at `start` (its value at `valueStart`) and marks it to go. */

@@ -31,7 +31,12 @@ export class Parking {
     // With bytes waiting for ring space, readers wake the shard when they make some.
     const parkedAs = backlog ? PARKED_WITH_BACKLOG : 1;
     Atomics.store(words, this.parkedWord, parkedAs);
-    if (shard.clients.anyInput() || shard.peers.anyInput() || shard.channel.changed()) {
+    if (
+      shard.clients.anyInput() ||
+      shard.peers.anyInput() ||
+      shard.replication.anyInput() ||
+      shard.channel.changed()
+    ) {
       Atomics.store(words, this.parkedWord, 0);
       return;
     }
@@ -39,6 +44,8 @@ export class Parking {
     if (backlog) timeoutMs = Math.min(timeoutMs, BACKLOG_PARK_MS);
     // A blocked request's deadline (or replies it staged) wakes the shard in time.
     timeoutMs = Math.min(timeoutMs, Math.max(0, shard.blocking.nextAt - now));
+    // So does a WAIT's timeout.
+    timeoutMs = Math.min(timeoutMs, Math.max(0, shard.replication.nextAt - now));
     timeoutMs = shard.orders.parkTimeout(timeoutMs);
     const parkedAt = performance.now();
     Atomics.wait(words, this.parkedWord, parkedAs, timeoutMs);

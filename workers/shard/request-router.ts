@@ -12,6 +12,7 @@ import {
   RequestFlag,
   readU16,
 } from '../../src/shared/codec.js';
+import { SlotState } from '../../src/shared/control-block.js';
 import { TIMING_BYTES, TIMING_PICKED_UP } from '../../src/shared/timing-layout.js';
 import type { IncomingMigration } from '../migration/incoming.js';
 import type { LostKeys } from '../migration/lost-keys.js';
@@ -30,12 +31,16 @@ export class RequestRouter {
   /** Outgoing and incoming migrations by slot. */
   private readonly outgoing: readonly (OutgoingMigration | undefined)[];
   private readonly incoming: readonly (IncomingMigration | undefined)[];
+  /** On a replica: its primary's seat, whose slots it serves reads of (-1 on a primary). */
+  replicaOf = -1;
+  private readonly slotState: Uint8Array;
   /** Slots that lost keys with a dead shard (lost-keys.ts), by slot. */
   private readonly lost: readonly (LostKeys | undefined)[];
 
   constructor(private readonly shard: Shard) {
     this.id = shard.id;
     this.owner = shard.control.owner;
+    this.slotState = shard.control.slotState;
     this.execution = shard.execution;
     this.migrations = shard.migrations.byId;
     this.outgoing = shard.migrations.outgoing;
@@ -77,6 +82,12 @@ export class RequestRouter {
     }
     const incoming = this.incoming[slot];
     if (incoming !== undefined && fromPeer === incoming.peer) {
+      this.execution.execute(buf, at);
+      return;
+    }
+    // A replica serves reads of its primary's slots (writes are refused there, READONLY); a read
+    // of a slot that is moving goes to the primary, where the migration's rules apply.
+    if (owner === this.replicaOf && this.slotState[slot] === SlotState.Stable) {
       this.execution.execute(buf, at);
       return;
     }

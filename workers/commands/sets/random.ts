@@ -10,6 +10,7 @@ import {
   RANDOM_COUNT_RANGE,
   SYNTAX,
 } from '../../../src/shared/reply-errors.js';
+import { COMMAND } from '../../../src/commands/table.js';
 import type { RandomSource, SetValue } from '../../keyspace/set-value.js';
 import { WRONG_TYPE } from '../../keyspace/value.js';
 import type { Call } from '../call.js';
@@ -43,8 +44,21 @@ export function sPop(call: Call): void {
       return;
     }
     afterRemoval(call, key, set, 1);
+    journalPopped(call, key, [member]);
     call.bulk(member);
   }
+}
+
+/**
+ * Records SPOP in the journal as what it did (SREM of the members it popped, or DEL when it took
+ * them all): a replica popping again would pick other members.
+ */
+function journalPopped(call: Call, key: string, members: readonly string[] | undefined): void {
+  const journal = call.journal;
+  if (journal === undefined) return;
+  call.journaled = true;
+  if (members === undefined) journal.appendArgs(COMMAND.del.op, call.slot, [key]);
+  else journal.appendArgs(COMMAND.srem.op, call.slot, [key, ...members]);
 }
 
 /** SPOP key count: the count is checked first, then the key; a count of 0 answers []. */
@@ -66,7 +80,10 @@ function sPopCount(call: Call): void {
   }
   if (count >= set.size) {
     // The whole set: replied, then the key goes (nothing changes if the reply cannot be sent).
-    if (replySet(call, set)) call.keyspace.delete(call.slot, key);
+    if (replySet(call, set)) {
+      call.keyspace.delete(call.slot, key);
+      journalPopped(call, key, undefined);
+    }
     return;
   }
   const popped: string[] = [];
@@ -76,6 +93,7 @@ function sPopCount(call: Call): void {
     return;
   }
   call.keyspace.modified(call.slot, key);
+  journalPopped(call, key, popped);
   replyMembers(call, popped);
 }
 
