@@ -6,6 +6,7 @@
 
 import { type Client, Mode } from './client/client.js';
 import { Aggregate, PendingFlag, type Transform } from './client/pending.js';
+import { primarySeats, writtenPrimaries } from './client/targets.js';
 import { type CommandSpec, SplitPolicy } from './commands/declaration.js';
 import { localHandler } from './commands/local.js';
 import { REPLY_REDUCERS } from './commands/replies.js';
@@ -69,9 +70,14 @@ export class Executor {
       case SplitPolicy.PerSlot:
         return this.split(spec, args, transform);
       case SplitPolicy.AllShards:
-        return this.broadcast(spec, args, transform, this.client.primaries());
+        return this.broadcast(spec, args, transform, primarySeats(this.client.control));
       case SplitPolicy.Written:
-        return this.broadcast(spec, args, transform, this.client.takeWritten());
+        return this.broadcast(
+          spec,
+          args,
+          transform,
+          writtenPrimaries(this.client.control, this.client.outbox.wrote),
+        );
       case SplitPolicy.Local:
         return this.local(spec, args, transform);
     }

@@ -43,7 +43,7 @@ export type {
   ScanReply,
   SetOptions,
 } from './commands/methods.js';
-export type { ShardStats, SlotDBHandle, SlotDBStats } from './db.js';
+export type { SlotDBHandle } from './db.js';
 export { BufferCommands, SlotDB, SyncCommands } from './db.js';
 export {
   ArgumentCountError,
@@ -51,6 +51,7 @@ export {
   ClientClosedError,
   ClientLimitError,
   ErrorReply,
+  FailoverError,
   FrameTooLargeError,
   HandleError,
   InvariantError,
@@ -62,7 +63,6 @@ export {
   PendingLimitError,
   ProfileError,
   ShardDownError,
-  FailoverError,
   ShardRequestError,
   SlotBusyError,
   SlotRangeError,
@@ -84,5 +84,6 @@ export type { ProfileReport } from './profiler/report/types.js';
 export type { LockMode, MigrationReport } from './shared/control-messages.js';
 export { keySlot } from './shared/key-slot.js';
 export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';
+export type { ReplicaStats, ShardStats, SlotDBStats } from './stats.js';
 export type { IsolatedClient } from './transactions/isolated.js';
 export type { MultiCommands } from './transactions/multi.js';

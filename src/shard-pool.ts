@@ -6,7 +6,9 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { ClientRings } from './client/client.js';
 import { ClientLimitError, InvariantError, ShardDownError, ShardRequestError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { PeerRings } from './peer-rings.js';
 import { ProfileSlab } from './profiler/slab.js';
+import { ReplicaSets } from './replication/replica-sets.js';
 import {
   CLIENT_STATE_MASK,
   ClientState,
@@ -30,11 +32,9 @@ import {
   CLIENTS_MAX,
   CLOSE_GRACE_MS,
   HEARTBEAT_INTERVAL_MS,
-  PEER_RING_BYTES,
   SLOT_COUNT,
 } from './shared/limits.js';
 import { createRingStorage } from './shared/ring.js';
-import { ReplicaSets } from './replication/replica-sets.js';
 
 const SHARD_SCRIPT = new URL('../workers/shard.js', import.meta.url);
 
@@ -63,11 +63,16 @@ export class ShardPool {
   /** How long a seat's heartbeat stays still before it is reclaimed (tests shorten it). */
   heartbeatGraceMs = CLIENT_HEARTBEAT_GRACE_MS;
   /** Every attached seat's rings, by client: a worker started later attaches to them. */
-  readonly clientRings: ({
-    readonly generation: number;
-    readonly requests: readonly SharedArrayBuffer[];
-    readonly replies: readonly SharedArrayBuffer[];
-  } | undefined)[] = [];
+  readonly clientRings: (
+    | {
+        readonly generation: number;
+        readonly requests: readonly SharedArrayBuffer[];
+        readonly replies: readonly SharedArrayBuffer[];
+      }
+    | undefined
+  )[] = [];
+  /** The rings between pairs of workers (migrations, a replica and its primary). */
+  readonly peerRings: PeerRings = new PeerRings(this);
   /** The shards' replicas: their streams, and failover when a primary dies. */
   readonly replicaSets: ReplicaSets = new ReplicaSets(this);
   /** Receives migration progress and outcomes (the coordinator). */
@@ -93,7 +98,8 @@ export class ShardPool {
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       control.owner[slot] = Math.floor((slot * options.shards) / SLOT_COUNT);
     }
-    for (let seat = 0; seat < options.workers; seat++) control.setWorker(seat, WorkerRole.Unused, 0);
+    for (let seat = 0; seat < options.workers; seat++)
+      control.setWorker(seat, WorkerRole.Unused, 0);
     for (let shard = 0; shard < options.shards; shard++) {
       Atomics.store(control.primaries, shard, shard);
       control.setWorker(shard, WorkerRole.Primary, shard);
@@ -272,29 +278,6 @@ export class ShardPool {
     const profile = new ProfileSlab();
     this.profileSlabs[client] = profile;
     return { client, generation, requests, replies, profile: profile.sab };
-  }
-
-  /** Rings between pairs of workers, by "low-high" seat pair, made once (see link). */
-  private readonly links = new Map<string, Promise<void>>();
-
-  /**
-   * Creates the rings between two workers the first time they meet: a migration's source and
-   * target, or a primary and its replica (which hands it the reads of a moving slot).
-   */
-  link(a: number, b: number): Promise<void> {
-    const key = a < b ? `${a}-${b}` : `${b}-${a}`;
-    let linked = this.links.get(key);
-    if (linked === undefined) {
-      const ab = createRingStorage(PEER_RING_BYTES);
-      const ba = createRingStorage(PEER_RING_BYTES);
-      linked = Promise.all([
-        this.request(a, { type: 'link', peer: b, out: ab, in: ba }),
-        this.request(b, { type: 'link', peer: a, out: ba, in: ab }),
-      ]).then(() => undefined);
-      linked.catch(() => this.links.delete(key));
-      this.links.set(key, linked);
-    }
-    return linked;
   }
 
   /** Attaches every client seat handed out so far to the worker started in `seat`. */

@@ -11,7 +11,11 @@ export function shardWorker(db: SlotDB, shard: number): Worker {
   const pool = db[kPool];
   if (pool === undefined) throw new NotOpenerError('reach shard workers');
   if (!Number.isInteger(shard) || shard < 0 || shard >= pool.options.shards) {
-    throw new OptionError('shard', `a shard of this database (0..${pool.options.shards - 1})`, shard);
+    throw new OptionError(
+      'shard',
+      `a shard of this database (0..${pool.options.shards - 1})`,
+      shard,
+    );
   }
   return pool.workers[pool.control.primaryOf(shard)]!;
 }

@@ -78,32 +78,6 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.checkHealth();
   }
 
-  /** The seat of every shard's primary, in shard order. */
-  primaries(): number[] {
-    const control = this.control;
-    const list: number[] = [];
-    for (let shard = 0; shard < control.shardCount; shard++) list.push(control.primaryOf(shard));
-    return list;
-  }
-
-  /**
-   * The primaries of the shards this thread wrote to since the last call (every primary when none),
-   * and forgets them: WAIT's targets. A write to a worker that has since failed over counts for
-   * its shard's primary now.
-   */
-  takeWritten(): number[] {
-    const control = this.control;
-    const wrote = this.outbox.wrote;
-    const targets: number[] = [];
-    for (let worker = 0; worker < wrote.length; worker++) {
-      if (wrote[worker] === 0) continue;
-      wrote[worker] = 0;
-      const primary = control.primaryOf(control.workerShard(worker));
-      if (!targets.includes(primary)) targets.push(primary);
-    }
-    return targets.length > 0 ? targets : this.primaries();
-  }
-
   // ---- sending --------------------------------------------------------------------------
   //
   // Each send form routes `slot` through the fence, refuses a call to a dead shard or a closed

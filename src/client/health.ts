@@ -40,7 +40,10 @@ function deathError(control: ControlBlock, seat: number): ShardDownError {
   const shard = control.workerShard(seat);
   const primary = control.primaryOf(shard);
   if (control.workerRole(seat) === WorkerRole.Replica) {
-    return new ShardDownError(seat, `its worker, a replica of shard ${shard}, exited with code ${code}`);
+    return new ShardDownError(
+      seat,
+      `its worker, a replica of shard ${shard}, exited with code ${code}`,
+    );
   }
   if (primary !== seat && control.shardState(primary) !== ShardState.Dead) {
     return new FailoverError(shard, seat, primary, code);

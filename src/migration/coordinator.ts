@@ -195,7 +195,9 @@ export class MigrationCoordinator {
     try {
       await Promise.all(
         [...bySource].flatMap(([source, plans]) =>
-          [...new Set(plans.map((plan) => plan.target))].map((target) => this.pool.link(source, target)),
+          [...new Set(plans.map((plan) => plan.target))].map((target) =>
+            this.pool.peerRings.link(source, target),
+          ),
         ),
       );
       this.throwIfClosed();

@@ -34,23 +34,42 @@ export interface FailoverRecord {
   readonly planned: boolean;
 }
 
+/** How long open() waits for the replicas' first (empty) copy. */
+const REPLICAS_READY_MS = 10_000;
+
 export class ReplicaSets {
   /** Failovers so far, oldest first. */
   readonly failovers: FailoverRecord[] = [];
-  /** Listeners told of each failover (the profiler). */
-  onFailover: (record: FailoverRecord) => void = () => undefined;
+  /**
+   * Told of each failover, after the new primary took the slots and before the dead worker is
+   * marked dead (so a listener can re-home what the dead worker was doing before its death is
+   * announced): the profiler, the migration coordinator.
+   */
+  readonly failoverListeners = new Set<(record: FailoverRecord) => void>();
 
   constructor(private readonly pool: ShardPool) {}
 
-  /** Connects every replica started with the pool to its primary. */
+  /**
+   * Connects every replica started with the pool to its primary, and waits until each holds its
+   * (empty) full copy: open() resolves with every replica streaming.
+   */
   async start(): Promise<void> {
     const { control, options } = this.pool;
     const connects: Promise<void>[] = [];
+    const seats: number[] = [];
     for (let seat = 0; seat < options.workers; seat++) {
       if (control.workerRole(seat) !== WorkerRole.Replica) continue;
+      seats.push(seat);
       connects.push(this.connect(control.primaryOf(control.workerShard(seat)), seat));
     }
     await Promise.all(connects);
+    const deadline = performance.now() + REPLICAS_READY_MS;
+    while (seats.some((seat) => control.replicaState(seat) !== ReplicaState.Streaming)) {
+      if (performance.now() > deadline) {
+        throw new Error(`slotdb: replicas did not get their first copy in ${REPLICAS_READY_MS} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** The live replica seats of `shard`, in seat order. */
@@ -112,8 +131,8 @@ export class ReplicaSets {
         continue; // it died too: the next one
       }
       this.takeOver(shard, dead, candidate);
-      pool.markDead(dead, code);
       this.record({ shard, from: dead, to: candidate, startedAt, offset, planned: false });
+      pool.markDead(dead, code);
       await this.afterPromotion(shard, candidate);
       return;
     }
@@ -171,7 +190,7 @@ export class ReplicaSets {
   /** A new ring from `primary` to `replica`; the replica starts over with a full copy. */
   async connect(primary: number, replica: number): Promise<void> {
     // The replica hands its primary the reads it cannot serve itself (a slot that is moving).
-    await this.pool.link(primary, replica);
+    await this.pool.peerRings.link(primary, replica);
     const ring = createRingStorage(REPLICATION_RING_BYTES);
     await this.pool.request(replica, { type: 'follow', primary, ring });
     await this.pool.request(primary, { type: 'add-replica', replica, ring });
@@ -180,7 +199,7 @@ export class ReplicaSets {
   private record(record: Omit<FailoverRecord, 'endedAt'>): void {
     const full = { ...record, endedAt: performance.now() };
     this.failovers.push(full);
-    this.onFailover(full);
+    for (const listener of this.failoverListeners) listener(full);
   }
 
   private report(error: unknown): void {

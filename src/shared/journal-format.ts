@@ -60,7 +60,3 @@ export const CMD_ARGS = REC_HEADER_BYTES + 8;
 /** Entries payload: the key count, then the entries. */
 export const ENTRIES_KEYS = REC_HEADER_BYTES;
 export const ENTRIES_START = REC_HEADER_BYTES + 4;
-
-export function isRecordKind(kind: number): kind is RecordKind {
-  return kind >= RecordKind.Command && kind <= RecordKind.Ping;
-}

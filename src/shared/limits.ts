@@ -33,14 +33,8 @@ export const REPLICA_BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
 /** A full copy sends at most this many keys per loop turn of its primary (whole slots). */
 export const SYNC_TURN_KEYS = 4096;
 
-/** A replica reports its offset at least this often (ms) while its primary sends nothing. */
-export const REPLICA_ACK_INTERVAL_MS = 100;
-
 /** `minReplicasMaxLagMs` default, as Redis's min-replicas-max-lag (10 s). */
 export const MIN_REPLICAS_MAX_LAG_MS_DEFAULT = 10_000;
-
-/** Longest `db.failover(shard)` waits for a replica to catch up before it gives up (ms). */
-export const FAILOVER_TIMEOUT_MS_DEFAULT = 5000;
 
 /** Client threads (the opening thread plus attached workers) that can share one database. */
 export const CLIENTS_MAX = 64;

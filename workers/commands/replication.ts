@@ -2,8 +2,8 @@
 // answers at once or holds the request until enough replicas acknowledged the caller's last write
 // (workers/replication/replication.ts). Inside EXEC it answers at once, as Redis does in MULTI.
 
-import { NOT_INTEGER } from '../../src/shared/reply-errors.js';
 import { parseInt64 } from '../../src/shared/numbers.js';
+import { NOT_INTEGER } from '../../src/shared/reply-errors.js';
 import { requestWait, waitSignal } from '../replication/signal.js';
 import type { Call } from './call.js';
 

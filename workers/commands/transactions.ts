@@ -27,11 +27,11 @@ import {
   EXEC_TOKEN,
   EXEC_WATCH_FRAMES,
 } from '../../src/transactions/exec-frame.js';
-import { watchTable } from '../transactions/watch-table.js';
-import type { Call, CommandHandler } from './call.js';
 // A cycle: index.ts builds HANDLERS from this file's handlers. EXEC reads HANDLERS only when it
 // runs, long after both modules loaded (load index.ts first, as the shard does).
 import { journalQueued } from '../replication/journal-ops.js';
+import { watchTable } from '../transactions/watch-table.js';
+import type { Call, CommandHandler } from './call.js';
 import { HANDLERS } from './index.js';
 
 /** Argument i as a count (a non-negative decimal integer), or -1 when it is not one. */
@@ -56,7 +56,8 @@ function queueable(op: number): boolean {
     split === SplitPolicy.SingleKey ||
     split === SplitPolicy.SameSlot ||
     split === SplitPolicy.PerSlot;
-  return keyed && !TRANSACTION_OPS.has(op);
+  // WAIT answers at once inside a transaction, for the transaction's shard.
+  return (keyed || split === SplitPolicy.Written) && !TRANSACTION_OPS.has(op);
 }
 
 /**

@@ -96,7 +96,14 @@ export class Journal {
       return;
     }
     this.room(REC_HEADER_BYTES + 4 + entrySize(key, value));
-    const end = putEntryAt(this.buf, this.view, ENTRIES_START, key, value, this.deadline(slot, key));
+    const end = putEntryAt(
+      this.buf,
+      this.view,
+      ENTRIES_START,
+      key,
+      value,
+      this.deadline(slot, key),
+    );
     this.view.setUint32(ENTRIES_KEYS, 1, true);
     this.finish(RecordKind.Entries, 0, slot, end);
   }

@@ -26,11 +26,7 @@ import {
   RecordFlag,
   RecordKind,
 } from '../../src/shared/journal-format.js';
-import {
-  REPLICA_BACKLOG_BYTES_MAX,
-  SLOT_COUNT,
-  SYNC_TURN_KEYS,
-} from '../../src/shared/limits.js';
+import { REPLICA_BACKLOG_BYTES_MAX, SLOT_COUNT, SYNC_TURN_KEYS } from '../../src/shared/limits.js';
 import { FrameWriter } from '../../src/shared/ring.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { checksumOf } from './checksum.js';

@@ -6,8 +6,8 @@
 
 import { COMMAND } from '../../src/commands/table.js';
 import { ReplicaState, WorkerRole } from '../../src/shared/control-block.js';
-import type { Shard } from '../shard.js';
 import type { ClientLink } from '../shard/client-links.js';
+import type { Shard } from '../shard.js';
 import { Follower } from './follower.js';
 import { Journal } from './journal.js';
 import { ReplicaLink } from './replica-link.js';
@@ -80,7 +80,8 @@ export class Replication {
   }
 
   private becomePrimary(offset: number): void {
-    this.writeRefusal = undefined;
+    // With minReplicasToWrite, writes wait for good replicas from the start (checkGoodReplicas).
+    this.writeRefusal = this.settings.minReplicasToWrite > 0 ? NOREPLICAS : undefined;
     if (this.settings.replicas === 0) return;
     const journal = new Journal(this.shard.keyspace, COMMAND.del.op);
     journal.startAt(offset);
@@ -118,7 +119,8 @@ export class Replication {
     let work = 0;
     const links = this.links;
     for (let i = 0; i < links.length; i++) work += links[i]!.step();
-    if (this.journal !== undefined) this.shard.control.setOffset(this.shard.id, this.journal.offset);
+    if (this.journal !== undefined)
+      this.shard.control.setOffset(this.shard.id, this.journal.offset);
     if (this.waits.list.length > 0) work += this.waits.settle(now, this.countAcks);
     if (this.settings.minReplicasToWrite > 0) this.checkGoodReplicas(now);
     return work;
@@ -150,10 +152,11 @@ export class Replication {
   /**
    * WAIT's handler asked to wait (waitSignal): answers now with the count when it suffices (or
    * the request runs inside EXEC, as Redis answers there), else holds the request. Returns the
-   * count to reply now, or -1 when the request waits.
+   * count to reply now, -1 when the request waits, or the error text on a replica.
    */
-  waitAsked(link: ClientLink, id: number, now: number): number {
+  waitAsked(link: ClientLink, id: number, now: number): number | string {
     waitSignal.asked = false;
+    if (this.follower !== undefined) return WAIT_ON_REPLICA;
     const offset = link.lastWriteOffset;
     const needed = waitSignal.all ? this.settings.replicas : waitSignal.needed;
     const acks = this.countAcks(offset);

@@ -119,11 +119,11 @@ export class Execution {
     // WAIT asked to wait for replicas: answered now, or held until they acknowledge.
     if (waitSignal.asked) {
       const acks = replication.waitAsked(link, readU32(buf, at + REQ_ID), this.shard.keyspace.now);
-      if (acks < 0) {
+      if (typeof acks === 'string') call.error(acks);
+      else if (acks < 0) {
         replies.rollback(start);
         return;
-      }
-      call.int(acks);
+      } else call.int(acks);
     }
     // A blocking command that found no data parks instead of answering; a key that blocked
     // requests wait on got a list: they are served right after this command (workers/blocking).

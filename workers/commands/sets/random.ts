@@ -2,6 +2,7 @@
 // with Redis's argument checks and reply shapes (t_set.c). Which members come back is random, as in
 // Redis; how many, and what the set holds afterwards, is exactly Redis's.
 
+import { COMMAND } from '../../../src/commands/table.js';
 import { REPLY_BYTES_MAX } from '../../../src/shared/limits.js';
 import { INT64_MIN, parseInt64 } from '../../../src/shared/numbers.js';
 import {
@@ -10,7 +11,6 @@ import {
   RANDOM_COUNT_RANGE,
   SYNTAX,
 } from '../../../src/shared/reply-errors.js';
-import { COMMAND } from '../../../src/commands/table.js';
 import type { RandomSource, SetValue } from '../../keyspace/set-value.js';
 import { WRONG_TYPE } from '../../keyspace/value.js';
 import type { Call } from '../call.js';

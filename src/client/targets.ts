@@ -1,0 +1,27 @@
+// Where the frames of a keyless command go: the primary of every shard (DBSIZE, FLUSHALL, KEYS),
+// or for WAIT the primaries of the shards this thread wrote to since its last WAIT.
+
+import type { ControlBlock } from '../shared/control-block.js';
+
+/** The seat of every shard's primary, in shard order. */
+export function primarySeats(control: ControlBlock): number[] {
+  const list: number[] = [];
+  for (let shard = 0; shard < control.shardCount; shard++) list.push(control.primaryOf(shard));
+  return list;
+}
+
+/**
+ * The primaries of the shards written to since the last call (every primary when none), from
+ * `wrote` (per worker seat, set by the outbox), which it clears. A write to a worker that has since
+ * failed over counts for its shard's primary now.
+ */
+export function writtenPrimaries(control: ControlBlock, wrote: Uint8Array): number[] {
+  const targets: number[] = [];
+  for (let worker = 0; worker < wrote.length; worker++) {
+    if (wrote[worker] === 0) continue;
+    wrote[worker] = 0;
+    const primary = control.primaryOf(control.workerShard(worker));
+    if (!targets.includes(primary)) targets.push(primary);
+  }
+  return targets.length > 0 ? targets : primarySeats(control);
+}
