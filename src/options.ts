@@ -127,6 +127,20 @@ export function checkOptionNames(options: unknown, known: ReadonlySet<string>): 
   }
 }
 
+/**
+ * Worker seats: one per shard without replicas (nothing is ever replaced); with replicas, the
+ * primaries and replicas plus seats for replacements: twice as many as there are workers, at least
+ * REPLACEMENT_SEATS_MIN, within SHARDS_MAX. Every client thread has rings to every seat, and a seat
+ * serves one worker for the database's life, so this bounds the replacements (docs/replication.md).
+ */
+function workerSeats(shards: number, replicas: number): number {
+  if (replicas === 0) return shards;
+  const workers = shards * (1 + replicas);
+  return Math.min(SHARDS_MAX, workers + Math.max(REPLACEMENT_SEATS_MIN, 2 * workers));
+}
+
+const REPLACEMENT_SEATS_MIN = 16;
+
 export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
   checkOptionNames(options, KNOWN);
   const record = options as Record<string, unknown>;
@@ -156,8 +170,7 @@ export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
       2 ** 31 - 1,
       MIN_REPLICAS_MAX_LAG_MS_DEFAULT,
     ),
-    // Without replicas nothing is ever replaced: a seat per shard.
-    workers: replicas === 0 ? shards : Math.min(SHARDS_MAX, 2 * shards * (1 + replicas)),
+    workers: workerSeats(shards, replicas),
     ringBytes: integerOption(
       record,
       'ringBytes',
