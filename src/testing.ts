@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { kClient, kPool, type SlotDB } from './db.js';
 import { NotOpenerError, OptionError } from './errors.js';
 import { REQ_HEADER_BYTES } from './shared/codec.js';
+import type { FailoverRecord } from './replication/replica-sets.js';
 import type { ShardFaults } from './shared/control-messages.js';
 
 /** The worker of `shard`'s primary (its seat changes when the shard fails over). */
@@ -104,4 +105,11 @@ export async function shardHeapBytes(db: SlotDB, shard: number): Promise<number>
   if (pool === undefined) throw new NotOpenerError('measure shard heaps');
   const reply = await pool.request(shard, { type: 'heap' });
   return reply.heapUsedBytes ?? 0;
+}
+
+/** The failovers so far (oldest first), as the opening thread recorded them. */
+export function failoverRecords(db: SlotDB): readonly FailoverRecord[] {
+  const pool = db[kPool];
+  if (pool === undefined) throw new NotOpenerError('read failovers');
+  return pool.replicaSets.failovers;
 }
