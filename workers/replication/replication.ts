@@ -126,6 +126,13 @@ export class Replication {
     return work;
   }
 
+  /** Whether a replica's stream has bytes staged that its ring could not take yet. */
+  anyBacklog(): boolean {
+    const links = this.links;
+    for (let i = 0; i < links.length; i++) if (links[i]!.writer.staged > 0) return true;
+    return false;
+  }
+
   /** Whether the replication ring has records this replica has not applied. */
   anyInput(): boolean {
     return this.follower?.reader.readable() ?? false;

@@ -27,7 +27,8 @@ export class Parking {
   park(now: number): void {
     const shard = this.shard;
     const words = shard.control.words;
-    const backlog = shard.clients.anyBacklog() || shard.peers.anyBacklog();
+    const backlog =
+      shard.clients.anyBacklog() || shard.peers.anyBacklog() || shard.replication.anyBacklog();
     // With bytes waiting for ring space, readers wake the shard when they make some.
     const parkedAs = backlog ? PARKED_WITH_BACKLOG : 1;
     Atomics.store(words, this.parkedWord, parkedAs);
