@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { kClient, kPool, type SlotDB } from './db.js';
 import { NotOpenerError, OptionError } from './errors.js';
 import { REQ_HEADER_BYTES } from './shared/codec.js';
-import type { ShardFaults } from './shared/control-messages.js';
+import type { KeyspaceDigest, ShardFaults } from './shared/control-messages.js';
 
 /** The worker of `shard`'s primary (its seat changes when the shard fails over). */
 export function shardWorker(db: SlotDB, shard: number): Worker {
@@ -104,4 +104,16 @@ export async function shardHeapBytes(db: SlotDB, shard: number): Promise<number>
   if (pool === undefined) throw new NotOpenerError('measure shard heaps');
   const reply = await pool.request(shard, { type: 'heap' });
   return reply.heapUsedBytes ?? 0;
+}
+
+/**
+ * The keys worker `seat` holds, in canonical form (workers/replication/digest.ts), with the journal
+ * offset they are at: a replica at its primary's offset must list exactly what the primary lists.
+ */
+export async function keyspaceDigest(db: SlotDB, seat: number): Promise<KeyspaceDigest> {
+  const pool = db[kPool];
+  if (pool === undefined) throw new NotOpenerError('read worker keyspaces');
+  const reply = await pool.request(seat, { type: 'digest' });
+  if (reply.digest === undefined) throw new Error(`worker ${seat} sent no digest`);
+  return reply.digest;
 }

@@ -91,6 +91,8 @@ export type ShardRequest =
   | { readonly type: 'follow'; readonly primary: number; readonly ring: SharedArrayBuffer }
   /** To a replica: become its shard's primary; answers the offset it holds. */
   | { readonly type: 'promote' }
+  /** For slotdb's tests: the worker's keys in canonical form, and the journal offset they are at. */
+  | { readonly type: 'digest' }
   | { readonly type: 'stop' };
 
 /** A request as posted: with the id its reply will carry. */
@@ -109,6 +111,17 @@ export interface Reply {
   readonly heapUsedBytes?: number;
   /** promote: the journal offset the new primary holds. */
   readonly offset?: number;
+  /** digest: the keyspace listed by workers/replication/digest.ts. */
+  readonly digest?: KeyspaceDigest;
+}
+
+/** A worker's keys in canonical form (one line per key, sorted) and where its journal stands. */
+export interface KeyspaceDigest {
+  /** A primary's journal offset; a replica's applied offset. */
+  readonly offset: number;
+  /** A replica: whether it streams (holds a full copy); a primary: true. */
+  readonly streaming: boolean;
+  readonly lines: readonly string[];
 }
 
 /** What a source shard measured while moving a slot. Times in ms. */

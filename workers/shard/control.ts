@@ -9,6 +9,7 @@ import { kShardControl } from '../../src/shared/control-block.js';
 import type { Reply, ShardInit, ToShard } from '../../src/shared/control-messages.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { ShardProfiler } from '../profiler.js';
+import { keyspaceLines } from '../replication/digest.js';
 import type { Shard } from '../shard.js';
 
 type Handler<K extends ToShard['type']> = (
@@ -93,6 +94,12 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   },
   promote(shard, message) {
     return { ...ok(message), offset: shard.replication.promote() };
+  },
+  digest(shard, message) {
+    const follower = shard.replication.follower;
+    const offset = follower?.offset ?? shard.replication.journal?.offset ?? 0;
+    const streaming = follower?.streaming ?? true;
+    return { ...ok(message), digest: { offset, streaming, lines: keyspaceLines(shard.keyspace) } };
   },
   stop(shard, message) {
     shard.running = false;
