@@ -4,7 +4,7 @@
 // are. Applying never blocks and never throws: a record that cannot be applied is reported, and
 // the caller decides (a replica asks for a full copy).
 
-import { commandByOp, OP_COUNT } from '../../src/commands/table.js';
+import { arityAccepts, commandByOp, nameWords, OP_COUNT } from '../../src/commands/table.js';
 import { NO_SLOT } from '../../src/shared/codec.js';
 import {
   CMD_ARGC,
@@ -85,6 +85,10 @@ export class RecordApplier {
     const handler = op < OP_COUNT ? HANDLERS[op] : undefined;
     if (handler === undefined) return `command record with unknown opcode ${op}`;
     if (argc > ARGS_MAX) return `command record with ${argc} arguments`;
+    const command = commandByOp(op);
+    if (!arityAccepts(command, argc + nameWords(command))) {
+      return `'${command.name}' record with ${argc} arguments`;
+    }
     const call = this.call;
     let p = at + CMD_ARGS;
     for (let i = 0; i < argc; i++) {
@@ -98,7 +102,7 @@ export class RecordApplier {
     call.buf = buf;
     call.argc = argc;
     call.slot = slot === NO_SLOT ? 0 : slot;
-    call.name = commandByOp(op).name;
+    call.name = command.name;
     const mark = this.sink.tail;
     try {
       handler(call);
