@@ -51,8 +51,11 @@ export class ReplicaLink implements JournalSink {
   private nextSlot = 0;
   /** Full copies sent to this replica (the first one included). */
   syncs = 0;
-  /** Bytes the last slot copied staged (see backlogLimit). */
-  private slotBytes = 0;
+  /**
+   * Bytes of the copy staged and not pushed yet, at most: they do not count against the replica
+   * (a slot goes whole, however big). Every byte pushed is taken off, so it errs low.
+   */
+  private copyStaged = 0;
   /** Sizes the link keeps to; a test may lower them (the lagging path, a copy in parts). */
   readonly limits: CopyLimits & { backlogBytes: number } = {
     ...COPY_LIMITS_DEFAULT,
@@ -104,25 +107,13 @@ export class ReplicaLink implements JournalSink {
     if (before > 0) {
       const left = w.flush();
       work += before - left;
+      this.copyStaged = Math.max(0, this.copyStaged - (before - left));
       if (before !== left) this.control.wakeShard(this.replica);
-      if (left > this.backlogLimit() && this.state !== LinkState.Lagging) {
-        this.state = LinkState.Lagging;
-      }
+      const limit = this.limits.backlogBytes + this.copyStaged;
+      if (left > limit && this.state !== LinkState.Lagging) this.state = LinkState.Lagging;
     }
     if (this.state === LinkState.Lagging && w.staged === 0) this.beginSync();
     return work;
-  }
-
-  /**
-   * The bytes staged past which the replica counts as lagging. While a copy is sent, the copy's
-   * own records are staged too: up to SYNC_STAGED_BYTES_MAX plus the last slot (one slot goes
-   * whole, however big), which must not count against the replica.
-   */
-  private backlogLimit(): number {
-    const limit = this.limits.backlogBytes;
-    return this.state === LinkState.Syncing
-      ? limit + SYNC_STAGED_BYTES_MAX + this.slotBytes
-      : limit;
   }
 
   private beginSync(): void {
@@ -147,12 +138,11 @@ export class ReplicaLink implements JournalSink {
       if (table === undefined || table.size === 0) continue;
       const before = w.staged;
       keys += copySlot(w, keyspace, slot, this.journal.offset, this.limits);
-      this.slotBytes = w.staged - before;
+      this.copyStaged += w.staged - before;
     }
     if (this.nextSlot === SLOT_COUNT) {
       this.putMarker(RecordKind.SyncEnd);
       this.state = LinkState.Streaming;
-      this.slotBytes = 0;
     }
     return keys;
   }
