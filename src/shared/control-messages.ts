@@ -36,6 +36,11 @@ export interface ShardFaults {
   readonly pauseSending?: boolean;
   readonly holdAcks?: boolean;
   readonly applyDelayMs?: number;
+  /**
+   * A primary: the bytes staged for a replica past which it counts as lagging (dropped from the
+   * stream, then a new full copy), for the replicas it has now; REPLICA_BACKLOG_BYTES_MAX if unset.
+   */
+  readonly replicaBacklogBytes?: number;
 }
 
 /** How a source shard moves one slot; checked by the coordinator before it is sent. */
@@ -121,6 +126,8 @@ export interface KeyspaceDigest {
   readonly offset: number;
   /** A replica: whether it streams (holds a full copy); a primary: true. */
   readonly streaming: boolean;
+  /** A primary: the full copies it sent its replicas so far (first copies included). */
+  readonly copies: number;
   readonly lines: readonly string[];
 }
 

@@ -152,6 +152,7 @@ export class ReplicaLink implements JournalSink {
     const start = w.beginFrame(REC_HEADER_BYTES);
     this.header(start, REC_HEADER_BYTES, kind, NO_SLOT);
     w.commit(start + REC_HEADER_BYTES);
+    this.copyStaged += REC_HEADER_BYTES;
   }
 
   private header(start: number, bytes: number, kind: RecordKind, slot: number): void {
