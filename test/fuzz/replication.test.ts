@@ -175,20 +175,31 @@ class Run {
     expect(stored.map(normal), where).toEqual(expected);
   }
 
-  /** A blocking pop parked first, then served by a push to a key after the first it waits on. */
+  /**
+   * A blocking pop parked first, then served from the key after the first it waits on: the first
+   * key then holds a string, or got a list in the same transaction, just after the ready one.
+   */
   async servedLater(): Promise<void> {
     const r = this.r;
-    await this.send(['SET', '{l}c', 'not a list']);
+    await this.send(['DEL', '{l}c', '{l}d']);
     const blocked = r.pick<Arg[]>([
       ['BLPOP', '{l}c', '{l}d', '5'],
+      ['BRPOP', '{l}c', '{l}d', '5'],
       ['BLMPOP', '5', '2', '{l}c', '{l}d', 'RIGHT', 'COUNT', '2'],
       ['BLMOVE', '{l}d', '{l}a', 'LEFT', 'RIGHT', '5'],
       ['BRPOPLPUSH', '{l}d', '{l}b', '5'],
     ]);
-    await this.send(['DEL', '{l}d']);
     const reply = this.send(blocked);
     await new Promise((resolve) => setTimeout(resolve, 2));
-    await this.send(['RPUSH', '{l}d', 'x', 'y', 'z']);
+    if (r.chance(0.5)) {
+      await this.send(['SET', '{l}c', 'not a list']);
+      await this.send(['RPUSH', '{l}d', 'x', 'y', 'z']);
+    } else {
+      const multi = this.buffers.multi();
+      multi.addCommand(['RPUSH', '{l}d', 'x', 'y', 'z']);
+      multi.addCommand(['RPUSH', '{l}c', 'a', 'b', 'c']);
+      await multi.exec();
+    }
     await reply;
   }
 
