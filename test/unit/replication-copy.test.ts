@@ -154,7 +154,8 @@ describe('a full copy', () => {
           : r.pick([randomCommand, randomZsetCommand, (x: Random) => randomSetCommand(x).args])(r);
         replica.primary.run(args);
       }
-      if (turn === 200) replica.primary.run(['FLUSHALL']);
+      // FLUSHALL while the copy is under way (it takes a few turns), and once it is done.
+      if (turn === 1 || turn === 200) replica.primary.run(['FLUSHALL']);
       now += r.int(5);
       replica.primary.setNow(now);
       replica.primary.primary.expireDue(20);
