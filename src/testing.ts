@@ -3,9 +3,9 @@
 import type { Worker } from 'node:worker_threads';
 import { kClient, kPool, type SlotDB } from './db.js';
 import { NotOpenerError, OptionError } from './errors.js';
-import { REQ_HEADER_BYTES } from './shared/codec.js';
 import type { FailoverRecord } from './replication/replica-sets.js';
-import type { ShardFaults } from './shared/control-messages.js';
+import { REQ_HEADER_BYTES } from './shared/codec.js';
+import type { KeyspaceDigest, ShardFaults } from './shared/control-messages.js';
 
 /** The worker of `shard`'s primary (its seat changes when the shard fails over). */
 export function shardWorker(db: SlotDB, shard: number): Worker {
@@ -112,4 +112,16 @@ export function failoverRecords(db: SlotDB): readonly FailoverRecord[] {
   const pool = db[kPool];
   if (pool === undefined) throw new NotOpenerError('read failovers');
   return pool.replicaSets.failovers;
+}
+
+/**
+ * The keys worker `seat` holds, in canonical form (workers/replication/digest.ts), with the journal
+ * offset they are at: a replica at its primary's offset must list exactly what the primary lists.
+ */
+export async function keyspaceDigest(db: SlotDB, seat: number): Promise<KeyspaceDigest> {
+  const pool = db[kPool];
+  if (pool === undefined) throw new NotOpenerError('read worker keyspaces');
+  const reply = await pool.request(seat, { type: 'digest' });
+  if (reply.digest === undefined) throw new Error(`worker ${seat} sent no digest`);
+  return reply.digest;
 }

@@ -36,6 +36,11 @@ export interface ShardFaults {
   readonly pauseSending?: boolean;
   readonly holdAcks?: boolean;
   readonly applyDelayMs?: number;
+  /**
+   * A primary: the bytes staged for a replica past which it counts as lagging (dropped from the
+   * stream, then a new full copy), for the replicas it has now; REPLICA_BACKLOG_BYTES_MAX if unset.
+   */
+  readonly replicaBacklogBytes?: number;
 }
 
 /** How a source shard moves one slot; checked by the coordinator before it is sent. */
@@ -91,6 +96,8 @@ export type ShardRequest =
   | { readonly type: 'follow'; readonly primary: number; readonly ring: SharedArrayBuffer }
   /** To a replica: become its shard's primary; answers the offset it holds. */
   | { readonly type: 'promote' }
+  /** For slotdb's tests: the worker's keys in canonical form, and the journal offset they are at. */
+  | { readonly type: 'digest' }
   | { readonly type: 'stop' };
 
 /** A request as posted: with the id its reply will carry. */
@@ -109,6 +116,19 @@ export interface Reply {
   readonly heapUsedBytes?: number;
   /** promote: the journal offset the new primary holds. */
   readonly offset?: number;
+  /** digest: the keyspace listed by workers/replication/digest.ts. */
+  readonly digest?: KeyspaceDigest;
+}
+
+/** A worker's keys in canonical form (one line per key, sorted) and where its journal stands. */
+export interface KeyspaceDigest {
+  /** A primary's journal offset; a replica's applied offset. */
+  readonly offset: number;
+  /** A replica: whether it streams (holds a full copy); a primary: true. */
+  readonly streaming: boolean;
+  /** A primary: the full copies it sent its replicas so far (first copies included). */
+  readonly copies: number;
+  readonly lines: readonly string[];
 }
 
 /** What a source shard measured while moving a slot. Times in ms. */

@@ -125,6 +125,10 @@ export class Call {
     const total = this.replyBytesBefore + bytes;
     if (total <= REPLY_BYTES_MAX) return true;
     this.error(replyTooLarge(total));
+    // The command refuses and changes nothing: the journal records nothing. (A replica running it
+    // again would not refuse inside EXEC, whose earlier replies it does not have, nor for SPOP,
+    // whose reply size depends on the members it picks.)
+    if (this.journal !== undefined) this.journaled = true;
     return false;
   }
 

@@ -7,7 +7,6 @@
 
 import { ReplicaState } from '../../src/shared/control-block.js';
 import {
-  ENTRIES_START,
   REC_CHECKSUM,
   REC_FLAGS,
   REC_HEADER_BYTES,
@@ -31,6 +30,8 @@ export class Follower {
   /** Records that failed to apply (a corrupt stream): the pool replaces such a replica. */
   failures = 0;
   lastFailure = '';
+  /** A record failed since the last SyncBegin: the copy under way cannot end in streaming. */
+  private failedSinceCopy = false;
 
   constructor(
     private readonly shard: Shard,
@@ -45,17 +46,24 @@ export class Follower {
   /** Applies every complete record in the ring. Returns how many it applied. */
   serve(): number {
     const reader = this.reader;
-    if (reader.readable()) reader.fill();
     const keyspace = this.shard.keyspace;
     keyspace.expireOnRead = true;
     let applied = 0;
-    for (;;) {
-      const at = reader.next();
-      if (at < 0) break;
-      this.applyRecord(reader.buf, reader.view, at);
-      reader.advance(at);
-      applied++;
-      if (reader.start === reader.end && reader.readable()) reader.fill();
+    try {
+      if (reader.readable()) reader.fill();
+      for (;;) {
+        const at = reader.next();
+        if (at < 0) break;
+        this.applyRecord(reader.buf, reader.view, at);
+        reader.advance(at);
+        applied++;
+        if (reader.start === reader.end && reader.readable()) reader.fill();
+      }
+    } catch (error) {
+      // A frame length no record can have: where the next record starts is lost. What was read is
+      // dropped; the replica stays broken and acknowledges nothing until a new copy.
+      this.fail(`unreadable stream: ${(error as Error).message}`);
+      reader.start = reader.end;
     }
     // Reads from clients see keys past their deadline as missing but leave them to the stream.
     keyspace.expireOnRead = false;
@@ -75,11 +83,15 @@ export class Follower {
     const control = this.shard.control;
     if (kind === RecordKind.SyncBegin) {
       this.streaming = false;
+      this.failedSinceCopy = false;
       control.setReplicaState(this.shard.id, ReplicaState.Syncing);
       this.shard.keyspace.flush();
       return;
     }
     if (kind === RecordKind.SyncEnd) {
+      // A copy with a record that did not apply is not the primary's data: stay broken (the
+      // primary sends a new copy).
+      if (this.failedSinceCopy) return;
       this.streaming = true;
       this.offset = offset;
       control.setOffset(this.shard.id, offset);
@@ -87,23 +99,25 @@ export class Follower {
       control.wakeShard(this.primary);
       return;
     }
-    if (buf[at + REC_FLAGS]! & RecordFlag.Sync && kind === RecordKind.Entries) {
+    const sync = (buf[at + REC_FLAGS]! & RecordFlag.Sync) !== 0;
+    if (sync) {
       const end = at + view.getUint32(at + REC_LENGTH, true);
       const sum = view.getBigUint64(at + REC_CHECKSUM, true);
-      if (checksumOf(buf, at + ENTRIES_START, end) !== sum) {
+      if (checksumOf(buf, at + REC_HEADER_BYTES, end) !== sum) {
         this.fail('full copy record checksum mismatch');
         return;
       }
     }
     const failure = this.applier.apply(buf, view, at);
     if (failure !== undefined) this.fail(failure);
-    if (!(buf[at + REC_FLAGS]! & RecordFlag.Sync)) this.offset = offset;
+    if (!sync) this.offset = offset;
   }
 
   /** The copy no longer matches the primary's: stop acknowledging and ask for a new full copy. */
   private fail(reason: string): void {
     this.failures++;
     this.lastFailure = reason;
+    this.failedSinceCopy = true;
     this.streaming = false;
     this.shard.control.setReplicaState(this.shard.id, ReplicaState.Broken);
   }

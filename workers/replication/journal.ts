@@ -3,9 +3,10 @@
 // buffer, and handed to every sink (one per replica now; the log on disk is meant to be another).
 //
 // What goes in: each write command as it ran (its opcode and arguments), run again by a replica at
-// the primary's clock; where running it again would not do the same (SPOP picks at random, a
-// blocked pop served from the key that got a list), the effect instead: SREM of the popped
-// members, or the key's value as it now is. Keys removed by expiry go in as DEL. Keys a migration
+// the primary's clock; where running it again would not do the same, what it did instead: SPOP
+// (which picks at random) as the SREM of the popped members, a blocked pop served from the key
+// that got a list as the pop from that key alone (journal-ops.ts). Keys removed by expiry go in
+// as DEL. Keys a migration
 // brings in go in as Entries, a slot that moved away as DropSlot.
 
 import { writeLatin1 } from '../../src/shared/codec.js';
@@ -88,26 +89,6 @@ export class Journal {
     this.finishCommand(op, args.length, slot, bytes);
   }
 
-  /** `key` as it is now: its value and deadline, or a DEL when it no longer exists. */
-  appendKey(slot: number, key: string): void {
-    const value = this.keyspace.get(slot, key);
-    if (value === undefined) {
-      this.appendArgs(this.delOp, slot, [key]);
-      return;
-    }
-    this.room(REC_HEADER_BYTES + 4 + entrySize(key, value));
-    const end = putEntryAt(
-      this.buf,
-      this.view,
-      ENTRIES_START,
-      key,
-      value,
-      this.deadline(slot, key),
-    );
-    this.view.setUint32(ENTRIES_KEYS, 1, true);
-    this.finish(RecordKind.Entries, 0, slot, end);
-  }
-
   /** Keys a migration brought into `slot`: `keys` entries in batch format, buf[start, end). */
   appendEntries(slot: number, keys: number, from: Buffer, start: number, end: number): void {
     const bytes = ENTRIES_START + end - start;
@@ -126,10 +107,6 @@ export class Journal {
   readonly expired = (slot: number, key: string): void => {
     this.appendArgs(this.delOp, slot, [key]);
   };
-
-  private deadline(slot: number, key: string): number {
-    return this.keyspace.deadline(slot, key) ?? 0;
-  }
 
   private finishCommand(op: number, argc: number, slot: number, bytes: number): void {
     const view = this.view;

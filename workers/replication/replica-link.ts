@@ -2,20 +2,20 @@
 // when it joins (or falls too far behind).
 //
 // A full copy needs no pause and no fork. The primary sends its slots in slot order, a few whole
-// slots per loop turn (SyncBegin, Entries records flagged Sync, SyncEnd), while it keeps serving.
+// slots per loop turn (SyncBegin, the slots' records flagged Sync: full-copy.ts, SyncEnd), while
+// it keeps serving.
 // The journal records it makes meanwhile go down the same ring, but only those of slots already
 // sent (and those of no slot, FLUSHALL): a write to a slot not sent yet is in the copy when that
 // slot goes. So the replica, applying the ring in order, ends the copy holding exactly what the
 // primary held at SyncEnd's offset; it acknowledges offsets only from then on.
 //
-// A replica that reads too slowly (REPLICA_BACKLOG_BYTES_MAX staged) is dropped from the stream;
-// once the ring has taken what was staged, it gets a new full copy.
+// A replica that reads too slowly (REPLICA_BACKLOG_BYTES_MAX staged, the copy's own records not
+// counted) is dropped from the stream; once the ring has taken what was staged, it gets a new full
+// copy. So does a replica that reports a record it could not apply (ReplicaState.Broken).
 
 import { NO_SLOT } from '../../src/shared/codec.js';
 import { type ControlBlock, ReplicaState } from '../../src/shared/control-block.js';
 import {
-  ENTRIES_KEYS,
-  ENTRIES_START,
   REC_CHECKSUM,
   REC_FLAGS,
   REC_HEADER_BYTES,
@@ -29,9 +29,8 @@ import {
 import { REPLICA_BACKLOG_BYTES_MAX, SLOT_COUNT, SYNC_TURN_KEYS } from '../../src/shared/limits.js';
 import { FrameWriter } from '../../src/shared/ring.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { checksumOf } from './checksum.js';
+import { COPY_LIMITS_DEFAULT, type CopyLimits, copySlot } from './full-copy.js';
 import type { Journal, JournalSink } from './journal.js';
-import { entrySize, putEntryAt } from './journal.js';
 
 const LinkState = {
   /** Sending the full copy; `nextSlot` is the first slot not sent yet. */
@@ -52,6 +51,16 @@ export class ReplicaLink implements JournalSink {
   private nextSlot = 0;
   /** Full copies sent to this replica (the first one included). */
   syncs = 0;
+  /**
+   * Bytes of the copy staged and not pushed yet, at most: they do not count against the replica
+   * (a slot goes whole, however big). Every byte pushed is taken off, so it errs low.
+   */
+  private copyStaged = 0;
+  /** Sizes the link keeps to; a test may lower them (the lagging path, a copy in parts). */
+  readonly limits: CopyLimits & { backlogBytes: number } = {
+    ...COPY_LIMITS_DEFAULT,
+    backlogBytes: REPLICA_BACKLOG_BYTES_MAX,
+  };
 
   constructor(
     readonly replica: number,
@@ -87,6 +96,9 @@ export class ReplicaLink implements JournalSink {
       this.state === LinkState.Streaming &&
       this.control.replicaState(this.replica) === ReplicaState.Broken
     ) {
+      // The replica found a record it could not apply. It is marked syncing here already, so
+      // that a copy done before it reads the SyncBegin does not start over on its old state.
+      this.control.setReplicaState(this.replica, ReplicaState.Syncing);
       this.beginSync();
     }
     if (this.state === LinkState.Syncing) work += this.copySome();
@@ -95,10 +107,10 @@ export class ReplicaLink implements JournalSink {
     if (before > 0) {
       const left = w.flush();
       work += before - left;
+      this.copyStaged = Math.max(0, this.copyStaged - (before - left));
       if (before !== left) this.control.wakeShard(this.replica);
-      if (left > REPLICA_BACKLOG_BYTES_MAX && this.state !== LinkState.Lagging) {
-        this.state = LinkState.Lagging;
-      }
+      const limit = this.limits.backlogBytes + this.copyStaged;
+      if (left > limit && this.state !== LinkState.Lagging) this.state = LinkState.Lagging;
     }
     if (this.state === LinkState.Lagging && w.staged === 0) this.beginSync();
     return work;
@@ -114,16 +126,19 @@ export class ReplicaLink implements JournalSink {
   /** Copies whole slots, about SYNC_TURN_KEYS keys' worth, while the ring keeps up. */
   private copySome(): number {
     const keyspace = this.keyspace;
+    const w = this.writer;
     let keys = 0;
     while (
       this.nextSlot < SLOT_COUNT &&
       keys < SYNC_TURN_KEYS &&
-      this.writer.staged < SYNC_STAGED_BYTES_MAX
+      w.staged < SYNC_STAGED_BYTES_MAX
     ) {
       const slot = this.nextSlot++;
       const table = keyspace.table(slot);
       if (table === undefined || table.size === 0) continue;
-      keys += this.copySlot(slot);
+      const before = w.staged;
+      keys += copySlot(w, keyspace, slot, this.journal.offset, this.limits);
+      this.copyStaged += w.staged - before;
     }
     if (this.nextSlot === SLOT_COUNT) {
       this.putMarker(RecordKind.SyncEnd);
@@ -132,41 +147,12 @@ export class ReplicaLink implements JournalSink {
     return keys;
   }
 
-  /** One Entries record with every key of `slot`; returns the keys it holds. */
-  private copySlot(slot: number): number {
-    const keyspace = this.keyspace;
-    const table = keyspace.table(slot)!;
-    let bytes = ENTRIES_START;
-    let keys = 0;
-    for (const [key, value] of table) {
-      // A key past its deadline is not copied (its DEL may already be on the way).
-      const deadline = keyspace.deadline(slot, key) ?? 0;
-      if (deadline !== 0 && deadline <= keyspace.now) continue;
-      bytes += entrySize(key, value);
-      keys++;
-    }
-    const w = this.writer;
-    const start = w.beginFrame(bytes);
-    const buf = w.buf;
-    const view = w.view;
-    let p = start + ENTRIES_START;
-    for (const [key, value] of table) {
-      const deadline = keyspace.deadline(slot, key) ?? 0;
-      if (deadline !== 0 && deadline <= keyspace.now) continue;
-      p = putEntryAt(buf, view, p, key, value, deadline);
-    }
-    this.header(start, bytes, RecordKind.Entries, slot);
-    view.setUint32(start + ENTRIES_KEYS, keys, true);
-    view.setBigUint64(start + REC_CHECKSUM, checksumOf(buf, start + ENTRIES_START, p), true);
-    w.commit(p);
-    return keys;
-  }
-
   private putMarker(kind: RecordKind): void {
     const w = this.writer;
     const start = w.beginFrame(REC_HEADER_BYTES);
     this.header(start, REC_HEADER_BYTES, kind, NO_SLOT);
     w.commit(start + REC_HEADER_BYTES);
+    this.copyStaged += REC_HEADER_BYTES;
   }
 
   private header(start: number, bytes: number, kind: RecordKind, slot: number): void {

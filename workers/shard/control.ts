@@ -7,8 +7,9 @@ import { getHeapStatistics } from 'node:v8';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { kShardControl } from '../../src/shared/control-block.js';
 import type { Reply, ShardInit, ToShard } from '../../src/shared/control-messages.js';
-import { SLOT_COUNT } from '../../src/shared/limits.js';
+import { REPLICA_BACKLOG_BYTES_MAX, SLOT_COUNT } from '../../src/shared/limits.js';
 import { ShardProfiler } from '../profiler.js';
+import { keyspaceLines } from '../replication/digest.js';
 import type { Shard } from '../shard.js';
 
 type Handler<K extends ToShard['type']> = (
@@ -77,6 +78,8 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   faults(shard, message) {
     shard.faults = { ...message.faults };
     if (!shard.faults.holdAcks) shard.migrations.releaseAcks();
+    const backlog = shard.faults.replicaBacklogBytes ?? REPLICA_BACKLOG_BYTES_MAX;
+    for (const link of shard.replication.links) link.limits.backlogBytes = backlog;
     return ok(message);
   },
   'add-replica'(shard, message) {
@@ -93,6 +96,15 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   },
   promote(shard, message) {
     return { ...ok(message), offset: shard.replication.promote() };
+  },
+  digest(shard, message) {
+    const follower = shard.replication.follower;
+    const offset = follower?.offset ?? shard.replication.journal?.offset ?? 0;
+    const streaming = follower?.streaming ?? true;
+    let copies = 0;
+    for (const link of shard.replication.links) copies += link.syncs;
+    const lines = keyspaceLines(shard.keyspace);
+    return { ...ok(message), digest: { offset, streaming, copies, lines } };
   },
   stop(shard, message) {
     shard.running = false;

@@ -32,11 +32,10 @@ import {
   RTIMING_REPLY_BACKLOG,
   TIMING_BYTES,
 } from '../../src/shared/timing-layout.js';
-import { MOVE_OPS } from '../blocking/request.js';
-import { blockingSignal, SignalFlag } from '../blocking/signal.js';
+import { blockingSignal } from '../blocking/signal.js';
 import { Call } from '../commands/call.js';
 import { HANDLERS } from '../commands/index.js';
-import { JOURNAL_OPS } from '../replication/journal-ops.js';
+import { journalWrite } from '../replication/journal-ops.js';
 import type { Replication } from '../replication/replication.js';
 import { waitSignal } from '../replication/signal.js';
 import type { Shard } from '../shard.js';
@@ -137,22 +136,12 @@ export class Execution {
   }
 
   /**
-   * Records the write that just ran in the journal (as it ran, or what it did where running it
-   * again would differ: a blocked pop served from the key that got a list records that key as it
-   * now is), and notes the caller's last write offset for its WAIT.
+   * Records the write that just ran in the journal (journal-ops.ts), and notes the caller's last
+   * write offset for its WAIT.
    */
   private journalWrite(op: number, link: ClientLink): void {
-    const call = this.call;
     const journal = this.replication.journal!;
-    if (JOURNAL_OPS[op] === 1 && !call.journaled && !(blockingSignal.flags & SignalFlag.Park)) {
-      const ready = blockingSignal.readyKey;
-      if (ready === undefined) journal.appendCall(op, call);
-      else {
-        journal.appendKey(call.slot, ready);
-        if (MOVE_OPS[op] === 1) journal.appendKey(call.slot, call.arg(1));
-      }
-    }
-    call.journaled = false;
+    journalWrite(journal, this.call, op);
     if (OP_FLAGS[op]! & Flag.Write) link.lastWriteOffset = journal.offset;
   }
 
