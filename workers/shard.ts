@@ -116,7 +116,7 @@ export class Shard implements ShardContext {
       for (let i = 0; i < peers.list.length; i++) work += peers.serve(peers.list[i]!);
       // A replica applies its primary's stream before it serves reads.
       const follower = replication.follower;
-      if (follower !== undefined) work += follower.serve();
+      if (follower !== undefined && this.faults.holdStream !== true) work += follower.serve();
       for (let i = 0; i < clients.list.length; i++) work += clients.serve(clients.list[i]!);
       execution.mark = 0;
       if (now >= blocking.nextAt) work += blocking.step(now);

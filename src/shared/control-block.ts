@@ -23,6 +23,8 @@ const kProfileSession = 4;
 const kWorkerCount = 5;
 /** Replicas each shard is meant to have (the `replicas` option). */
 const kReplicasPerShard = 6;
+/** 1 when the database reads from replicas by default (the `readFrom: 'replica'` option). */
+const kReadFromReplicas = 7;
 
 // Shard line words.
 /**
@@ -229,6 +231,15 @@ export class ControlBlock {
 
   set replicasPerShard(n: number) {
     Atomics.store(this.words, kReplicasPerShard, n);
+  }
+
+  /** Whether calls read from replicas unless a view says otherwise (the `readFrom` option). */
+  get readFromReplicas(): boolean {
+    return Atomics.load(this.words, kReadFromReplicas) === 1;
+  }
+
+  set readFromReplicas(on: boolean) {
+    Atomics.store(this.words, kReadFromReplicas, on ? 1 : 0);
   }
 
   /** The seat of `shard`'s primary. */

@@ -36,6 +36,8 @@ export interface ShardFaults {
   readonly pauseSending?: boolean;
   readonly holdAcks?: boolean;
   readonly applyDelayMs?: number;
+  /** On a replica: stop applying its primary's stream (it lags, and acknowledges nothing new). */
+  readonly holdStream?: boolean;
 }
 
 /** How a source shard moves one slot; checked by the coordinator before it is sent. */

@@ -85,9 +85,14 @@ export class RequestRouter {
       this.execution.execute(buf, at);
       return;
     }
-    // A replica serves reads of its primary's slots (writes are refused there, READONLY); a read
-    // of a slot that is moving goes to the primary, where the migration's rules apply.
-    if (owner === this.replicaOf && this.slotState[slot] === SlotState.Stable) {
+    // A replica serves reads of its primary's slots (writes are refused there, READONLY) while it
+    // holds a full copy; a read of a slot that is moving, or one that comes during a full copy,
+    // goes to the primary, where the migration's rules apply.
+    if (
+      owner === this.replicaOf &&
+      this.slotState[slot] === SlotState.Stable &&
+      this.shard.replication.follower?.streaming === true
+    ) {
       this.execution.execute(buf, at);
       return;
     }
