@@ -95,14 +95,18 @@ describe.skipIf(!redisAvailable)('replication against redis-server', () => {
     expect(ours.map(([name]) => name)).toEqual(theirs.map(([name]) => name));
     const same = ['role', 'connected_slaves', 'master_failover_state', 'second_repl_offset'];
     for (const name of same) {
-      expect(ours.find(([n]) => n === name), name).toEqual(theirs.find(([n]) => n === name));
+      expect(
+        ours.find(([n]) => n === name),
+        name,
+      ).toEqual(theirs.find(([n]) => n === name));
     }
     const theirSlave = slaveFields(theirs.find(([name]) => name === 'slave0')![1]);
     const ourSlave = slaveFields(ours.find(([name]) => name === 'slave0')![1]);
     expect(Object.keys(ourSlave)).toEqual(Object.keys(theirSlave));
     expect(ourSlave.state).toBe(theirSlave.state);
     for (const [name, value] of ours) {
-      if (name === 'master_replid' || name === 'master_replid2') expect(value).toMatch(/^[0-9a-f]{40}$/);
+      if (name === 'master_replid' || name === 'master_replid2')
+        expect(value).toMatch(/^[0-9a-f]{40}$/);
     }
     const heading = (text: unknown): string => String(text).split('\r\n')[0]!;
     expect(heading(await db.sendCommand(['INFO', 'REPLICATION']))).toBe(
