@@ -11,7 +11,7 @@
 // blocking wait) is waiting.ts; what it knows of dead shards and closing is health.ts.
 
 import { BLOCKING_OPS } from '../commands/blocking-ops.js';
-import { ClientClosedError } from '../errors.js';
+import { ClientClosedError, FailoverError } from '../errors.js';
 import { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
 import { ProfileSlab } from '../profiler/slab.js';
 import { type Argument, checkArgument, checkArgumentCount, putArgument } from '../shared/codec.js';
@@ -214,7 +214,10 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     let index: number;
     try {
       index = this.pending.open(shard, slot, flags, transform);
-      if (this.outbox.timed) this.pending.key[index] = key;
+      if (this.outbox.timed) {
+        this.pending.key[index] = key;
+        this.recorder.issued(index, this.pending.id(index));
+      }
     } catch (error) {
       this.outbox.rollback(shard, start);
       throw error;
@@ -344,7 +347,11 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
         continue;
       }
       const error = health.failureOf(pending.shard[index]!, pending.slot[index]!);
-      if (error !== undefined) this.complete(index, error);
+      if (error === undefined) continue;
+      if (error instanceof FailoverError) {
+        this.recorder.onFailed(index, pending.id(index), pending.slot[index]!, pending.key[index]);
+      }
+      this.complete(index, error);
     }
     for (const frame of this.reads.takeFrames(resend)) this.requeue(frame);
   }

@@ -122,8 +122,13 @@ const OWNER_OFFSET = CLIENT_LINES_OFFSET + CLIENTS_MAX * LINE_WORDS * 4;
 const SLOT_STATE_OFFSET = OWNER_OFFSET + SLOT_COUNT * 2;
 const MIGRATION_TARGET_OFFSET = SLOT_STATE_OFFSET + SLOT_COUNT;
 const PROFILE_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
-/** Float64 words of the running profile: start (absolute ms), bucket width (ms), slow threshold (ms). */
-const PROFILE_WORDS = 4;
+/**
+ * Float64 words of the running profile: start (absolute ms), bucket width (ms), slow threshold
+ * (ms), a spare word, then the last failover during it (PROFILE_FAILOVER_SHARD and the two words
+ * after it: src/profiler/failover-window.ts).
+ */
+const PROFILE_WORDS = 8;
+export const PROFILE_FAILOVER_SHARD = 4;
 const FORWARDS_OFFSET = PROFILE_OFFSET + PROFILE_WORDS * 8;
 const STATS_OFFSET = FORWARDS_OFFSET + SHARDS_MAX * SHARDS_MAX * 4;
 const PRIMARIES_OFFSET = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
@@ -187,6 +192,7 @@ export class ControlBlock {
     this.profile[0] = startAbs;
     this.profile[1] = bucketMs;
     this.profile[2] = thresholdMs;
+    this.profile[PROFILE_FAILOVER_SHARD] = -1;
     Atomics.store(this.words, kProfileSession, session);
   }
 
