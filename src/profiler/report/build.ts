@@ -36,7 +36,7 @@ export function buildReport(input: ReportInput): ProfileReport {
     phases: latencies,
     migrations: migrationsOf(moves),
     failovers: failoversOf(input),
-    batches: batchesOf(input.dumps),
+    batches: batchesOf(input.dumps, input.shardOfWorker),
     lockWaits: lockWaitsOf(input.dumps),
     causes: causesOf(merged),
     stalledSlots: stalledSlotsOf(merged.slowOps, input.dumps),
