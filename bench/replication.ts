@@ -16,12 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
 import { keySlot, SlotDB } from '../src/index.js';
-import {
-  failoverRecords,
-  replicasStreaming,
-  replicaWorker,
-  shardWorker,
-} from '../src/testing.js';
+import { failoverRecords, replicasStreaming, replicaWorker, shardWorker } from '../src/testing.js';
 import { latencyMicros, opsPerSecond } from './client-tasks.js';
 import { type Machine, machine, median, numberFlags } from './machine.js';
 

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { Client, type ClientRings, type ClientTuning, Mode } from './client/client.js';
 import type { CommandMethods, ScanOptions } from './commands/methods.js';
 import { COMMAND } from './commands/table.js';
-import { ClientClosedError, NotOpenerError, SlotRangeError } from './errors.js';
+import { ClientClosedError, NotOpenerError, OptionError, SlotRangeError } from './errors.js';
 import { Executor } from './executor.js';
 import { checkHandle, claimSeat, startHeartbeat } from './handle.js';
 import { MigrationCoordinator } from './migration/coordinator.js';
@@ -64,13 +64,47 @@ export class BufferCommands extends SharedCommands<true, Buffer> {
   protected readonly executor: Executor;
   readonly sync: SyncCommands<Buffer>;
 
-  constructor(client: Client) {
+  constructor(client: Client, replicaReads: boolean) {
     super();
-    this.executor = new Executor(client, Mode.Async, true);
-    this.sync = new SyncCommands<Buffer>(new Executor(client, Mode.Sync, true));
+    this.executor = new Executor(client, Mode.Async, true, replicaReads);
+    this.sync = new SyncCommands<Buffer>(new Executor(client, Mode.Sync, true, replicaReads));
   }
 
   scanIterator(options?: ScanOptions): AsyncGenerator<Buffer[]> {
+    return scanSteps(this, options);
+  }
+}
+
+/** Where the reads of a view go: the primary of a key's shard, or one of its replicas. */
+export type ReadFrom = 'primary' | 'replica';
+
+/**
+ * An async view whose reads go where `db.withReadFrom(readFrom)` said (with its own `.sync` and
+ * Buffer view). With 'replica', read-only commands go to a replica of the key's shard that holds
+ * a full copy and has every write this thread may have seen there (src/client/replica-reads.ts),
+ * the primary otherwise; writes, blocking commands, transactions and WAIT go to the primary.
+ */
+export class ReadFromCommands extends SharedCommands<true> {
+  protected readonly executor: Executor;
+  readonly sync: SyncCommands;
+  private buffersView: BufferCommands | undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly replicaReads: boolean,
+  ) {
+    super();
+    this.executor = new Executor(client, Mode.Async, false, replicaReads);
+    this.sync = new SyncCommands(new Executor(client, Mode.Sync, false, replicaReads));
+  }
+
+  /** This view with Buffer replies (and its own `.sync`). */
+  withBuffers(): BufferCommands {
+    this.buffersView ??= new BufferCommands(this.client, this.replicaReads);
+    return this.buffersView;
+  }
+
+  scanIterator(options?: ScanOptions): AsyncGenerator<string[]> {
     return scanSteps(this, options);
   }
 }
@@ -97,6 +131,8 @@ export class SlotDB extends SharedCommands<true> {
   private readonly pool: ShardPool | undefined;
   private readonly tuning: ClientTuning;
   private buffersView: BufferCommands | undefined;
+  /** The views of withReadFrom: reads from the primary, reads from replicas. */
+  private readonly readFromViews: (ReadFromCommands | undefined)[] = [undefined, undefined];
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly events = new EventEmitter();
   /** Set on the thread that opened the database. */
@@ -114,8 +150,9 @@ export class SlotDB extends SharedCommands<true> {
     this.pool = pool;
     this.tuning = tuning;
     this.client = new Client(control, rings, tuning);
-    this.executor = new Executor(this.client, Mode.Async, false);
-    this.sync = new SyncCommands(new Executor(this.client, Mode.Sync, false));
+    const replicaReads = control.readFromReplicas;
+    this.executor = new Executor(this.client, Mode.Async, false, replicaReads);
+    this.sync = new SyncCommands(new Executor(this.client, Mode.Sync, false, replicaReads));
     this.coordinator =
       pool === undefined
         ? undefined
@@ -163,8 +200,23 @@ export class SlotDB extends SharedCommands<true> {
 
   /** An async view whose bulk replies are Buffers (with its own `.sync`). */
   withBuffers(): BufferCommands {
-    this.buffersView ??= new BufferCommands(this.client);
+    this.buffersView ??= new BufferCommands(this.client, this.control.readFromReplicas);
     return this.buffersView;
+  }
+
+  /**
+   * A view whose reads go to `readFrom` ('primary' or 'replica'), whatever the `readFrom` option
+   * says: `db.withReadFrom('replica').get(key)` (node-redis's cluster `useReplicas`, per call).
+   * With 'replica', a read goes to a replica of its shard that streams and holds every write this
+   * thread may have seen there, the primary otherwise, so a thread's reads never go backwards.
+   */
+  withReadFrom(readFrom: ReadFrom): ReadFromCommands {
+    if (readFrom !== 'primary' && readFrom !== 'replica') {
+      throw new OptionError('readFrom', "'primary' or 'replica'", readFrom);
+    }
+    const index = readFrom === 'replica' ? 1 : 0;
+    this.readFromViews[index] ??= new ReadFromCommands(this.client, index === 1);
+    return this.readFromViews[index];
   }
 
   /** Iterates the keyspace in SCAN steps, yielding each step's keys (as node-redis v5). */

@@ -24,11 +24,19 @@ export class Executor {
   readonly buffers: boolean;
   private readonly flags: number;
 
-  constructor(client: Client, mode: Mode, buffers: boolean) {
+  /**
+   * `replicaReads`: read-only calls may go to a replica (client/replica-reads.ts); without
+   * replicas in the database, they all go to the primary as with 'primary'.
+   */
+  constructor(client: Client, mode: Mode, buffers: boolean, replicaReads = false) {
     this.client = client;
     this.mode = mode;
     this.buffers = buffers;
-    this.flags = (buffers ? PendingFlag.Buffers : 0) | (mode === Mode.Sync ? PendingFlag.Sync : 0);
+    const replicas = replicaReads && client.control.replicasPerShard > 0;
+    this.flags =
+      (buffers ? PendingFlag.Buffers : 0) |
+      (mode === Mode.Sync ? PendingFlag.Sync : 0) |
+      (replicas ? PendingFlag.ReplicaReads : 0);
   }
 
   /** A failed call: thrown in sync mode, a rejected promise in async mode. */

@@ -43,8 +43,8 @@ export type {
   ScanReply,
   SetOptions,
 } from './commands/methods.js';
-export type { SlotDBHandle } from './db.js';
-export { BufferCommands, SlotDB, SyncCommands } from './db.js';
+export type { ReadFrom, SlotDBHandle } from './db.js';
+export { BufferCommands, ReadFromCommands, SlotDB, SyncCommands } from './db.js';
 export {
   ArgumentCountError,
   ArgumentTypeError,

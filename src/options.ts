@@ -43,8 +43,10 @@ export interface OpenOptions {
    */
   replicas?: number;
   /**
-   * Where reads go: 'primary' (default) or 'replica' (a replica of the key's shard that holds a
-   * full copy, the primary when none does). Writes always go to the primary.
+   * Where reads go: 'primary' (default) or 'replica': a read-only command goes to a replica of
+   * its key's shard that streams and holds every write the calling thread may have seen there
+   * (so a thread's reads never go back), the primary otherwise. Writes, blocking commands,
+   * transactions and WAIT always go to the primary. `db.withReadFrom()` chooses per call.
    */
   readFrom?: 'primary' | 'replica';
   /**

@@ -95,6 +95,7 @@ export class ShardPool {
     control.shardCount = options.shards;
     control.workerCount = options.workers;
     control.replicasPerShard = options.replicas;
+    control.readFromReplicas = options.readFrom === 'replica';
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       control.owner[slot] = Math.floor((slot * options.shards) / SLOT_COUNT);
     }

@@ -61,6 +61,18 @@ export async function setShardFaults(
   await pool.request(pool.control.primaryOf(shard), { type: 'faults', faults });
 }
 
+/** Injects faults into `shard`'s replica number `index` (see ShardFaults); `{}` clears them. */
+export async function setReplicaFaults(
+  db: SlotDB,
+  shard: number,
+  index: number,
+  faults: ShardFaults,
+): Promise<void> {
+  const pool = db[kPool]!;
+  const worker = replicaWorker(db, shard, index);
+  await pool.request(pool.workers.indexOf(worker), { type: 'faults', faults });
+}
+
 /**
  * Sends `op` with `args` (ASCII strings) to the owner of `slot`, after `corrupt` changed the staged
  * frame (its DataView and the frame's start): a malformed request straight into a shard's ring.

@@ -39,7 +39,8 @@ export class ShardProfiler {
   private lockWaitsMaxMs = 0;
 
   constructor(
-    readonly shard: number,
+    /** The worker's seat. */
+    readonly worker: number,
     readonly startAbs: number,
     readonly bucketMs: number,
   ) {}
@@ -149,7 +150,8 @@ export class ShardProfiler {
     else this.batchesDropped++;
   }
 
-  dump(endAbs: number): ShardProfileDump {
+  /** What was recorded, for a worker of `shard` that is now its `role`. */
+  dump(endAbs: number, shard: number, role: ShardProfileDump['role']): ShardProfileDump {
     const buckets = Math.min(
       PROFILE_BUCKETS_MAX,
       Math.max(1, Math.ceil((endAbs - this.startAbs) / this.bucketMs)),
@@ -163,7 +165,9 @@ export class ShardProfiler {
       .slice(0, LOCK_KEYS_REPORTED)
       .map(([, entry]) => ({ ...entry, key: Buffer.from(entry.key, 'latin1').toString('hex') }));
     return {
-      shard: this.shard,
+      worker: this.worker,
+      shard,
+      role,
       buckets: {
         ops: take(this.ops),
         busyMs,

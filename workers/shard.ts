@@ -116,7 +116,7 @@ export class Shard implements ShardContext {
       for (let i = 0; i < peers.list.length; i++) work += peers.serve(peers.list[i]!);
       // A replica applies its primary's stream before it serves reads.
       const follower = replication.follower;
-      if (follower !== undefined) {
+      if (follower !== undefined && this.faults.holdStream !== true) {
         const applied = follower.serve();
         // Room was made in the ring: a primary waiting for it (a full copy) goes on.
         if (applied > 0) this.control.wakeShard(follower.primary);

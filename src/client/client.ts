@@ -11,17 +11,19 @@
 // blocking wait) is waiting.ts; what it knows of dead shards and closing is health.ts.
 
 import { BLOCKING_OPS } from '../commands/blocking-ops.js';
-import { ClientClosedError } from '../errors.js';
+import { ClientClosedError, FailoverError } from '../errors.js';
 import { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
 import { ProfileSlab } from '../profiler/slab.js';
 import { type Argument, checkArgument, checkArgumentCount, putArgument } from '../shared/codec.js';
-import { type ControlBlock, kClientWaiting, ShardState } from '../shared/control-block.js';
+import { type ControlBlock, kClientWaiting } from '../shared/control-block.js';
 import { absoluteNow } from '../shared/timing-layout.js';
 import { type HeldFrame, type HeldFrameSender, SlotFence } from './fence.js';
 import { ClientHealth } from './health.js';
 import { Inbox, type ReplyDispatcher } from './inbox.js';
 import { Outbox } from './outbox.js';
+import { type PartsCall, sendParts } from './parts.js';
 import { type Aggregate, PendingFlag, PendingTable, type Transform } from './pending.js';
+import { ReplicaReads } from './replica-reads.js';
 import { type ReplySource, Waiting } from './waiting.js';
 
 /** A key naming an operation in a profile; undefined for keyless commands. */
@@ -61,6 +63,8 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
   private readonly recorder: ProfileRecorder;
   private readonly fence = new SlotFence();
   private readonly waiting: Waiting;
+  /** Where calls that read from replicas go, and the floors that keep them from going back. */
+  readonly reads: ReplicaReads;
 
   constructor(control: ControlBlock, rings: ClientRings, tuning: ClientTuning) {
     this.id = rings.client;
@@ -72,7 +76,8 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.health = new ClientHealth(control, this.shardCount, this.id, this.generation);
     this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
     this.outbox = new Outbox(rings.requests, control, this.recorder, this.id, this.generation);
-    this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending);
+    this.reads = new ReplicaReads(control, this);
+    this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending, this.reads);
     const waitingWord = control.clientWord(this.id, kClientWaiting);
     this.waiting = new Waiting(this, this.inbox, control, waitingWord, tuning.spinMicros / 1000);
     this.checkHealth();
@@ -94,6 +99,8 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     transform: Transform | undefined,
     key: Argument,
   ): number {
+    if (flags & PendingFlag.ReplicaReads)
+      return this.reads.send(op, slot, [key], flags, transform, key);
     const shard = this.fence.route(slot, this.owner[slot]!);
     if (shard < 0) return this.hold(op, slot, [key], flags, transform, key);
     const refused = this.refusal(shard);
@@ -118,6 +125,9 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     key: Argument,
     arg: Argument,
   ): number {
+    if (flags & PendingFlag.ReplicaReads) {
+      return this.reads.send(op, slot, [key, arg], flags, transform, key);
+    }
     const shard = this.fence.route(slot, this.owner[slot]!);
     if (shard < 0) return this.hold(op, slot, [key, arg], flags, transform, key);
     const refused = this.refusal(shard);
@@ -144,7 +154,22 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     key: Key,
   ): number {
     const flags = BLOCKING_OPS[op] === 1 ? callFlags | PendingFlag.Blocking : callFlags;
-    const shard = this.fence.route(slot, this.owner[slot]!);
+    if (flags & PendingFlag.ReplicaReads)
+      return this.reads.send(op, slot, args, flags, transform, key);
+    return this.sendTo(this.owner[slot]!, op, slot, args, flags, transform, key);
+  }
+
+  /** Sends `op` with `args` for `slot` to the worker in `seat` (unless the fence holds it). */
+  sendTo(
+    seat: number,
+    op: number,
+    slot: number,
+    args: readonly Argument[],
+    flags: number,
+    transform: Transform | undefined,
+    key: Key,
+  ): number {
+    const shard = this.fence.route(slot, seat);
     if (shard < 0) return this.hold(op, slot, args, flags, transform, key);
     const refused = this.refusal(shard);
     if (refused !== undefined) throw refused;
@@ -153,65 +178,21 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     return this.commit(shard, start, slot, flags, transform, key);
   }
 
-  /**
-   * Sends one frame of `op` per part, each entry a part of `aggregate`: part i carries parts[i] to
-   * the owner of slots[i] or, with `workers`, to workers[i] (its slot NO_SLOT). `keyed`: a part's
-   * first argument is a key. Every target is checked before anything is sent, so a call either
-   * sends all its frames or none (and throws). A part that fails after others went is recorded in
-   * the aggregate, which fails once the parts already sent replied.
-   */
-  sendParts(
-    op: number,
-    slots: readonly number[],
-    parts: readonly (readonly Argument[])[],
-    flags: number,
-    keyed: boolean,
-    aggregate: Aggregate,
-    workers: readonly number[] | undefined,
-  ): void {
-    const count = slots.length;
-    const shards = new Int32Array(count);
-    for (let part = 0; part < count; part++) {
-      shards[part] =
-        workers !== undefined
-          ? workers[part]!
-          : this.fence.route(slots[part]!, this.owner[slots[part]!]!);
-    }
-    for (let part = 0; part < count; part++) {
-      checkArgumentCount(parts[part]!.length);
-      const refused = this.refusal(shards[part]! >= 0 ? shards[part]! : this.owner[slots[part]!]!);
-      if (refused !== undefined) throw refused;
-    }
-    for (let part = 0; part < count; part++) {
-      const shard = shards[part]!;
-      const slot = slots[part]!;
-      const args = parts[part]!;
-      const key = keyed ? args[0] : undefined;
-      let index: number;
-      try {
-        if (shard < 0) {
-          index = this.hold(op, slot, args, flags, undefined, key);
-        } else {
-          const start = this.outbox.begin(shard, slot, op, args.length);
-          this.outbox.putAll(shard, start, args);
-          index = this.commit(shard, start, slot, flags, undefined, key);
-        }
-      } catch (error) {
-        // Parts already sent will reply; the aggregate fails once they have.
-        aggregate.error ??= error as Error;
-        break;
-      }
-      this.pending.aggregate[index] = aggregate;
-      this.pending.part[index] = part;
-      aggregate.remaining++;
-    }
+  /** Sends one frame per part of an aggregate (parts.ts). */
+  sendParts(...call: PartsCall): void {
+    sendParts(this, ...call);
+  }
+
+  /** The seat a frame for `slot` meant for `seat` goes to now, or -1: the fence holds it. */
+  route(slot: number, seat: number): number {
+    return this.fence.route(slot, seat);
   }
 
   /**
    * The error a new call to `shard` fails with before anything is sent, or undefined. Checks the
    * shared death counter, so a shard that died is noticed even by a thread that never waited.
    */
-  private refusal(shard: number): Error | undefined {
+  refusal(shard: number): Error | undefined {
     const health = this.health;
     if (health.closedError !== undefined) return health.closedError;
     if (health.deathsChanged()) this.checkHealth();
@@ -233,7 +214,10 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     let index: number;
     try {
       index = this.pending.open(shard, slot, flags, transform);
-      if (this.outbox.timed) this.pending.key[index] = key;
+      if (this.outbox.timed) {
+        this.pending.key[index] = key;
+        this.recorder.issued(index, this.pending.id(index));
+      }
     } catch (error) {
       this.outbox.rollback(shard, start);
       throw error;
@@ -352,16 +336,36 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
   checkHealth(): void {
     if (!this.health.notice()) return;
     const pending = this.pending;
+    const resend: number[] = [];
+    const health = this.health;
     for (const index of pending.inUse()) {
-      if (pending.flags[index]! & PendingFlag.Done) continue;
-      const error = this.health.failureOf(pending.shard[index]!, pending.slot[index]!);
-      if (error !== undefined) this.complete(index, error);
+      const flags = pending.flags[index]!;
+      if (flags & PendingFlag.Done) continue;
+      // A read its replica will never answer goes to the primary instead: reads are idempotent.
+      if (flags & PendingFlag.OnReplica && health.closedError === undefined) {
+        if (this.reads.lost(index, health.down)) resend.push(index);
+        continue;
+      }
+      const error = health.failureOf(pending.shard[index]!, pending.slot[index]!);
+      if (error === undefined) continue;
+      if (error instanceof FailoverError) {
+        this.recorder.onFailed(index, pending.id(index), pending.slot[index]!, pending.key[index]);
+      }
+      this.complete(index, error);
     }
+    for (const frame of this.reads.takeFrames(resend)) this.requeue(frame);
   }
 
-  /** Whether a shard's worker runs (for CLUSTER SHARDS). */
-  shardHealthy(shard: number): boolean {
-    return this.control.shardState(shard) === ShardState.Running;
+  /** Sends a read again, first in line for its slot, to the slot's owner (replica-reads.ts). */
+  private requeue(frame: HeldFrame): void {
+    const slot = this.pending.slot[frame.index]!;
+    this.pending.shard[frame.index] = -1;
+    if (this.fence.requeue(slot, frame)) this.fence.release(slot, this);
+  }
+
+  /** The seat the frames of `slot` in flight went to, or -1 (for routing reads). */
+  inflightSeat(slot: number): number {
+    return this.fence.inflightSeat(slot);
   }
 
   /** Gives this thread's seat back (unless the opener reclaimed it already), rings and all. */

@@ -61,6 +61,22 @@ export class SlotFence {
     return --this.inflight[slot]! === 0 && this.held[slot] !== undefined;
   }
 
+  /** The seat the frames of `slot` in flight went to; -1 when none is in flight or some wait. */
+  inflightSeat(slot: number): number {
+    if (this.held[slot] !== undefined || this.inflight[slot] === 0) return -1;
+    return this.inflightShard[slot]!;
+  }
+
+  /**
+   * A frame of `slot` that went out will never be answered (its worker died): it goes again, first
+   * in line. Returns whether it may go now (nothing else of the slot is in flight).
+   */
+  requeue(slot: number, frame: HeldFrame): boolean {
+    this.inflight[slot]!--;
+    this.held[slot] = [frame, ...(this.held[slot] ?? [])];
+    return this.inflight[slot] === 0;
+  }
+
   /** Holds `frame` back behind every frame of `slot` sent or held before it. */
   hold(slot: number, frame: HeldFrame): void {
     this.held[slot] ??= [];

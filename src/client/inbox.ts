@@ -15,6 +15,12 @@ export interface ReplyDispatcher {
   complete(index: number, value: unknown): void;
 }
 
+/** Told of each reply, and of the seat that sent it, once the thread reads from replicas. */
+export interface ReplicaReplies {
+  readonly tracking: boolean;
+  replied(index: number, seat: number): void;
+}
+
 export class Inbox {
   private readonly readers: FrameReader[];
 
@@ -23,6 +29,7 @@ export class Inbox {
     private readonly control: ControlBlock,
     private readonly recorder: ProfileRecorder,
     private readonly pending: PendingTable,
+    private readonly replicaReplies: ReplicaReplies,
   ) {
     // A reply frame holds at least its header and one value type byte.
     this.readers = replies.map((storage) => new FrameReader(storage, REP_HEADER_BYTES + 1));
@@ -39,7 +46,7 @@ export class Inbox {
       if (popped > 0) this.control.wakeShardWithBacklog(shard);
       this.recorder.repliesArriving();
       for (let at = reader.next(); at >= 0; at = reader.next()) {
-        this.dispatch(dispatcher, reader, at);
+        this.dispatch(dispatcher, reader, at, shard);
         reader.advance(at);
         replies++;
       }
@@ -47,14 +54,20 @@ export class Inbox {
     return replies;
   }
 
-  /** Settles the command the reply frame at `at` answers. */
-  private dispatch(dispatcher: ReplyDispatcher, reader: FrameReader, at: number): void {
+  /** Settles the command the reply frame at `at` of the ring from `seat` answers. */
+  private dispatch(
+    dispatcher: ReplyDispatcher,
+    reader: FrameReader,
+    at: number,
+    seat: number,
+  ): void {
     const pending = this.pending;
     const index = pending.lookup(reader.view.getUint32(at + REP_ID, true));
     // A command failed early because a shard on its path died can still be answered later (by a
     // shard that did execute it): its entry is gone, and the late reply is dropped.
     if (index < 0) return;
     const buffers = (pending.flags[index]! & PendingFlag.Buffers) !== 0;
+    if (this.replicaReplies.tracking) this.replicaReplies.replied(index, seat);
     let valueAt = at + REP_HEADER_BYTES;
     if (reader.view.getUint32(at + REP_META, true) & ReplyMeta.Timed) {
       const key = pending.key[index] as Argument | HeldKey | undefined;

@@ -29,6 +29,10 @@ export const PendingFlag = {
    * it waits as its own connection would in Redis), failed at once when the client closes.
    */
   Blocking: 8,
+  /** The call may read from a replica (replica-reads.ts). */
+  ReplicaReads: 16,
+  /** The frame went to a replica: if that replica dies, it goes again to the primary. */
+  OnReplica: 32,
 } as const;
 
 /** A command sent as several frames (split by slot, or broadcast); complete when all replied. */
@@ -129,11 +133,16 @@ export class PendingTable {
     return ((this.generation[index]! << INDEX_BITS) | index) >>> 0;
   }
 
-  /** The entry a reply id names, or -1 when the id is stale or was never issued. */
+  /**
+   * The entry a reply id names, or -1 when the id is stale, was never issued, or names a Sync
+   * entry that has its reply already (a read sent again after its replica died can be answered
+   * twice: the second reply is dropped).
+   */
   lookup(id: number): number {
     const index = id & INDEX_MASK;
     if (index >= this.capacity || this.generation[index] !== id >>> INDEX_BITS) return -1;
-    return this.flags[index] === 0xff ? -1 : index;
+    const flags = this.flags[index]!;
+    return flags === 0xff || flags & PendingFlag.Done ? -1 : index;
   }
 
   private capturedResolve: ((value: unknown) => void) | undefined;

@@ -287,6 +287,11 @@ export abstract class CommandMethods<
     return this.executor.run(COMMAND.echo, [message]);
   }
 
+  /** INFO [section]: slotdb answers the replication section, one per shard (commands/info.ts). */
+  info(section?: RedisArgument): Out<Async, S> {
+    return this.executor.run(COMMAND.info, section === undefined ? [] : [section]);
+  }
+
   clusterKeySlot(key: RedisArgument): Out<Async, number> {
     return this.executor.run(COMMAND['cluster|keyslot'], [key]);
   }

@@ -53,4 +53,6 @@ export const SERVER_COMMANDS = [
   // Reached through sendCommand only, as node-redis's cluster client asks for them.
   { name: 'cluster|slots', arity: 2, flags: 0, split: LOCAL, methods: [] },
   { name: 'cluster|shards', arity: 2, flags: 0, split: LOCAL, methods: [] },
+  // INFO [section ...]: the replication section, per shard (info.ts).
+  { name: 'info', arity: -1, flags: 0, split: LOCAL, methods: ['info'] },
 ] as const satisfies readonly Declaration[];

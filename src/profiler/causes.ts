@@ -77,6 +77,19 @@ const CAUSES = [
       "was held back on the client until the slot's earlier requests, sent to its old owner, " +
       'replied (ordering across a hand-over)',
   },
+  {
+    id: 'ReplicationWait',
+    name: 'replication-wait',
+    description: 'waited on its primary for replicas to acknowledge the writes before it (WAIT)',
+    waitReason: WaitReason.Replication,
+  },
+  {
+    id: 'Failover',
+    name: 'failover',
+    description:
+      "its shard's primary died while it was in flight: it failed (FailoverError), or waited " +
+      'until a replica took over',
+  },
 ] as const satisfies readonly CauseSpec[];
 
 type Causes = typeof CAUSES;

@@ -1,10 +1,13 @@
 // A migration stall profile session, started by `db.profile()` on the opening thread and ended by
 // `profile.stop()`. Starting sets the session in the control block (every client thread sees it
-// and times its requests) and tells every shard to record; stopping collects the shards' dumps and
-// every client thread's slab and builds the report.
+// and times its requests) and tells every live worker, primaries and replicas, to record;
+// stopping collects the dumps of those still alive and every client thread's slab and builds the
+// report. Failovers during the profile are kept for the report, and the last one is published in
+// the control block so that clients explain the slow operations it caused by it.
 
 import { availableParallelism, cpus } from 'node:os';
 import { OptionError, ProfileError } from '../errors.js';
+import type { FailoverRecord } from '../replication/replica-sets.js';
 import type { ShardPool } from '../shard-pool.js';
 import type { ControlBlock } from '../shared/control-block.js';
 import {
@@ -12,8 +15,9 @@ import {
   PROFILE_BUCKETS_MAX,
   type ShardProfileDump,
 } from '../shared/timing-layout.js';
+import { setFailoverWindow } from './failover-window.js';
 import { buildReport } from './report/build.js';
-import type { ProfileReport } from './report/types.js';
+import type { ProfileReport, ReportInput } from './report/types.js';
 
 export interface ProfileOptions {
   /**
@@ -37,8 +41,21 @@ export class Profile {
   private readonly startAbs: number;
   private readonly bucketMs: number;
   private readonly thresholdMs: number;
-  /** Resolves once every shard records. */
+  /** Resolves once every worker records. */
   private readonly started: Promise<unknown>;
+  /** The worker seats told to record (live when the profile started). */
+  private readonly seats: number[] = [];
+  private readonly failovers: FailoverRecord[] = [];
+  private readonly onFailover = (record: FailoverRecord): void => {
+    this.failovers.push(record);
+    const origin = performance.timeOrigin;
+    setFailoverWindow(
+      this.control,
+      record.shard,
+      origin + record.startedAt,
+      origin + record.endedAt,
+    );
+  };
   private stopped: Promise<ProfileReport> | undefined;
 
   /** Starts a profile (throws at once for bad options, or when one already runs). */
@@ -69,14 +86,12 @@ export class Profile {
     this.thresholdMs = thresholdMs;
     // Clients time their requests from now on; shards start counting when the message arrives.
     control.setProfile(this.session, this.startAbs, bucketMs, thresholdMs);
+    pool.replicaSets.failoverListeners.add(this.onFailover);
+    for (let seat = 0; seat < pool.options.workers; seat++)
+      if (pool.live(seat)) this.seats.push(seat);
+    const start = { type: 'profile-start', startAbs: this.startAbs, bucketMs } as const;
     this.started = Promise.all(
-      Array.from({ length: pool.options.shards }, (_, shard) =>
-        pool.live(shard)
-          ? pool
-              .request(shard, { type: 'profile-start', startAbs: this.startAbs, bucketMs })
-              .catch(() => undefined)
-          : undefined,
-      ),
+      this.seats.map((seat) => pool.request(seat, start).catch(() => undefined)),
     );
   }
 
@@ -90,10 +105,11 @@ export class Profile {
     await this.started;
     const endAbs = absoluteNow();
     this.control.setProfile(0);
+    this.pool.replicaSets.failoverListeners.delete(this.onFailover);
     const replies = await Promise.all(
-      Array.from({ length: this.pool.options.shards }, (_, shard) =>
-        this.pool.live(shard)
-          ? this.pool.request(shard, { type: 'profile-stop', endAbs }).catch(() => undefined)
+      this.seats.map((seat) =>
+        this.pool.live(seat)
+          ? this.pool.request(seat, { type: 'profile-stop', endAbs }).catch(() => undefined)
           : undefined,
       ),
     );
@@ -121,6 +137,24 @@ export class Profile {
       shards: this.pool.options.shards,
       clients,
       dumps,
+      failovers: this.failoverWindows(),
+      shardOfWorker: Array.from({ length: this.pool.options.workers }, (_, seat) =>
+        this.control.workerShard(seat),
+      ),
     });
+  }
+
+  /** The failovers during the profile, their times in ms since it started. */
+  private failoverWindows(): ReportInput['failovers'] {
+    const origin = performance.timeOrigin - this.startAbs;
+    return this.failovers.map(({ shard, from, to, startedAt, endedAt, offset, planned }) => ({
+      shard,
+      from,
+      to,
+      startMs: Math.max(0, origin + startedAt),
+      endMs: Math.max(0, origin + endedAt),
+      offset,
+      planned,
+    }));
   }
 }

@@ -5,6 +5,7 @@
 
 import { type Argument, REQ_FLAGS, RequestFlag } from '../shared/codec.js';
 import type { ControlBlock } from '../shared/control-block.js';
+import { SLOT_COUNT } from '../shared/limits.js';
 import type { FrameWriter } from '../shared/ring.js';
 import {
   absoluteNow,
@@ -26,6 +27,7 @@ import {
   TIMING_WAIT_MS,
 } from '../shared/timing-layout.js';
 import { Cause, waitReasonCause } from './causes.js';
+import { failoverDuring } from './failover-window.js';
 import type { ProfileSlab, SlowOp } from './slab.js';
 
 const EMPTY_KEY = Buffer.alloc(0);
@@ -43,6 +45,14 @@ export class ProfileRecorder {
   /** When the replies being read arrived, and how many more may use that reading. */
   private clock = 0;
   private clockReuses = 0;
+  /** When the last timed request was stamped (absolute ms). */
+  private lastStamp = 0;
+  /**
+   * Per pending entry: when its timed request was issued, and its request id then (an entry is
+   * reused; the id tells whether the time is this use's), for timing it should it fail.
+   */
+  private issuedAt = new Float64Array(0);
+  private issuedId = new Uint32Array(0);
 
   constructor(
     private readonly control: ControlBlock,
@@ -73,12 +83,62 @@ export class ProfileRecorder {
     writer.buf[start + REQ_FLAGS]! |= RequestFlag.Timed;
     const at = writer.reserve(TIMING_BYTES);
     const view = writer.view;
-    view.setFloat64(at + TIMING_ISSUED, absoluteNow(), true);
+    this.lastStamp = absoluteNow();
+    view.setFloat64(at + TIMING_ISSUED, this.lastStamp, true);
     view.setFloat64(at + TIMING_PICKED_UP, 0, true);
     view.setFloat64(at + TIMING_FORWARDED, 0, true);
     view.setFloat64(at + TIMING_WAIT_MS, 0, true); // wait ms, reason, ring full, spare
     if (ringFull) writer.buf[at + TIMING_RING_FULL] = 1;
     writer.tail = at + TIMING_BYTES;
+  }
+
+  /** The timed request just stamped became pending entry `index`, request `id`. */
+  issued(index: number, id: number): void {
+    if (index >= this.issuedAt.length) {
+      const length = Math.max(1024, 2 ** Math.ceil(Math.log2(index + 1)));
+      const at = new Float64Array(length);
+      const ids = new Uint32Array(length);
+      at.set(this.issuedAt);
+      ids.set(this.issuedId);
+      this.issuedAt = at;
+      this.issuedId = ids;
+    }
+    this.issuedAt[index] = this.lastStamp;
+    this.issuedId[index] = id;
+  }
+
+  /**
+   * Records an operation that failed because its shard's primary died and a replica took over
+   * (FailoverError): a slow operation of cause failover, whatever its latency, timed from its
+   * issue to now. `key` is the entry's profile key (a HeldKey when the fence held it).
+   */
+  onFailed(index: number, id: number, slot: number, key: unknown): void {
+    if (!this.active()) return;
+    const held = key instanceof HeldKey;
+    const issued = held ? key.heldAt : this.issuedId[index] === id ? this.issuedAt[index]! : 0;
+    if (issued < this.startAbs) return;
+    const now = absoluteNow();
+    const latencyMs = now - issued;
+    const bucket = Math.floor((issued - this.startAbs) / this.bucketMs);
+    this.slab.record(bucket, latencyMs * 1000);
+    const segments = {
+      fence: 0,
+      queue: 0,
+      wait: 0,
+      redirect: 0,
+      execution: 0,
+      staged: 0,
+      reply: 0,
+    };
+    this.slab.recordSlow(bucket, {
+      t: issued - this.startAbs,
+      latencyMs,
+      causeMs: latencyMs,
+      segments: { ...segments, other: latencyMs },
+      cause: Cause.Failover,
+      slot,
+      key: keyBytes((held ? key.key : key) as Argument | undefined),
+    });
   }
 
   /** A new run of replies is about to be read: the next one reads the clock. */
@@ -109,12 +169,16 @@ export class ProfileRecorder {
     if (latencyMs < this.thresholdMs) return;
     const segments = segmentsOf(view, at, now, held ? issued : 0, latencyMs);
     const name = held ? key.key : key;
+    // In flight while its shard failed over: the failover explains it, whatever it waited on.
+    const control = this.control;
+    const shard = slot < SLOT_COUNT ? control.workerShard(control.owner[slot]!) : -1;
+    const failover = failoverDuring(control, shard, issued, now);
     this.slab.recordSlow(bucket, {
       t: issued - this.startAbs,
       latencyMs,
       causeMs: largestSegment(segments),
       segments,
-      cause: causeOf(view, at, segments),
+      cause: failover ? Cause.Failover : causeOf(view, at, segments),
       slot,
       key: keyBytes(name),
     });

@@ -23,6 +23,8 @@ const kProfileSession = 4;
 const kWorkerCount = 5;
 /** Replicas each shard is meant to have (the `replicas` option). */
 const kReplicasPerShard = 6;
+/** 1 when the database reads from replicas by default (the `readFrom: 'replica'` option). */
+const kReadFromReplicas = 7;
 
 // Shard line words.
 /**
@@ -120,8 +122,13 @@ const OWNER_OFFSET = CLIENT_LINES_OFFSET + CLIENTS_MAX * LINE_WORDS * 4;
 const SLOT_STATE_OFFSET = OWNER_OFFSET + SLOT_COUNT * 2;
 const MIGRATION_TARGET_OFFSET = SLOT_STATE_OFFSET + SLOT_COUNT;
 const PROFILE_OFFSET = align8(MIGRATION_TARGET_OFFSET + SLOT_COUNT * 2);
-/** Float64 words of the running profile: start (absolute ms), bucket width (ms), slow threshold (ms). */
-const PROFILE_WORDS = 4;
+/**
+ * Float64 words of the running profile: start (absolute ms), bucket width (ms), slow threshold
+ * (ms), a spare word, then the last failover during it (PROFILE_FAILOVER_SHARD and the two words
+ * after it: src/profiler/failover-window.ts).
+ */
+const PROFILE_WORDS = 8;
+export const PROFILE_FAILOVER_SHARD = 4;
 const FORWARDS_OFFSET = PROFILE_OFFSET + PROFILE_WORDS * 8;
 const STATS_OFFSET = FORWARDS_OFFSET + SHARDS_MAX * SHARDS_MAX * 4;
 const PRIMARIES_OFFSET = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
@@ -185,6 +192,7 @@ export class ControlBlock {
     this.profile[0] = startAbs;
     this.profile[1] = bucketMs;
     this.profile[2] = thresholdMs;
+    this.profile[PROFILE_FAILOVER_SHARD] = -1;
     Atomics.store(this.words, kProfileSession, session);
   }
 
@@ -229,6 +237,15 @@ export class ControlBlock {
 
   set replicasPerShard(n: number) {
     Atomics.store(this.words, kReplicasPerShard, n);
+  }
+
+  /** Whether calls read from replicas unless a view says otherwise (the `readFrom` option). */
+  get readFromReplicas(): boolean {
+    return Atomics.load(this.words, kReadFromReplicas) === 1;
+  }
+
+  set readFromReplicas(on: boolean) {
+    Atomics.store(this.words, kReadFromReplicas, on ? 1 : 0);
   }
 
   /** The seat of `shard`'s primary. */

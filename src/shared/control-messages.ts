@@ -41,6 +41,8 @@ export interface ShardFaults {
    * stream, then a new full copy), for the replicas it has now; REPLICA_BACKLOG_BYTES_MAX if unset.
    */
   readonly replicaBacklogBytes?: number;
+  /** On a replica: stop applying its primary's stream (it lags, and acknowledges nothing new). */
+  readonly holdStream?: boolean;
 }
 
 /** How a source shard moves one slot; checked by the coordinator before it is sent. */

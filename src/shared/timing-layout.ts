@@ -57,8 +57,18 @@ export const RTIMING_BYTES = TIMING_BYTES + 24;
 
 export const ReplyMeta = { Timed: 1 } as const;
 
-/** Why a request waited at a migration source, as the timing block records it. */
-export const WaitReason = { None: 0, KeyLock: 1, KeysSplit: 2, SlotLock: 3, Returning: 4 } as const;
+/**
+ * Why a request waited on a shard, as the timing block records it: at a migration source, or
+ * (Replication) on a primary until replicas acknowledged (WAIT).
+ */
+export const WaitReason = {
+  None: 0,
+  KeyLock: 1,
+  KeysSplit: 2,
+  SlotLock: 3,
+  Returning: 4,
+  Replication: 5,
+} as const;
 export type WaitReason = (typeof WaitReason)[keyof typeof WaitReason];
 
 // ---- time buckets, counted alike by clients and shards ------------------------------------
@@ -110,7 +120,11 @@ export interface LockKeyWaits {
 }
 
 export interface ShardProfileDump {
+  /** The worker's seat. */
+  readonly worker: number;
+  /** The shard (0..shards-1) it belongs to, and its role there when the profile stopped. */
   readonly shard: number;
+  readonly role: 'primary' | 'replica';
   readonly buckets: {
     readonly ops: number[];
     readonly busyMs: number[];

@@ -56,7 +56,9 @@ function dump(
 ): ShardProfileDump {
   const zeros = (): number[] => new Array<number>(buckets).fill(0);
   return {
+    worker: shard,
     shard,
+    role: 'primary',
     buckets: {
       ops: zeros(),
       busyMs: zeros(),
@@ -75,6 +77,8 @@ function dump(
 }
 
 const MACHINE = { cores: 2, cpu: 'test', node: 'v20', platform: 'linux-x64' };
+/** A database whose shards' primaries are in seats 0..shards-1, with no failover. */
+const NO_REPLICATION = { failovers: [], shardOfWorker: [] };
 
 describe('latency bins', () => {
   it('puts a value in the bin whose edges hold it, each bin 2^(1/16) wide', () => {
@@ -158,6 +162,7 @@ describe('buildReport', () => {
 
   it('splits the timeline into before, during and after the migration, and ranks causes by time lost', () => {
     const report = buildReport({
+      ...NO_REPLICATION,
       startAbs: 1_000_000,
       endAbs: 1_000_300,
       bucketMs: 50,
@@ -208,6 +213,7 @@ describe('buildReport', () => {
     expect(report.totals.ops).toBe(601);
     // A shard without a record (it died) has no busy time, rather than another shard's.
     const partial = buildReport({
+      ...NO_REPLICATION,
       startAbs: 0,
       endAbs: 100,
       bucketMs: 50,
@@ -229,6 +235,7 @@ describe('buildReport', () => {
     slab.record(0, 100);
     slab.recordSlow(0, slowOp(50, '<script>alert(1)</script>'));
     const report = buildReport({
+      ...NO_REPLICATION,
       startAbs: 0,
       endAbs: 100,
       bucketMs: 50,
@@ -250,6 +257,7 @@ describe('buildReport', () => {
 describe('compareReports', () => {
   function report(summary: Partial<ProfileReport['summary']>, slowOps = 10): ProfileReport {
     const base = buildReport({
+      ...NO_REPLICATION,
       startAbs: 0,
       endAbs: 100,
       bucketMs: 50,
@@ -505,6 +513,7 @@ describe('a profile longer than its buckets', () => {
     const busy = dump(0, PROFILE_BUCKETS_MAX);
     const busyMs = busy.buckets.busyMs.map((_, b) => (b === PROFILE_BUCKETS_MAX - 1 ? 4005 : 5));
     const report = buildReport({
+      ...NO_REPLICATION,
       startAbs: 0,
       endAbs: durationMs,
       bucketMs,

@@ -159,9 +159,15 @@ export class Replication {
   /**
    * WAIT's handler asked to wait (waitSignal): answers now with the count when it suffices (or
    * the request runs inside EXEC, as Redis answers there), else holds the request. Returns the
-   * count to reply now, -1 when the request waits, or the error text on a replica.
+   * count to reply now, -1 when the request waits, or the error text on a replica. `timing`: a
+   * profiled request's reply timing block, which its reply carries once it is answered.
    */
-  waitAsked(link: ClientLink, id: number, now: number): number | string {
+  waitAsked(
+    link: ClientLink,
+    id: number,
+    now: number,
+    timing: Buffer | undefined,
+  ): number | string {
     waitSignal.asked = false;
     if (this.follower !== undefined) return WAIT_ON_REPLICA;
     const offset = link.lastWriteOffset;
@@ -170,7 +176,7 @@ export class Replication {
     if (acks >= needed) return acks;
     const deadline =
       waitSignal.timeoutMs === 0 ? Number.POSITIVE_INFINITY : now + waitSignal.timeoutMs;
-    this.waits.add({ link, generation: link.generation, id, offset, needed, deadline });
+    this.waits.add({ link, generation: link.generation, id, offset, needed, deadline, timing });
     return -1;
   }
 

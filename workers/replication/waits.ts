@@ -2,7 +2,20 @@
 // their timeout passes (valkey's waitCommand, replicationCountAcksByOffset). A replica that applies
 // records wakes its primary, which counts again on its next turn: no polling.
 
-import { beginReply, endFrame, putInt } from '../../src/shared/codec.js';
+import { beginReply, endFrame, putInt, REP_META } from '../../src/shared/codec.js';
+import type { FrameWriter } from '../../src/shared/ring.js';
+import {
+  absoluteNow,
+  ReplyMeta,
+  RTIMING_BYTES,
+  RTIMING_EXECUTED,
+  RTIMING_PUSHED,
+  RTIMING_REPLIED,
+  RTIMING_REPLY_BACKLOG,
+  RTIMING_WAIT_MS,
+  RTIMING_WAIT_REASON,
+  WaitReason,
+} from '../../src/shared/timing-layout.js';
 import type { ClientLink } from '../shard/client-links.js';
 
 export interface PendingWait {
@@ -15,6 +28,8 @@ export interface PendingWait {
   readonly needed: number;
   /** Absolute Unix ms; Infinity waits for ever. */
   readonly deadline: number;
+  /** While a profile runs: the reply's timing block, as the execution began it. */
+  readonly timing: Buffer | undefined;
 }
 
 export class Waits {
@@ -65,7 +80,32 @@ function reply(wait: PendingWait, acks: number): void {
   if (link.generation !== wait.generation) return;
   const replies = link.replies;
   const start = beginReply(replies, wait.id);
+  if (wait.timing !== undefined) putWaitTiming(replies, start, wait.timing);
   putInt(replies, acks);
   endFrame(replies, start);
   link.dirty = true;
+}
+
+/**
+ * Writes a held WAIT's timing block into its reply: the time since it began executing counts as
+ * a wait for replication (the profiler's replication-wait), and it executes and replies now.
+ */
+function putWaitTiming(replies: FrameWriter, start: number, timing: Buffer): void {
+  replies.view.setUint32(start + REP_META, ReplyMeta.Timed, true);
+  const block = replies.reserve(RTIMING_BYTES);
+  replies.buf.set(timing, block);
+  const view = replies.view;
+  const now = absoluteNow();
+  const heldMs = Math.max(0, now - view.getFloat64(block + RTIMING_EXECUTED, true));
+  view.setFloat32(
+    block + RTIMING_WAIT_MS,
+    view.getFloat32(block + RTIMING_WAIT_MS, true) + heldMs,
+    true,
+  );
+  view.setUint8(block + RTIMING_WAIT_REASON, WaitReason.Replication);
+  view.setFloat64(block + RTIMING_EXECUTED, now, true);
+  view.setFloat64(block + RTIMING_REPLIED, now, true);
+  view.setFloat64(block + RTIMING_PUSHED, 0, true);
+  replies.stampOnPush(block + RTIMING_PUSHED, block + RTIMING_REPLY_BACKLOG);
+  replies.tail = block + RTIMING_BYTES;
 }

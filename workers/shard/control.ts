@@ -5,7 +5,7 @@
 
 import { getHeapStatistics } from 'node:v8';
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { kShardControl } from '../../src/shared/control-block.js';
+import { kShardControl, WorkerRole } from '../../src/shared/control-block.js';
 import type { Reply, ShardInit, ToShard } from '../../src/shared/control-messages.js';
 import { REPLICA_BACKLOG_BYTES_MAX, SLOT_COUNT } from '../../src/shared/limits.js';
 import { ShardProfiler } from '../profiler.js';
@@ -65,7 +65,9 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     return ok(message);
   },
   'profile-stop'(shard, message) {
-    const profile = shard.profiler?.dump(message.endAbs);
+    const control = shard.control;
+    const role = control.workerRole(shard.id) === WorkerRole.Replica ? 'replica' : 'primary';
+    const profile = shard.profiler?.dump(message.endAbs, control.workerShard(shard.id), role);
     shard.profiler = undefined;
     return profile === undefined ? ok(message) : { ...ok(message), profile };
   },

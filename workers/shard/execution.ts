@@ -117,7 +117,11 @@ export class Execution {
     }
     // WAIT asked to wait for replicas: answered now, or held until they acknowledge.
     if (waitSignal.asked) {
-      const acks = replication.waitAsked(link, readU32(buf, at + REQ_ID), this.shard.keyspace.now);
+      // A profiled WAIT that is held keeps its timing block for its reply.
+      const block =
+        timing >= 0 ? Buffer.from(replies.buf.subarray(timing, timing + RTIMING_BYTES)) : undefined;
+      const id = readU32(buf, at + REQ_ID);
+      const acks = replication.waitAsked(link, id, this.shard.keyspace.now, block);
       if (typeof acks === 'string') call.error(acks);
       else if (acks < 0) {
         replies.rollback(start);

@@ -85,9 +85,14 @@ export class RequestRouter {
       this.execution.execute(buf, at);
       return;
     }
-    // A replica serves reads of its primary's slots (writes are refused there, READONLY); a read
-    // of a slot that is moving goes to the primary, where the migration's rules apply.
-    if (owner === this.replicaOf && this.slotState[slot] === SlotState.Stable) {
+    // A replica serves reads of its primary's slots (writes are refused there, READONLY) while it
+    // holds a full copy; a read of a slot that is moving, or one that comes during a full copy,
+    // goes to the primary, where the migration's rules apply.
+    if (
+      owner === this.replicaOf &&
+      this.slotState[slot] === SlotState.Stable &&
+      this.shard.replication.follower?.streaming === true
+    ) {
       this.execution.execute(buf, at);
       return;
     }
@@ -97,7 +102,11 @@ export class RequestRouter {
   /** A request for a slot this shard neither owns nor imports from its sender: pass it on. */
   private straggler(buf: Buffer, at: number, slot: number, owner: number): void {
     const shard = this.shard;
-    const next = shard.peers.byId[owner] !== undefined ? owner : shard.migrations.handedTo[slot];
+    // A replica knows only its primary: a read of a slot that moved away meanwhile goes there.
+    const next =
+      shard.peers.byId[owner] !== undefined
+        ? owner
+        : (shard.migrations.handedTo[slot] ?? (this.replicaOf >= 0 ? this.replicaOf : undefined));
     if (next === undefined || next === this.id) {
       const text = `ERR slotdb: shard ${this.id} cannot route slot ${slot} (owner ${owner})`;
       this.execution.executeError(buf, at, text);

@@ -33,6 +33,10 @@ export class ShardStats {
     stats[control.statIndex(id, ShardStat.Redirected)] = this.redirected;
     stats[control.statIndex(id, ShardStat.ParkedMs)] = this.parkedMs;
     stats[control.statIndex(id, ShardStat.RunningMs)] = shard.clock - this.startedAt;
+    // A primary's journal offset, before its replies go out: a client reading from replicas takes
+    // it as the least a replica must hold to show what those replies showed.
+    const journal = shard.replication.journal;
+    if (journal !== undefined) control.setOffset(id, journal.offset);
     if (shard.clock - this.heapReadAt >= HEAP_READ_MS) {
       this.heapReadAt = shard.clock;
       stats[control.statIndex(id, ShardStat.HeapUsedBytes)] = getHeapStatistics().used_heap_size;

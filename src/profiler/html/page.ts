@@ -11,6 +11,7 @@ import { escapeHtml, fmt } from './svg.js';
 import {
   batchesSection,
   causesTable,
+  failoversTable,
   lockWaitsSection,
   migrationsSection,
   slowOpsTable,
@@ -83,7 +84,7 @@ ${tiles(report)}
 ${timelineSvg(report)}
 <h2>Latency before, during and after migration</h2>
 ${histogramSvg(report)}
-<h2>Shard busy time</h2>
+<h2>Shard busy time (dashed: replicas)</h2>
 ${busySvg(report)}
 <h2>Causes of slow operations (ranked by time lost)</h2>
 ${causesTable(report)}
@@ -99,6 +100,8 @@ ${batchesSection(report)}
 ${slowOpsTable(report)}
 <h2>Slots moved</h2>
 ${migrationsSection(report)}
+<h2>Failovers</h2>
+${failoversTable(report)}
 </body></html>
 `;
 }

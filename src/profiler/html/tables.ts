@@ -136,3 +136,19 @@ export function migrationsSection(report: ProfileReport): string {
     )
   );
 }
+
+export function failoversTable(report: ProfileReport): string {
+  return table(
+    'failovers',
+    ['shard', 'worker that died', 'took over', 'from (s)', 'to (s)', 'offset', 'planned'],
+    report.failovers.map((f) => [
+      f.shard,
+      f.from,
+      f.to < 0 ? 'none' : f.to,
+      fmt(f.startMs / 1000, 3),
+      fmt(f.endMs / 1000, 3),
+      fmt(f.offset),
+      f.planned ? 'yes' : 'no',
+    ]),
+  );
+}

@@ -42,7 +42,7 @@ export function timelineSvg(report: ProfileReport): string {
   const series = (pick: (b: Bucket) => number | null, scale: (v: number) => number): string =>
     path(report.timeline.flatMap((b) => (pick(b) === null ? [] : [[mid(b.t), scale(pick(b)!)]])));
 
-  const parts = migrationBands(report, chart);
+  const parts = [...migrationBands(report, chart), ...failoverBands(report, chart)];
   // Axes and grid.
   for (let i = 0; i <= 4; i++) {
     const rate = (rateMax * i) / 4;
@@ -83,6 +83,22 @@ function migrationBands(report: ProfileReport, chart: TimeChart): string[] {
   });
 }
 
+/** Failover windows: from a primary's death to its replica's takeover, one red band each. */
+function failoverBands(report: ProfileReport, chart: TimeChart): string[] {
+  return report.failovers.map((failover) => {
+    const left = chart.x(failover.startMs);
+    const right = Math.max(chart.x(failover.endMs), left + 2);
+    const title =
+      `shard ${failover.shard} failed over: worker ${failover.from} died, ` +
+      (failover.to < 0 ? 'no replica could take over' : `worker ${failover.to} took over`);
+    return (
+      `<rect class="failover" data-shard="${failover.shard}" x="${left.toFixed(1)}" ` +
+      `y="${PLOT_TOP}" width="${(right - left).toFixed(1)}" height="${chart.plotHeight}" ` +
+      `fill="#e15759" fill-opacity="0.3"><title>${title}</title></rect>`
+    );
+  });
+}
+
 /** Seconds along the time axis. */
 function timeTicks(chart: TimeChart): string[] {
   const ticks = 8;
@@ -111,6 +127,6 @@ function legend(): string[] {
     parts.push(`<line class="legend ${cls}" x1="${lx}" x2="${lx + 24}" y1="${y}" y2="${y}"/>`);
     parts.push(axisText(lx + 30, HEIGHT - 6, label!));
   });
-  parts.push(axisText(PLOT_LEFT + 4 * 170, HEIGHT - 6, 'shaded: a slot moving'));
+  parts.push(axisText(PLOT_LEFT + 4 * 170, HEIGHT - 6, 'shaded: a slot moving (red: a failover)'));
   return parts;
 }

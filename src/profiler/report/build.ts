@@ -12,11 +12,12 @@ import { batchesOf, lockWaitsOf } from './shards.js';
 import { causesOf, slowestOf, stalledKeysOf, stalledSlotsOf } from './stalls.js';
 import { timelineOf } from './timeline.js';
 import { PROFILE_SCHEMA, type ProfileReport, type ReportInput } from './types.js';
+import { failoversOf, workersOf } from './workers.js';
 
 export function buildReport(input: ReportInput): ProfileReport {
   const frame = timeFrame(input);
   const merged = mergeClients(input.clients, frame.buckets);
-  const moves = movesOf(input.dumps, frame.durationMs);
+  const moves = movesOf(input.dumps, frame.durationMs, input.shardOfWorker);
   const phases = phasesOf(frame, moves);
   const latencies = phaseLatencies(merged, phases);
   return {
@@ -28,12 +29,14 @@ export function buildReport(input: ReportInput): ProfileReport {
     machine: input.machine,
     shards: input.shards,
     clients: input.clients.length,
+    workers: workersOf(input.dumps),
     totals: totalsOf(frame, merged),
     summary: summaryOf(frame, merged, input.dumps, moves, phases, latencies),
-    timeline: timelineOf(frame, merged, input.dumps, input.shards, moves),
+    timeline: timelineOf(frame, merged, input, moves),
     phases: latencies,
     migrations: migrationsOf(moves),
-    batches: batchesOf(input.dumps),
+    failovers: failoversOf(input),
+    batches: batchesOf(input.dumps, input.shardOfWorker),
     lockWaits: lockWaitsOf(input.dumps),
     causes: causesOf(merged),
     stalledSlots: stalledSlotsOf(merged.slowOps, input.dumps),

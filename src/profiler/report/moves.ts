@@ -6,11 +6,24 @@ import { round } from '../histogram.js';
 import { type TimeFrame, widthOf } from './frame.js';
 import type { ProfileReport } from './types.js';
 
-/** Every shard's moves; one still running when the profile stopped ends at its end. */
-export function movesOf(dumps: readonly ShardProfileDump[], durationMs: number): SlotMove[] {
+/**
+ * Every shard's moves, their source and target named by shard (workers record seats); one still
+ * running when the profile stopped ends at its end.
+ */
+export function movesOf(
+  dumps: readonly ShardProfileDump[],
+  durationMs: number,
+  shardOfWorker: readonly number[],
+): SlotMove[] {
+  const shardOf = (seat: number): number => shardOfWorker[seat] ?? seat;
   return dumps
     .flatMap((dump) => dump.moves)
-    .map((move) => ({ ...move, endMs: move.endMs < 0 ? durationMs : move.endMs }));
+    .map((move) => ({
+      ...move,
+      source: shardOf(move.source),
+      target: shardOf(move.target),
+      endMs: move.endMs < 0 ? durationMs : move.endMs,
+    }));
 }
 
 /** Slots moving during bucket `b`. */

@@ -20,7 +20,11 @@ function distribution(values: number[]): Distribution {
 
 const batchMs = (b: BatchTiming): number => b.serializeMs + b.transferMs + b.applyMs + b.ackMs;
 
-export function batchesOf(dumps: readonly ShardProfileDump[]): ProfileReport['batches'] {
+/** The batches the shards sent, their targets named by shard (workers record seats). */
+export function batchesOf(
+  dumps: readonly ShardProfileDump[],
+  shardOfWorker: readonly number[],
+): ProfileReport['batches'] {
   const timings = dumps.flatMap((dump) => dump.batches);
   const dropped = dumps.reduce((a, d) => a + d.batchesDropped, 0);
   return {
@@ -36,7 +40,7 @@ export function batchesOf(dumps: readonly ShardProfileDump[]): ProfileReport['ba
       .map((b) => ({
         t: round(b.t),
         slot: b.slot,
-        target: b.target,
+        target: shardOfWorker[b.target] ?? b.target,
         keys: b.keys,
         bytes: b.bytes,
         serializeMs: round(b.serializeMs),

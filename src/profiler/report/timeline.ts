@@ -6,18 +6,25 @@ import { HISTOGRAM_BINS, percentileOfBins, round } from '../histogram.js';
 import { type TimeFrame, widthOf } from './frame.js';
 import type { MergedClients } from './merge.js';
 import { movingIn } from './moves.js';
-import type { TimelineBucket } from './types.js';
+import type { ReportInput, TimelineBucket } from './types.js';
+import { failingOverIn, workerOrder } from './workers.js';
 
 export function timelineOf(
   frame: TimeFrame,
   merged: MergedClients,
-  dumps: readonly ShardProfileDump[],
-  shards: number,
+  input: ReportInput,
   moves: readonly SlotMove[],
 ): TimelineBucket[] {
-  // A shard that died or was closed during the profile has no dump: its busy time is null.
+  const { dumps, shards } = input;
+  // A shard whose primary died or was closed during the profile has no dump: its busy time is
+  // null (a replica that took over recorded as a replica until then, and is the primary now).
   const dumpOf: (ShardProfileDump | undefined)[] = [];
-  for (const dump of dumps) dumpOf[dump.shard] = dump;
+  for (const dump of dumps) if (dump.role === 'primary') dumpOf[dump.shard] = dump;
+  const workers = workerOrder(dumps);
+  const busy = (dump: ShardProfileDump | undefined, b: number, width: number): number | null =>
+    dump === undefined
+      ? null
+      : round(Math.min(1, (dump.buckets.busyMs[b] ?? 0) / Math.max(width, 1e-3)));
   const timeline: TimelineBucket[] = [];
   for (let b = 0; b < frame.buckets; b++) {
     const width = widthOf(frame, b);
@@ -37,12 +44,10 @@ export function timelineOf(
       lockWaits: sum((dump) => dump.buckets.lockWaits),
       lockWaitMs: round(sum((dump) => dump.buckets.lockWaitMs)),
       replyBacklogMs: round(sum((dump) => dump.buckets.replyBacklogMs)),
-      shardBusy: Array.from({ length: shards }, (_, shard) => {
-        const dump = dumpOf[shard];
-        if (dump === undefined) return null;
-        return round(Math.min(1, (dump.buckets.busyMs[b] ?? 0) / Math.max(width, 1e-3)));
-      }),
+      shardBusy: Array.from({ length: shards }, (_, shard) => busy(dumpOf[shard], b, width)),
+      workerBusy: workers.map((dump) => busy(dump, b, width)),
       migratingSlots: movingIn(frame, moves, b),
+      failingOver: failingOverIn(frame, input.failovers, b),
     });
   }
   return timeline;

@@ -42,12 +42,16 @@ export interface TimelineBucket {
   readonly lockWaitMs: number;
   readonly replyBacklogMs: number;
   /**
-   * Per shard, the fraction of the bucket it was awake (working or spinning); null without its
-   * record.
+   * Per shard, the fraction of the bucket its primary was awake (working or spinning); null
+   * without its record.
    */
   readonly shardBusy: (number | null)[];
+  /** Per worker of `workers` (replicas too), the fraction of the bucket it was awake. */
+  readonly workerBusy: (number | null)[];
   /** Slots moving during the bucket. */
   readonly migratingSlots: number;
+  /** Shards failing over during the bucket (from a primary's death to its replica's takeover). */
+  readonly failingOver: number;
 }
 
 export interface ProfileReport {
@@ -64,6 +68,12 @@ export interface ProfileReport {
   };
   readonly shards: number;
   readonly clients: number;
+  /** The workers that recorded the profile, by shard: its primary first, then its replicas. */
+  readonly workers: {
+    readonly worker: number;
+    readonly shard: number;
+    readonly role: 'primary' | 'replica';
+  }[];
   readonly totals: {
     readonly ops: number;
     readonly slowOps: number;
@@ -103,6 +113,16 @@ export interface ProfileReport {
     readonly bytes: number;
     readonly batches: number;
     readonly outcome: string;
+  }[];
+  /** Failovers during the profile: the worker that died, the one that took over (-1: none). */
+  readonly failovers: {
+    readonly shard: number;
+    readonly from: number;
+    readonly to: number;
+    readonly startMs: number;
+    readonly endMs: number;
+    readonly offset: number;
+    readonly planned: boolean;
   }[];
   readonly batches: {
     readonly count: number;
@@ -177,4 +197,8 @@ export interface ReportInput {
   readonly shards: number;
   readonly clients: readonly ClientFigures[];
   readonly dumps: readonly ShardProfileDump[];
+  /** Failovers during the profile, times in ms since it started. */
+  readonly failovers: readonly ProfileReport['failovers'][number][];
+  /** Per worker seat, the shard it belongs to (moves name seats; the report names shards). */
+  readonly shardOfWorker: readonly number[];
 }

@@ -1,0 +1,90 @@
+// INFO, answered by the client from the control block. slotdb has one section of Redis's INFO,
+// replication, with Redis's field names (valkey src/replication.c, genRedisInfoString). INFO with
+// no argument, `default`, `all` or `everything` includes it; a section slotdb does not have is
+// answered with nothing, as Redis answers an unknown section.
+//
+// A database of several shards answers one replication section per shard, in shard order: each
+// is Redis's section for that shard's primary (role:master, its replicas as slave<i> lines),
+// headed `# Replication shard <n>`; a database of one shard answers Redis's `# Replication`.
+//
+// Where slotdb differs: a replica's ip is its cluster node name and its port its worker seat
+// (topology.ts); its state is online while it streams, send_bulk during a full copy and
+// wait_bgsave when its copy broke and it waits for a new one; master_replid is derived from the
+// shard and its primary's worker (a failover changes it, as in Redis); slotdb keeps no backlog
+// for partial resynchronisation (a replica that falls behind gets a full copy), so the
+// repl_backlog fields are zero.
+
+import { createHash } from 'node:crypto';
+import { type Argument, checkArgument } from '../shared/codec.js';
+import { type ControlBlock, ReplicaState } from '../shared/control-block.js';
+import { liveReplicas, replicaName } from './topology.js';
+
+/** The section names that include replication (lower case), besides `replication` itself. */
+const ALL_SECTIONS = new Set(['default', 'all', 'everything']);
+
+const REPLICA_STATES: Record<number, string> = {
+  [ReplicaState.None]: 'wait_bgsave',
+  [ReplicaState.Syncing]: 'send_bulk',
+  [ReplicaState.Streaming]: 'online',
+  [ReplicaState.Broken]: 'wait_bgsave',
+};
+
+const NO_REPLID = '0'.repeat(40);
+const MS_PER_SECOND = 1000;
+
+/** A replication id, 40 hex digits as Redis's: the shard and the worker that is its primary. */
+function replicationId(shard: number, seat: number): string {
+  return createHash('sha1').update(`slotdb shard ${shard} primary ${seat}`).digest('hex');
+}
+
+/** The replication section of `shard`, its lines without the heading. */
+function replicationLines(control: ControlBlock, shard: number, now: number): string[] {
+  const primary = control.primaryOf(shard);
+  const replicas = liveReplicas(control, shard);
+  const lines = ['role:master', `connected_slaves:${replicas.length}`];
+  replicas.forEach((seat, i) => {
+    const ackAt = control.ackAt(seat);
+    const lag = ackAt === 0 ? 0 : Math.max(0, Math.floor((now - ackAt) / MS_PER_SECOND));
+    const state = REPLICA_STATES[control.replicaState(seat)] ?? 'wait_bgsave';
+    const ip = replicaName(shard, seat);
+    lines.push(
+      `slave${i}:ip=${ip},port=${seat},state=${state},offset=${control.offset(seat)},lag=${lag}`,
+    );
+  });
+  lines.push(
+    'master_failover_state:no-failover',
+    `master_replid:${replicationId(shard, primary)}`,
+    `master_replid2:${NO_REPLID}`,
+    `master_repl_offset:${control.offset(primary)}`,
+    'second_repl_offset:-1',
+    'repl_backlog_active:0',
+    'repl_backlog_size:0',
+    'repl_backlog_first_byte_offset:0',
+    'repl_backlog_histlen:0',
+  );
+  return lines;
+}
+
+/** The replication sections, one per shard (see the top of this file). */
+function replicationInfo(control: ControlBlock): string {
+  const shards = control.shardCount;
+  const now = Date.now();
+  const sections: string[] = [];
+  for (let shard = 0; shard < shards; shard++) {
+    const heading = shards === 1 ? '# Replication' : `# Replication shard ${shard}`;
+    sections.push([heading, ...replicationLines(control, shard, now), ''].join('\r\n'));
+  }
+  return sections.join('\r\n');
+}
+
+/** INFO [section ...]: the text Redis would answer, for the sections slotdb has. */
+export function info(control: ControlBlock, args: readonly Argument[]): string {
+  const names = args.map((arg) => {
+    checkArgument(arg);
+    const text = typeof arg === 'string' ? arg : typeof arg === 'number' ? String(arg) : '';
+    return (arg instanceof Uint8Array ? Buffer.from(arg).toString('utf8') : text).toLowerCase();
+  });
+  const wanted =
+    names.length === 0 || names.some((name) => name === 'replication' || ALL_SECTIONS.has(name));
+  return wanted ? replicationInfo(control) : '';
+}
