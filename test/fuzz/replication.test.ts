@@ -149,7 +149,7 @@ class Run {
     readonly r: Random,
     readonly seed: number,
   ) {
-    this.buffers = db.withBuffers() as SlotDB;
+    this.buffers = db.withBuffers() as unknown as SlotDB;
   }
 
   send(args: Arg[]): Promise<unknown> {

@@ -40,7 +40,7 @@ function wait(
   needed: number,
   deadline: number,
 ): PendingWait {
-  return { link: of, generation: of.generation, id, offset, needed, deadline };
+  return { link: of, generation: of.generation, id, offset, needed, deadline, timing: undefined };
 }
 
 describe('WAIT bookkeeping', () => {
