@@ -27,8 +27,12 @@ export class Parking {
   park(now: number): void {
     const shard = this.shard;
     const words = shard.control.words;
-    const backlog = shard.clients.anyBacklog() || shard.peers.anyBacklog();
-    // With bytes waiting for ring space, readers wake the shard when they make some.
+    const backlog =
+      shard.clients.anyBacklog() ||
+      shard.peers.anyBacklog() ||
+      shard.replication.links.some((link) => link.writer.staged > 0);
+    // With bytes waiting for ring space (replies, peer frames, a replica's journal or copy),
+    // readers wake the shard when they make some.
     const parkedAs = backlog ? PARKED_WITH_BACKLOG : 1;
     Atomics.store(words, this.parkedWord, parkedAs);
     if (
