@@ -9,6 +9,7 @@
 // copy. SLOTDB_FUZZ_SEED=<seed> replays a run.
 
 import { describe, expect, it } from 'vitest';
+import type { BufferCommands } from '../../dist/src/index.js';
 import { replicaWorker, setShardFaults } from '../../dist/src/testing.js';
 import { randomBlockingCommand } from '../support/blocking-commands.js';
 import { type Arg, KEYS } from '../support/commands.js';
@@ -142,14 +143,14 @@ function normal(reply: unknown): unknown {
 
 class Run {
   readonly model = new MapModel();
-  readonly buffers: SlotDB;
+  readonly buffers: BufferCommands;
 
   constructor(
     readonly db: SlotDB,
     readonly r: Random,
     readonly seed: number,
   ) {
-    this.buffers = db.withBuffers() as SlotDB;
+    this.buffers = db.withBuffers();
   }
 
   send(args: Arg[]): Promise<unknown> {

@@ -77,7 +77,8 @@ export class JournalPair {
     if (command === undefined) return undefined;
     const rest = args.slice(1);
     const first = rest[command.firstKey];
-    const slot = first === undefined ? NO_SLOT : keySlot(first);
+    const slot =
+      first === undefined ? NO_SLOT : keySlot(typeof first === 'number' ? String(first) : first);
     const call = this.call;
     const requests = this.requests;
     const start = beginRequest(requests, 1, slot, command.op, rest.length, 0);
