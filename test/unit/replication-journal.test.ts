@@ -200,7 +200,7 @@ describe('journal records', () => {
     expect(dumpKeyspace(p.replica)).toEqual(dumpKeyspace(p.primary));
   });
 
-  it('a ping (the primary's clock while it writes nothing) applies as nothing', () => {
+  it('a ping (the primary’s clock while it writes nothing) applies as nothing', () => {
     const p = pair();
     const ping = Buffer.alloc(REC_HEADER_BYTES);
     viewOf(ping).setUint32(REC_LENGTH, REC_HEADER_BYTES, true);
