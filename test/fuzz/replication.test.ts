@@ -9,6 +9,7 @@
 // copy. SLOTDB_FUZZ_SEED=<seed> replays a run.
 
 import { describe, expect, it } from 'vitest';
+import type { BufferCommands } from '../../dist/src/index.js';
 import { replicaWorker, setShardFaults } from '../../dist/src/testing.js';
 import { randomBlockingCommand } from '../support/blocking-commands.js';
 import { type Arg, KEYS } from '../support/commands.js';
@@ -102,6 +103,21 @@ function extraCommand(r: Random): Arg[] {
   }
 }
 
+/** A write to the filler keys (a copy is under way). */
+function fillerWrite(r: Random, i: number): Arg[] {
+  const key = `fill:${r.int(20_000)}`;
+  switch (i % 4) {
+    case 0:
+      return ['DEL', key];
+    case 1:
+      return ['SET', key, `w${i}`, 'PX', String(r.between(1, 30))];
+    case 2:
+      return ['APPEND', key, 'x'];
+    default:
+      return ['SET', key, `w${i}`];
+  }
+}
+
 /** A few commands of one slot for a transaction. */
 function transaction(r: Random): Arg[][] {
   const family = r.chance(0.5)
@@ -142,14 +158,14 @@ function normal(reply: unknown): unknown {
 
 class Run {
   readonly model = new MapModel();
-  readonly buffers: SlotDB;
+  readonly buffers: BufferCommands;
 
   constructor(
     readonly db: SlotDB,
     readonly r: Random,
     readonly seed: number,
   ) {
-    this.buffers = db.withBuffers() as unknown as SlotDB;
+    this.buffers = db.withBuffers();
   }
 
   send(args: Arg[]): Promise<unknown> {
@@ -242,8 +258,14 @@ async function fuzz(shards: number, replicas: number): Promise<void> {
       else await run.otherStep();
       await run.checkModel(where);
       if (step === Math.floor(STEPS / 3)) {
-        // A replica dies: its replacement gets a full copy while the writes go on.
+        // A replica dies: its replacement gets a full copy (of enough keys to take several loop
+        // turns) while the writes go on, pipelined.
+        for (let i = 0; i < 20_000; i += 2000) {
+          const pairs = Array.from({ length: 2000 }, (_, j) => [`fill:${i + j}`, `f${j}`]).flat();
+          await run.send(['MSET', ...pairs]);
+        }
         await replicaWorker(db, 0, 0).terminate();
+        await Promise.all(Array.from({ length: 400 }, (_, i) => run.send(fillerWrite(run.r, i))));
       }
       if (step === Math.floor((2 * STEPS) / 3)) {
         // The primary of shard 0 drops a replica that falls behind: a record bigger than its ring.

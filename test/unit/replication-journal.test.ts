@@ -12,6 +12,7 @@ import {
   CMD_OP,
   ENTRIES_KEYS,
   ENTRIES_START,
+  REC_HEADER_BYTES,
   REC_KIND,
   REC_LENGTH,
   REC_NOW,
@@ -197,6 +198,16 @@ describe('journal records', () => {
     p.replay();
     expect(p.failures).toEqual([]);
     expect(dumpKeyspace(p.replica)).toEqual(dumpKeyspace(p.primary));
+  });
+
+  it('a ping (the primary’s clock while it writes nothing) applies as nothing', () => {
+    const p = pair();
+    const ping = Buffer.alloc(REC_HEADER_BYTES);
+    viewOf(ping).setUint32(REC_LENGTH, REC_HEADER_BYTES, true);
+    ping[REC_KIND] = RecordKind.Ping;
+    viewOf(ping).setUint16(REC_SLOT, 0, true);
+    expect(p.applyRecord(ping)).toBeUndefined();
+    expect(p.replica.keyCount).toBe(0);
   });
 
   it('a blocking command that parks journals nothing', () => {

@@ -49,15 +49,16 @@ export class Follower {
     const keyspace = this.shard.keyspace;
     keyspace.expireOnRead = true;
     let applied = 0;
+    let popped = 0;
     try {
-      if (reader.readable()) reader.fill();
+      if (reader.readable()) popped += reader.fill();
       for (;;) {
         const at = reader.next();
         if (at < 0) break;
         this.applyRecord(reader.buf, reader.view, at);
         reader.advance(at);
         applied++;
-        if (reader.start === reader.end && reader.readable()) reader.fill();
+        if (reader.start === reader.end && reader.readable()) popped += reader.fill();
       }
     } catch (error) {
       // A frame length no record can have: where the next record starts is lost. What was read is
@@ -69,6 +70,9 @@ export class Follower {
     keyspace.expireOnRead = false;
     keyspace.now = Date.now();
     const control = this.shard.control;
+    // The primary may have parked with more to send than the ring had room for (a full copy, a
+    // big record): room was made.
+    if (popped > 0) control.wakeShardWithBacklog(this.primary);
     if (applied > 0 && this.streaming) {
       control.setOffset(this.shard.id, this.offset);
       control.wakeShard(this.primary);

@@ -30,7 +30,7 @@ import { REPLICA_BACKLOG_BYTES_MAX, SLOT_COUNT, SYNC_TURN_KEYS } from '../../src
 import { FrameWriter } from '../../src/shared/ring.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { COPY_LIMITS_DEFAULT, type CopyLimits, copySlot } from './full-copy.js';
-import type { Journal, JournalSink } from './journal.js';
+import { copyBytes, type Journal, type JournalSink } from './journal.js';
 
 const LinkState = {
   /** Sending the full copy; `nextSlot` is the first slot not sent yet. */
@@ -82,7 +82,7 @@ export class ReplicaLink implements JournalSink {
     if (this.state === LinkState.Syncing && slot !== NO_SLOT && slot >= this.nextSlot) return;
     const w = this.writer;
     const start = w.beginFrame(length);
-    buf.copy(w.buf, start, 0, length);
+    copyBytes(buf, 0, length, w.buf, start);
     w.commit(start + length);
   }
 

@@ -29,7 +29,8 @@ export class Parking {
     const words = shard.control.words;
     const backlog =
       shard.clients.anyBacklog() || shard.peers.anyBacklog() || shard.replication.anyBacklog();
-    // With bytes waiting for ring space, readers wake the shard when they make some.
+    // With bytes waiting for ring space (replies, peer frames, a replica's journal or copy),
+    // readers wake the shard when they make some.
     const parkedAs = backlog ? PARKED_WITH_BACKLOG : 1;
     Atomics.store(words, this.parkedWord, parkedAs);
     if (
