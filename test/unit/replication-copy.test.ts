@@ -259,13 +259,14 @@ describe('a replica that could not apply a record', () => {
     expect(follower.lastFailure).toBe('full copy record checksum mismatch');
     expect(follower.streaming).toBe(false);
     expect(control.replicaState(REPLICA)).toBe(ReplicaState.Broken);
-    // A frame whose length no record has: reported, and the reader goes on.
+    // A frame whose length no record has: the stream cannot be read on; the replica reports it and
+    // its worker ends (the pool replaces it).
     const bad = w.beginFrame(8);
     w.view.setUint32(bad, 4, true);
     w.view.setUint32(bad + 4, 0, true);
     w.tail = bad + 8;
     w.flush();
-    expect(() => follower.serve()).not.toThrow();
+    expect(() => follower.serve()).toThrow(/unreadable stream/);
     expect(follower.lastFailure).toMatch(/unreadable stream/);
   });
 

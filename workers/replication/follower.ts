@@ -5,6 +5,7 @@
 // of the primary's data, and counts for nothing. Every record of the journal carries the offset
 // just past it, so the acknowledged offset is the last applied record's.
 
+import { InvariantError } from '../../src/errors.js';
 import { ReplicaState } from '../../src/shared/control-block.js';
 import {
   REC_CHECKSUM,
@@ -61,10 +62,11 @@ export class Follower {
         if (reader.start === reader.end && reader.readable()) popped += reader.fill();
       }
     } catch (error) {
-      // A frame length no record can have: where the next record starts is lost. What was read is
-      // dropped; the replica stays broken and acknowledges nothing until a new copy.
+      // A frame length no record can have: where the next record starts is lost, and no copy can
+      // come down this ring again. The replica stops acknowledging and its worker ends: the pool
+      // replaces it with a new one, on a new ring.
       this.fail(`unreadable stream: ${(error as Error).message}`);
-      reader.start = reader.end;
+      throw new InvariantError(`replica ${this.shard.id}: ${this.lastFailure}`);
     }
     // Reads from clients see keys past their deadline as missing but leave them to the stream.
     keyspace.expireOnRead = false;
