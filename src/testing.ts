@@ -87,6 +87,18 @@ export function sendCorrupted(
   return client.promiseFor(index);
 }
 
+/** Injects faults into `shard`'s replica number `index` (as replicaWorker counts); `{}` clears. */
+export async function setReplicaFaults(
+  db: SlotDB,
+  shard: number,
+  index: number,
+  faults: ShardFaults,
+): Promise<void> {
+  const pool = db[kPool]!;
+  const worker = replicaWorker(db, shard, index);
+  await pool.request(pool.workers.indexOf(worker), { type: 'faults', faults });
+}
+
 /** Sets how long a seat's heartbeat must stay still before `handle()` reclaims it (ms). */
 export function setHeartbeatGrace(db: SlotDB, ms: number): void {
   const pool = db[kPool];

@@ -36,6 +36,8 @@ export interface ShardFaults {
   readonly pauseSending?: boolean;
   readonly holdAcks?: boolean;
   readonly applyDelayMs?: number;
+  /** A replica stops applying its primary's stream (it falls behind, acknowledges nothing new). */
+  readonly pauseReplication?: boolean;
 }
 
 /** How a source shard moves one slot; checked by the coordinator before it is sent. */
@@ -91,7 +93,35 @@ export type ShardRequest =
   | { readonly type: 'follow'; readonly primary: number; readonly ring: SharedArrayBuffer }
   /** To a replica: become its shard's primary; answers the offset it holds. */
   | { readonly type: 'promote' }
+  /**
+   * Planned failover (workers/replication/hand-over.ts). To the primary: stop executing requests
+   * and hold them in order, until `ticket` says whether `to` took the shard over or the failover
+   * was abandoned (or `timeoutMs` passed); answers its final journal offset.
+   */
+  | {
+      readonly type: 'hand-over';
+      readonly to: number;
+      readonly ticket: SharedArrayBuffer;
+      readonly timeoutMs: number;
+    }
+  /** To the replica picked: become the primary and take the slots of `from`, which holds `offset`. */
+  | { readonly type: 'take-over'; readonly from: number; readonly offset: number }
+  /** To the old primary, after the take-over: pass what it held to the new primary now. */
+  | { readonly type: 'release' }
   | { readonly type: 'stop' };
+
+/**
+ * The word a planned failover's opening thread and old primary share (an Int32Array of one): it
+ * leaves Open once, by compare-and-exchange, so the new primary taking over and the old one going
+ * back to work can never both happen.
+ */
+export const Ticket = {
+  Open: 0,
+  /** The replica picked is told to take the shard over. */
+  Taken: 1,
+  /** The failover was given up: the old primary executes what it held and goes on. */
+  Abandoned: 2,
+} as const;
 
 /** A request as posted: with the id its reply will carry. */
 export type ToShard = ShardRequest & { readonly id: number };
@@ -107,7 +137,7 @@ export interface Reply {
   readonly profile?: ShardProfileDump;
   /** heap: bytes of the shard's JavaScript heap in use, after a full collection when possible. */
   readonly heapUsedBytes?: number;
-  /** promote: the journal offset the new primary holds. */
+  /** promote, take-over: the journal offset the new primary holds; hand-over: the final one. */
   readonly offset?: number;
 }
 

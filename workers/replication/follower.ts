@@ -44,6 +44,7 @@ export class Follower {
 
   /** Applies every complete record in the ring. Returns how many it applied. */
   serve(): number {
+    if (this.shard.faults.pauseReplication) return 0;
     const reader = this.reader;
     if (reader.readable()) reader.fill();
     const keyspace = this.shard.keyspace;

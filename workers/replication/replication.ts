@@ -117,6 +117,9 @@ export class Replication {
   step(now: number): number {
     if (this.follower !== undefined) return this.follower.serve();
     let work = 0;
+    // A planned failover holds this primary's requests until the new primary took the slots.
+    const handOver = this.shard.router.handOver;
+    if (handOver !== undefined) work += handOver.step(now);
     const links = this.links;
     for (let i = 0; i < links.length; i++) work += links[i]!.step();
     if (this.journal !== undefined)
@@ -128,7 +131,7 @@ export class Replication {
 
   /** Whether the replication ring has records this replica has not applied. */
   anyInput(): boolean {
-    return this.follower?.reader.readable() ?? false;
+    return (this.follower?.reader.readable() ?? false) && !this.shard.faults.pauseReplication;
   }
 
   /** When the next WAIT times out (Infinity: none held). */

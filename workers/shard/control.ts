@@ -9,6 +9,7 @@ import { kShardControl } from '../../src/shared/control-block.js';
 import type { Reply, ShardInit, ToShard } from '../../src/shared/control-messages.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { ShardProfiler } from '../profiler.js';
+import { startHandOver, takeOver } from '../replication/hand-over.js';
 import type { Shard } from '../shard.js';
 
 type Handler<K extends ToShard['type']> = (
@@ -33,6 +34,10 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     return ok(message);
   },
   migrate(shard, message) {
+    // A primary handing its shard over moves no slot: its slots are about to change owner.
+    if (shard.router.handOver !== undefined) {
+      throw new Error(`worker ${shard.id} is handing its shard over (a failover)`);
+    }
     shard.orders.add(message);
     return ok(message);
   },
@@ -93,6 +98,19 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   },
   promote(shard, message) {
     return { ...ok(message), offset: shard.replication.promote() };
+  },
+  'hand-over'(shard, message) {
+    return {
+      ...ok(message),
+      offset: startHandOver(shard, message.to, message.ticket, message.timeoutMs),
+    };
+  },
+  'take-over'(shard, message) {
+    return { ...ok(message), offset: takeOver(shard, message.from, message.offset) };
+  },
+  release(shard, message) {
+    shard.router.handOver?.step(Date.now());
+    return ok(message);
   },
   stop(shard, message) {
     shard.running = false;
