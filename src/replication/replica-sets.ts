@@ -199,6 +199,8 @@ export class ReplicaSets {
     control.setWorker(seat, WorkerRole.Replica, shard);
     await pool.spawn(seat);
     await pool.attachClients(seat);
+    // The primary died meanwhile with no replica to take over: there is nothing to follow.
+    if (!pool.live(control.primaryOf(shard))) return;
     await this.connect(control.primaryOf(shard), seat);
   }
 
