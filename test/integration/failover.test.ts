@@ -5,9 +5,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { FailoverError, ShardDownError } from '../../dist/src/index.js';
-import { replicasStreaming, replicaWorker, shardWorker } from '../../dist/src/testing.js';
+import {
+  replicasStreaming,
+  replicaWorker,
+  setReplicaFaults,
+  shardWorker,
+} from '../../dist/src/testing.js';
 import { withDb } from '../support/db.js';
-import { checkSlotMap, keysOf, writeUntilServed } from '../support/failover.js';
+import { checkSlotMap, keysOf, until, writeUntilServed } from '../support/failover.js';
 
 describe('automatic failover', () => {
   it('keeps every write a WAIT counted, of every type, when the primary dies', async () => {
@@ -62,6 +67,26 @@ describe('automatic failover', () => {
       const other = keysOf(db, 1, 'o', 1)[0]!;
       await db.set(other, 'fine');
       expect(await db.get(other)).toBe('fine');
+    });
+  });
+
+  it('does not let a WAIT after the death count the new primary’s replicas for lost writes', async () => {
+    await withDb({ shards: 1, replicas: 1 }, async (db) => {
+      await db.set('a', '1');
+      expect(await db.wait(1, 0)).toBe(1);
+      // The replica stops applying: the next write reaches the primary only, which dies with it.
+      await setReplicaFaults(db, 0, 0, { pauseReplication: true });
+      await db.set('b', '2');
+      await shardWorker(db, 0).terminate();
+      await until(() => db.stats().shards[0]!.state === 'running');
+      await replicasStreaming(db);
+      expect(await db.get('b')).toBeNull();
+      // The WAIT covers 'b', sent to the dead primary: it fails, it never answers 1.
+      await expect(db.wait(1, 1000)).rejects.toBeInstanceOf(FailoverError);
+      expect(await db.get('a')).toBe('1');
+      // Writes to the new primary are counted again.
+      await db.set('c', '3');
+      expect(await db.wait(1, 5000)).toBe(1);
     });
   });
 

@@ -37,6 +37,15 @@ export function checkSlotMap(db: SlotDB): void {
   }
 }
 
+/** Waits until `done()` holds, for 10 s at most. */
+export async function until(done: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`not done in ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 /** The `count` first keys made from `prefix` that live on `shard`. */
 export function keysOf(db: SlotDB, shard: number, prefix: string, count: number): string[] {
   const keys: string[] = [];
