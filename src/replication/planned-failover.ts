@@ -13,14 +13,16 @@
 //      in a new epoch; the old primary sees it and forwards what it held to it. None of this needs
 //      this thread's event loop once the ticket is taken, so a sync call made here meanwhile
 //      cannot block it.
-//   5. The old primary and the shard's other replicas follow the new primary (full copies).
+//   5. The old primary follows the new one from the final offset (it holds the same data: no full
+//      copy, so the shard keeps a streaming replica throughout); the others get full copies.
 
 import { OptionError, PlannedFailoverError } from '../errors.js';
 import { checkOptionNames, integerOption } from '../options.js';
 import type { ShardPool } from '../shard-pool.js';
 import { ReplicaState, SlotState } from '../shared/control-block.js';
 import { Ticket } from '../shared/control-messages.js';
-import { SLOT_COUNT } from '../shared/limits.js';
+import { REPLICATION_RING_BYTES, SLOT_COUNT } from '../shared/limits.js';
+import { createRingStorage } from '../shared/ring.js';
 import type { FailoverRecord, ReplicaSets } from './replica-sets.js';
 
 export interface FailoverOptions {
@@ -142,7 +144,9 @@ export class PlannedFailovers {
     const startedAt = performance.now();
     await this.ask(shard, from, () => pool.peerRings.link(from, to));
     const ticket = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const handOver = { type: 'hand-over', to, ticket: ticket.buffer, timeoutMs } as const;
+    // The new primary's stream to the old one, which holds the same data: no full copy.
+    const ring = createRingStorage(REPLICATION_RING_BYTES);
+    const handOver = { type: 'hand-over', to, ticket: ticket.buffer, timeoutMs, ring } as const;
     const reply = await this.ask(shard, from, () => pool.request(from, handOver));
     const final = reply?.offset ?? 0;
     await this.caughtUp(shard, from, to, final, ticket, startedAt + timeoutMs);
@@ -152,11 +156,11 @@ export class PlannedFailovers {
         `its primary stopped waiting after ${timeoutMs} ms and went on; nothing was lost`,
       );
     }
-    const offset = await this.takeOver(shard, from, to, final, ticket);
+    const offset = await this.takeOver(shard, { from, to, final, ring }, ticket);
     // The old primary forwards what it held before it follows the new one (its port's order).
     await pool.request(from, { type: 'release' }).catch(() => undefined);
     const record = sets.record({ shard, from, to, startedAt, offset, planned: true });
-    await sets.afterPromotion(shard, to).catch((error) => sets.report(error));
+    await sets.afterPromotion(shard, to, from).catch((error) => sets.report(error));
     return record;
   }
 
@@ -205,14 +209,13 @@ export class PlannedFailovers {
   /** Tells `to` to take the shard over; if it cannot, the old primary goes on. */
   private async takeOver(
     shard: number,
-    from: number,
-    to: number,
-    final: number,
+    seats: { from: number; to: number; final: number; ring: SharedArrayBuffer },
     ticket: Int32Array,
   ): Promise<number> {
     const { pool } = this;
     const control = pool.control;
-    const taking = pool.request(to, { type: 'take-over', from, offset: final });
+    const { from, to, final, ring } = seats;
+    const taking = pool.request(to, { type: 'take-over', from, offset: final, ring });
     // Gone from the map before anyone chained on it runs (a death noticed meanwhile looks again).
     const settled = taking.then(
       () => this.takingOver.delete(shard),

@@ -174,11 +174,15 @@ export class ReplicaSets {
     control.bumpEpoch();
   }
 
-  /** The shard's other replicas follow its new primary; a replacement restores the count. */
-  async afterPromotion(shard: number, primary: number): Promise<void> {
-    const others = this.replicasOf(shard);
+  /**
+   * The shard's other replicas follow its new primary (but `following`, which does already); a
+   * replacement restores the count.
+   */
+  async afterPromotion(shard: number, primary: number, following = -1): Promise<void> {
+    const replicas = this.replicasOf(shard);
+    const others = replicas.filter((seat) => seat !== following);
     await Promise.all(others.map((seat) => this.connect(primary, seat)));
-    const missing = this.pool.options.replicas - others.length;
+    const missing = this.pool.options.replicas - replicas.length;
     for (let i = 0; i < missing; i++) await this.replace(shard);
   }
 

@@ -103,9 +103,19 @@ export type ShardRequest =
       readonly to: number;
       readonly ticket: SharedArrayBuffer;
       readonly timeoutMs: number;
+      /** The new primary's stream, which the old primary follows once handed over. */
+      readonly ring: SharedArrayBuffer;
     }
-  /** To the replica picked: become the primary and take the slots of `from`, which holds `offset`. */
-  | { readonly type: 'take-over'; readonly from: number; readonly offset: number }
+  /**
+   * To the replica picked: become the primary and take the slots of `from`, which holds `offset`;
+   * stream to `from` over `ring` from there (it holds the data: no full copy).
+   */
+  | {
+      readonly type: 'take-over';
+      readonly from: number;
+      readonly offset: number;
+      readonly ring: SharedArrayBuffer;
+    }
   /** To the old primary, after the take-over: pass what it held to the new primary now. */
   | { readonly type: 'release' }
   | { readonly type: 'stop' };

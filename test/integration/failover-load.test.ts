@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { replicasStreaming, shardWorker } from '../../dist/src/testing.js';
-import { withDb } from '../support/db.js';
+import { type SlotDB, withDb } from '../support/db.js';
 import {
   checkSlotMap,
   missingKeys,
@@ -27,11 +27,18 @@ function errorNames(results: readonly WriterResults[]): Record<string, number> {
   return names;
 }
 
+/** Waits until each writer thread is under way: its second batch (after a first WAIT, if any). */
+async function underWay(db: SlotDB, prefixes: readonly string[]): Promise<void> {
+  for (const prefix of prefixes) {
+    while (Number(await db.get(`${prefix}:counter`)) < 2) await sleep(5);
+  }
+}
+
 describe('failover under load', () => {
   it('keeps every write a WAIT counted when primaries die at random moments', async () => {
     await withDb({ shards: 2, replicas: 1 }, async (db) => {
       const writers = await startWriters(db, 3, { batch: 20, wait: true });
-      await sleep(100);
+      await underWay(db, ['t0', 't1', 't2']);
       // Eight seats: four start, so three replacements.
       for (let kill = 0; kill < 3; kill++) {
         await sleep(20 + Math.random() * 150);
@@ -56,8 +63,10 @@ describe('failover under load', () => {
 
   it('loses nothing in planned failovers, shows callers no error and keeps their order', async () => {
     await withDb({ shards: 2, replicas: 1 }, async (db) => {
-      const writers = await startWriters(db, 3, { batch: 20, wait: false });
-      await sleep(50);
+      const writers = await startWriters(db, 2, { batch: 20, wait: false });
+      // One thread WAITs after each batch: the WAITs the old primary holds are answered too.
+      const waiting = await startWriters(db, 1, { batch: 20, wait: true, prefix: 'w' });
+      await underWay(db, ['t0', 't1', 'w0']);
       for (let round = 0; round < 4; round++) {
         const shard = round % 2;
         const old = db.stats().shards[shard]!.primary;
@@ -71,9 +80,13 @@ describe('failover under load', () => {
         await replicasStreaming(db);
         await sleep(Math.random() * 50);
       }
+      await sleep(50);
       const results = await writers.stop();
-      expect(errorNames(results)).toEqual({});
-      for (const result of results) {
+      const waited = await waiting.stop();
+      expect(errorNames([...results, ...waited])).toEqual({});
+      expect(waited[0]!.acknowledged.length).toBeGreaterThan(0);
+      expect(await missingKeys(db, waited[0]!.acknowledged)).toEqual([]);
+      for (const result of [...results, ...waited]) {
         expect(result.written).toBe(result.next);
         // Each thread's INCRs answered 1, 2, 3...: none lost, none run out of order.
         expect(result.counters).toEqual(result.counters.map((_, i) => i + 1));

@@ -94,14 +94,20 @@ export interface WriterResults {
 export async function startWriters(
   db: SlotDB,
   count: number,
-  options: { batch: number; wait: boolean },
+  options: { batch: number; wait: boolean; prefix?: string },
 ): Promise<{ stop: (timeoutMs?: number) => Promise<WriterResults[]> }> {
   const stop = new SharedArrayBuffer(4);
   const done: Promise<WriterResults>[] = [];
   for (let i = 0; i < count; i++) {
     const handle = await db.handle();
     const worker = new Worker(THREAD, {
-      workerData: { handle, prefix: `t${i}`, stop, script: 'write', ...options },
+      workerData: {
+        ...options,
+        handle,
+        prefix: `${options.prefix ?? 't'}${i}`,
+        stop,
+        script: 'write',
+      },
     });
     done.push(
       new Promise((resolve, reject) => {

@@ -26,7 +26,7 @@
 
 import { NO_SLOT, REQ_SLOT, readU16, readU32 } from '../../src/shared/codec.js';
 import { WorkerRole } from '../../src/shared/control-block.js';
-import { Ticket } from '../../src/shared/control-messages.js';
+import { Ticket, type ToShard } from '../../src/shared/control-messages.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { RoleKind } from '../migration/role.js';
 import { requestFailure } from '../shard/request-router.js';
@@ -39,20 +39,32 @@ interface HeldFrame {
   readonly fromPeer: number;
 }
 
+/** How long an old primary forwards what reaches it after handing over (see `forward`). */
+const FORWARD_GRACE_MS = 1000;
+
+type HandOverMessage = Extract<ToShard, { type: 'hand-over' }>;
+
 /** On the old primary: holds requests, then forwards them, for as long as its hand-over lasts. */
 export class HandOver {
   private holding = true;
   private held: HeldFrame[] = [];
   /** The shard this worker serves (its seat's role changes on the way, not its shard). */
   private readonly shardNumber: number;
+  private readonly ticket: Int32Array;
+  /** Date.now() after which this worker gives up on its own. */
+  private readonly deadline: number;
+  /** Date.now() until which it forwards everything, once handed over. */
+  private forwardUntil = 0;
 
   constructor(
     private readonly shard: Shard,
-    private readonly ticket: Int32Array,
-    /** Date.now() after which this worker gives up on its own. */
-    private readonly deadline: number,
+    private readonly message: HandOverMessage,
+    /** Its journal's offset when it stopped executing: what the new primary must hold. */
+    private readonly final: number,
   ) {
     this.shardNumber = shard.control.workerShard(shard.id);
+    this.ticket = new Int32Array(message.ticket);
+    this.deadline = Date.now() + message.timeoutMs;
   }
 
   /** Whether it still holds requests (not handed over, not given up). */
@@ -73,11 +85,13 @@ export class HandOver {
 
   /**
    * Once handed over: forwards a request to its slot's owner (a keyless one to the shard's new
-   * primary). Ends when this worker holds the new primary's full copy: then it serves as a replica.
+   * primary). A client may still send here for a moment what it addressed with the slot map it
+   * read before the new epoch: a write would be refused here, a read could miss the caller's own
+   * write just forwarded. After a grace period, this worker serves as the replica it is.
    */
   private forward(buf: Buffer, at: number): boolean {
     const shard = this.shard;
-    if (shard.replication.follower?.streaming === true) {
+    if (shard.keyspace.now > this.forwardUntil) {
       shard.router.handOver = undefined;
       return false;
     }
@@ -107,7 +121,7 @@ export class HandOver {
       state === Ticket.Taken &&
       this.shard.control.primaryOf(this.shardNumber) !== this.shard.id
     ) {
-      this.release();
+      this.release(now);
       return 1;
     }
     return 0;
@@ -122,17 +136,20 @@ export class HandOver {
     this.replay();
   }
 
-  /** Handed over: everything this primary kept waiting goes to the new one. */
-  private release(): void {
+  /** Handed over: everything this primary kept waiting goes to the new one, which it follows. */
+  private release(now: number): void {
     const shard = this.shard;
     const { replication, control } = shard;
+    const to = this.message.to;
     this.holding = false;
-    // Nothing runs here as a write any more; what reaches this worker is forwarded.
-    replication.writeRefusal = READONLY;
-    // WAITs held here are answered now, with the replicas that hold the caller's writes: the new
-    // primary holds them all (it acknowledged the final offset), the others as far as they got.
-    replication.waits.settle(Number.POSITIVE_INFINITY, replication.countAcks);
-    // Its replicas follow the new primary from now on (the opening thread connects them).
+    this.forwardUntil = now + FORWARD_GRACE_MS;
+    // WAITs held here are answered now: the replicas that acknowledged the caller's writes, and
+    // this worker, which keeps every write (the new primary's data) as its replica from now on.
+    replication.waits.settle(
+      Number.POSITIVE_INFINITY,
+      (offset) => replication.countAcks(offset) + 1,
+    );
+    // Its other replicas follow the new primary from now on (the opening thread connects them).
     for (const link of [...replication.links]) replication.dropReplica(link.replica);
     // Requests blocked on keys blocked before those held: they go first.
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
@@ -140,6 +157,10 @@ export class HandOver {
       shard.blocking.handOff(slot, (frame) => this.route(frame, -1));
     }
     this.replay();
+    // It holds the new primary's data as of the final offset: it streams from there, no copy.
+    if (control.primaryOf(this.shardNumber) === to) {
+      replication.follow(to, this.message.ring, this.final);
+    }
     shard.expiry.nextAt = 0;
   }
 
@@ -162,16 +183,11 @@ export class HandOver {
 }
 
 /**
- * 'hand-over' on the primary: starts holding requests for a failover to `to`. Returns the final
- * journal offset. Refused while the shard takes part in a migration: its slots' owners and keys
- * would change under the failover.
+ * 'hand-over' on the primary: starts holding requests for a failover. Returns the final journal
+ * offset. Refused while the shard takes part in a migration: its slots' owners and keys would
+ * change under the failover.
  */
-export function startHandOver(
-  shard: Shard,
-  to: number,
-  ticket: SharedArrayBuffer,
-  timeoutMs: number,
-): number {
+export function startHandOver(shard: Shard, message: HandOverMessage): number {
   const { replication, router, control } = shard;
   const journal = replication.journal;
   if (journal === undefined || replication.follower !== undefined) {
@@ -186,26 +202,28 @@ export function startHandOver(
     throw new Error(`it takes part in a migration (slot ${role.slot}): let it end first`);
   }
   if (shard.orders.pending) throw new Error('it has slot moves queued: let them end first');
-  if (shard.peers.byId[to] === undefined) {
-    throw new Error(`it has no ring to worker ${to}`);
+  if (shard.peers.byId[message.to] === undefined) {
+    throw new Error(`it has no ring to worker ${message.to}`);
   }
-  router.handOver = new HandOver(shard, new Int32Array(ticket), Date.now() + timeoutMs);
+  router.handOver = new HandOver(shard, message, journal.offset);
   shard.expiry.nextAt = Number.POSITIVE_INFINITY;
   return journal.offset;
 }
 
 /**
  * 'take-over' on the replica picked: once it holds `offset` of `from`'s stream, it becomes the
- * shard's primary and takes `from`'s slots, in a new epoch. Returns the offset it journals from.
+ * shard's primary, takes `from`'s slots in a new epoch, and streams to `from` (which holds the
+ * same data) from there. Returns the offset it journals from.
  */
-export function takeOver(shard: Shard, from: number, offset: number): number {
+export function takeOver(shard: Shard, message: Extract<ToShard, { type: 'take-over' }>): number {
   const { replication, control } = shard;
+  const { from, offset } = message;
   const follower = replication.follower;
   if (follower === undefined || follower.primary !== from) {
     throw new Error(`worker ${shard.id} does not follow worker ${from}`);
   }
   while (follower.serve() > 0);
-  if (!follower.streaming || follower.offset < offset) {
+  if (!follower.streaming || follower.offset !== offset) {
     throw new Error(
       `worker ${shard.id} holds offset ${follower.offset} of worker ${from}'s stream, not ${offset}`,
     );
@@ -213,6 +231,7 @@ export function takeOver(shard: Shard, from: number, offset: number): number {
   const at = replication.promote();
   // It may still forward for an earlier hand-over of its own; as the primary it serves.
   shard.router.handOver = undefined;
+  replication.addReplica(from, message.ring, true);
   const shardNumber = control.workerShard(shard.id);
   control.setWorker(shard.id, WorkerRole.Primary, shardNumber);
   // The owners first: the old primary forwards to them once it sees the new primary below.

@@ -102,11 +102,11 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   'hand-over'(shard, message) {
     return {
       ...ok(message),
-      offset: startHandOver(shard, message.to, message.ticket, message.timeoutMs),
+      offset: startHandOver(shard, message),
     };
   },
   'take-over'(shard, message) {
-    return { ...ok(message), offset: takeOver(shard, message.from, message.offset) };
+    return { ...ok(message), offset: takeOver(shard, message) };
   },
   release(shard, message) {
     shard.router.handOver?.step(Date.now());
