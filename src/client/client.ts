@@ -254,6 +254,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     const pending = this.pending;
     this.outbox.seal(shard, start, pending.id(index));
     pending.shard[index] = shard;
+    if (this.outbox.lastWrite !== 0) pending.flags[index]! |= PendingFlag.Write;
     this.fence.sent(pending.fencedSlot(index), shard);
   }
 
@@ -354,8 +355,15 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     const pending = this.pending;
     for (const index of pending.inUse()) {
       if (pending.flags[index]! & PendingFlag.Done) continue;
-      const error = this.health.failureOf(pending.shard[index]!, pending.slot[index]!);
-      if (error !== undefined) this.complete(index, error);
+      const shard = pending.shard[index]!;
+      const error = this.health.failureOf(shard, pending.slot[index]!);
+      if (error === undefined) continue;
+      // A write its worker's death failed: the caller knows it may not have run.
+      const wrote = this.outbox.wrote;
+      if (pending.flags[index]! & PendingFlag.Write && shard >= 0 && wrote[shard]! > 0) {
+        wrote[shard]!--;
+      }
+      this.complete(index, error);
     }
   }
 

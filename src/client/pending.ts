@@ -29,6 +29,8 @@ export const PendingFlag = {
    * it waits as its own connection would in Redis), failed at once when the client closes.
    */
   Blocking: 8,
+  /** A write: if its worker dies before it replies, the thread's next WAIT need not cover it. */
+  Write: 16,
 } as const;
 
 /** A command sent as several frames (split by slot, or broadcast); complete when all replied. */

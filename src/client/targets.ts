@@ -12,13 +12,14 @@ export function primarySeats(control: ControlBlock): number[] {
 
 /**
  * The primaries of the shards written to since the last call (every primary when none), from
- * `wrote` (per worker seat, set by the outbox), which it clears. A write to a worker that handed
+ * `wrote` (per worker seat, kept by the outbox), which it clears. A write to a worker that handed
  * its shard over (a planned failover: it became a replica) counts for its shard's primary now,
  * which holds every write it had. A write to a primary that died and was replaced (it stays a
  * primary in the slot map's roles) may have died with it: the WAIT goes to the dead worker and
- * fails (FailoverError), instead of a new primary answering for writes it never saw.
+ * fails (FailoverError), instead of a new primary answering for writes it never saw. (Writes the
+ * death failed are not counted: their callers were told.)
  */
-export function writtenPrimaries(control: ControlBlock, wrote: Uint8Array): number[] {
+export function writtenPrimaries(control: ControlBlock, wrote: Uint32Array): number[] {
   const targets: number[] = [];
   for (let worker = 0; worker < wrote.length; worker++) {
     if (wrote[worker] === 0) continue;

@@ -189,7 +189,7 @@ export class PlannedFailovers {
         );
       }
       if (Atomics.load(ticket, 0) === Ticket.Abandoned) {
-        throw giveUp(`its primary stopped waiting for worker ${to}`);
+        throw giveUp(`it stopped waiting for worker ${to} (this thread was busy past timeoutMs)`);
       }
       if (sets.exited.has(to) || !pool.live(to)) throw giveUp(`worker ${to}, the replica, died`);
       const moving = this.movingSlot(from);

@@ -88,7 +88,9 @@ describe('planned failover', () => {
     await withDb({ shards: 1, replicas: 1 }, async (db) => {
       const primary = db.stats().shards[0]!.primary;
       await setReplicaFaults(db, 0, 0, { pauseReplication: true });
+      // Written, but not applied by the replica: it cannot catch up.
       const writes = Array.from({ length: 250 }, (_, i) => db.set(`k${i}`, `v${i}`));
+      await Promise.all(writes);
       const started = performance.now();
       const attempt = db.failover(0, { timeoutMs: 200 }).catch((failure: unknown) => failure);
       // Sent while the primary holds its requests: they wait for the attempt to end.

@@ -13,7 +13,8 @@ const stopWord = stop === undefined ? undefined : new Int32Array(stop);
 /** Counts an error by class name; keeps the first few messages of each. */
 function noteError(errors, error) {
   const name = error?.name ?? 'non-error';
-  const entry = (errors[name] ??= { count: 0, messages: [] });
+  errors[name] ??= { count: 0, messages: [] };
+  const entry = errors[name];
   entry.count++;
   if (entry.messages.length < 3) entry.messages.push(String(error?.message ?? error));
 }

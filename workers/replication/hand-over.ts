@@ -143,6 +143,8 @@ export class HandOver {
     const to = this.message.to;
     this.holding = false;
     this.forwardUntil = now + FORWARD_GRACE_MS;
+    // No write runs here any more: what reaches this worker is forwarded, then refused.
+    replication.writeRefusal = READONLY;
     // WAITs held here are answered now: the replicas that acknowledged the caller's writes, and
     // this worker, which keeps every write (the new primary's data) as its replica from now on.
     replication.waits.settle(

@@ -61,7 +61,7 @@ export class RequestRouter {
     ) {
       view.setFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, this.execution.markNow(), true);
     }
-    if (this.handOver !== undefined && this.handOver.take(buf, at, fromPeer)) return;
+    if (this.handOver?.take(buf, at, fromPeer)) return;
     const slot = view.getUint16(at + REQ_SLOT, true);
     if (slot === NO_SLOT) {
       this.execution.execute(buf, at);
