@@ -358,11 +358,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
       const shard = pending.shard[index]!;
       const error = this.health.failureOf(shard, pending.slot[index]!);
       if (error === undefined) continue;
-      // A write its worker's death failed: the caller knows it may not have run.
-      const wrote = this.outbox.wrote;
-      if (pending.flags[index]! & PendingFlag.Write && shard >= 0 && wrote[shard]! > 0) {
-        wrote[shard]!--;
-      }
+      if (pending.flags[index]! & PendingFlag.Write) this.outbox.writeFailed(shard);
       this.complete(index, error);
     }
   }

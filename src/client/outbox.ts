@@ -47,6 +47,11 @@ export class Outbox {
     this.wrote = new Uint32Array(requests.length);
   }
 
+  /** A write to `shard` failed with its worker's death: its caller knows it may not have run. */
+  writeFailed(shard: number): void {
+    if (shard >= 0 && this.wrote[shard]! > 0) this.wrote[shard]!--;
+  }
+
   /** Begins a frame for `slot` on `shard`'s ring; returns its start (for the argument writes). */
   begin(shard: number, slot: number, op: number, argc: number): number {
     const writer = this.writers[shard]!;
