@@ -77,8 +77,9 @@ describe('automatic failover', () => {
       // The replica stops applying: the next write reaches the primary only, which dies with it.
       await setReplicaFaults(db, 0, 0, { pauseReplication: true });
       await db.set('b', '2');
+      const dead = db.stats().shards[0]!.primary;
       await shardWorker(db, 0).terminate();
-      await until(() => db.stats().shards[0]!.state === 'running');
+      await until(() => db.stats().shards[0]!.primary !== dead);
       await replicasStreaming(db);
       expect(await db.get('b')).toBeNull();
       // The WAIT covers 'b', which the dead primary acknowledged: it fails, it never answers 1.
