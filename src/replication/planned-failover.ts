@@ -40,6 +40,9 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(['timeoutMs', 'replica']);
 const TIMEOUT_DEFAULT_MS = 5000;
 const TIMEOUT_MAX_MS = 600_000;
 
+/** How much longer than timeoutMs the primary holds requests before it gives up on its own. */
+const HOLD_GRACE_MS = 500;
+
 /** How often the opening thread looks whether the replica caught up (it has no wake-up for it). */
 const POLL_MS = 1;
 
@@ -146,7 +149,9 @@ export class PlannedFailovers {
     const ticket = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     // The new primary's stream to the old one, which holds the same data: no full copy.
     const ring = createRingStorage(REPLICATION_RING_BYTES);
-    const handOver = { type: 'hand-over', to, ticket: ticket.buffer, timeoutMs, ring } as const;
+    // The primary's own deadline comes later: it only matters if this thread is kept busy.
+    const holdMs = timeoutMs + HOLD_GRACE_MS;
+    const handOver = { type: 'hand-over', to, ticket: ticket.buffer, holdMs, ring } as const;
     const reply = await this.ask(shard, from, () => pool.request(from, handOver));
     const final = reply?.offset ?? 0;
     await this.caughtUp(shard, from, to, final, ticket, startedAt + timeoutMs);
@@ -188,9 +193,6 @@ export class PlannedFailovers {
           `its primary, worker ${from}, died during the failover (the automatic failover takes over)`,
         );
       }
-      if (Atomics.load(ticket, 0) === Ticket.Abandoned) {
-        throw giveUp(`it stopped waiting for worker ${to} (this thread was busy past timeoutMs)`);
-      }
       if (sets.exited.has(to) || !pool.live(to)) throw giveUp(`worker ${to}, the replica, died`);
       const moving = this.movingSlot(from);
       if (moving >= 0) throw giveUp(`a move of slot ${moving} began during the failover`);
@@ -200,6 +202,11 @@ export class PlannedFailovers {
       if (performance.now() >= deadline) {
         throw giveUp(
           `worker ${to} did not catch up in time (it acknowledged offset ${acked} of ${needed})`,
+        );
+      }
+      if (Atomics.load(ticket, 0) === Ticket.Abandoned) {
+        throw giveUp(
+          'its primary stopped waiting on its own (this thread was kept busy past timeoutMs)',
         );
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));

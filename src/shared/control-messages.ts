@@ -96,13 +96,13 @@ export type ShardRequest =
   /**
    * Planned failover (workers/replication/hand-over.ts). To the primary: stop executing requests
    * and hold them in order, until `ticket` says whether `to` took the shard over or the failover
-   * was abandoned (or `timeoutMs` passed); answers its final journal offset.
+   * was abandoned (or `holdMs` passed); answers its final journal offset.
    */
   | {
       readonly type: 'hand-over';
       readonly to: number;
       readonly ticket: SharedArrayBuffer;
-      readonly timeoutMs: number;
+      readonly holdMs: number;
       /** The new primary's stream, which the old primary follows once handed over. */
       readonly ring: SharedArrayBuffer;
     }

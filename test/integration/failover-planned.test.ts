@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { kPool } from '../../dist/src/db.js';
 import {
+  FailoverError,
   type FailoverRecord,
   OptionError,
   PlannedFailoverError,
@@ -122,6 +123,46 @@ describe('planned failover', () => {
       expect(db.stats().shards[0]!.primary).toBe(record.to);
       checkSlotMap(db);
       for (let i = 0; i < 500; i++) expect(await db.get(`k${i}`)).toBe(`v${i}`);
+    });
+  });
+
+  it('gives up when the replica dies, and lets the automatic failover act when the primary does', async () => {
+    await withDb({ shards: 2, replicas: 1 }, async (db) => {
+      const keys = keysOf(db, 0, 'k', 100);
+      await Promise.all(keys.map((key) => db.set(key, key)));
+      // The replica dies while the primary holds requests for it: the primary goes on.
+      await setReplicaFaults(db, 0, 0, { pauseReplication: true });
+      await db.set(keys[0]!, 'behind');
+      const attempt = db.failover(0).catch((failure: unknown) => failure);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const held = db.set(keys[1]!, 'held');
+      await replicaWorker(db, 0, 0).terminate();
+      expect(((await attempt) as Error).message).toMatch(
+        /failover of shard 0: worker \d+, the replica, died; its primary went on, nothing was lost/,
+      );
+      expect(await held).toBe('OK');
+      expect(await db.get(keys[1]!)).toBe('held');
+      await replicasStreaming(db);
+      checkSlotMap(db);
+
+      // The primary dies while it holds requests: they fail as any sent to a dead primary, and
+      // the automatic failover promotes the replica.
+      await setReplicaFaults(db, 0, 0, { pauseReplication: true });
+      await db.set(keys[0]!, 'behind again');
+      const dead = db.stats().shards[0]!.primary;
+      const second = db.failover(0).catch((failure: unknown) => failure);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const lost = db.set(keys[2]!, 'held').catch((failure: unknown) => failure);
+      await db[kPool]!.workers[dead]!.terminate();
+      expect(((await second) as Error).message).toMatch(
+        /failover of shard 0: its primary, worker \d+, died during the failover/,
+      );
+      expect(await lost).toBeInstanceOf(FailoverError);
+      await until(() => db.stats().shards[0]!.primary !== dead);
+      await db.set(keys[3]!, 'after');
+      expect(await db.get(keys[3]!)).toBe('after');
+      checkSlotMap(db);
+      expect(failovers(db).map((record) => record.planned)).toEqual([false]);
     });
   });
 

@@ -64,7 +64,7 @@ export class HandOver {
   ) {
     this.shardNumber = shard.control.workerShard(shard.id);
     this.ticket = new Int32Array(message.ticket);
-    this.deadline = Date.now() + message.timeoutMs;
+    this.deadline = Date.now() + message.holdMs;
   }
 
   /** Whether it still holds requests (not handed over, not given up). */
