@@ -193,4 +193,19 @@ describe('planned failover', () => {
       expect(failovers(db)).toHaveLength(5);
     });
   });
+
+  it('keeps writes admitted under minReplicasToWrite: the old primary counts as a good replica', async () => {
+    await withDb({ shards: 1, replicas: 1, minReplicasToWrite: 1 }, async (db) => {
+      await db.set('k', '0');
+      for (let round = 0; round < 3; round++) {
+        const writes = Array.from({ length: 300 }, (_, i) => db.set(`r${round}-${i}`, 'v'));
+        await db.failover(0);
+        const during = Array.from({ length: 300 }, (_, i) => db.incr(`c${round}`));
+        expect(await Promise.all(writes)).toEqual(writes.map(() => 'OK'));
+        expect(await Promise.all(during)).toEqual(during.map((_, i) => i + 1));
+        checkSlotMap(db);
+        await replicasStreaming(db);
+      }
+    });
+  });
 });

@@ -25,7 +25,7 @@
 // opening thread is blocked in a sync call that waits here: its event loop then runs no timer.
 
 import { NO_SLOT, REQ_SLOT, readU16, readU32 } from '../../src/shared/codec.js';
-import { WorkerRole } from '../../src/shared/control-block.js';
+import { ReplicaState, WorkerRole } from '../../src/shared/control-block.js';
 import { Ticket, type ToShard } from '../../src/shared/control-messages.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { RoleKind } from '../migration/role.js';
@@ -242,6 +242,12 @@ export function takeOver(shard: Shard, message: Extract<ToShard, { type: 'take-o
     if (owner[slot] === from) Atomics.store(owner, slot, shard.id);
   }
   control.setWorker(from, WorkerRole.Replica, shardNumber);
+  // The old primary holds exactly this offset: a good replica from now on (minReplicasToWrite
+  // admits the writes it forwards), though it starts applying the stream only once it sees this.
+  control.setReplicaState(from, ReplicaState.Streaming);
+  control.setOffset(from, at);
+  control.setAckAt(from, Date.now());
+  replication.step(Date.now());
   Atomics.store(control.primaries, shardNumber, shard.id);
   control.bumpEpoch();
   control.wakeShard(from);

@@ -35,7 +35,7 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   },
   migrate(shard, message) {
     // A primary handing its shard over moves no slot: its slots are about to change owner.
-    if (shard.router.handOver !== undefined) {
+    if (shard.router.handOver?.isHolding) {
       throw new Error(`worker ${shard.id} is handing its shard over (a failover)`);
     }
     shard.orders.add(message);
