@@ -21,6 +21,8 @@ import type {
 } from './migration/options.js';
 import { type OpenOptions, resolveOptions } from './options.js';
 import { Profile, type ProfileOptions } from './profiler/profile.js';
+import type { FailoverOptions } from './replication/planned-failover.js';
+import type { FailoverRecord } from './replication/replica-sets.js';
 import { ShardPool } from './shard-pool.js';
 import { ClientState, type ControlBlock } from './shared/control-block.js';
 import type { MigrationReport } from './shared/control-messages.js';
@@ -272,6 +274,19 @@ export class SlotDB extends SharedCommands<true> {
     if (this.coordinator === undefined) throw new NotOpenerError('move slots');
     if (this.client.closed) throw new ClientClosedError();
     return this.coordinator;
+  }
+
+  /**
+   * Planned failover: hands `shard` to one of its replicas without losing a write (Valkey's
+   * FAILOVER). The shard's requests wait (they are not refused) until the replica holds every
+   * write, then go to it; the old primary becomes a replica. Options: `timeoutMs` (default 5000):
+   * past it the failover is given up and the primary goes on; `replica`: the index of the replica
+   * to promote (default: the most advanced). Resolves with the failover's record.
+   */
+  async failover(shard: number, options?: FailoverOptions): Promise<FailoverRecord> {
+    if (this.pool === undefined) throw new NotOpenerError('fail a shard over');
+    if (this.client.closed) throw new ClientClosedError();
+    return this.pool.replicaSets.planned.run(shard, options);
   }
 
   /** `db.on('migration', (event) => ...)`: started, batch (progress), completed, cancelled, failed. */

@@ -224,6 +224,20 @@ export class MigrationError extends Error {
   }
 }
 
+/**
+ * A planned failover (`db.failover(shard)`) that was refused (no streaming replica, one already
+ * running, a migration of the shard under way, a database without replicas) or given up (no
+ * replica caught up in time: the old primary went on, nothing was lost). `shard` is the shard.
+ */
+export class PlannedFailoverError extends Error {
+  readonly shard: number;
+  constructor(shard: number, reason: string) {
+    super(`slotdb: failover of shard ${shard}: ${reason}`);
+    this.name = 'PlannedFailoverError';
+    this.shard = shard;
+  }
+}
+
 /** A profile asked for while another runs, or a file that is not a profile report. */
 export class ProfileError extends Error {
   constructor(message: string) {

@@ -61,6 +61,7 @@ export {
   NotOpenerError,
   OptionError,
   PendingLimitError,
+  PlannedFailoverError,
   ProfileError,
   ShardDownError,
   ShardRequestError,
@@ -81,6 +82,8 @@ export { renderProfileHtml } from './profiler/html/page.js';
 export type { ProfileOptions } from './profiler/profile.js';
 export { Profile } from './profiler/profile.js';
 export type { ProfileReport } from './profiler/report/types.js';
+export type { FailoverOptions } from './replication/planned-failover.js';
+export type { FailoverRecord } from './replication/replica-sets.js';
 export type { LockMode, MigrationReport } from './shared/control-messages.js';
 export { keySlot } from './shared/key-slot.js';
 export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';

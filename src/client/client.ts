@@ -238,6 +238,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     const pending = this.pending;
     this.outbox.seal(shard, start, pending.id(index));
     pending.shard[index] = shard;
+    if (this.outbox.lastWrite !== 0) pending.flags[index]! |= PendingFlag.Write;
     this.fence.sent(pending.fencedSlot(index), shard);
   }
 
@@ -346,8 +347,10 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
         if (this.reads.lost(index, health.down)) resend.push(index);
         continue;
       }
-      const error = health.failureOf(pending.shard[index]!, pending.slot[index]!);
+      const shard = pending.shard[index]!;
+      const error = health.failureOf(shard, pending.slot[index]!);
       if (error === undefined) continue;
+      if (flags & PendingFlag.Write) this.outbox.writeFailed(shard);
       if (error instanceof FailoverError) {
         this.recorder.onFailed(index, pending.id(index), pending.slot[index]!, pending.key[index]);
       }

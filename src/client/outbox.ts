@@ -26,8 +26,13 @@ export class Outbox {
   /** Per shard: the last push left bytes staged (the ring was full). */
   private readonly ringFull: boolean[] = [];
 
-  /** Per worker: whether a write was sent to it since the last WAIT (Flag.Write, or 0). */
-  readonly wrote: Uint8Array;
+  /**
+   * Per worker: write frames sent to it since the last WAIT, less those its death failed (they
+   * told their callers so): what a WAIT must cover there (src/client/targets.ts).
+   */
+  readonly wrote: Uint32Array;
+  /** Whether the frame begun last is a write (Flag.Write, or 0). */
+  lastWrite = 0;
 
   constructor(
     requests: readonly SharedArrayBuffer[],
@@ -39,13 +44,20 @@ export class Outbox {
     private readonly seatGeneration: number,
   ) {
     this.writers = requests.map((storage) => new FrameWriter(storage));
-    this.wrote = new Uint8Array(requests.length);
+    this.wrote = new Uint32Array(requests.length);
+  }
+
+  /** A write to `shard` failed with its worker's death: its caller knows it may not have run. */
+  writeFailed(shard: number): void {
+    if (shard >= 0 && this.wrote[shard]! > 0) this.wrote[shard]!--;
   }
 
   /** Begins a frame for `slot` on `shard`'s ring; returns its start (for the argument writes). */
   begin(shard: number, slot: number, op: number, argc: number): number {
     const writer = this.writers[shard]!;
-    this.wrote[shard]! |= OP_FLAGS[op]! & Flag.Write;
+    const write = OP_FLAGS[op]! & Flag.Write;
+    this.lastWrite = write;
+    if (write !== 0) this.wrote[shard]!++;
     const start = beginRequest(writer, 0, slot, op, argc, this.client, 0, this.seatGeneration);
     this.timed = this.recorder.active();
     if (this.timed) this.recorder.stamp(writer, start, this.ringFull[shard] === true);

@@ -33,6 +33,8 @@ export const PendingFlag = {
   ReplicaReads: 16,
   /** The frame went to a replica: if that replica dies, it goes again to the primary. */
   OnReplica: 32,
+  /** A write: if its worker dies before it replies, the thread's next WAIT need not cover it. */
+  Write: 64,
 } as const;
 
 /** A command sent as several frames (split by slot, or broadcast); complete when all replied. */

@@ -19,6 +19,7 @@ import type { ShardPool } from '../shard-pool.js';
 import { ReplicaState, ShardState, WorkerRole } from '../shared/control-block.js';
 import { REPLICATION_RING_BYTES, SLOT_COUNT } from '../shared/limits.js';
 import { createRingStorage } from '../shared/ring.js';
+import { PlannedFailovers } from './planned-failover.js';
 
 /** A failover, as stats and the profiler report it. */
 export interface FailoverRecord {
@@ -47,7 +48,14 @@ export class ReplicaSets {
    */
   readonly failoverListeners = new Set<(record: FailoverRecord) => void>();
 
-  constructor(private readonly pool: ShardPool) {}
+  /** Planned failovers (`db.failover(shard)`). */
+  readonly planned: PlannedFailovers;
+  /** Seats whose worker exited (a death noticed before the pool marks it dead). */
+  readonly exited = new Set<number>();
+
+  constructor(private readonly pool: ShardPool) {
+    this.planned = new PlannedFailovers(pool, this);
+  }
 
   /**
    * Connects every replica started with the pool to its primary, and waits until each holds its
@@ -91,10 +99,17 @@ export class ReplicaSets {
   onExit(seat: number, code: number): boolean {
     const { control, options } = this.pool;
     if (options.replicas === 0) return false;
+    this.exited.add(seat);
+    const shard = control.workerShard(seat);
+    // A planned failover of its shard is moving the slots: what this death is depends on its end.
+    const takingOver = this.planned.takingOver.get(shard);
+    if (takingOver !== undefined) {
+      void takingOver.then(() => this.onExit(seat, code));
+      return true;
+    }
     const role = control.workerRole(seat);
     if (role === WorkerRole.Replica) {
       this.pool.markDead(seat, code);
-      const shard = control.workerShard(seat);
       const primary = control.primaryOf(shard);
       if (this.pool.live(primary)) {
         void this.pool.request(primary, { type: 'drop-replica', replica: seat }).catch(() => {});
@@ -102,7 +117,7 @@ export class ReplicaSets {
       void this.replace(shard).catch((error) => this.report(error));
       return true;
     }
-    if (role === WorkerRole.Primary && control.primaryOf(control.workerShard(seat)) === seat) {
+    if (role === WorkerRole.Primary && control.primaryOf(shard) === seat) {
       void this.failover(seat, code, performance.now()).catch((error) => this.report(error));
       return true;
     }
@@ -139,7 +154,7 @@ export class ReplicaSets {
   }
 
   /** The live streaming replica of `shard` with the highest acknowledged offset, or -1. */
-  private mostAdvanced(shard: number, skip: ReadonlySet<number>): number {
+  mostAdvanced(shard: number, skip: ReadonlySet<number>): number {
     const control = this.pool.control;
     let best = -1;
     for (const seat of this.replicasOf(shard)) {
@@ -159,11 +174,15 @@ export class ReplicaSets {
     control.bumpEpoch();
   }
 
-  /** The shard's other replicas follow its new primary; a replacement restores the count. */
-  async afterPromotion(shard: number, primary: number): Promise<void> {
-    const others = this.replicasOf(shard);
+  /**
+   * The shard's other replicas follow its new primary (but `following`, which does already); a
+   * replacement restores the count.
+   */
+  async afterPromotion(shard: number, primary: number, following = -1): Promise<void> {
+    const replicas = this.replicasOf(shard);
+    const others = replicas.filter((seat) => seat !== following);
     await Promise.all(others.map((seat) => this.connect(primary, seat)));
-    const missing = this.pool.options.replicas - others.length;
+    const missing = this.pool.options.replicas - replicas.length;
     for (let i = 0; i < missing; i++) await this.replace(shard);
   }
 
@@ -184,6 +203,8 @@ export class ReplicaSets {
     control.setWorker(seat, WorkerRole.Replica, shard);
     await pool.spawn(seat);
     await pool.attachClients(seat);
+    // The primary died meanwhile with no replica to take over: there is nothing to follow.
+    if (!pool.live(control.primaryOf(shard))) return;
     await this.connect(control.primaryOf(shard), seat);
   }
 
@@ -196,13 +217,15 @@ export class ReplicaSets {
     await this.pool.request(primary, { type: 'add-replica', replica, ring });
   }
 
-  private record(record: Omit<FailoverRecord, 'endedAt'>): void {
+  /** Records a failover (automatic or planned) and tells the listeners. */
+  record(record: Omit<FailoverRecord, 'endedAt'>): FailoverRecord {
     const full = { ...record, endedAt: performance.now() };
     this.failovers.push(full);
     for (const listener of this.failoverListeners) listener(full);
+    return full;
   }
 
-  private report(error: unknown): void {
+  report(error: unknown): void {
     if (!this.pool.stopping) console.error('slotdb: replication:', error);
   }
 }

@@ -100,7 +100,45 @@ export type ShardRequest =
   | { readonly type: 'promote' }
   /** For slotdb's tests: the worker's keys in canonical form, and the journal offset they are at. */
   | { readonly type: 'digest' }
+  /**
+   * Planned failover (workers/replication/hand-over.ts). To the primary: stop executing requests
+   * and hold them in order, until `ticket` says whether `to` took the shard over or the failover
+   * was abandoned (or `holdMs` passed); answers its final journal offset.
+   */
+  | {
+      readonly type: 'hand-over';
+      readonly to: number;
+      readonly ticket: SharedArrayBuffer;
+      readonly holdMs: number;
+      /** The new primary's stream, which the old primary follows once handed over. */
+      readonly ring: SharedArrayBuffer;
+    }
+  /**
+   * To the replica picked: become the primary and take the slots of `from`, which holds `offset`;
+   * stream to `from` over `ring` from there (it holds the data: no full copy).
+   */
+  | {
+      readonly type: 'take-over';
+      readonly from: number;
+      readonly offset: number;
+      readonly ring: SharedArrayBuffer;
+    }
+  /** To the old primary, after the take-over: pass what it held to the new primary now. */
+  | { readonly type: 'release' }
   | { readonly type: 'stop' };
+
+/**
+ * The word a planned failover's opening thread and old primary share (an Int32Array of one): it
+ * leaves Open once, by compare-and-exchange, so the new primary taking over and the old one going
+ * back to work can never both happen.
+ */
+export const Ticket = {
+  Open: 0,
+  /** The replica picked is told to take the shard over. */
+  Taken: 1,
+  /** The failover was given up: the old primary executes what it held and goes on. */
+  Abandoned: 2,
+} as const;
 
 /** A request as posted: with the id its reply will carry. */
 export type ToShard = ShardRequest & { readonly id: number };
@@ -116,7 +154,7 @@ export interface Reply {
   readonly profile?: ShardProfileDump;
   /** heap: bytes of the shard's JavaScript heap in use, after a full collection when possible. */
   readonly heapUsedBytes?: number;
-  /** promote: the journal offset the new primary holds. */
+  /** promote, take-over: the journal offset the new primary holds; hand-over: the final one. */
   readonly offset?: number;
   /** digest: the keyspace listed by workers/replication/digest.ts. */
   readonly digest?: KeyspaceDigest;

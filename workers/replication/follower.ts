@@ -38,14 +38,25 @@ export class Follower {
     private readonly shard: Shard,
     readonly primary: number,
     ring: SharedArrayBuffer,
+    /** The offset of `primary`'s stream this replica holds already (no full copy), if any. */
+    holds?: number,
   ) {
     this.reader = new FrameReader(ring, REC_HEADER_BYTES);
     this.applier = new RecordApplier(shard.keyspace, primary, shard.control.owner);
-    shard.control.setReplicaState(shard.id, ReplicaState.Syncing);
+    const control = shard.control;
+    if (holds === undefined) {
+      control.setReplicaState(shard.id, ReplicaState.Syncing);
+      return;
+    }
+    this.streaming = true;
+    this.offset = holds;
+    control.setOffset(shard.id, holds);
+    control.setReplicaState(shard.id, ReplicaState.Streaming);
   }
 
   /** Applies every complete record in the ring. Returns how many it applied. */
   serve(): number {
+    if (this.shard.faults.holdStream) return 0;
     const reader = this.reader;
     const keyspace = this.shard.keyspace;
     keyspace.expireOnRead = true;

@@ -68,9 +68,15 @@ export class ReplicaLink implements JournalSink {
     private readonly keyspace: Keyspace,
     private readonly journal: Journal,
     private readonly control: ControlBlock,
+    /**
+     * The replica holds this primary's data as of the journal's offset already (the old primary
+     * of a planned failover): it streams from there, with no full copy.
+     */
+    holdsData = false,
   ) {
     this.writer = new FrameWriter(ring);
-    this.beginSync();
+    if (holdsData) this.state = LinkState.Streaming;
+    else this.beginSync();
   }
 
   get syncing(): boolean {

@@ -50,13 +50,16 @@ export class Replication {
     return this.follower !== undefined || this.writeRefusal === READONLY;
   }
 
-  /** Starts following `primary` over `ring` (a new full copy comes first). */
-  follow(primary: number, ring: SharedArrayBuffer): void {
+  /**
+   * Starts following `primary` over `ring`: a new full copy comes first, unless this worker holds
+   * `primary`'s data as of offset `holds` (a planned failover's old primary).
+   */
+  follow(primary: number, ring: SharedArrayBuffer, holds?: number): void {
     this.writeRefusal = READONLY;
     this.journal = undefined;
     this.shard.keyspace.expired = undefined;
     this.useJournal(undefined);
-    this.follower = new Follower(this.shard, primary, ring);
+    this.follower = new Follower(this.shard, primary, ring, holds);
     this.shard.router.replicaOf = primary;
   }
 
@@ -97,10 +100,12 @@ export class Replication {
     if (execution !== undefined) execution.call.journal = journal;
   }
 
-  addReplica(replica: number, ring: SharedArrayBuffer): void {
+  /** Streams to `replica` over `ring`, after a full copy unless it `holdsData` already. */
+  addReplica(replica: number, ring: SharedArrayBuffer, holdsData = false): void {
     const journal = this.journal;
     if (journal === undefined) throw new Error(`worker ${this.shard.id} is not a primary`);
-    const link = new ReplicaLink(replica, ring, this.shard.keyspace, journal, this.shard.control);
+    const { keyspace, control } = this.shard;
+    const link = new ReplicaLink(replica, ring, keyspace, journal, control, holdsData);
     this.links.push(link);
     journal.sinks.push(link);
   }
@@ -117,6 +122,9 @@ export class Replication {
   step(now: number): number {
     if (this.follower !== undefined) return this.follower.serve();
     let work = 0;
+    // A planned failover holds this primary's requests until the new primary took the slots.
+    const handOver = this.shard.router.handOver;
+    if (handOver !== undefined) work += handOver.step(now);
     const links = this.links;
     for (let i = 0; i < links.length; i++) work += links[i]!.step();
     if (this.journal !== undefined)
@@ -135,7 +143,7 @@ export class Replication {
 
   /** Whether the replication ring has records this replica has not applied. */
   anyInput(): boolean {
-    return this.follower?.reader.readable() ?? false;
+    return (this.follower?.reader.readable() ?? false) && !this.shard.faults.holdStream;
   }
 
   /** When the next WAIT times out (Infinity: none held). */

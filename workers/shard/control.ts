@@ -10,6 +10,7 @@ import type { Reply, ShardInit, ToShard } from '../../src/shared/control-message
 import { REPLICA_BACKLOG_BYTES_MAX, SLOT_COUNT } from '../../src/shared/limits.js';
 import { ShardProfiler } from '../profiler.js';
 import { keyspaceLines } from '../replication/digest.js';
+import { startHandOver, takeOver } from '../replication/hand-over.js';
 import type { Shard } from '../shard.js';
 
 type Handler<K extends ToShard['type']> = (
@@ -34,6 +35,10 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     return ok(message);
   },
   migrate(shard, message) {
+    // A primary handing its shard over moves no slot: its slots are about to change owner.
+    if (shard.router.handOver?.isHolding) {
+      throw new Error(`worker ${shard.id} is handing its shard over (a failover)`);
+    }
     shard.orders.add(message);
     return ok(message);
   },
@@ -107,6 +112,19 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     for (const link of shard.replication.links) copies += link.syncs;
     const lines = keyspaceLines(shard.keyspace);
     return { ...ok(message), digest: { offset, streaming, copies, lines } };
+  },
+  'hand-over'(shard, message) {
+    return {
+      ...ok(message),
+      offset: startHandOver(shard, message),
+    };
+  },
+  'take-over'(shard, message) {
+    return { ...ok(message), offset: takeOver(shard, message) };
+  },
+  release(shard, message) {
+    shard.router.handOver?.step(Date.now());
+    return ok(message);
   },
   stop(shard, message) {
     shard.running = false;

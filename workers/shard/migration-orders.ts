@@ -2,7 +2,7 @@
 // `parallel` slot moves at once, the rest wait their turn here, and a throttled order pays its
 // key budget for every slot it starts.
 
-import { ShardState } from '../../src/shared/control-block.js';
+import { ShardState, WorkerRole } from '../../src/shared/control-block.js';
 import {
   emptyMigrationReport,
   type MigrationOutcome,
@@ -109,6 +109,9 @@ export class MigrationOrders {
     }
     if (peers.byId[target] === undefined) return `shard ${id} has no ring to shard ${target}`;
     if (control.shardState(target) !== ShardState.Running) return `shard ${target} is not running`;
+    // A primary that handed its shard over (a planned failover) takes no slot any more.
+    if (control.workerRole(target) !== WorkerRole.Primary)
+      return `worker ${target} is not a primary`;
     return undefined;
   }
 

@@ -18,6 +18,7 @@ import type { IncomingMigration } from '../migration/incoming.js';
 import type { LostKeys } from '../migration/lost-keys.js';
 import type { OutgoingMigration } from '../migration/outgoing.js';
 import type { MigrationRole } from '../migration/role.js';
+import type { HandOver } from '../replication/hand-over.js';
 import type { Shard } from '../shard.js';
 import type { Execution } from './execution.js';
 
@@ -36,6 +37,8 @@ export class RequestRouter {
   private readonly slotState: Uint8Array;
   /** Slots that lost keys with a dead shard (lost-keys.ts), by slot. */
   private readonly lost: readonly (LostKeys | undefined)[];
+  /** Set while this primary hands its shard over (a planned failover): it takes every request. */
+  handOver: HandOver | undefined;
 
   constructor(private readonly shard: Shard) {
     this.id = shard.id;
@@ -58,6 +61,7 @@ export class RequestRouter {
     ) {
       view.setFloat64(at + REQ_HEADER_BYTES + TIMING_PICKED_UP, this.execution.markNow(), true);
     }
+    if (this.handOver?.take(buf, at, fromPeer)) return;
     const slot = view.getUint16(at + REQ_SLOT, true);
     if (slot === NO_SLOT) {
       this.execution.execute(buf, at);
