@@ -336,9 +336,8 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
    */
   checkHealth(): void {
     if (!this.health.notice()) return;
-    const pending = this.pending;
+    const { pending, health } = this;
     const resend: number[] = [];
-    const health = this.health;
     for (const index of pending.inUse()) {
       const flags = pending.flags[index]!;
       if (flags & PendingFlag.Done) continue;
