@@ -72,7 +72,7 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.health = new ClientHealth(control, this.shardCount, this.id, this.generation);
     this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
     this.outbox = new Outbox(rings.requests, control, this.recorder, this.id, this.generation);
-    this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending);
+    this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending, this.outbox.wrote);
     const waitingWord = control.clientWord(this.id, kClientWaiting);
     this.waiting = new Waiting(this, this.inbox, control, waitingWord, tuning.spinMicros / 1000);
     this.checkHealth();

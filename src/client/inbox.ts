@@ -23,6 +23,8 @@ export class Inbox {
     private readonly control: ControlBlock,
     private readonly recorder: ProfileRecorder,
     private readonly pending: PendingTable,
+    /** The outbox's shards written to since the last WAIT (see dispatch). */
+    private readonly wrote: Uint8Array,
   ) {
     // A reply frame holds at least its header and one value type byte.
     this.readers = replies.map((storage) => new FrameReader(storage, REP_HEADER_BYTES + 1));
@@ -39,7 +41,7 @@ export class Inbox {
       if (popped > 0) this.control.wakeShardWithBacklog(shard);
       this.recorder.repliesArriving();
       for (let at = reader.next(); at >= 0; at = reader.next()) {
-        this.dispatch(dispatcher, reader, at);
+        this.dispatch(dispatcher, reader, at, shard);
         reader.advance(at);
         replies++;
       }
@@ -48,12 +50,15 @@ export class Inbox {
   }
 
   /** Settles the command the reply frame at `at` answers. */
-  private dispatch(dispatcher: ReplyDispatcher, reader: FrameReader, at: number): void {
+  private dispatch(dispatcher: ReplyDispatcher, reader: FrameReader, at: number, shard: number) {
     const pending = this.pending;
     const index = pending.lookup(reader.view.getUint32(at + REP_ID, true));
     // A command failed early because a shard on its path died can still be answered later (by a
     // shard that did execute it): its entry is gone, and the late reply is dropped.
     if (index < 0) return;
+    // Answered by another shard than the one it went to: the source of a migration forwarded it,
+    // and a write it made is in that shard's journal; this thread's next WAIT waits there too.
+    if (pending.shard[index] !== shard) this.wrote[shard] = 1;
     const buffers = (pending.flags[index]! & PendingFlag.Buffers) !== 0;
     let valueAt = at + REP_HEADER_BYTES;
     if (reader.view.getUint32(at + REP_META, true) & ReplyMeta.Timed) {
