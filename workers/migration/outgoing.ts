@@ -292,6 +292,11 @@ export class OutgoingMigration extends RoleDefaults {
     this.back.onPiece(this.target, buf, view, at);
   }
 
+  /** The holdAcks fault was lifted: acknowledgements of keys that came back go. */
+  override releaseAcks(): void {
+    this.back.releaseAcks();
+  }
+
   /** Every key came back: the slot is whole here again. */
   override onReturned(now: number): void {
     if (this.#state !== OutgoingState.Returning) return;
