@@ -76,9 +76,13 @@ interface HeldAck {
   readonly offset: number;
 }
 
-/** Acknowledgements held until the replicas hold what the batch changed; sent in order. */
+/**
+ * Acknowledgements held until the replicas hold what the batch changed; sent in order. The
+ * holdAcks fault (tests) holds them here too, until it is lifted (releaseHeld).
+ */
 export class AckGate {
   private readonly held: HeldAck[] = [];
+  private readonly faultHeld: HeldAck[] = [];
 
   constructor(
     private readonly shard: ShardContext,
@@ -87,7 +91,7 @@ export class AckGate {
 
   /** Acknowledgements not sent yet. */
   get pending(): boolean {
-    return this.held.length > 0;
+    return this.held.length > 0 || this.faultHeld.length > 0;
   }
 
   /** Acknowledges `batch` to `peer` once the replicas hold everything journaled so far. */
@@ -102,8 +106,18 @@ export class AckGate {
   ): void {
     const offset = offsetNow(this.shard);
     const ack = { peer, slot, migration, batch, ok, receivedAbs, applyMs, offset };
-    if (this.held.length === 0 && replicasHold(this.shard, offset, this.need)) this.put(ack);
+    if (this.shard.faults.holdAcks) this.faultHeld.push(ack);
+    else this.pass(ack);
+  }
+
+  private pass(ack: HeldAck): void {
+    if (this.held.length === 0 && replicasHold(this.shard, ack.offset, this.need)) this.put(ack);
     else this.held.push(ack);
+  }
+
+  /** The holdAcks fault was lifted: what it held goes on (once the replicas hold it). */
+  releaseHeld(): void {
+    for (const ack of this.faultHeld.splice(0)) this.pass(ack);
   }
 
   /** Sends the acknowledgements the replicas caught up with. Returns how many. */
@@ -120,9 +134,10 @@ export class AckGate {
 
   /** `peer` died: what it was owed goes nowhere (its successor gets the keys again). */
   drop(peer: number): void {
-    const kept = this.held.filter((ack) => ack.peer !== peer);
-    this.held.length = 0;
-    this.held.push(...kept);
+    for (const list of [this.held, this.faultHeld]) {
+      const kept = list.filter((ack) => ack.peer !== peer);
+      list.splice(0, list.length, ...kept);
+    }
   }
 
   private put(ack: HeldAck): void {

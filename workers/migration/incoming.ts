@@ -41,8 +41,6 @@ export const INCOMING_MOVES = transitionTable('incoming', IncomingState, {
 export class IncomingMigration extends RoleDefaults {
   readonly kind = RoleKind.Incoming;
   #state: IncomingState = IncomingState.Importing;
-  /** Acknowledgements held back by the holdAcks fault: [batch, ok, received, apply ms]. */
-  private readonly heldAcks: [number, boolean, number, number][] = [];
   /** Copies of big keys arriving in pieces. */
   private readonly staging = new Staging();
   /** Acknowledgements waiting for the replicas to hold their batch. */
@@ -120,18 +118,12 @@ export class IncomingMigration extends RoleDefaults {
       const { id } = this.shard;
       console.error(`slotdb: shard ${id} refused batch ${batch} of slot ${this.slot}: ${refused}`);
     }
-    if (this.shard.faults.holdAcks) {
-      this.heldAcks.push([batch, ok, receivedAbs, applyMs]);
-      return;
-    }
     this.gate.send(this.peer, this.slot, this.migration, batch, ok, receivedAbs, applyMs);
   }
 
   /** Sends the acknowledgements the holdAcks fault kept back (once the replicas hold them). */
   override releaseAcks(): void {
-    for (const [batch, ok, receivedAbs, applyMs] of this.heldAcks.splice(0)) {
-      this.gate.send(this.peer, this.slot, this.migration, batch, ok, receivedAbs, applyMs);
-    }
+    this.gate.releaseHeld();
   }
 
   /** Sends the acknowledgements whose batches the replicas hold now. */
@@ -178,7 +170,6 @@ export class IncomingMigration extends RoleDefaults {
   override onPeerFailover(to: number): void {
     if (this.#state !== IncomingState.Importing) return;
     this.gate.drop(this.peer);
-    this.heldAcks.length = 0;
     this.staging.clear();
     this.peer = to;
     this.resumed = true;

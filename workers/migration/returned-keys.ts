@@ -19,8 +19,6 @@ export class ReturnedKeys {
   readonly known = new Set<string>();
   /** The target failed over (or this shard did): keys may come back a second time. */
   resumed: boolean;
-  /** Acknowledgements the holdAcks fault keeps back: [peer, batch, ok]. */
-  private readonly heldAcks: [number, number, boolean][] = [];
 
   constructor(
     private readonly shard: ShardContext,
@@ -56,8 +54,7 @@ export class ReturnedKeys {
 
   private acknowledge(peer: number, batch: number, refused: string | undefined): void {
     const ok = refused === undefined;
-    if (this.shard.faults.holdAcks) this.heldAcks.push([peer, batch, ok]);
-    else this.gate.send(peer, this.slot, this.migration, batch, ok);
+    this.gate.send(peer, this.slot, this.migration, batch, ok);
     if (ok) return;
     const { id } = this.shard;
     console.error(`slotdb: shard ${id} refused returned keys of slot ${this.slot}: ${refused}`);
@@ -70,17 +67,13 @@ export class ReturnedKeys {
 
   /** The holdAcks fault was lifted. */
   releaseAcks(): void {
-    for (const [peer, batch, ok] of this.heldAcks.splice(0)) {
-      this.gate.send(peer, this.slot, this.migration, batch, ok);
-    }
+    this.gate.releaseHeld();
   }
 
   /** The target failed over: copies under way died with it, and keys may come a second time. */
   restart(dead: number): void {
     this.staging.clear();
     this.gate.drop(dead);
-    const kept = this.heldAcks.filter(([peer]) => peer !== dead);
-    this.heldAcks.splice(0, this.heldAcks.length, ...kept);
     this.resumed = true;
   }
 

@@ -114,6 +114,11 @@ export class ReturningMigration extends RoleDefaults {
     takeOverSlot(this.shard, this.migration, this.slot, this.peer);
   }
 
+  /** The holdAcks fault was lifted: the import's acknowledgements it held go. */
+  override releaseAcks(): void {
+    this.gate?.releaseHeld();
+  }
+
   /** The source failed over to `to`: the keys go back there, once it says so (IMPORT). */
   override onPeerFailover(to: number): void {
     if (this.#state === ReturningState.Done) return;

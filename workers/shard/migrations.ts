@@ -4,7 +4,7 @@
 // also carries moves across failovers (workers/migration/durability.ts): a peer that failed over,
 // and this shard's own promotion in the middle of a move (held-slot.ts).
 
-import { SlotState } from '../../src/shared/control-block.js';
+import { ShardState, SlotState } from '../../src/shared/control-block.js';
 import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { failedOver, shardDown } from '../../src/shared/reply-errors.js';
@@ -178,7 +178,13 @@ export class Migrations {
   /** `peer` died: every migration with it ends. */
   peerDown(peer: number, now: number): void {
     for (const role of [...this.byId.values()]) if (role.peer === peer) role.onPeerDown(now);
-    this.answerFlipped(peer, shardDown(peer));
+    // A move that flipped before `peer` failed over is no longer the opening thread's business.
+    const control = this.shard.control;
+    const successor = control.primaryOf(control.workerShard(peer));
+    const code = control.shardExitCode(peer);
+    const failover = successor !== peer && control.shardState(successor) === ShardState.Running;
+    const shard = control.workerShard(peer);
+    this.answerFlipped(peer, failover ? failedOver(shard, peer, successor, code) : shardDown(peer));
   }
 
   /** Slots already moving are part of a profile that starts now. */
