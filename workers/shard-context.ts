@@ -5,6 +5,7 @@ import type { ControlBlock } from '../src/shared/control-block.js';
 import type { ShardEvent, ShardFaults } from '../src/shared/control-messages.js';
 import type { FrameWriter } from '../src/shared/ring.js';
 import type { Keyspace } from './keyspace/keyspace.js';
+import type { ReplicaAcks } from './migration/durability.js';
 import type { ShardProfiler } from './profiler.js';
 
 export interface ShardContext {
@@ -15,6 +16,8 @@ export interface ShardContext {
   readonly faults: ShardFaults;
   /** Set while a profile runs. */
   readonly profiler: ShardProfiler | undefined;
+  /** The journal and the replicas' acknowledgements (none in a unit test's fake shard). */
+  readonly replication?: ReplicaAcks;
   /** Executes a request frame here; the reply goes to the client named in the frame. */
   execute(buf: Buffer, at: number): void;
   /** Hands a request frame to another shard (FORWARD); returns its sequence number on that ring. */

@@ -77,7 +77,14 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
     this.outbox = new Outbox(rings.requests, control, this.recorder, this.id, this.generation);
     this.reads = new ReplicaReads(control, this);
-    this.inbox = new Inbox(rings.replies, control, this.recorder, this.pending, this.reads);
+    this.inbox = new Inbox(
+      rings.replies,
+      control,
+      this.recorder,
+      this.pending,
+      this.reads,
+      this.outbox.wrote,
+    );
     const waitingWord = control.clientWord(this.id, kClientWaiting);
     this.waiting = new Waiting(this, this.inbox, control, waitingWord, tuning.spinMicros / 1000);
     this.checkHealth();

@@ -30,6 +30,8 @@ export class Inbox {
     private readonly recorder: ProfileRecorder,
     private readonly pending: PendingTable,
     private readonly replicaReplies: ReplicaReplies,
+    /** The outbox's workers written to since the last WAIT (see dispatch). */
+    private readonly wrote: Uint32Array,
   ) {
     // A reply frame holds at least its header and one value type byte.
     this.readers = replies.map((storage) => new FrameReader(storage, REP_HEADER_BYTES + 1));
@@ -66,6 +68,11 @@ export class Inbox {
     // A command failed early because a shard on its path died can still be answered later (by a
     // shard that did execute it): its entry is gone, and the late reply is dropped.
     if (index < 0) return;
+    // A write answered by another worker than the one it went to: the source of a migration
+    // forwarded it, and it is in that worker's journal; this thread's next WAIT waits there too.
+    if (pending.flags[index]! & PendingFlag.Write && pending.shard[index] !== seat) {
+      this.wrote[seat]!++;
+    }
     const buffers = (pending.flags[index]! & PendingFlag.Buffers) !== 0;
     if (this.replicaReplies.tracking) this.replicaReplies.replied(index, seat);
     let valueAt = at + REP_HEADER_BYTES;

@@ -2,9 +2,9 @@
 // when asked), integers as numbers, status lines as strings, nil as null, arrays as arrays, and
 // error replies as ErrorReply objects (the caller rejects with them).
 
-import { ErrorReply, InvariantError, ShardDownError } from '../errors.js';
+import { ErrorReply, FailoverError, InvariantError, ShardDownError } from '../errors.js';
 import { ValueType } from '../shared/codec.js';
-import { SHARD_DOWN_PREFIX } from '../shared/reply-errors.js';
+import { FAILOVER_PREFIX, SHARD_DOWN_PREFIX } from '../shared/reply-errors.js';
 
 /** Offset just past the last value decodeValue() read. */
 export let decodedEnd = 0;
@@ -36,6 +36,10 @@ export function decodeValue(buf: Buffer, view: DataView, at: number, buffers: bo
       const start = at + 5;
       decodedEnd = start + view.getUint32(at + 1, true);
       const text = buf.toString('utf8', start, decodedEnd);
+      if (text.startsWith(FAILOVER_PREFIX)) {
+        const [shard, worker, primary, code] = text.slice(FAILOVER_PREFIX.length).split(' ');
+        return new FailoverError(Number(shard), Number(worker), Number(primary), Number(code));
+      }
       if (text.startsWith(SHARD_DOWN_PREFIX)) {
         const [shard, ...detail] = text.slice(SHARD_DOWN_PREFIX.length).split(' ');
         return new ShardDownError(Number(shard), detail.join(' '));

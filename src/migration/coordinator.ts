@@ -2,6 +2,7 @@
 // ring each way (once per pair), tells the target to import and the source to migrate, relays
 // progress as 'migration' events, and settles the caller's promise with the source's report. The
 // moving itself happens between the two shards (workers/migration/); no key passes through here.
+// With replicas, a move goes on across a failover of either shard (failover.ts).
 
 import {
   ClientClosedError,
@@ -26,6 +27,7 @@ import {
   PARALLEL_MAX,
   SLOT_COUNT,
 } from '../shared/limits.js';
+import { failoverMoves, type MoveInFlight, type MoveOrder } from './failover.js';
 import {
   checkMigrateOptions,
   MIGRATE_OPTION_NAMES,
@@ -39,10 +41,8 @@ import {
 } from './options.js';
 import { planRebalance } from './rebalance.js';
 
-interface Running {
+interface Running extends MoveInFlight {
   readonly slot: number;
-  readonly source: number;
-  readonly target: number;
   readonly settle: (outcome: MigrationOutcome, report: MigrationReport, error?: string) => void;
   readonly die: (error: Error) => void;
 }
@@ -62,6 +62,9 @@ export class MigrationCoordinator {
   ) {
     pool.onEvent = (shard, event) => this.onEvent(shard, event);
     pool.onDeath = (shard) => this.onDeath(shard);
+    pool.replicaSets.failoverListeners.add((record) =>
+      failoverMoves(pool, this.running.values(), record.from, record.to),
+    );
   }
 
   /** Moves one slot to `target` while it serves load. */
@@ -150,7 +153,7 @@ export class MigrationCoordinator {
     parallel: number,
     options: MigrateOptions,
   ): Promise<MigrationSummary> {
-    const limits = checkMigrateOptions(options);
+    const limits = checkMigrateOptions(options, this.pool.options.replicas);
     const keysPerSecond = integerOption(
       options as Record<string, unknown>,
       'keysPerSecond',
@@ -184,12 +187,15 @@ export class MigrationCoordinator {
     }
     const planned = [...bySource.values()].flat();
     for (const plan of planned) this.busySlots.add(plan.slot);
+    const order: MoveOrder = { parallel, keysPerSecond };
+    // To the move's source now: it may have failed over since the move started.
     const cancel = (): void => {
-      for (const [source, plans] of bySource) {
-        for (const plan of plans)
-          void this.pool
-            .request(source, { type: 'cancel', migration: plan.migration })
-            .catch(() => undefined);
+      for (const plan of planned) {
+        const running = this.running.get(plan.migration);
+        if (running === undefined) continue;
+        running.cancelled = true;
+        const request = { type: 'cancel', migration: plan.migration } as const;
+        void this.pool.request(running.source, request).catch(() => undefined);
       }
     };
     try {
@@ -201,7 +207,9 @@ export class MigrationCoordinator {
         ),
       );
       this.throwIfClosed();
-      const endings = planned.map((plan) => this.track(plan, control.owner[plan.slot]!, signal));
+      const endings = planned.map((plan) =>
+        this.track(plan, control.owner[plan.slot]!, order, signal),
+      );
       for (const [source, plans] of bySource) {
         await this.pool.request(source, { type: 'migrate', plans, parallel, keysPerSecond });
       }
@@ -249,10 +257,14 @@ export class MigrationCoordinator {
   private track(
     plan: MigrationPlan,
     source: number,
+    order: MoveOrder,
     signal: AbortSignal | undefined,
   ): Promise<MigrationReport> {
     return new Promise<MigrationReport>((resolve, reject) => {
       this.running.set(plan.migration, {
+        plan,
+        order,
+        cancelled: false,
         slot: plan.slot,
         source,
         target: plan.target,

@@ -45,6 +45,14 @@ export interface MigrateOptions {
    * more time for their clients while slots move; the move takes longer.
    */
   keysPerSecond?: number;
+  /**
+   * With replicas: how many replicas of the receiving shard must hold a batch before it is
+   * acknowledged (and of the source, a moved key's deletion before its requests go to the target),
+   * so that a failover of either shard loses no key of the move. Default: every replica that
+   * streams. 0: do not wait (faster; a failover may lose keys the move acknowledged). At most the
+   * database's `replicas`.
+   */
+  replicas?: number;
 }
 
 export interface MigrateSlotsOptions extends MigrateOptions {
@@ -95,6 +103,7 @@ export const MIGRATE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'lock',
   'signal',
   'keysPerSecond',
+  'replicas',
 ]);
 export const MIGRATE_SLOTS_OPTION_NAMES: ReadonlySet<string> = new Set([
   ...MIGRATE_OPTION_NAMES,
@@ -106,10 +115,14 @@ export const REBALANCE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'weights',
 ]);
 
-/** The batch limits and lock mode of a move, checked; throws OptionError naming a bad option. */
+/**
+ * The batch limits, lock mode and replicas of a move, checked (`replicasMax`: the database's
+ * replicas per shard); throws OptionError naming a bad option.
+ */
 export function checkMigrateOptions(
   options: MigrateOptions,
-): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window' | 'pieceBytes'> {
+  replicasMax: number,
+): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window' | 'pieceBytes' | 'replicas'> {
   if (options === null || typeof options !== 'object')
     throw new OptionError('options', 'an object', options);
   const record = options as Record<string, unknown>;
@@ -118,7 +131,11 @@ export function checkMigrateOptions(
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new OptionError('signal', 'an AbortSignal', options.signal);
   }
+  const replicas = options.replicas;
   return {
+    ...(replicas === undefined
+      ? {}
+      : { replicas: integerOption(record, 'replicas', 0, replicasMax, 0) }),
     lock,
     batchKeys: integerOption(record, 'batchKeys', 1, BATCH_KEYS_MAX, BATCH_KEYS_DEFAULT),
     batchBytes: integerOption(

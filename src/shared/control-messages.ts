@@ -57,6 +57,18 @@ export interface MigrationPlan {
   readonly window: number;
   /** A collection whose byte form passes this travels in pieces (PIECE_BYTES_DEFAULT if unset). */
   readonly pieceBytes?: number;
+  /**
+   * Replicas that must hold a batch before the receiving shard acknowledges it (and hold a moved
+   * key's deletion before the source forwards its requests); unset: every streaming replica.
+   */
+  readonly replicas?: number;
+  /**
+   * The move goes on after a failover: the source (a promoted replica) sends what it holds again,
+   * and the target takes keys it already has (workers/migration/durability.ts).
+   */
+  readonly resumed?: boolean;
+  /** With `resumed`: the move had been cancelled; its keys come back to the source. */
+  readonly returning?: boolean;
 }
 
 export type ShardRequest =
@@ -85,6 +97,8 @@ export type ShardRequest =
     }
   | { readonly type: 'cancel'; readonly migration: number }
   | { readonly type: 'peer-down'; readonly peer: number }
+  /** The worker in seat `from` died and the one in seat `to` took over its shard (failover). */
+  | { readonly type: 'peer-failover'; readonly from: number; readonly to: number }
   | { readonly type: 'count-slots' }
   | { readonly type: 'faults'; readonly faults: ShardFaults }
   | { readonly type: 'heap' }

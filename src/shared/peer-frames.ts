@@ -28,8 +28,9 @@
 // ACK:      0 length  4 kind  5 u8 ok  6 u16 slot  8 u32 migration  12 u32 batch
 //           16 f64 received (absolute ms)  24 f64 apply ms
 // FORWARD:  0 length  4 kind  8 the request frame, as the client wrote it
-// IMPORT:   0 length  4 kind  6 u16 slot  8 u32 migration  12 u32 batch keys  16 u32 batch bytes
-//           20 u32 window  24 u32 piece bytes  28 u32 0
+// IMPORT:   0 length  4 kind  5 u8 flags (1 resumed: the move goes on after a failover)
+//           6 u16 slot  8 u32 migration  12 u32 batch keys  16 u32 batch bytes  20 u32 window
+//           24 u32 piece bytes  28 u32 replicas + 1 (0: every streaming replica)
 //
 // PIECE layout (acknowledged by an ACK naming its number, as a batch is; both share one sequence):
 //   0 u32 length   4 u8 kind   5 u8 flags (1 first, 2 final, 4 abort)   6 u16 slot
@@ -79,6 +80,9 @@ export const IMPORT_BATCH_KEYS = 12;
 export const IMPORT_BATCH_BYTES = 16;
 export const IMPORT_WINDOW = 20;
 export const IMPORT_PIECE_BYTES = 24;
+export const IMPORT_FLAGS = 5;
+export const IMPORT_REPLICAS = 28;
+export const ImportFlag = { Resumed: 1 } as const;
 export const IMPORT_BYTES = 32;
 export const NOTICE_BYTES = 12;
 

@@ -53,6 +53,17 @@ export function shardDown(shard: number): string {
 }
 
 /**
+ * Prefix of an error reply that means "the worker this request went to died and a replica took
+ * over its shard": the client turns it into a FailoverError (the request may or may not have run).
+ */
+export const FAILOVER_PREFIX = 'FAILOVER ';
+
+/** The reply for a request in flight to `worker`, `shard`'s primary, when `primary` took over. */
+export function failedOver(shard: number, worker: number, primary: number, code: number): string {
+  return `${FAILOVER_PREFIX}${shard} ${worker} ${primary} ${code}`;
+}
+
+/**
  * A reply that would not fit in one frame (FRAME_BYTES_MAX, about 513 MiB: every frame on a ring,
  * replies too, must fit the reader's reassembly bound). The shard drops it and answers this.
  */

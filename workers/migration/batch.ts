@@ -20,8 +20,11 @@ import {
   IMPORT_BATCH_BYTES,
   IMPORT_BATCH_KEYS,
   IMPORT_BYTES,
+  IMPORT_FLAGS,
   IMPORT_PIECE_BYTES,
+  IMPORT_REPLICAS,
   IMPORT_WINDOW,
+  ImportFlag,
   PEER_KIND,
   PEER_MIGRATION,
   PEER_SLOT,
@@ -32,6 +35,7 @@ import { isValueKind, VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { StoredValue } from '../keyspace/value.js';
 import { VALUE_CODECS } from '../keyspace/value-codec.js';
+import type { Journal } from '../replication/journal.js';
 
 const { h64Raw } = await xxhash();
 
@@ -106,11 +110,39 @@ export interface AppliedBatch {
   readonly refused?: string;
 }
 
+/** What a receiver does with a batch key it already holds. */
+export const Present = {
+  /** Refuse the batch: the sender never sends a key whose writes went to the receiver. */
+  Refuse: 0,
+  /**
+   * Take the batch's copy: a target that goes on with a move after a failover, where a key it
+   * holds came in a batch whose ack was lost, unchanged since (its writes waited at the source).
+   */
+  Overwrite: 1,
+  /**
+   * Keep its own (and skip the `known` keys too, held or not): a source taking keys back after
+   * the target failed over; the copy it holds, or deleted since, is newer than the resent one.
+   */
+  Skip: 2,
+} as const;
+export type Present = (typeof Present)[keyof typeof Present];
+
+export interface ApplyOptions {
+  readonly present?: Present;
+  /** With Skip: keys that came here before, which a resent batch must not bring back. */
+  readonly known?: ReadonlySet<string>;
+  /** Collects the keys applied. */
+  readonly applied?: Set<string>;
+  /** Records what was applied (the receiver's replicas must hold it before its ack goes). */
+  readonly journal?: Journal | undefined;
+}
+
 /**
  * Verifies and applies a BATCH frame into `slot` of `keyspace`. Nothing is applied unless the
  * checksum matches, every entry decodes (a known type byte, a payload its codec reads, no byte
  * past the frame) and every key belongs to the slot; a key the keyspace already holds refuses the
- * batch too (the source never sends a key whose writes went to the target).
+ * batch too (the source never sends a key whose writes went to the target), unless
+ * `options.present` says otherwise.
  */
 export function applyBatch(
   keyspace: Keyspace,
@@ -118,6 +150,7 @@ export function applyBatch(
   view: DataView,
   at: number,
   slot: number,
+  options: ApplyOptions = {},
 ): AppliedBatch {
   const length = view.getUint32(at, true);
   const keys = view.getUint32(at + BATCH_KEYS, true);
@@ -126,24 +159,57 @@ export function applyBatch(
   const checksum = view.getBigUint64(at + BATCH_CHECKSUM, true);
   if (h64Raw(buf.subarray(entriesStart, end)) !== checksum) return refusal('checksum mismatch');
   // Decode and check every entry before changing anything.
-  const refused = decodeEntries(keyspace, buf, view, entriesStart, end, keys, slot);
+  const present = options.present ?? Present.Refuse;
+  const refused = decodeEntries(keyspace, buf, view, entriesStart, end, keys, slot, present);
   if (refused !== undefined) {
     clearPending();
     return refusal(refused);
   }
+  const table = keyspace.table(slot);
+  const known = options.known;
+  let skipped = 0;
   for (let i = 0; i < keys; i++) {
     const key = pendingKeys[i]!;
     const deadline = pendingDeadlines[i]!;
-    if (deadline !== 0 && deadline <= keyspace.now) continue;
+    const skip = present === Present.Skip && (table?.has(key) === true || known?.has(key) === true);
+    if (skip || (deadline !== 0 && deadline <= keyspace.now)) {
+      pendingKeys[i] = undefined;
+      skipped++;
+      continue;
+    }
     keyspace.set(slot, key, pendingValues[i]!);
     if (deadline !== 0) keyspace.setDeadline(slot, key, deadline);
+    options.applied?.add(key);
   }
+  journalBatch(options.journal, keyspace, slot, keys, skipped, buf, entriesStart, end);
   clearPending();
   return { keys, bytes: length - BATCH_HEADER_BYTES };
 }
 
+/** The batch as applied, in the journal: its entries as they came, or each key it set. */
+function journalBatch(
+  journal: Journal | undefined,
+  keyspace: Keyspace,
+  slot: number,
+  keys: number,
+  skipped: number,
+  buf: Buffer,
+  entriesStart: number,
+  end: number,
+): void {
+  if (journal === undefined || skipped === keys) return;
+  if (skipped === 0) {
+    journal.appendEntries(slot, keys, buf, entriesStart, end);
+    return;
+  }
+  for (let i = 0; i < keys; i++) {
+    const key = pendingKeys[i];
+    if (key !== undefined && keyspace.table(slot)?.has(key)) journal.appendKey(slot, key);
+  }
+}
+
 /** Entries of the batch being applied, decoded once, checked, then applied. */
-const pendingKeys: string[] = [];
+const pendingKeys: (string | undefined)[] = [];
 const pendingValues: StoredValue[] = [];
 const pendingDeadlines: number[] = [];
 
@@ -168,6 +234,7 @@ function decodeEntries(
   end: number,
   keys: number,
   slot: number,
+  present: Present,
 ): string | undefined {
   const frameStart = p - BATCH_HEADER_BYTES;
   const table = keyspace.table(slot);
@@ -180,7 +247,8 @@ function decodeEntries(
     const key = buf.toString('latin1', p + 4, keyEnd);
     const keySlot = keySlotOfLatin1(key);
     if (keySlot !== slot) return `key of slot ${keySlot} in a batch of slot ${slot}`;
-    if (table?.has(key)) return 'batch key already present on the target';
+    if (present === Present.Refuse && table?.has(key))
+      return 'batch key already present on the target';
     const kind = buf[keyEnd]!;
     if (!isValueKind(kind)) return `entry ${i} has unknown value type ${kind}`;
     const payloadStart = keyEnd + 5;
@@ -242,26 +310,36 @@ export function putImport(w: FrameWriter, plan: MigrationPlan): void {
   const view = w.view;
   view.setUint32(start, IMPORT_BYTES, true);
   view.setUint8(start + PEER_KIND, PeerFrame.Import);
-  view.setUint8(start + PEER_KIND + 1, 0);
+  view.setUint8(start + IMPORT_FLAGS, plan.resumed ? ImportFlag.Resumed : 0);
   view.setUint16(start + PEER_SLOT, plan.slot, true);
   view.setUint32(start + PEER_MIGRATION, plan.migration, true);
   view.setUint32(start + IMPORT_BATCH_KEYS, plan.batchKeys, true);
   view.setUint32(start + IMPORT_BATCH_BYTES, plan.batchBytes, true);
   view.setUint32(start + IMPORT_WINDOW, plan.window, true);
   view.setUint32(start + IMPORT_PIECE_BYTES, plan.pieceBytes ?? PIECE_BYTES_DEFAULT, true);
-  view.setUint32(start + IMPORT_PIECE_BYTES + 4, 0, true);
+  view.setUint32(
+    start + IMPORT_REPLICAS,
+    plan.replicas === undefined ? 0 : plan.replicas + 1,
+    true,
+  );
   w.tail = start;
   w.commit(start + IMPORT_BYTES);
 }
 
-export function readImportLimits(
-  view: DataView,
-  at: number,
-): Pick<MigrationPlan, 'batchKeys' | 'batchBytes' | 'window' | 'pieceBytes'> {
+/** What IMPORT tells the target: the batch limits, the replicas to wait for, and whether resumed. */
+export type ImportLimits = Pick<
+  MigrationPlan,
+  'batchKeys' | 'batchBytes' | 'window' | 'pieceBytes' | 'replicas' | 'resumed'
+>;
+
+export function readImportLimits(view: DataView, at: number): ImportLimits {
+  const replicas = view.getUint32(at + IMPORT_REPLICAS, true);
   return {
     batchKeys: view.getUint32(at + IMPORT_BATCH_KEYS, true),
     batchBytes: view.getUint32(at + IMPORT_BATCH_BYTES, true),
     window: view.getUint32(at + IMPORT_WINDOW, true),
     pieceBytes: view.getUint32(at + IMPORT_PIECE_BYTES, true),
+    ...(replicas > 0 ? { replicas: replicas - 1 } : {}),
+    resumed: (view.getUint8(at + IMPORT_FLAGS) & ImportFlag.Resumed) !== 0,
   };
 }

@@ -1,6 +1,8 @@
 // The requests a migration source forwarded to its target and the target has not yet reported
 // executed, or that blocked there (BLPOP...: the target says when they block and when they leave).
-// If the target dies first, the source answers them (with SHARDDOWN) so that nobody waits forever.
+// If the target dies first, the source answers them (with SHARDDOWN) so that nobody waits forever;
+// if it fails over, with a FailoverError (a request may have run there). A log outlives its move's
+// flip until its target ran all of it: requests waiting at the flip went there last.
 
 import { REQ_CLIENT, REQ_ID, readU16, readU32 } from '../../src/shared/codec.js';
 import { shardDown } from '../../src/shared/reply-errors.js';
@@ -18,7 +20,7 @@ export class ForwardLog {
 
   constructor(
     private readonly shard: ShardContext,
-    private readonly target: number,
+    readonly target: number,
   ) {}
 
   /** Forwards a request frame to the target and remembers who waits for its reply. */
@@ -26,6 +28,12 @@ export class ForwardLog {
     const sequence = this.shard.forward(this.target, buf, at);
     this.entries.push(sequence, readU16(buf, at + REQ_CLIENT), readU32(buf, at + REQ_ID));
     if (this.entries.length >= FORWARD_LOG_TRIM * 3) this.trim();
+  }
+
+  /** Whether the target ran (and answered) every forward, and none is blocked there. */
+  get settled(): boolean {
+    this.trim();
+    return this.entries.length === 0 && this.blocked.size === 0;
   }
 
   /** Drops the forwards the target has reported executed. */
@@ -46,13 +54,13 @@ export class ForwardLog {
   }
 
   /**
-   * The target died: answers with SHARDDOWN every forward it did not report executed, and every
-   * one blocked there (once each: a request can be both, if the target died in between).
+   * The target died: answers with SHARDDOWN (or `text`) every forward it did not report
+   * executed, and every one blocked there (once each: a request can be both, if the target died in
+   * between).
    */
-  answerUnexecuted(): void {
+  answerUnexecuted(text = shardDown(this.target)): void {
     this.trim();
     const entries = this.entries;
-    const text = shardDown(this.target);
     for (let i = 0; i < entries.length; i += 3) {
       this.blocked.delete(entries[i + 1]! * 2 ** 32 + entries[i + 2]!);
       this.shard.replyError(entries[i + 1]!, entries[i + 2]!, text);

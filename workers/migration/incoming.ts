@@ -9,6 +9,10 @@
 // (returning.ts, with the limits IMPORT gave) and ends with RETURNED; A forwards nothing more after
 // RETURN, so no request can run here on a key that went back.
 //
+// With replicas, an ACK goes only once they hold the batch (durability.ts, AckGate). If the source
+// fails over, its promoted replica goes on as the source (onPeerFailover): it sends what it holds
+// again, and keys already here from batches whose ack was lost are taken again (Present.Overwrite).
+//
 // State machine, in the order states change (IncomingState; docs/migration.md draws it too):
 //
 //   Importing ──(FLIP)──▶ Completed
@@ -16,12 +20,12 @@
 //       └──(source died: this shard takes the slot, marked as having lost keys)──▶ Abandoned
 
 import type { ShardContext } from '../shard-context.js';
-import { applyBatch, putAck } from './batch.js';
+import { applyBatch, type ImportLimits, Present } from './batch.js';
+import { AckGate, journalOf, needOf } from './durability.js';
 import { takeOverSlot } from './lost-keys.js';
 import { Staging } from './pieces/staging.js';
 import { ReturningMigration } from './returning.js';
 import { type MigrationRole, RoleDefaults, RoleKind } from './role.js';
-import type { SenderLimits } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
 
 export const IncomingState = { Importing: 0, Completed: 1, Returning: 2, Abandoned: 3 } as const;
@@ -37,10 +41,12 @@ export const INCOMING_MOVES = transitionTable('incoming', IncomingState, {
 export class IncomingMigration extends RoleDefaults {
   readonly kind = RoleKind.Incoming;
   #state: IncomingState = IncomingState.Importing;
-  /** Acknowledgements held back by the holdAcks fault: [batch, ok, received, apply ms]. */
-  private readonly heldAcks: [number, boolean, number, number][] = [];
   /** Copies of big keys arriving in pieces. */
   private readonly staging = new Staging();
+  /** Acknowledgements waiting for the replicas to hold their batch. */
+  private readonly gate: AckGate;
+  /** The move goes on after a failover of the source: keys here may come again. */
+  private resumed: boolean;
 
   /**
    * `limits` are the batch limits IMPORT carried: this shard sends the keys back with them if
@@ -50,10 +56,13 @@ export class IncomingMigration extends RoleDefaults {
     protected readonly shard: ShardContext,
     readonly migration: number,
     readonly slot: number,
-    readonly peer: number,
-    private readonly limits: SenderLimits,
+    /** The source; changes when it fails over. */
+    public peer: number,
+    private readonly limits: ImportLimits,
   ) {
     super();
+    this.gate = new AckGate(shard, needOf(limits.replicas));
+    this.resumed = limits.resumed === true;
   }
 
   /** Changed only by transition(). */
@@ -71,7 +80,8 @@ export class IncomingMigration extends RoleDefaults {
       return;
     }
     const received = this.beforeApply();
-    const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot);
+    const options = this.applyOptions();
+    const applied = applyBatch(this.shard.keyspace, buf, view, at, this.slot, options);
     this.acknowledge(batch, received, applied.refused);
   }
 
@@ -82,8 +92,14 @@ export class IncomingMigration extends RoleDefaults {
       return;
     }
     const received = this.beforeApply();
-    const applied = this.staging.apply(this.shard.keyspace, buf, view, at, this.slot);
+    const options = this.applyOptions();
+    const applied = this.staging.apply(this.shard.keyspace, buf, view, at, this.slot, options);
     this.acknowledge(piece, received, applied.refused);
+  }
+
+  private applyOptions(): { present: Present; journal: ReturnType<typeof journalOf> } {
+    const present = this.resumed ? Present.Overwrite : Present.Refuse;
+    return { present, journal: journalOf(this.shard) };
   }
 
   /** When a frame started to be applied; the applyDelayMs fault slows the apply down. */
@@ -102,22 +118,17 @@ export class IncomingMigration extends RoleDefaults {
       const { id } = this.shard;
       console.error(`slotdb: shard ${id} refused batch ${batch} of slot ${this.slot}: ${refused}`);
     }
-    if (this.shard.faults.holdAcks) {
-      this.heldAcks.push([batch, ok, receivedAbs, applyMs]);
-      return;
-    }
-    const writer = this.shard.peerWriter(this.peer);
-    putAck(writer, this.slot, this.migration, batch, ok, receivedAbs, applyMs);
-    this.shard.flushPeer(this.peer);
+    this.gate.send(this.peer, this.slot, this.migration, batch, ok, receivedAbs, applyMs);
   }
 
-  /** Sends the acknowledgements the holdAcks fault kept back. */
+  /** Sends the acknowledgements the holdAcks fault kept back (once the replicas hold them). */
   override releaseAcks(): void {
-    for (const [batch, ok, receivedAbs, applyMs] of this.heldAcks.splice(0)) {
-      const writer = this.shard.peerWriter(this.peer);
-      putAck(writer, this.slot, this.migration, batch, ok, receivedAbs, applyMs);
-    }
-    this.shard.flushPeer(this.peer);
+    this.gate.releaseHeld();
+  }
+
+  /** Sends the acknowledgements whose batches the replicas hold now. */
+  override step(_now: number): number {
+    return this.gate.step();
   }
 
   /** FLIP: the slot map names this shard; the import is over. Ignored once it is over. */
@@ -133,6 +144,7 @@ export class IncomingMigration extends RoleDefaults {
     if (this.#state !== IncomingState.Importing) return;
     this.staging.clear();
     this.shard.keyspace.dropSlot(this.slot);
+    journalOf(this.shard)?.appendDropSlot(this.slot);
   }
 
   /**
@@ -147,7 +159,20 @@ export class IncomingMigration extends RoleDefaults {
     // so no push would reach them here; there the keys that come back wake them.
     const { shard, peer } = this;
     shard.handOffBlocked(this.slot, (frame) => shard.forward(peer, frame, 0));
-    return new ReturningMigration(this.shard, this.migration, this.slot, this.peer, this.limits);
+    const { migration, slot, limits, gate } = this;
+    return new ReturningMigration(this.shard, migration, slot, peer, limits, gate);
+  }
+
+  /**
+   * The source failed over to `to`: it goes on as the source and sends what it holds again. What
+   * this shard owed the dead one goes nowhere, and copies of big keys under way start over.
+   */
+  override onPeerFailover(to: number): void {
+    if (this.#state !== IncomingState.Importing) return;
+    this.gate.drop(this.peer);
+    this.staging.clear();
+    this.peer = to;
+    this.resumed = true;
   }
 
   /**

@@ -18,6 +18,9 @@
 //
 // In 'slot' lock mode every request for S waits until the flip (the baseline).
 //
+// With replicas, see durability.ts: what a move waits for, and how it goes on when the target
+// fails over (onPeerFailover) or this shard does (its promoted replica gets a `resumed` plan).
+//
 // State machine, in the order states change (OutgoingState; docs/migration.md draws it too):
 //
 //   Moving ──(S empty here, nothing in flight)──▶ Done (completed)
@@ -39,16 +42,18 @@ import { PeerFrame } from '../../src/shared/peer-frames.js';
 import { WaitReason } from '../../src/shared/timing-layout.js';
 import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
-import { applyBatch, putAck, putImport, putNotice } from './batch.js';
 import type { KeyBudget } from './budget.js';
-import { ForwardLog } from './forward-log.js';
+import { journalOf, needOf, Settling } from './durability.js';
+import type { ForwardLog } from './forward-log.js';
 import { admitWhereKeysLost, lostKeysReply } from './lost-keys.js';
+import { MoveLink } from './move-link.js';
 import { moveReport, progressEvent } from './move-report.js';
-import { Staging } from './pieces/staging.js';
+import { Decision, Placement } from './placement.js';
+import { ReturnedKeys } from './returned-keys.js';
 import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
-import { type Waiting, WaitQueue, WaitStats } from './waiting.js';
+import { WaitQueue, WaitStats } from './waiting.js';
 
 export const OutgoingState = { Moving: 0, Returning: 1, Done: 2 } as const;
 export type OutgoingState = (typeof OutgoingState)[keyof typeof OutgoingState];
@@ -62,30 +67,26 @@ export const OUTGOING_MOVES = transitionTable('outgoing', OutgoingState, {
 /** Progress events go to the opening thread at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
 
-const Decision = { Execute: 0, Forward: 1, Wait: 2 } as const;
-type Decision = (typeof Decision)[keyof typeof Decision];
-
 export class OutgoingMigration extends RoleDefaults {
   readonly kind = RoleKind.Outgoing;
   #state: OutgoingState = OutgoingState.Moving;
   readonly migration: number;
   readonly slot: number;
-  readonly target: number;
-  private readonly plan: MigrationPlan;
+  /** The target (it changes when the target fails over), forwards, notices. */
+  private readonly link: MoveLink;
   private readonly sender: BatchSender;
   private readonly waiting = new WaitQueue();
   private readonly startedAt: number;
-  private redirections = 0;
   private readonly waits = new WaitStats();
   private lastProgressAt = 0;
-  readonly forwarded: ForwardLog;
-  /** Why the last decide() said Wait. */
-  private waitReason: WaitReason = WaitReason.KeyLock;
+  private readonly placement: Placement;
   private endError: string | undefined;
   /** Set when the target died holding keys of the slot: the reply of a request naming one. */
   private lostReply: string | undefined;
-  /** Copies of big keys coming back in pieces after a cancel. */
-  private readonly staging = new Staging();
+  /** Keys coming back after a cancel. */
+  private readonly back: ReturnedKeys;
+  /** Keys deleted after their ack, until the replicas hold the deletion. */
+  private readonly settling: Settling;
 
   constructor(
     protected readonly shard: ShardContext,
@@ -94,20 +95,18 @@ export class OutgoingMigration extends RoleDefaults {
     budget?: KeyBudget,
   ) {
     super();
-    this.plan = plan;
     this.migration = plan.migration;
     this.slot = plan.slot;
-    this.target = plan.target;
     this.startedAt = now;
     this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan, budget);
-    this.forwarded = new ForwardLog(shard, plan.target);
-    // IMPORT goes first on the ring: the target knows the migration before any batch or forward.
-    putImport(shard.peerWriter(plan.target), plan);
-    shard.flushPeer(plan.target);
-    const control = shard.control;
-    Atomics.store(control.migrationTarget, plan.slot, plan.target);
-    Atomics.store(control.slotState, plan.slot, SlotState.Migrating);
-    shard.post({ type: 'migration-start', migration: plan.migration });
+    const need = needOf(plan.replicas);
+    this.back = new ReturnedKeys(shard, plan.slot, plan.migration, need, plan.resumed === true);
+    this.settling = new Settling(shard, need);
+    this.link = new MoveLink(shard, plan);
+    this.placement = new Placement(shard.keyspace, plan.slot, this.sender, this.settling);
+    Atomics.store(shard.control.slotState, plan.slot, SlotState.Migrating);
+    // A move that goes on after a failover started long ago for its caller.
+    if (!plan.resumed) shard.post({ type: 'migration-start', migration: plan.migration });
     if (shard.profiler !== undefined) this.profileStarted(shard.profiler);
   }
 
@@ -118,13 +117,22 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** The shard at the other end (MigrationRole): the target. */
   get peer(): number {
-    return this.target;
+    return this.link.target;
+  }
+
+  get target(): number {
+    return this.link.target;
+  }
+
+  /** Requests forwarded to the target and not reported done. */
+  get forwarded(): ForwardLog {
+    return this.link.forwarded;
   }
 
   /** A profile started while this slot moves: it records the move as started when it did. */
   override profileStarted(profiler: ShardProfiler): void {
     if (this.#state === OutgoingState.Done) return;
-    const { migration, slot, target, lock } = this.plan;
+    const { migration, slot, target, lock } = this.link.plan;
     const startedAbs = performance.timeOrigin + this.startedAt;
     profiler.moveStarted(migration, slot, this.shard.id, target, lock, startedAbs);
   }
@@ -135,7 +143,7 @@ export class OutgoingMigration extends RoleDefaults {
   admit(buf: Buffer, at: number): void {
     const op = buf[at + REQ_OP]!;
     const spec = commandByOp(op);
-    const wholeSlot = this.plan.lock === 'slot' || spec.slotWide;
+    const wholeSlot = this.link.plan.lock === 'slot' || spec.slotWide;
     const keys = wholeSlot ? [] : frameKeys(buf, at, spec);
     if (wholeSlot || this.waiting.blocks(keys)) {
       const slotLock = wholeSlot || this.waiting.wholeSlot > 0;
@@ -146,42 +154,15 @@ export class OutgoingMigration extends RoleDefaults {
     const decision = this.decide(keys, spec.write, BLOCKING_OPS[op] === 1);
     if (decision === Decision.Execute) this.shard.execute(buf, at);
     else if (decision === Decision.Forward) this.forward(buf, at);
-    else this.waiting.add(buf, at, keys, false, this.waitReason);
+    else this.waiting.add(buf, at, keys, false, this.placement.waitReason);
   }
 
   /** Where a request on `keys` can run now. */
   private decide(keys: readonly string[], write: boolean, blocking = false): Decision {
     // Cancelled or failed: the slot is this shard's alone again.
     if (this.#state === OutgoingState.Done) return Decision.Execute;
-    const keyspace = this.shard.keyspace;
-    let resident = 0;
-    for (const key of keys) if (keyspace.has(this.slot, key)) resident++;
-    if (this.#state === OutgoingState.Returning) {
-      // Keys come back from the target; a key not here yet may be on its way. A blocking command
-      // none of whose keys is here blocks here: a key that comes back with a list wakes it.
-      if (blocking && resident === 0) return Decision.Execute;
-      if (resident < keys.length) {
-        this.waitReason = WaitReason.Returning;
-        return Decision.Wait;
-      }
-    } else if (resident === 0) {
-      return Decision.Forward;
-    } else if (resident < keys.length) {
-      this.sender.prioritize(keys.filter((key) => keyspace.has(this.slot, key)));
-      this.waitReason = WaitReason.KeysSplit;
-      return Decision.Wait;
-    }
-    // A key in a batch still in flight (also after a cancel, until its ack arrives) is read here
-    // but not written: the target holds a copy that would otherwise come back stale.
-    if (write) {
-      for (const key of keys) {
-        if (this.sender.locked.has(key)) {
-          this.waitReason = WaitReason.KeyLock;
-          return Decision.Wait;
-        }
-      }
-    }
-    return Decision.Execute;
+    const returning = this.#state === OutgoingState.Returning;
+    return this.placement.decide(returning, keys, write, blocking);
   }
 
   /**
@@ -189,8 +170,7 @@ export class OutgoingMigration extends RoleDefaults {
    * until the target reports it done: if the target dies first, this shard answers it.
    */
   forward(buf: Buffer, at: number): void {
-    this.redirections++;
-    this.forwarded.forward(buf, at);
+    this.link.forward(buf, at);
   }
 
   /**
@@ -199,34 +179,24 @@ export class OutgoingMigration extends RoleDefaults {
    * the whole slot).
    */
   private release(atFlip = false): void {
-    if (this.waiting.requests.length === 0) return;
     const releasedAt = performance.now();
-    const stay: Waiting[] = [];
-    const stayKeys = new Set<string>();
-    let stayWhole = false;
-    for (const request of this.waiting.requests) {
-      const behind = stayWhole || request.keys.some((key) => stayKeys.has(key));
-      let decision: Decision = Decision.Wait;
-      if (!behind) {
+    this.waiting.drain(
+      (request) => {
+        let decision: Decision = Decision.Wait;
         if (atFlip) decision = Decision.Forward;
         else if (!request.wholeSlot) {
           const op = request.frame[REQ_OP]!;
           decision = this.decide(request.keys, commandByOp(op).write, BLOCKING_OPS[op] === 1);
         } else if (this.#state === OutgoingState.Done) decision = Decision.Execute;
-      }
-      if (decision === Decision.Wait) {
-        stay.push(request);
-        for (const key of request.keys) stayKeys.add(key);
-        if (request.wholeSlot) stayWhole = true;
-        continue;
-      }
-      this.waiting.unblock(request);
-      this.waits.record(releasedAt - request.since, request, this.slot, this.shard.profiler);
-      if (decision === Decision.Forward) this.forward(request.frame, 0);
-      else if (this.lostReply === undefined) this.shard.execute(request.frame, 0);
-      else admitWhereKeysLost(this.shard, this.slot, request.frame, 0, this.lostReply);
-    }
-    this.waiting.requests = stay;
+        return decision === Decision.Wait ? undefined : decision;
+      },
+      (request, decision) => {
+        this.waits.record(releasedAt - request.since, request, this.slot, this.shard.profiler);
+        if (decision === Decision.Forward) this.forward(request.frame, 0);
+        else if (this.lostReply === undefined) this.shard.execute(request.frame, 0);
+        else admitWhereKeysLost(this.shard, this.slot, request.frame, 0, this.lostReply);
+      },
+    );
   }
 
   /** Whether a blocked request may write `keys` here now (all here, none in flight). */
@@ -238,9 +208,16 @@ export class OutgoingMigration extends RoleDefaults {
 
   /** One step of work: a batch if the window allows, the flip when everything moved. */
   override step(now: number): number {
-    if (this.#state !== OutgoingState.Moving) return 0;
+    let work = this.back.step();
+    if (this.settling.size > 0 && this.settling.step()) {
+      this.release();
+      work++;
+    }
+    if (this.#state !== OutgoingState.Moving) return work;
     const sent = this.sender.sendBatch(now) + this.sender.sendPiece(now);
     if (sent === 0 && this.sender.done) {
+      // Keys deleted and not settled yet: the replicas must hold their deletion before the flip.
+      if (this.settling.size > 0) return work;
       if (this.sender.keysLeft() === 0) {
         this.flip(now);
         return 1;
@@ -249,7 +226,7 @@ export class OutgoingMigration extends RoleDefaults {
       this.sender.restart();
     }
     if (now - this.lastProgressAt >= PROGRESS_INTERVAL_MS) this.progress(now);
-    return sent;
+    return work + sent;
   }
 
   /** An ack for a batch this sender does not know, or after the end, is ignored. */
@@ -264,6 +241,7 @@ export class OutgoingMigration extends RoleDefaults {
       this.cancel(now);
       return;
     }
+    this.settling.add(keys);
     this.release();
   }
 
@@ -271,14 +249,14 @@ export class OutgoingMigration extends RoleDefaults {
   private flip(now: number): void {
     const control = this.shard.control;
     this.release(true);
-    putNotice(this.shard.peerWriter(this.target), PeerFrame.Flip, this.slot, this.migration);
-    this.shard.flushPeer(this.target);
+    this.link.notice(PeerFrame.Flip);
     // Forwards and FLIP are in the ring before the owner changes: a client that sees the new owner
     // can only overtake requests of other clients, never its own (the client fences those).
     Atomics.store(control.owner, this.slot, this.target);
     Atomics.store(control.slotState, this.slot, SlotState.Stable);
     control.bumpEpoch();
     this.shard.keyspace.dropSlot(this.slot);
+    journalOf(this.shard)?.appendDropSlot(this.slot);
     this.shard.handedOver(this.slot, this.target);
     this.transition(OutgoingState.Done);
     this.end('completed', now);
@@ -288,8 +266,7 @@ export class OutgoingMigration extends RoleDefaults {
   override onFlush(_now: number): void {
     if (this.#state === OutgoingState.Done) return;
     this.sender.restart();
-    putNotice(this.shard.peerWriter(this.target), PeerFrame.Drop, this.slot, this.migration);
-    this.shard.flushPeer(this.target);
+    this.link.notice(PeerFrame.Drop);
     this.release();
   }
 
@@ -300,29 +277,24 @@ export class OutgoingMigration extends RoleDefaults {
     if (this.#state !== OutgoingState.Moving) return true;
     this.sender.stop();
     this.transition(OutgoingState.Returning);
-    putNotice(this.shard.peerWriter(this.target), PeerFrame.Return, this.slot, this.migration);
-    this.shard.flushPeer(this.target);
+    this.link.notice(PeerFrame.Return);
     this.release();
     return true;
   }
 
   /** A batch of keys coming back after a cancel: apply it and acknowledge. */
   override onBatch(buf: Buffer, view: DataView, at: number, batch: number): void {
-    this.acknowledge(batch, applyBatch(this.shard.keyspace, buf, view, at, this.slot).refused);
+    this.back.onBatch(this.target, buf, view, at, batch);
   }
 
   /** A piece of a big key coming back after a cancel: its copy is staged until the final one. */
   override onPiece(buf: Buffer, view: DataView, at: number): void {
-    const applied = this.staging.apply(this.shard.keyspace, buf, view, at, this.slot);
-    this.acknowledge(applied.number, applied.refused);
+    this.back.onPiece(this.target, buf, view, at);
   }
 
-  private acknowledge(batch: number, refused: string | undefined): void {
-    putAck(this.shard.peerWriter(this.target), this.slot, this.migration, batch, !refused);
-    this.shard.flushPeer(this.target);
-    if (refused === undefined) return;
-    const { id } = this.shard;
-    console.error(`slotdb: shard ${id} refused returned keys of slot ${this.slot}: ${refused}`);
+  /** The holdAcks fault was lifted: acknowledgements of keys that came back go. */
+  override releaseAcks(): void {
+    this.back.releaseAcks();
   }
 
   /** Every key came back: the slot is whole here again. */
@@ -335,6 +307,25 @@ export class OutgoingMigration extends RoleDefaults {
   }
 
   /**
+   * The target failed over to `to`: the move goes on there (MoveLink.failover), with what was in
+   * flight sent again (keys still locked here), or, after a cancel, RETURN: it sends back what it
+   * holds, and keys that came back already, or were in flight, are not taken twice.
+   */
+  override onPeerFailover(to: number): void {
+    if (this.#state === OutgoingState.Done) return;
+    this.back.restart(this.link.target);
+    this.link.failover(to);
+    if (this.#state === OutgoingState.Moving) {
+      this.sender.retarget(to);
+    } else {
+      this.sender.target = to;
+      for (const key of this.sender.dropInFlight()) this.back.known.add(key);
+      this.link.notice(PeerFrame.Return);
+    }
+    this.release();
+  }
+
+  /**
    * The target died: keep what is here and serve the slot alone. Keys it had (acknowledged
    * batches, keys forwarded requests created there) are lost with it: if any can be, the slot is
    * marked so that a key missing here answers SHARDDOWN, not nil (lost-keys.ts).
@@ -342,7 +333,7 @@ export class OutgoingMigration extends RoleDefaults {
   override onPeerDown(now: number): void {
     if (this.#state === OutgoingState.Done) return;
     this.forwarded.answerUnexecuted();
-    const mayHaveLost = this.sender.keysAcknowledged > 0 || this.redirections > 0;
+    const mayHaveLost = this.sender.keysAcknowledged > 0 || this.link.redirections > 0;
     // Set before the waiting requests are released: one that names a key lost with the target
     // must fail, not run here and read it as missing.
     if (mayHaveLost) this.lostReply = lostKeysReply(this.shard.id, this.slot, this.target);
@@ -379,7 +370,8 @@ export class OutgoingMigration extends RoleDefaults {
   private end(outcome: MigrationOutcome, now: number): void {
     if (outcome !== 'completed') this.release();
     this.sender.close();
-    this.staging.clear();
+    this.back.clear();
+    this.settling.clear();
     const endedAbs = performance.timeOrigin + now;
     const { keys, bytes, batches } = this.sender.counts();
     this.shard.profiler?.moveEnded(this.migration, outcome, keys, bytes, batches, endedAbs);
@@ -394,7 +386,8 @@ export class OutgoingMigration extends RoleDefaults {
   }
 
   report(now: number): MigrationReport {
-    const { plan, sender, redirections, waits } = this;
+    const { sender, waits } = this;
+    const { plan, redirections } = this.link;
     return moveReport(plan, this.shard.id, sender, now - this.startedAt, redirections, waits);
   }
 }

@@ -1,6 +1,9 @@
 // The target of a cancelled move sending the keys of slot S back to the source: the same batch
 // machinery as a move (sender.ts), big keys in pieces included, with the limits IMPORT gave, then
-// RETURNED.
+// RETURNED. It starts once the acknowledgements the target still owed the source went (their
+// batches' keys must leave the source before they come back). If the source fails over, the
+// promoted replica takes the keys back instead: what was in flight goes there again once its
+// IMPORT arrives (the source takes a resent key only if it neither holds it nor had it before).
 //
 // State machine, in the order states change (ReturningState; docs/migration.md draws it too):
 //
@@ -12,6 +15,7 @@
 import { PeerFrame } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
 import { putNotice } from './batch.js';
+import { type AckGate, journalOf } from './durability.js';
 import { takeOverSlot } from './lost-keys.js';
 import { RoleDefaults, RoleKind } from './role.js';
 import { BatchSender, type SenderLimits } from './sender.js';
@@ -31,13 +35,18 @@ export class ReturningMigration extends RoleDefaults {
   readonly kind = RoleKind.Returning;
   #state: ReturningState = ReturningState.Sending;
   private readonly sender: BatchSender;
+  /** The source failed over: nothing goes to its successor before its IMPORT arrives. */
+  private awaitingImport = false;
 
   constructor(
     protected readonly shard: ShardContext,
     readonly migration: number,
     readonly slot: number,
-    readonly peer: number,
+    /** The source; changes when it fails over. */
+    public peer: number,
     limits: SenderLimits,
+    /** The incoming role's acknowledgements still held for the replicas. */
+    private readonly gate?: AckGate,
   ) {
     super();
     this.sender = new BatchSender(shard, slot, peer, migration, limits);
@@ -50,7 +59,10 @@ export class ReturningMigration extends RoleDefaults {
 
   override step(now: number): number {
     if (this.#state === ReturningState.Done) return 0;
-    const sent = this.sender.sendBatch(now) + this.sender.sendPiece(now);
+    const gate = this.gate;
+    const acks = gate === undefined ? 0 : gate.step();
+    if (gate?.pending || this.awaitingImport) return acks;
+    const sent = acks + this.sender.sendBatch(now) + this.sender.sendPiece(now);
     if (sent === 0 && this.sender.done) {
       const refused = this.#state === ReturningState.Refused;
       if (this.sender.keysLeft() > 0 && !refused) {
@@ -60,7 +72,10 @@ export class ReturningMigration extends RoleDefaults {
       this.transition(ReturningState.Done);
       putNotice(this.shard.peerWriter(this.peer), PeerFrame.Returned, this.slot, this.migration);
       this.shard.flushPeer(this.peer);
-      if (!refused) this.shard.keyspace.dropSlot(this.slot);
+      if (!refused) {
+        this.shard.keyspace.dropSlot(this.slot);
+        journalOf(this.shard)?.appendDropSlot(this.slot);
+      }
       this.sender.close();
       this.shard.finished(this.migration);
       return 1;
@@ -97,6 +112,26 @@ export class ReturningMigration extends RoleDefaults {
     this.sender.close();
     this.shard.finished(this.migration);
     takeOverSlot(this.shard, this.migration, this.slot, this.peer);
+  }
+
+  /** The holdAcks fault was lifted: the import's acknowledgements it held go. */
+  override releaseAcks(): void {
+    this.gate?.releaseHeld();
+  }
+
+  /** The source failed over to `to`: the keys go back there, once it says so (IMPORT). */
+  override onPeerFailover(to: number): void {
+    if (this.#state === ReturningState.Done) return;
+    this.gate?.drop(this.peer);
+    this.peer = to;
+    this.awaitingImport = true;
+  }
+
+  /** The promoted source is ready: what was in flight to the dead one goes to it again. */
+  override onImport(): void {
+    if (!this.awaitingImport) return;
+    this.awaitingImport = false;
+    this.sender.retarget(this.peer);
   }
 
   /** The one place the state changes: refuses a move RETURNING_MOVES does not list. */

@@ -35,6 +35,13 @@ export interface MigrationRole {
   onFlush(now: number): void;
   /** The peer died. */
   onPeerDown(now: number): void;
+  /**
+   * The peer died and the worker in seat `to`, a replica of it, took over its shard: the move goes
+   * on with that worker (durability.ts). Comes before the peer's death is announced.
+   */
+  onPeerFailover(to: number, now: number): void;
+  /** IMPORT for this migration, which this shard knows already: its source failed over. */
+  onImport(): void;
   /** The opening thread cancelled the move; false if this role has nothing to cancel. */
   cancel(now: number): boolean;
   /** One step of sending work; returns how much was done (0 for none). */
@@ -68,6 +75,8 @@ export abstract class RoleDefaults implements MigrationRole {
   onReturned(_now: number): void {}
   onFlush(_now: number): void {}
   onPeerDown(_now: number): void {}
+  onPeerFailover(_to: number, _now: number): void {}
+  onImport(): void {}
   cancel(_now: number): boolean {
     return false;
   }

@@ -9,11 +9,13 @@
 //
 // Used by the source of a migration and, after a cancel, by its target to send the keys back.
 
+import { COMMAND } from '../../src/commands/table.js';
 import { FRAME_BYTES_MAX, PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js';
 import { BATCH_HEADER_BYTES } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
 import { beginBatch, entryBytes, putEntry, sealBatch } from './batch.js';
 import type { KeyBudget } from './budget.js';
+import { journalOf } from './durability.js';
 import { PieceTransfers, TransferState } from './pieces/transfers.js';
 
 interface InFlightBatch {
@@ -58,7 +60,8 @@ export class BatchSender {
   constructor(
     private readonly shard: ShardContext,
     readonly slot: number,
-    readonly target: number,
+    /** Changes when the target fails over (retarget). */
+    public target: number,
     readonly migration: number,
     private readonly limits: SenderLimits,
     private readonly budget?: KeyBudget,
@@ -267,11 +270,8 @@ export class BatchSender {
         ackMs: Math.max(0, ackedAbs - receivedAbs - applyMs),
       });
     }
-    for (const key of sent.keys) {
-      if (this.locked.get(key) === batch) this.locked.delete(key);
-      if (ok) this.shard.keyspace.delete(this.slot, key);
-    }
-    if (ok) this.keysAcknowledged += sent.keys.length;
+    for (const key of sent.keys) if (this.locked.get(key) === batch) this.locked.delete(key);
+    if (ok) this.deleteMoved(sent.keys);
     if (sent.piece !== undefined && (!ok || sent.keys.length > 0)) {
       // The final piece arrived, or the target refused a piece (the move is then cancelled).
       if (this.locked.get(sent.piece) === LOCKED_BY_TRANSFER) this.locked.delete(sent.piece);
@@ -279,6 +279,74 @@ export class BatchSender {
       this.nextWaitingTransfer();
     }
     return sent.keys;
+  }
+
+  /** The receiver holds `keys` now: they go from here, in one DEL record of the journal. */
+  private deleteMoved(keys: readonly string[]): void {
+    const keyspace = this.shard.keyspace;
+    const journal = journalOf(this.shard);
+    const deleted: string[] = [];
+    // A key that expired meanwhile journals its own DEL (the keyspace's expired hook).
+    for (const key of keys) if (keyspace.delete(this.slot, key)) deleted.push(key);
+    if (journal !== undefined && deleted.length > 0) {
+      journal.appendArgs(COMMAND.del.op, this.slot, deleted);
+    }
+    this.keysAcknowledged += keys.length;
+  }
+
+  /**
+   * The receiver failed over to `target` (a promoted replica of it): what was in flight is sent
+   * there again, under the same numbers, its keys still locked here (the new receiver may hold
+   * some of them already and takes them again). A big key's copy died with the old receiver: its
+   * transfer starts over; a key whose final piece was in flight stays locked until it arrives.
+   */
+  retarget(target: number): void {
+    this.target = target;
+    const keyspace = this.shard.keyspace;
+    const writer = this.shard.peerWriter(target);
+    for (const number of [...this.inFlight.keys()].sort((a, b) => a - b)) {
+      const sent = this.inFlight.get(number)!;
+      if (sent.piece !== undefined) {
+        this.inFlight.delete(number);
+        if (sent.keys.length > 0) this.locked.set(sent.piece, LOCKED_BY_TRANSFER);
+        continue;
+      }
+      const start = beginBatch(writer, this.slot, this.migration, number);
+      const keys: string[] = [];
+      for (const key of sent.keys) {
+        const value = keyspace.get(this.slot, key);
+        if (value === undefined) {
+          if (this.locked.get(key) === number) this.locked.delete(key);
+          continue;
+        }
+        putEntry(writer, key, value, keyspace.deadline(this.slot, key) ?? 0);
+        keys.push(key);
+      }
+      sealBatch(writer, start, keys.length);
+      this.inFlight.set(number, { ...sent, keys });
+    }
+    for (const key of this.transfers.restart()) {
+      if (this.locked.get(key) === LOCKED_BY_TRANSFER) this.locked.delete(key);
+      this.priority.push(key);
+    }
+    this.shard.flushPeer(target);
+  }
+
+  /**
+   * Forgets the batches in flight (their receiver died and took nothing of them that stays);
+   * returns their keys, unlocked.
+   */
+  dropInFlight(): string[] {
+    const keys: string[] = [];
+    for (const [number, sent] of this.inFlight) {
+      for (const key of sent.keys) {
+        if (this.locked.get(key) === number) this.locked.delete(key);
+        keys.push(key);
+      }
+    }
+    this.inFlight.clear();
+    this.transfers.clear();
+    return keys;
   }
 
   /** What was sent and acknowledged so far, for progress events and the report. */

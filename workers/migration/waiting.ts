@@ -54,6 +54,31 @@ export class WaitQueue {
     this.count(request.keys, request.wholeSlot, -1);
   }
 
+  /**
+   * Lets go, in arrival order, of every request `decide` finds a way for (undefined: it stays),
+   * handing each to `go`. A request stays, untried, behind one that stays and names one of its
+   * keys (or waits for the whole slot).
+   */
+  drain<D>(decide: (request: Waiting) => D | undefined, go: (request: Waiting, way: D) => void) {
+    if (this.requests.length === 0) return;
+    const stay: Waiting[] = [];
+    const stayKeys = new Set<string>();
+    let stayWhole = false;
+    for (const request of this.requests) {
+      const behind = stayWhole || request.keys.some((key) => stayKeys.has(key));
+      const way = behind ? undefined : decide(request);
+      if (way === undefined) {
+        stay.push(request);
+        for (const key of request.keys) stayKeys.add(key);
+        if (request.wholeSlot) stayWhole = true;
+        continue;
+      }
+      this.unblock(request);
+      go(request, way);
+    }
+    this.requests = stay;
+  }
+
   private count(keys: readonly string[], wholeSlot: boolean, delta: 1 | -1): void {
     if (wholeSlot) this.wholeSlot += delta;
     for (const key of keys) {

@@ -100,6 +100,24 @@ export class Journal {
     this.finishCommand(op, args.length, slot, bytes);
   }
 
+  /**
+   * `key` as it is now: its value and deadline (one Entries record), or a DEL when it no longer
+   * exists. A migration records this way a key it installed whole (a big key's last piece, a key
+   * that came back on a cancel).
+   */
+  appendKey(slot: number, key: string): void {
+    const value = this.keyspace.get(slot, key);
+    if (value === undefined) {
+      this.appendArgs(this.delOp, slot, [key]);
+      return;
+    }
+    const deadline = this.keyspace.deadline(slot, key) ?? 0;
+    this.room(ENTRIES_START + entrySize(key, value));
+    const end = putEntryAt(this.buf, this.view, ENTRIES_START, key, value, deadline);
+    this.view.setUint32(ENTRIES_KEYS, 1, true);
+    this.finish(RecordKind.Entries, 0, slot, end);
+  }
+
   /** Keys a migration brought into `slot`: `keys` entries in batch format, buf[start, end). */
   appendEntries(slot: number, keys: number, from: Buffer, start: number, end: number): void {
     const bytes = ENTRIES_START + end - start;

@@ -57,6 +57,10 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     shard.migrations.peerDown(message.peer, performance.now());
     return ok(message);
   },
+  'peer-failover'(shard, message) {
+    shard.migrations.peerFailover(message.from, message.to, performance.now());
+    return ok(message);
+  },
   'count-slots'(shard, message) {
     const counts = new Uint32Array(SLOT_COUNT);
     const keyspace = shard.keyspace;
@@ -102,7 +106,11 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     return ok(message);
   },
   promote(shard, message) {
-    return { ...ok(message), offset: shard.replication.promote() };
+    const old = shard.replication.follower?.primary;
+    const offset = shard.replication.promote();
+    // Slots the old primary was moving away wait here for their moves to go on.
+    if (old !== undefined) shard.migrations.promoted(old);
+    return { ...ok(message), offset };
   },
   digest(shard, message) {
     const follower = shard.replication.follower;

@@ -10,6 +10,7 @@ import {
   type ToShard,
 } from '../../src/shared/control-messages.js';
 import { KeyBudget } from '../migration/budget.js';
+import { HeldSlot } from '../migration/held-slot.js';
 import type { Shard } from '../shard.js';
 
 /** What starting and flipping one slot costs a throttled order, in keys of its budget. */
@@ -80,6 +81,8 @@ export class MigrationOrders {
         const plan = order.plans[order.next++]!;
         const refusal = this.refusal(plan);
         if (refusal !== undefined) {
+          const held = this.shard.migrations.lost[plan.slot];
+          if (plan.resumed && held instanceof HeldSlot) held.abandon(refusal);
           this.postEmptyEnd(plan, 'failed', refusal);
           continue;
         }
@@ -89,6 +92,16 @@ export class MigrationOrders {
     }
     // Orders with every slot started and none running are done.
     while (orders.length > 0 && isDone(orders[0]!)) orders.shift();
+  }
+
+  /** The target `from` failed over to `to`: slots waiting their turn go there instead. */
+  retarget(from: number, to: number): void {
+    for (const order of this.orders) {
+      const plans = order.plans;
+      for (let i = order.next; i < plans.length; i++) {
+        if (plans[i]!.target === from) plans[i] = { ...plans[i]!, target: to };
+      }
+    }
   }
 
   /** A slot move of some order ended: its order may start the next. */
@@ -104,7 +117,8 @@ export class MigrationOrders {
     if (control.owner[slot] !== id) return `shard ${id} does not own slot ${slot}`;
     if (migrations.outgoing[slot] !== undefined) return `slot ${slot} is already migrating`;
     const lost = migrations.lost[slot];
-    if (lost !== undefined) {
+    // A slot held since this shard's promotion waits for exactly this: its move going on.
+    if (lost !== undefined && !(lost instanceof HeldSlot && plan.resumed)) {
       return `slot ${slot} lost keys when shard ${lost.peer} died (the mark lasts until the database is reopened)`;
     }
     if (peers.byId[target] === undefined) return `shard ${id} has no ring to shard ${target}`;

@@ -11,6 +11,7 @@
 import { keySlotOfLatin1 } from '../../../src/shared/key-slot.js';
 import { PieceFlag } from '../../../src/shared/peer-frames.js';
 import type { Keyspace } from '../../keyspace/keyspace.js';
+import { type ApplyOptions, Present } from '../batch.js';
 import { stagedValueFor } from './kinds.js';
 import type { StagedValue } from './piece.js';
 import { OpReader, type PieceHeader, readPiece } from './piece-frame.js';
@@ -24,6 +25,11 @@ export interface AppliedPiece {
 
 export class Staging {
   private readonly copies = new Map<string, StagedValue>();
+  /**
+   * Copies built only to be dropped (Present.Skip: the key is here, or came here before): the
+   * pieces are read and acknowledged as any, and the final one installs nothing.
+   */
+  private readonly discard = new Set<string>();
 
   /** Copies under way. */
   get size(): number {
@@ -33,14 +39,25 @@ export class Staging {
   /** Drops every copy (a cancel, a DROP, the other shard died). */
   clear(): void {
     this.copies.clear();
+    this.discard.clear();
   }
 
-  /** Checks and applies the PIECE at `at` for `slot`; a final piece installs its key. */
-  apply(keyspace: Keyspace, buf: Buffer, view: DataView, at: number, slot: number): AppliedPiece {
+  /**
+   * Checks and applies the PIECE at `at` for `slot`; a final piece installs its key. A key the
+   * keyspace holds is refused, taken or kept as `options.present` says (batch.ts).
+   */
+  apply(
+    keyspace: Keyspace,
+    buf: Buffer,
+    view: DataView,
+    at: number,
+    slot: number,
+    options: ApplyOptions = {},
+  ): AppliedPiece {
     const header = readPiece(buf, view, at);
     if (typeof header === 'string') return { number: 0, refused: header };
-    const refused = this.applyOps(keyspace, buf, view, header, slot);
-    if (refused !== undefined) this.copies.delete(header.key);
+    const refused = this.applyOps(keyspace, buf, view, header, slot, options);
+    if (refused !== undefined) this.forget(header.key);
     return { number: header.number, ...(refused !== undefined ? { refused } : {}) };
   }
 
@@ -50,17 +67,22 @@ export class Staging {
     view: DataView,
     header: PieceHeader,
     slot: number,
+    options: ApplyOptions,
   ): string | undefined {
     const { key, flags } = header;
     const keySlot = keySlotOfLatin1(key);
     if (keySlot !== slot) return `key of slot ${keySlot} in a piece of slot ${slot}`;
     if (flags & PieceFlag.Abort) {
-      this.copies.delete(key);
+      this.forget(key);
       return undefined;
     }
     let copy = this.copies.get(key);
     if (flags & PieceFlag.First) {
-      if (keyspace.table(slot)?.has(key)) return 'piece key already present on the target';
+      const present = options.present ?? Present.Refuse;
+      if (keyspace.table(slot)?.has(key) || options.known?.has(key)) {
+        if (present === Present.Refuse) return 'piece key already present on the target';
+        if (present === Present.Skip) this.discard.add(key);
+      }
       copy = stagedValueFor(header.kind, header.seed, header.members);
       if (copy === undefined) return `value type ${header.kind} does not travel in pieces`;
       this.copies.set(key, copy);
@@ -72,8 +94,13 @@ export class Staging {
       if (!copy.apply(ops.code(), ops) || ops.bad) return `piece operation ${i} does not read`;
     }
     if (!ops.done) return 'piece operations end before the frame does';
-    if (flags & PieceFlag.Final) return this.install(keyspace, copy, header, slot);
+    if (flags & PieceFlag.Final) return this.install(keyspace, copy, header, slot, options);
     return undefined;
+  }
+
+  private forget(key: string): void {
+    this.copies.delete(key);
+    this.discard.delete(key);
   }
 
   /** The final piece: the copy becomes the key's value, with the deadline the piece carries. */
@@ -82,15 +109,21 @@ export class Staging {
     copy: StagedValue,
     header: PieceHeader,
     slot: number,
+    options: ApplyOptions,
   ): string | undefined {
     const value = copy.finish(header.members);
     if (value === undefined) return `the copy does not hold the source's ${header.members} members`;
-    if (keyspace.table(slot)?.has(header.key)) return 'piece key already present on the target';
-    this.copies.delete(header.key);
     const { key, deadline } = header;
-    if (deadline !== 0 && deadline <= keyspace.now) return undefined;
+    const present = options.present ?? Present.Refuse;
+    const here = keyspace.table(slot)?.has(key) === true;
+    if (here && present === Present.Refuse) return 'piece key already present on the target';
+    const kept = this.discard.has(key) || (present === Present.Skip && here);
+    this.forget(key);
+    if (kept || (deadline !== 0 && deadline <= keyspace.now)) return undefined;
     keyspace.set(slot, key, value);
     if (deadline !== 0) keyspace.setDeadline(slot, key, deadline);
+    options.applied?.add(key);
+    options.journal?.appendKey(slot, key);
     return undefined;
   }
 }

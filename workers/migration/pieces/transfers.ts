@@ -45,7 +45,8 @@ const MEMBER_BYTES_MIN = 4;
 
 export interface Transfer {
   readonly key: string;
-  readonly source: PieceSource;
+  /** Replaced when the copy starts over at a new target (restart). */
+  source: PieceSource;
   state: TransferState;
   /** No piece was sent yet. */
   first: boolean;
@@ -184,6 +185,29 @@ export class PieceTransfers {
     if (transfer === undefined) return;
     this.end(transfer);
     if (arrived) this.keysArrived++;
+  }
+
+  /**
+   * The target failed over: every copy starts over from its first piece at the new one. A key
+   * whose final piece was in flight is Locked (its writes still wait) until its new final piece.
+   * Returns the keys whose value no longer travels in pieces (it shrank): they go in a batch.
+   */
+  restart(): string[] {
+    const whole: string[] = [];
+    for (const transfer of [...this.byKey.values()]) {
+      const value = transfer.source.value;
+      const source = pieceSourceFor(value);
+      if (source === undefined) {
+        this.end(transfer);
+        whole.push(transfer.key);
+        continue;
+      }
+      value.tracker = source;
+      transfer.source = source;
+      transfer.first = true;
+      if (transfer.state === TransferState.Final) transfer.state = TransferState.Locked;
+    }
+    return whole;
   }
 
   /** A cancel: transfers stop here (the target drops its copies on RETURN), but not a final one. */
