@@ -10,6 +10,7 @@
 // (dispatch). How the thread waits for them (poll after flush, the waitAsync doorbell, the
 // blocking wait) is waiting.ts; what it knows of dead shards and closing is health.ts.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BLOCKING_OPS } from '../commands/blocking-ops.js';
 import { ClientClosedError, FailoverError } from '../errors.js';
 import { HeldKey, ProfileRecorder } from '../profiler/recorder.js';
@@ -77,26 +78,17 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
     this.recorder = new ProfileRecorder(control, new ProfileSlab(rings.profile));
     this.outbox = new Outbox(rings.requests, control, this.recorder, this.id, this.generation);
     this.reads = new ReplicaReads(control, this);
-    this.inbox = new Inbox(
-      rings.replies,
-      control,
-      this.recorder,
-      this.pending,
-      this.reads,
-      this.outbox.wrote,
-    );
-    const waitingWord = control.clientWord(this.id, kClientWaiting);
-    this.waiting = new Waiting(this, this.inbox, control, waitingWord, tuning.spinMicros / 1000);
+    const { recorder, pending, outbox, reads } = this;
+    this.inbox = new Inbox(rings.replies, control, recorder, pending, reads, outbox.wrote);
+    const waiting = control.clientWord(this.id, kClientWaiting);
+    this.waiting = new Waiting(this, this.inbox, control, waiting, tuning.spinMicros / 1000);
     this.checkHealth();
   }
 
-  // ---- sending --------------------------------------------------------------------------
-  //
-  // Each send form routes `slot` through the fence, refuses a call to a dead shard or a closed
-  // client, encodes the frame and registers its entry (or holds the frame back), and returns the
-  // entry index; it throws, leaving nothing staged, when the call fails before anything is sent.
-  // `key` names the operation in a profile. send1 and send2 take their arguments one by one, so
-  // the commonest commands allocate no array.
+  // ---- sending: each form routes `slot` through the fence, refuses a call to a dead shard or a
+  // closed client, encodes the frame and registers its entry (or holds the frame back), and returns
+  // the entry index; it throws, staging nothing, when the call fails before anything is sent. `key`
+  // names the operation in a profile. send1 and send2 take arguments one by one (no array).
 
   /** Sends `op` with one argument, its key (GET, INCR, TTL...): the hot path. */
   send1(
@@ -402,6 +394,6 @@ export class Client implements HeldFrameSender, ReplyDispatcher, ReplySource {
 
   /** Resolves once no command is in flight. */
   async drain(): Promise<void> {
-    while (this.pending.count > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    while (this.pending.count > 0) await sleep(1);
   }
 }
