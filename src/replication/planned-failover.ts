@@ -16,7 +16,7 @@
 //   5. The old primary follows the new one from the final offset (it holds the same data: no full
 //      copy, so the shard keeps a streaming replica throughout); the others get full copies.
 
-import { OptionError, PlannedFailoverError } from '../errors.js';
+import { ClientClosedError, OptionError, PlannedFailoverError } from '../errors.js';
 import { checkOptionNames, integerOption } from '../options.js';
 import type { ShardPool } from '../shard-pool.js';
 import { ReplicaState, SlotState } from '../shared/control-block.js';
@@ -187,6 +187,7 @@ export class PlannedFailovers {
       return new PlannedFailoverError(shard, `${reason}; its primary went on, nothing was lost`);
     };
     for (;;) {
+      if (pool.stopping) throw new ClientClosedError('The database is closed');
       if (sets.exited.has(from) || !pool.live(from)) {
         throw new PlannedFailoverError(
           shard,

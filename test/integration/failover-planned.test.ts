@@ -199,8 +199,9 @@ describe('planned failover', () => {
       await db.set('k', '0');
       for (let round = 0; round < 3; round++) {
         const writes = Array.from({ length: 300 }, (_, i) => db.set(`r${round}-${i}`, 'v'));
-        await db.failover(0);
+        const failover = db.failover(0);
         const during = Array.from({ length: 300 }, () => db.incr(`c${round}`));
+        await failover;
         expect(await Promise.all(writes)).toEqual(writes.map(() => 'OK'));
         expect(await Promise.all(during)).toEqual(during.map((_, i) => i + 1));
         checkSlotMap(db);
