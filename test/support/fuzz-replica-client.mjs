@@ -175,7 +175,7 @@ try {
       const replies = await Promise.all(
         commands.map((args) => db.sendCommand(args).catch((error) => error)),
       );
-      commands.forEach((args, i) => check(args, replies[i]));
+      for (let i = 0; i < commands.length; i++) check(commands[i], replies[i]);
       checked += commands.length;
     }
     if (r.chance(0.3)) {
