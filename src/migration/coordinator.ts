@@ -211,7 +211,12 @@ export class MigrationCoordinator {
         this.track(plan, control.owner[plan.slot]!, order, signal),
       );
       for (const [source, plans] of bySource) {
-        await this.pool.request(source, { type: 'migrate', plans, parallel, keysPerSecond });
+        const migrate = { type: 'migrate', plans, parallel, keysPerSecond } as const;
+        await this.pool.request(source, migrate).catch((error: unknown) => {
+          // The source died and failed over first: its promoted replica got the plans instead.
+          if (!plans.every((plan) => this.running.get(plan.migration)?.source !== source))
+            throw error;
+        });
       }
       // close() fails the moves it finds running; one set up while it ran fails here.
       this.throwIfClosed();
