@@ -210,9 +210,7 @@ export class MigrationCoordinator {
       const endings = planned.map((plan) =>
         this.track(plan, control.owner[plan.slot]!, order, signal),
       );
-      for (const [source, plans] of bySource) {
-        await this.pool.request(source, { type: 'migrate', plans, parallel, keysPerSecond });
-      }
+      await this.order(bySource, order);
       // close() fails the moves it finds running; one set up while it ran fails here.
       this.throwIfClosed();
       signal?.addEventListener('abort', cancel, { once: true });
@@ -236,6 +234,18 @@ export class MigrationCoordinator {
       }
     }
     return summarize(reports, started);
+  }
+
+  /** Sends each source its slots to move. */
+  private async order(bySource: Map<number, MigrationPlan[]>, order: MoveOrder): Promise<void> {
+    for (const [source, plans] of bySource) {
+      const migrate = { type: 'migrate', plans, ...order } as const;
+      await this.pool.request(source, migrate).catch((error: unknown) => {
+        // The source died and failed over first: its promoted replica got the plans instead.
+        if (!plans.every((plan) => this.running.get(plan.migration)?.source !== source))
+          throw error;
+      });
+    }
   }
 
   /** Refuses a bad slot or target, a slot named twice, or a slot that is moving already. */
