@@ -56,7 +56,7 @@ export class Follower {
 
   /** Applies every complete record in the ring. Returns how many it applied. */
   serve(): number {
-    if (this.shard.faults.holdStream) return 0;
+    if (this.shard.faults?.holdStream) return 0;
     const reader = this.reader;
     const keyspace = this.shard.keyspace;
     keyspace.expireOnRead = true;
