@@ -6,7 +6,10 @@
 //      the worker's exit to the first successful write on its slots, and the failover itself (from
 //      the exit's notice to the new primary holding the slots);
 //   4. full copy: a replica of a loaded primary is killed; the replacement's full copy, from its
-//      start to streaming, in keys/s and MB/s, for small values and for 64 KiB values.
+//      start to streaming, in keys/s and MB/s, for small values and for 64 KiB values;
+//   5. a slot move with replicas: one slot of small keys moves back and forth between two shards
+//      with 0, 1 and 2 replicas each (the target acknowledges a batch once its replicas hold it),
+//      and with 1 replica but the move option `replicas: 0` (nothing waits for them).
 //
 // Every figure is the median over rounds (within a round, tinybench's median over samples). With
 // 2 cores every replica is one more thread than there are cores: the figures are oversubscribed.
@@ -33,6 +36,9 @@ const flags = numberFlags({
   copyKeys: 1_000_000,
   /** 64 KiB values in the large-value full copy. */
   copyLarge: 2000,
+  /** Keys of the slot that moves in the migration part, and moves per setup. */
+  moveKeys: 100_000,
+  moves: 3,
 });
 
 type Figures = Record<string, number[]>;
@@ -156,6 +162,34 @@ async function fullCopy(label: string, count: number, valueBytes: number): Promi
   }
 }
 
+async function movesWithReplicas(replicas: number, waitFor: number | undefined): Promise<void> {
+  const db = await SlotDB.open({ shards: 2, replicas });
+  const tag = 'move';
+  const slot = keySlot(tag);
+  try {
+    for (let from = 0; from < flags.moveKeys; from += 1000) {
+      const pairs: [string, string][] = [];
+      for (let i = from; i < Math.min(flags.moveKeys, from + 1000); i++) {
+        pairs.push([`{${tag}}k${i}`, value]);
+      }
+      await db.mSet(pairs);
+    }
+    if (replicas > 0) await db.wait(replicas, 0);
+    const label =
+      waitFor === undefined
+        ? `${replicas} replicas`
+        : `${replicas} replicas, move option replicas: ${waitFor}`;
+    for (let move = 0; move < flags.moves; move++) {
+      const started = performance.now();
+      const options = waitFor === undefined ? {} : { replicas: waitFor };
+      await db.migrateSlot(slot, 1 - db.slotOwner(slot), options);
+      record(`slot move keys/s, ${label}`, flags.moveKeys / ((performance.now() - started) / 1000));
+    }
+  } finally {
+    await db.close();
+  }
+}
+
 function report(about: Machine): string {
   const medians = Object.fromEntries(
     Object.entries(figures).map(([name, values]) => [name, median(values)]),
@@ -171,7 +205,12 @@ function report(about: Machine): string {
     '| --- | ---: | ---: |',
   ];
   for (const [name, value_] of Object.entries(medians)) {
-    const ratio = name.startsWith('set ops/s') ? (value_ / base).toFixed(2) : '';
+    const moveBase = medians['slot move keys/s, 0 replicas']!;
+    const ratio = name.startsWith('set ops/s')
+      ? (value_ / base).toFixed(2)
+      : name.startsWith('slot move')
+        ? (value_ / moveBase).toFixed(2)
+        : '';
     lines.push(`| ${name} | ${fmt(value_)} | ${ratio} |`);
   }
   const kills = figures['failover: exit → first write ms'] ?? [];
@@ -197,6 +236,8 @@ async function main(): Promise<void> {
     await failovers();
     await fullCopy(`${flags.valueBytes} B values`, flags.copyKeys, flags.valueBytes);
     await fullCopy('64 KiB values', flags.copyLarge, 64 * 1024);
+    for (const replicas of [0, 1, 2]) await movesWithReplicas(replicas, undefined);
+    await movesWithReplicas(1, 0);
   }
   const text = report(about);
   const directory = new URL('../../bench/results/', import.meta.url);
