@@ -69,10 +69,7 @@ export interface ResolvedOptions {
   readonly readFrom: 'primary' | 'replica';
   readonly minReplicasToWrite: number;
   readonly minReplicasMaxLagMs: number;
-  /**
-   * Worker seats: the shards' primaries and replicas, and (with replicas) as many again kept for
-   * replacements.
-   */
+  /** Worker seats: the shards' primaries and replicas, and seats for replacements (workerSeats). */
   readonly workers: number;
 }
 
