@@ -325,6 +325,36 @@ describe(`big keys in pieces (seed ${seed}; replay with SLOTDB_FUZZ_SEED)`, () =
     expect((e.target.get(SLOT, KEY) as ListValue).toArray()).toEqual(list.toArray());
   });
 
+  it('a hash written faster than its pieces carry the changes locks its key until it arrives', () => {
+    const hash = new HashValue();
+    for (let i = 0; i < 3000; i++) hash.set(`field:${i}`, `v${i}`);
+    const e = ends(hash, 256);
+    const transfer = e.transfers.next()!;
+    // Each piece carries about 12 pairs; 40 pairs behind the cursor change between two pieces.
+    let round = 0;
+    const rewrite = (): void => {
+      round++;
+      for (let i = 0; i < 40; i++) hash.set(`field:${(round * 7 + i * 71) % 3000}`, `w${round}`);
+    };
+    let pieces = 0;
+    while (transfer.state === TransferState.Sending) {
+      expect(step(e) & PieceFlag.Final).toBe(0);
+      rewrite();
+      pieces++;
+    }
+    expect(transfer.state).toBe(TransferState.Locked);
+    expect(transfer.opsSent).toBeGreaterThan(2 * 3000);
+    expect(pieces).toBeLessThan(1000);
+    // Locked: writes wait at the source, so the copy catches up and ends.
+    run(e, () => {});
+    const copy = e.target.get(SLOT, KEY) as HashValue;
+    expect(copy.size).toBe(hash.size);
+    for (let position = 0; position < hash.size; position++) {
+      expect(copy.fieldAt(position)).toBe(hash.fieldAt(position));
+      expect(copy.valueAt(position)).toBe(hash.valueAt(position));
+    }
+  });
+
   it('a key whose whole value was replaced aborts its transfer: the target drops its copy', () => {
     const set = new SetValue();
     for (let i = 0; i < 2000; i++) set.add(`m${i}`);

@@ -8,8 +8,9 @@
 //   Sending  reads and writes run at once; the tracker hears of every change and the next piece
 //            carries it. The key stays whole and resident here.
 //   Locked   a copy that started over RESTARTS_MAX times (a list rewritten by LSET, LINSERT, LREM
-//            or LTRIM while it travelled, a set's table resized): reads run, writes wait until the
-//            final piece's ack, so that it finishes.
+//            or LTRIM while it travelled, a set's table resized), or that sent OPS_FACTOR_MAX times
+//            the members its value had (writes touch members behind the cursor as fast as pieces
+//            carry them): reads run, writes wait until the final piece's ack, so that it finishes.
 //   Final    the final piece is in flight: reads run, writes wait for its ack (as for a key in a
 //            batch), then the key is deleted here and lives on the target.
 //
@@ -40,6 +41,15 @@ export const TRANSFERS_MAX = 2;
  */
 export const RESTARTS_MAX = 3;
 
+/**
+ * Operations a copy may send, in multiples of its value's members when it started, before its key
+ * is locked for writes until it arrives: a copy converges only while writes touch fewer members
+ * behind the cursor than pieces carry, and a client writing a big hash faster than a throttled
+ * move sends it would otherwise keep it here for ever. Twice: the value once, and as much again in
+ * changes.
+ */
+export const OPS_FACTOR_MAX = 2;
+
 /** The least bytes any member takes in a byte form (its length prefix). */
 const MEMBER_BYTES_MIN = 4;
 
@@ -50,6 +60,14 @@ export interface Transfer {
   state: TransferState;
   /** No piece was sent yet. */
   first: boolean;
+  /** Operations sent since the copy started, and how many it may send before it is Locked. */
+  opsSent: number;
+  opsMax: number;
+}
+
+/** How many operations a copy of `value` may send before it is Locked (OPS_FACTOR_MAX). */
+function opsMaxOf(value: CollectionValue): number {
+  return OPS_FACTOR_MAX * Math.max(1, value.size);
 }
 
 /** What building a piece did. */
@@ -101,7 +119,8 @@ export class PieceTransfers {
     }
     const source = pieceSourceFor(value)!;
     value.tracker = source;
-    this.byKey.set(key, { key, source, state: TransferState.Sending, first: true });
+    const state = TransferState.Sending;
+    this.byKey.set(key, { key, source, state, first: true, opsSent: 0, opsMax: opsMaxOf(value) });
     return true;
   }
 
@@ -157,12 +176,15 @@ export class PieceTransfers {
     }
     const ops = new OpWriter(w);
     source.write(ops, this.pieceBytes);
+    transfer.opsSent += ops.ops;
     const final = source.caughtUp && finalAllowed && this.othersCaughtUp(transfer);
     let flags = final ? PieceFlag.Final : 0;
     if (transfer.first) flags |= PieceFlag.First;
     transfer.first = false;
     if (final) transfer.state = TransferState.Final;
-    else if (source.restarts > RESTARTS_MAX) transfer.state = TransferState.Locked;
+    else if (source.restarts > RESTARTS_MAX || transfer.opsSent > transfer.opsMax) {
+      transfer.state = TransferState.Locked;
+    }
     const deadline = final ? (this.keyspace.deadline(this.slot, key) ?? 0) : 0;
     const bytes = sealPiece(w, start, flags, deadline, source.seed, value.size, ops.ops);
     this.pieces++;
@@ -205,6 +227,8 @@ export class PieceTransfers {
       value.tracker = source;
       transfer.source = source;
       transfer.first = true;
+      transfer.opsSent = 0;
+      transfer.opsMax = opsMaxOf(value);
       if (transfer.state === TransferState.Final) transfer.state = TransferState.Locked;
     }
     return whole;
