@@ -5,7 +5,7 @@
 // the shard's other replicas, which get a full copy from it.
 
 import { COMMAND } from '../../src/commands/table.js';
-import { ReplicaState, WorkerRole } from '../../src/shared/control-block.js';
+import { ReplicaState, ShardState, WorkerRole } from '../../src/shared/control-block.js';
 import type { ClientLink } from '../shard/client-links.js';
 import type { Shard } from '../shard.js';
 import { Follower } from './follower.js';
@@ -158,7 +158,9 @@ export class Replication {
     for (const link of this.links) {
       const replica = link.replica;
       if (control.replicaState(replica) === ReplicaState.Streaming && !link.syncing) {
-        if (control.offset(replica) >= offset) acks++;
+        // A replica that died counts for nothing, even before its primary is told (drop-replica).
+        if (control.offset(replica) >= offset && control.shardState(replica) !== ShardState.Dead)
+          acks++;
       }
     }
     return acks;
@@ -196,6 +198,7 @@ export class Replication {
     for (const link of this.links) {
       const replica = link.replica;
       if (link.syncing || control.replicaState(replica) !== ReplicaState.Streaming) continue;
+      if (control.shardState(replica) === ShardState.Dead) continue;
       if (now - control.ackAt(replica) <= lag) good++;
     }
     this.writeRefusal = good >= this.settings.minReplicasToWrite ? undefined : NOREPLICAS;
