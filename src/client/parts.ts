@@ -3,8 +3,8 @@
 // target is checked before anything is sent, so a call either sends all its frames or none.
 
 import { type Argument, checkArgumentCount } from '../shared/codec.js';
-import { type Aggregate, PendingFlag, type PendingTable, type Transform } from './pending.js';
-import type { ReplicaReads } from './replica-reads.js';
+import { type Aggregate, PendingFlag, type PendingTable } from './pending.js';
+import type { ReplicaReads, SendTo } from './replica-reads.js';
 
 /** What sending parts needs of the client. */
 export interface PartSender {
@@ -15,15 +15,7 @@ export interface PartSender {
   route(slot: number, seat: number): number;
   /** The error a new call to `seat` fails with before anything is sent, or undefined. */
   refusal(seat: number): Error | undefined;
-  sendTo(
-    seat: number,
-    op: number,
-    slot: number,
-    args: readonly Argument[],
-    flags: number,
-    transform: Transform | undefined,
-    key: Argument | undefined,
-  ): number;
+  readonly sendTo: SendTo;
 }
 
 /** A call of sendParts, after the client: op, slots, parts, flags, keyed, aggregate, workers. */

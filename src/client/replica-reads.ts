@@ -67,16 +67,19 @@ export interface ReadSender {
   /** The seat the frames of `slot` in flight went to, or -1 (slot fence). */
   inflightSeat(slot: number): number;
   /** Sends a frame for `slot` to `seat` (the slot fence may hold it back); returns its entry. */
-  sendTo(
-    seat: number,
-    op: number,
-    slot: number,
-    args: readonly Argument[],
-    flags: number,
-    transform: Transform | undefined,
-    key: Argument | undefined,
-  ): number;
+  readonly sendTo: SendTo;
 }
+
+/** The client's send of one frame to a given seat (Client.sendTo). */
+export type SendTo = (
+  seat: number,
+  op: number,
+  slot: number,
+  args: readonly Argument[],
+  flags: number,
+  transform: Transform | undefined,
+  key: Argument | undefined,
+) => number;
 
 export class ReplicaReads {
   /** Per shard: the highest offset this thread may have seen there. */

@@ -4,21 +4,9 @@
 // to the main thread, which compares it with the database.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SlotDB } from '../../dist/src/index.js';
+import { random } from './random.mjs';
 
 const { handle, client, seed, rounds, tags } = workerData;
-
-function random(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
-  return { int, pick: (items) => items[int(items.length)], chance: (p) => next() < p };
-}
 
 const r = random(seed);
 const keys = tags.flatMap((tag) => Array.from({ length: 6 }, (_, i) => `{${tag}}c${client}:${i}`));
