@@ -9,24 +9,11 @@
 // retried on WatchError) and posts back its retries.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SlotDB, WatchError } from '../../dist/src/index.js';
-
-/** mulberry32, as test/support/random.ts. */
-function generator(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
-  return { int, pick: (items) => items[int(items.length)], chance: (p) => next() < p };
-}
+import { random } from './random.mjs';
 
 /** Random commands over `keys` (one slot): every collection type, copies, renames, deadlines. */
 function crossCommands(seed, keys) {
-  const r = generator(seed);
+  const r = random(seed);
   const key = () => r.pick(keys);
   const member = () => r.pick(['a', 'b', 'c', 'd', '1', '2', '', 'ü', 'L'.repeat(70)]);
   const score = () => r.pick(['1', '2', '-1', '0', '1.5', 'inf', '-inf']);
