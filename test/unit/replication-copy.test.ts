@@ -208,6 +208,47 @@ describe('a lagging replica', () => {
     expect(replica.keyspace.has(keySlot('while-lagging'), 'while-lagging')).toBe(true);
   });
 
+  it('is promoted with what it acknowledged, not with the part of a new copy in its ring', () => {
+    const replica = new LinkedReplica(1 << 14, (link) => {
+      link.limits.backlogBytes = 32 * 1024;
+    });
+    replica.primary.run(['SET', 'acknowledged', 'yes']);
+    replica.settle();
+    const acknowledged = replica.follower.offset;
+    // The replica stops reading; the primary drops it and, once the ring took what was staged,
+    // begins a new copy down the same ring: the replica's control state still says streaming.
+    for (let i = 0; i < 2000; i++) replica.primary.run(['SET', `k${i % 300}`, 'x'.repeat(100)]);
+    for (let i = 0; i < 50 && replica.link.syncs < 2; i++) {
+      replica.link.step();
+      // Only what the ring holds moves on; nothing is applied.
+      replica.follower.reader.fill();
+    }
+    expect(replica.link.syncs).toBe(2);
+    // One more turn of the primary pushes the SyncBegin and the copy's first slots.
+    replica.link.step();
+    replica.follower.reader.fill();
+    const { reader } = replica.follower;
+    // The new copy's SyncBegin is in what the replica has yet to apply.
+    let pendingCopy = false;
+    for (let at = reader.start; at < reader.end; at += reader.view.getUint32(at, true)) {
+      if (reader.buf[at + REC_KIND] === RecordKind.SyncBegin) pendingCopy = true;
+    }
+    expect(pendingCopy).toBe(true);
+    // The old primary dies now: promotion applies the journal up to the copy's SyncBegin, so the
+    // acknowledged write is there and the copy's partial data is not.
+    replica.follower.drainForPromotion();
+    expect(replica.follower.streaming).toBe(true);
+    expect(replica.follower.offset).toBeGreaterThanOrEqual(acknowledged);
+    expect(replica.keyspace.get(keySlot('acknowledged'), 'acknowledged')).toBe('yes');
+  });
+
+  it('is refused promotion while it holds part of a copy', () => {
+    const replica = new LinkedReplica(1 << 16);
+    replica.primary.run(['SET', 'a', '1']);
+    replica.link.step();
+    expect(() => replica.follower.drainForPromotion()).toThrow(/holds part of a copy/);
+  });
+
   it('is not dropped for a copy bigger than the backlog limit', () => {
     const replica = new LinkedReplica(
       1 << 14,

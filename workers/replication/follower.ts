@@ -54,6 +54,27 @@ export class Follower {
     control.setReplicaState(shard.id, ReplicaState.Streaming);
   }
 
+  /**
+   * Before a promotion: applies what the ring holds of the old primary's journal, stopping at a new
+   * full copy's SyncBegin (what follows it would empty this copy and refill it only in part: the
+   * data up to the acknowledged offset is what a WAIT counted). Throws when this replica holds no
+   * whole prefix of the journal (it was in a copy, or a record failed to apply): it must not be
+   * promoted.
+   */
+  drainForPromotion(): void {
+    if (!this.streaming) throw new Error(`replica ${this.shard.id} holds part of a copy`);
+    this.stopAtCopy = true;
+    try {
+      while (this.serve() > 0);
+    } finally {
+      this.stopAtCopy = false;
+    }
+    if (!this.streaming) throw new Error(`replica ${this.shard.id}: ${this.lastFailure}`);
+  }
+
+  /** Set while draining for a promotion: serve() stops before a SyncBegin. */
+  private stopAtCopy = false;
+
   /** Applies every complete record in the ring. Returns how many it applied. */
   serve(): number {
     if (this.shard.faults?.holdStream) return 0;
@@ -67,6 +88,7 @@ export class Follower {
       for (;;) {
         const at = reader.next();
         if (at < 0) break;
+        if (this.stopAtCopy && reader.buf[at + REC_KIND] === RecordKind.SyncBegin) break;
         this.applyRecord(reader.buf, reader.view, at);
         reader.advance(at);
         applied++;

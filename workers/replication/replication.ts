@@ -71,7 +71,9 @@ export class Replication {
     const follower = this.follower;
     let offset = 0;
     if (follower !== undefined) {
-      while (follower.serve() > 0);
+      // Throws (the promotion is refused, the pool tries the next replica) when this copy is not a
+      // whole prefix of the old primary's journal.
+      follower.drainForPromotion();
       offset = follower.offset;
     }
     this.follower = undefined;
