@@ -212,14 +212,19 @@ export class ReplicaReads {
     this.tracking = true;
   }
 
-  /** Whether `seat` is a live replica of `shard` that holds a full copy and follows the stream. */
+  /**
+   * Whether `seat` is a live replica of `shard` that holds a full copy and follows the stream of
+   * the shard's primary now (right after a failover, a replica still applying the dead primary's
+   * stream has offsets of another history: comparing them with the floor would mean nothing).
+   */
   private streams(seat: number, shard: number): boolean {
     const control = this.control;
     return (
       control.workerRole(seat) === WorkerRole.Replica &&
       control.workerShard(seat) === shard &&
       control.shardState(seat) === ShardState.Running &&
-      control.replicaState(seat) === ReplicaState.Streaming
+      control.replicaState(seat) === ReplicaState.Streaming &&
+      control.replicaOf(seat) === control.primaryOf(shard)
     );
   }
 

@@ -38,12 +38,13 @@ export const PARKED_WITH_BACKLOG = 2;
 export const kShardControl = 1;
 export const kShardState = 2;
 export const kShardExitCode = 3;
-/** What the worker in this seat is: a WorkerRole. */
 export const kWorkerRole = 4;
 /** The shard (0..shards-1) the worker belongs to, as primary or replica. */
 export const kWorkerShard = 5;
 /** A replica's ReplicaState. */
 export const kReplicaState = 6;
+/** A replica's primary: the seat whose stream it applies. */
+export const kReplicaOf = 7;
 
 // Client line words.
 /** 1 while the client waits (Atomics.wait or waitAsync) on this word for replies. */
@@ -78,10 +79,7 @@ export function seatWord(generation: number, state: number): number {
   return ((generation & GENERATION_MASK) << 2) | state | 0;
 }
 
-/**
- * The role of a worker seat. A shard is one primary (which the slot map names as the owner of the
- * shard's slots) and its replicas; a seat no worker holds yet is Unused.
- */
+/** A worker seat's role: a shard is a primary (its slots' owner) and replicas; Unused: no worker. */
 export const WorkerRole = { Primary: 0, Replica: 1, Unused: 2 } as const;
 
 /**
@@ -267,6 +265,14 @@ export class ControlBlock {
     Atomics.store(this.words, this.shardWord(worker, kWorkerRole), role);
   }
 
+  /** The seat whose stream the replica in `worker` applies (set by the replica as it follows). */
+  replicaOf(worker: number): number {
+    return Atomics.load(this.words, this.shardWord(worker, kReplicaOf));
+  }
+  setReplicaOf(worker: number, primary: number): void {
+    Atomics.store(this.words, this.shardWord(worker, kReplicaOf), primary);
+  }
+
   replicaState(worker: number): number {
     return Atomics.load(this.words, this.shardWord(worker, kReplicaState));
   }
@@ -276,9 +282,8 @@ export class ControlBlock {
   }
 
   /**
-   * A primary's journal offset, or the offset a replica acknowledged. Float64 words are written
-   * by one thread each (the seat's worker) and read by others without Atomics: an aligned 8-byte
-   * store is not torn on the platforms Node runs on, and a reader only needs a recent value.
+   * A primary's journal offset, or the offset a replica acknowledged: written by the seat's worker
+   * only, read without Atomics (an aligned 8-byte store is not torn where Node runs).
    */
   offset(worker: number): number {
     return this.replication[worker * REPLICATION_WORDS + kOffset]!;

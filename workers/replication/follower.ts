@@ -44,6 +44,7 @@ export class Follower {
     this.reader = new FrameReader(ring, REC_HEADER_BYTES);
     this.applier = new RecordApplier(shard.keyspace, primary, shard.control.owner);
     const control = shard.control;
+    control.setReplicaOf(shard.id, primary);
     if (holds === undefined) {
       control.setReplicaState(shard.id, ReplicaState.Syncing);
       return;
