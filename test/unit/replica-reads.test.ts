@@ -47,6 +47,8 @@ function setup() {
   }
   control.setReplicaState(REPLICA_A, ReplicaState.Streaming);
   control.setReplicaState(REPLICA_B, ReplicaState.Streaming);
+  control.setReplicaOf(REPLICA_A, PRIMARY);
+  control.setReplicaOf(REPLICA_B, PRIMARY);
   const requests = Array.from({ length: 3 }, () => createRingStorage(1 << 16));
   const replies = Array.from({ length: 3 }, () => createRingStorage(1 << 16));
   const rings = { client: 0, generation: 1, requests, replies, profile: new ProfileSlab().sab };
@@ -161,7 +163,12 @@ describe('reads from replicas', () => {
     control.setReplicaState(REPLICA_A, ReplicaState.Syncing);
     expect(readGoesTo()).toBe(REPLICA_B);
     expect(client.reads.floorOf(0)).toBe(280);
+    // A streams again, but still from the dead primary's stream: not used.
     control.setReplicaState(REPLICA_A, ReplicaState.Streaming);
+    control.setOffset(REPLICA_A, 290);
+    expect(readGoesTo()).toBe(REPLICA_B);
+    // Once it follows the new primary (a full copy from it), it is used again.
+    control.setReplicaOf(REPLICA_A, REPLICA_B);
     control.setOffset(REPLICA_A, 280);
     expect(readGoesTo()).toBe(REPLICA_A);
   });
