@@ -310,3 +310,24 @@ function describe(value: unknown): string {
     return String(value);
   return Array.isArray(value) ? 'an array' : typeof value;
 }
+
+// ---- persistence ---------------------------------------------------------------------
+
+/**
+ * The data directory cannot be used or read: not writable, locked by another process, a file of
+ * another format or a newer version, a corrupt record in the middle of a log, a write that failed
+ * (a full disk). `file` is the path it is about (the directory when no one file is), `offset` the
+ * byte in that file where a record was found bad (-1 when none applies).
+ */
+export class PersistenceError extends Error {
+  readonly file: string;
+  readonly offset: number;
+  readonly problem: string;
+  constructor(file: string, problem: string, offset = -1) {
+    super(`slotdb: ${file}${offset >= 0 ? ` at byte ${offset}` : ''}: ${problem}`);
+    this.name = 'PersistenceError';
+    this.file = file;
+    this.offset = offset;
+    this.problem = problem;
+  }
+}

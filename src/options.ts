@@ -4,6 +4,12 @@
 import { availableParallelism } from 'node:os';
 import { OptionError } from './errors.js';
 import {
+  PERSISTENCE_OPTION_NAMES,
+  type PersistenceOptions,
+  persistenceSettings,
+} from './persistence/options.js';
+import type { PersistenceInit } from './shared/persistence-messages.js';
+import {
   CLIENT_SPIN_US_MAX,
   MIN_REPLICAS_MAX_LAG_MS_DEFAULT,
   PENDING_MAX_DEFAULT,
@@ -16,7 +22,7 @@ import {
   SHARDS_MAX,
 } from './shared/limits.js';
 
-export interface OpenOptions {
+export interface OpenOptions extends PersistenceOptions {
   /**
    * Shard worker threads. Default: one per core beyond the first (the calling thread keeps one
    * core), and at least one: `max(1, availableParallelism() - 1)`.
@@ -71,6 +77,8 @@ export interface ResolvedOptions {
   readonly minReplicasMaxLagMs: number;
   /** Worker seats: the shards' primaries and replicas, and seats for replacements (workerSeats). */
   readonly workers: number;
+  /** With `dir`: how the data is kept on disk (src/persistence/options.ts). */
+  readonly persistence: Omit<PersistenceInit, 'files'> | undefined;
 }
 
 const CLIENT_SPIN_US_DEFAULT = 50;
@@ -87,6 +95,7 @@ const KNOWN = new Set([
   'readFrom',
   'minReplicasToWrite',
   'minReplicasMaxLagMs',
+  ...PERSISTENCE_OPTION_NAMES,
 ]);
 
 /** An integer option within [min, max], or `fallback` when absent; OptionError otherwise. */
@@ -170,6 +179,7 @@ export function resolveOptions(options: OpenOptions = {}): ResolvedOptions {
       MIN_REPLICAS_MAX_LAG_MS_DEFAULT,
     ),
     workers: workerSeats(shards, replicas),
+    persistence: persistenceSettings(record),
     ringBytes: integerOption(
       record,
       'ringBytes',

@@ -7,6 +7,7 @@ import type { ClientRings } from './client/client.js';
 import { ClientLimitError, InvariantError, ShardDownError, ShardRequestError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { PeerRings } from './peer-rings.js';
+import { DataStore } from './persistence/store.js';
 import { ProfileSlab } from './profiler/slab.js';
 import { ReplicaSets } from './replication/replica-sets.js';
 import {
@@ -54,6 +55,8 @@ export class ShardPool {
   private readonly waiters = new Map<number, Waiter & { readonly shard: number }>();
   private nextRequestId = 1;
   private readonly readyWaiters: Waiter[] = [];
+  /** Each worker's ready event (a primary's says what its recovery found). */
+  readonly readyEvents: ShardEvent[] = [];
   private readonly exited: Promise<number>[] = [];
   stopping = false;
   /** Every client thread's profile slab, by client slot (the profiler reads them). */
@@ -80,7 +83,11 @@ export class ShardPool {
   /** Called when a shard's worker exits unexpectedly. */
   onDeath: (shard: number) => void = () => undefined;
 
-  private constructor(options: ResolvedOptions) {
+  private constructor(
+    options: ResolvedOptions,
+    /** With `dir`: the data directory (src/persistence/store.ts). */
+    readonly store: DataStore | undefined,
+  ) {
     this.options = options;
   }
 
@@ -90,14 +97,16 @@ export class ShardPool {
    * replacement replicas.
    */
   static async start(options: ResolvedOptions): Promise<ShardPool> {
-    const pool = new ShardPool(options);
+    const store = options.persistence && (await DataStore.open(options.persistence, options.shards));
+    const pool = new ShardPool(options, store);
     const control = pool.control;
+    const owners = store?.owners();
     control.shardCount = options.shards;
     control.workerCount = options.workers;
     control.replicasPerShard = options.replicas;
     control.readFromReplicas = options.readFrom === 'replica';
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      control.owner[slot] = Math.floor((slot * options.shards) / SLOT_COUNT);
+      control.owner[slot] = owners?.[slot] ?? Math.floor((slot * options.shards) / SLOT_COUNT);
     }
     for (let seat = 0; seat < options.workers; seat++)
       control.setWorker(seat, WorkerRole.Unused, 0);
@@ -114,6 +123,7 @@ export class ShardPool {
     for (let seat = 0; seat < seats; seat++) ready.push(pool.spawn(seat));
     try {
       await Promise.all(ready);
+      await store?.started(pool, pool.readyEvents.slice(0, options.shards));
       await pool.replicaSets.start();
     } catch (error) {
       await pool.stop();
@@ -137,6 +147,7 @@ export class ShardPool {
         minReplicasToWrite: options.minReplicasToWrite,
         minReplicasMaxLagMs: options.minReplicasMaxLagMs,
       },
+      persistence: this.store?.initFor(shard, this.control.workerRole(shard) === WorkerRole.Primary),
     };
     const worker = new Worker(SHARD_SCRIPT, {
       workerData: init,
@@ -168,8 +179,10 @@ export class ShardPool {
       else waiter.resolve(message);
     } else {
       for (const event of message.events) {
-        if (event.type === 'ready') this.readyWaiters[shard]?.resolve({ type: 'reply', id: 0 });
-        else this.onEvent(shard, event);
+        if (event.type === 'ready') {
+          this.readyEvents[shard] = event;
+          this.readyWaiters[shard]?.resolve({ type: 'reply', id: 0 });
+        } else if (!this.store?.onEvent(shard, event)) this.onEvent(shard, event);
       }
     }
   }
@@ -382,5 +395,6 @@ export class ShardPool {
       }),
     );
     for (const port of this.ports) port.close();
+    await this.store?.close();
   }
 }

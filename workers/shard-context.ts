@@ -18,6 +18,11 @@ export interface ShardContext {
   readonly profiler: ShardProfiler | undefined;
   /** The journal and the replicas' acknowledgements (none in a unit test's fake shard). */
   readonly replication?: ReplicaAcks;
+  /**
+   * The journal offset the log holds on disk when every write is fsynced (appendfsync 'always');
+   * Infinity otherwise. A move waits for it as for the replicas (durability.ts).
+   */
+  durableOffset?(): number;
   /** Executes a request frame here; the reply goes to the client named in the frame. */
   execute(buf: Buffer, at: number): void;
   /** Hands a request frame to another shard (FORWARD); returns its sequence number on that ring. */

@@ -34,6 +34,8 @@ import type { ShardEvent, ShardFaults, ShardInit } from '../src/shared/control-m
 import type { FrameWriter } from '../src/shared/ring.js';
 import { Blocking } from './blocking/blocking.js';
 import { Keyspace } from './keyspace/keyspace.js';
+import { Persistence } from './persistence/persistence.js';
+import { startPersistence } from './persistence/start.js';
 import type { ShardProfiler } from './profiler.js';
 import { Replication } from './replication/replication.js';
 import { ActiveExpiry } from './shard/active-expiry.js';
@@ -65,6 +67,8 @@ export class Shard implements ShardContext {
   readonly events: ShardEvents;
   readonly clients: ClientLinks;
   readonly peers: PeerLinks;
+  /** With `dir`: the log and snapshots (a replica keeps the settings for when it is promoted). */
+  readonly persistence: Persistence | undefined;
   readonly replication: Replication;
   readonly migrations: Migrations;
   readonly orders: MigrationOrders;
@@ -84,6 +88,7 @@ export class Shard implements ShardContext {
     this.events = new ShardEvents(init.port);
     this.clients = new ClientLinks(this);
     this.peers = new PeerLinks(this);
+    this.persistence = init.persistence && new Persistence(this, init.persistence);
     this.replication = new Replication(this, init.replication, init.role);
     this.migrations = new Migrations(this);
     this.orders = new MigrationOrders(this);
@@ -99,8 +104,9 @@ export class Shard implements ShardContext {
     const { clients, peers, execution, migrations, orders, expiry, channel, events, stats } = this;
     const blocking = this.blocking;
     const replication = this.replication;
+    const persistence = this.persistence;
     this.control.setShardState(this.id, ShardState.Running);
-    events.post({ type: 'ready' });
+    events.post(startPersistence(this, init));
     events.flush();
     let idleSince = -1;
     while (this.running) {
@@ -126,6 +132,9 @@ export class Shard implements ShardContext {
       execution.mark = 0;
       if (now >= blocking.nextAt) work += blocking.step(now);
       if (migrations.byId.size > 0 || orders.pending) work += migrations.step(this.clock);
+      // The log is written before the replicas get the records: a promoted replica never holds
+      // more than the log (workers/persistence/persistence.ts, takeOver).
+      if (persistence !== undefined) work += persistence.step();
       // A primary sends this turn's journal records and answers the WAITs they satisfy.
       if (follower === undefined && replication.journal !== undefined) {
         work += replication.step(now);
@@ -148,8 +157,18 @@ export class Shard implements ShardContext {
         idleSince = -1;
       }
     }
+    persistence?.close();
     this.control.setShardState(this.id, ShardState.Stopped);
     channel.close();
+  }
+
+  durableOffset(): number {
+    return this.persistence?.durableOffset ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Before replies, forwards or acknowledgements leave: appendfsync 'always' fsyncs here. */
+  beforeOutput(): void {
+    this.persistence?.beforeOutput();
   }
 
   // ---- what the migration roles call (ShardContext) --------------------------------------

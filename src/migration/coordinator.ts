@@ -327,7 +327,7 @@ export class MigrationCoordinator {
     return counts;
   }
   private onEvent(_shard: number, event: ShardEvent): void {
-    if (event.type === 'ready') return;
+    if (!('migration' in event)) return;
     const running = this.running.get(event.migration);
     if (running === undefined) return;
     const where = { slot: running.slot, source: running.source, target: running.target };

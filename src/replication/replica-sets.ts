@@ -140,7 +140,9 @@ export class ReplicaSets {
       tried.add(candidate);
       let offset: number;
       try {
-        const reply = await pool.request(candidate, { type: 'promote' });
+        // With a data directory, the replica takes over the shard's log as the manifest names it.
+        const files = await pool.store?.filesForPromotion(shard);
+        const reply = await pool.request(candidate, { type: 'promote', files });
         offset = reply.offset ?? 0;
       } catch {
         continue; // it died too: the next one

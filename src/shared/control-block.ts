@@ -7,9 +7,11 @@
 
 import { InvariantError } from '../errors.js';
 import { CLIENTS_MAX, SHARDS_MAX, SLOT_COUNT } from './limits.js';
+import { LOG_WORDS_BYTES, LogWords } from './log-words.js';
 
 /** Int32 words per cache line. */
 const LINE_WORDS = 16;
+const align8 = (n: number): number => (n + 7) & ~7;
 
 // Header words.
 const kEpoch = 0;
@@ -131,11 +133,8 @@ const FORWARDS_OFFSET = PROFILE_OFFSET + PROFILE_WORDS * 8;
 const STATS_OFFSET = FORWARDS_OFFSET + SHARDS_MAX * SHARDS_MAX * 4;
 const PRIMARIES_OFFSET = STATS_OFFSET + SHARDS_MAX * STAT_WORDS * 8;
 const REPLICATION_OFFSET = align8(PRIMARIES_OFFSET + SHARDS_MAX * 4);
-export const CONTROL_BLOCK_BYTES = REPLICATION_OFFSET + SHARDS_MAX * REPLICATION_WORDS * 8;
-
-function align8(n: number): number {
-  return (n + 7) & ~7;
-}
+const LOG_WORDS_OFFSET = REPLICATION_OFFSET + SHARDS_MAX * REPLICATION_WORDS * 8;
+export const CONTROL_BLOCK_BYTES = LOG_WORDS_OFFSET + LOG_WORDS_BYTES;
 
 export class ControlBlock {
   readonly sab: SharedArrayBuffer;
@@ -158,6 +157,7 @@ export class ControlBlock {
   readonly primaries: Int32Array;
   /** Per seat, REPLICATION_WORDS Float64 words: offset and last acknowledgement (see kOffset). */
   readonly replication: Float64Array;
+  readonly logs: LogWords; // src/shared/log-words.ts
 
   constructor(sab?: SharedArrayBuffer) {
     this.sab = sab ?? new SharedArrayBuffer(CONTROL_BLOCK_BYTES);
@@ -179,6 +179,7 @@ export class ControlBlock {
       REPLICATION_OFFSET,
       SHARDS_MAX * REPLICATION_WORDS,
     );
+    this.logs = new LogWords(this.sab, LOG_WORDS_OFFSET);
   }
 
   get profileSession(): number {

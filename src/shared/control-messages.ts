@@ -8,6 +8,13 @@
 // and outcomes are Events, sent by the source shard when they happen.
 
 import type { MessagePort } from 'node:worker_threads';
+import type {
+  PersistenceInit,
+  RecoveryFailure,
+  RecoveryReport,
+  ShardFiles,
+  SnapshotWritten,
+} from './persistence-messages.js';
 import type { ShardProfileDump } from './timing-layout.js';
 
 /** workerData of a shard worker. */
@@ -24,6 +31,8 @@ export interface ShardInit {
     readonly minReplicasToWrite: number;
     readonly minReplicasMaxLagMs: number;
   };
+  /** With `dir`: how the shard keeps its data on disk (src/shared/persistence-messages.ts). */
+  readonly persistence?: PersistenceInit;
 }
 
 export type LockMode = 'key' | 'slot';
@@ -110,8 +119,23 @@ export type ShardRequest =
   | { readonly type: 'drop-replica'; readonly replica: number }
   /** To a replica: follow `primary`, whose stream arrives over `ring` (a full copy first). */
   | { readonly type: 'follow'; readonly primary: number; readonly ring: SharedArrayBuffer }
-  /** To a replica: become its shard's primary; answers the offset it holds. */
-  | { readonly type: 'promote' }
+  /**
+   * To a replica: become its shard's primary; answers the offset it holds. With `files`, it takes
+   * over the shard's log on disk first (applying what the old primary wrote and it lacks).
+   */
+  | { readonly type: 'promote'; readonly files?: ShardFiles }
+  /** The manifest names snapshot `generation`: switch to its log. */
+  | { readonly type: 'snapshot-commit'; readonly generation: number }
+  /** Snapshot `generation` could not be committed: keep the old log. */
+  | { readonly type: 'snapshot-abandon'; readonly generation: number }
+  /** Write and fsync the log now. */
+  | { readonly type: 'sync' }
+  /** At open, an interrupted move's keys: answer the slot's keys as snapshot records. */
+  | { readonly type: 'slot-export'; readonly slot: number }
+  /** At open: store these records' keys in `slot` (journaled), then fsync. */
+  | { readonly type: 'slot-import'; readonly slot: number; readonly records: Uint8Array }
+  /** At open: drop every key of `slot` (journaled), then fsync. */
+  | { readonly type: 'slot-drop'; readonly slot: number }
   /** For slotdb's tests: the worker's keys in canonical form, and the journal offset they are at. */
   | { readonly type: 'digest' }
   /**
@@ -172,6 +196,8 @@ export interface Reply {
   readonly offset?: number;
   /** digest: the keyspace listed by workers/replication/digest.ts. */
   readonly digest?: KeyspaceDigest;
+  /** slot-export: the slot's keys as snapshot records. */
+  readonly records?: Uint8Array;
 }
 
 /** A worker's keys in canonical form (one line per key, sorted) and where its journal stands. */
@@ -233,7 +259,14 @@ export function emptyMigrationReport(
 export type MigrationOutcome = 'completed' | 'cancelled' | 'failed';
 
 export type ShardEvent =
-  | { readonly type: 'ready' }
+  | {
+      readonly type: 'ready';
+      /** A primary opened on a data directory: what recovery found, or why it failed. */
+      readonly recovery?: RecoveryReport;
+      readonly failed?: RecoveryFailure;
+    }
+  | { readonly type: 'snapshot-written'; readonly snapshot: SnapshotWritten }
+  | { readonly type: 'snapshot-failed'; readonly error: string }
   | { readonly type: 'migration-start'; readonly migration: number }
   | {
       readonly type: 'migration-progress';

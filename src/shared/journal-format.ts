@@ -11,7 +11,8 @@
 //           write at that time, so deadlines and lazy expiry decide as they did on the primary
 //  16  f64  offset: the journal offset after this record (for a Sync record: the primary's offset
 //           when it was written)
-//  24  u64  XXH64 of the payload, or 0 where the transport checks nothing (commands on a ring)
+//  24  u64  XXH64 of the payload in a full copy's records; in the log on disk, XXH64 of the whole
+//           record with this field read as 0; 0 where the transport checks nothing (a ring)
 //  32       payload
 //
 // Payloads:
@@ -23,9 +24,12 @@
 //   SyncBegin none: a full copy starts; the replica empties itself.
 //   SyncEnd   none: the copy is complete at `offset`.
 //   Ping      none: the primary's clock and offset while it writes nothing.
+//   ImportBegin f64 sequence: the shard starts importing the slot (a migration's target); the
+//             number orders the copies of a slot an interrupted move left on two shards, so a
+//             recovery can tell which is newer (docs/persistence.md).
 //
 // The journal offset counts the bytes of journal records (Command, Entries without Sync,
-// DropSlot): the records every copy of the shard must apply, in order. Sync records and Pings are
+// DropSlot, ImportBegin): the records every copy of the shard must apply, in order. Sync records and Pings are
 // for one replica and count nothing.
 
 export const RecordKind = {
@@ -35,6 +39,7 @@ export const RecordKind = {
   SyncBegin: 4,
   SyncEnd: 5,
   Ping: 6,
+  ImportBegin: 7,
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
@@ -60,3 +65,7 @@ export const CMD_ARGS = REC_HEADER_BYTES + 8;
 /** Entries payload: the key count, then the entries. */
 export const ENTRIES_KEYS = REC_HEADER_BYTES;
 export const ENTRIES_START = REC_HEADER_BYTES + 4;
+
+/** ImportBegin payload: the import sequence number. */
+export const IMPORT_SEQUENCE = REC_HEADER_BYTES;
+export const IMPORT_BEGIN_BYTES = REC_HEADER_BYTES + 8;

@@ -296,7 +296,10 @@ export class Blocking {
     putBlockedNotice(writer, request, parked);
     // The source must see a request blocked here before it sees it executed (the forwards-done
     // counter, bumped after this turn's forwards): pushed now, not at the end of the turn.
-    if (parked) writer.flush();
+    if (parked) {
+      this.shard.beforeOutput();
+      writer.flush();
+    }
     else peers.flushPeer(origin);
   }
 }

@@ -16,6 +16,8 @@ import type { BlockedRequest } from './request.js';
 
 export interface BlockingHost {
   readonly id: number;
+  /** Called before a frame leaves the shard (appendfsync 'always' fsyncs there). */
+  beforeOutput(): void;
   readonly control: ControlBlock;
   readonly keyspace: Keyspace;
   readonly clients: {

@@ -56,6 +56,12 @@ export class Keyspace {
    * primary made before the deadline (PERSIST, a new EXPIRE) still finds the key when it arrives.
    */
   expireOnRead = true;
+  /**
+   * Slots this shard started importing (a migration's target), with the import's sequence number
+   * (ImportBegin records); a slot leaves when it is dropped. A recovery orders by them the copies
+   * of a slot that an interrupted move left on two shards.
+   */
+  readonly importMarks = new Map<number, number>();
 
   /**
    * Signals that `key` changed (Redis's signalModifiedKey). The keyspace's own writes (set,
@@ -202,6 +208,7 @@ export class Keyspace {
 
   /** Drops a slot's table (after the slot moved away). Costs the keys of that slot only. */
   dropSlot(slot: number): number {
+    this.importMarks.delete(slot);
     const table = this.values[slot];
     if (table === undefined) return 0;
     const deadlines = this.deadlines[slot];

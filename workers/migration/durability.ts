@@ -53,6 +53,9 @@ function offsetNow(shard: ShardContext): number {
 
 /** Whether the replicas `need` asks for hold journal offset `offset`. */
 export function replicasHold(shard: ShardContext, offset: number, need: number): boolean {
+  // With appendfsync 'always', the change is on disk first: a crash then cannot resurrect a key
+  // the other shard deleted since (docs/persistence.md, "Migrations").
+  if (shard.durableOffset !== undefined && shard.durableOffset() < offset) return false;
   const replication = shard.replication;
   if (replication?.journal === undefined || need === 0) return true;
   const acks = replication.countAcks(offset);

@@ -63,6 +63,10 @@ export class IncomingMigration extends RoleDefaults {
     super();
     this.gate = new AckGate(shard, needOf(limits.replicas));
     this.resumed = limits.resumed === true;
+    // The slot's import mark: a recovery after a crash mid-move knows these keys are the newer.
+    const sequence = shard.control.logs.nextImportSequence();
+    shard.keyspace.importMarks.set(slot, sequence);
+    journalOf(shard)?.appendImportBegin(slot, sequence);
   }
 
   /** Changed only by transition(). */

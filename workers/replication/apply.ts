@@ -12,6 +12,8 @@ import {
   CMD_OP,
   ENTRIES_KEYS,
   ENTRIES_START,
+  IMPORT_BEGIN_BYTES,
+  IMPORT_SEQUENCE,
   REC_HEADER_BYTES,
   REC_KIND,
   REC_LENGTH,
@@ -69,6 +71,11 @@ export class RecordApplier {
         return applyEntries(keyspace, buf, view, at, slot);
       case RecordKind.DropSlot:
         keyspace.dropSlot(slot);
+        return undefined;
+      case RecordKind.ImportBegin:
+        if (view.getUint32(at + REC_LENGTH, true) !== IMPORT_BEGIN_BYTES)
+          return 'import record of the wrong length';
+        keyspace.importMarks.set(slot, view.getFloat64(at + IMPORT_SEQUENCE, true));
         return undefined;
       case RecordKind.Ping:
         return undefined;

@@ -14,6 +14,8 @@ import {
   CMD_OP,
   ENTRIES_KEYS,
   ENTRIES_START,
+  IMPORT_BEGIN_BYTES,
+  IMPORT_SEQUENCE,
   REC_CHECKSUM,
   REC_FLAGS,
   REC_HEADER_BYTES,
@@ -59,6 +61,14 @@ export function copySlot(
   const table = keyspace.table(slot);
   if (table === undefined) return 0;
   const header = new RecordHeader(keyspace.now, offset, slot);
+  const mark = keyspace.importMarks.get(slot);
+  if (mark !== undefined) {
+    // The copy carries the slot's import mark (journal-format.ts, ImportBegin) before its keys.
+    const at = w.beginFrame(IMPORT_BEGIN_BYTES);
+    w.view.setFloat64(at + IMPORT_SEQUENCE, mark, true);
+    w.tail = at + IMPORT_BEGIN_BYTES;
+    header.close(w, at, RecordKind.ImportBegin);
+  }
   let start = -1;
   let keys = 0;
   let inRecord = 0;

@@ -16,6 +16,8 @@ import {
   CMD_OP,
   ENTRIES_KEYS,
   ENTRIES_START,
+  IMPORT_BEGIN_BYTES,
+  IMPORT_SEQUENCE,
   REC_CHECKSUM,
   REC_FLAGS,
   REC_HEADER_BYTES,
@@ -130,6 +132,13 @@ export class Journal {
   /** Every key of `slot` went (the slot moved away). */
   appendDropSlot(slot: number): void {
     this.finish(RecordKind.DropSlot, 0, slot, REC_HEADER_BYTES);
+  }
+
+  /** The shard starts importing `slot`, as import number `sequence` (keyspace.importMarks). */
+  appendImportBegin(slot: number, sequence: number): void {
+    this.room(IMPORT_BEGIN_BYTES);
+    this.view.setFloat64(IMPORT_SEQUENCE, sequence, true);
+    this.finish(RecordKind.ImportBegin, 0, slot, IMPORT_BEGIN_BYTES);
   }
 
   /** A key removed because its deadline passed (the keyspace's expired hook). */

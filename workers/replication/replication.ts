@@ -6,6 +6,7 @@
 
 import { COMMAND } from '../../src/commands/table.js';
 import { ReplicaState, ShardState, WorkerRole } from '../../src/shared/control-block.js';
+import type { ShardFiles } from '../../src/shared/persistence-messages.js';
 import type { ClientLink } from '../shard/client-links.js';
 import type { Shard } from '../shard.js';
 import { Follower } from './follower.js';
@@ -67,7 +68,7 @@ export class Replication {
    * Becomes the primary of its shard: applies what its old primary's ring still holds, then
    * journals from the offset it reached. Returns that offset.
    */
-  promote(): number {
+  promote(files?: ShardFiles): number {
     const follower = this.follower;
     let offset = 0;
     if (follower !== undefined) {
@@ -76,6 +77,9 @@ export class Replication {
       follower.drainForPromotion();
       offset = follower.offset;
     }
+    // With a data directory: the log the old primary wrote, and what it holds past `offset`.
+    const persistence = this.shard.persistence;
+    if (files !== undefined && persistence !== undefined) offset = persistence.takeOver(files, offset);
     this.follower = undefined;
     this.shard.router.replicaOf = -1;
     this.becomePrimary(offset);
@@ -87,12 +91,14 @@ export class Replication {
   private becomePrimary(offset: number): void {
     // With minReplicasToWrite, writes wait for good replicas from the start (checkGoodReplicas).
     this.writeRefusal = this.settings.minReplicasToWrite > 0 ? NOREPLICAS : undefined;
-    if (this.settings.replicas === 0) return;
+    const persistence = this.shard.persistence;
+    if (this.settings.replicas === 0 && persistence === undefined) return;
     const journal = new Journal(this.shard.keyspace, COMMAND.del.op);
     journal.startAt(offset);
     this.journal = journal;
     this.shard.keyspace.expired = journal.expired;
     this.useJournal(journal);
+    persistence?.attach(journal);
     this.shard.control.setOffset(this.shard.id, offset);
   }
 

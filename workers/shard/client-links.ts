@@ -77,6 +77,7 @@ export class ClientLinks {
     const replies = link.replies;
     if (replies.staged > 0) {
       const before = replies.staged;
+      shard.beforeOutput();
       if (replies.flush() < before) control.wakeClient(link.client);
       this.setBacklogged(link, replies.staged > 0);
       if (replies.staged >= REPLY_STAGED_BYTES_MAX) return 0;
@@ -103,6 +104,7 @@ export class ClientLinks {
       if (replies.staged >= REPLY_FLUSH_BYTES) {
         // Counters first: a client that saw a reply also sees its effect in db.stats().
         stats.publish();
+        shard.beforeOutput();
         replies.flush();
         control.wakeClient(link.client);
         execution.mark = 0;
@@ -112,6 +114,7 @@ export class ClientLinks {
     }
     if (frames > 0) {
       stats.publish();
+      shard.beforeOutput();
       this.setBacklogged(link, replies.flush() > 0);
       link.dirty = false;
       control.wakeClient(link.client);
@@ -138,6 +141,7 @@ export class ClientLinks {
     const start = beginReply(link.replies, id);
     putLine(link.replies, ValueType.Error, text);
     endFrame(link.replies, start);
+    this.shard.beforeOutput();
     link.replies.flush();
     this.shard.control.wakeClient(client);
   }
@@ -145,6 +149,7 @@ export class ClientLinks {
   /** Pushes replies staged for clients while serving peers, and wakes the clients. */
   flushDirty(): void {
     this.shard.stats.publish();
+    this.shard.beforeOutput();
     for (const link of this.list) {
       if (!link.dirty) continue;
       link.dirty = false;

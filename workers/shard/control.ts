@@ -8,6 +8,7 @@ import { receiveMessageOnPort } from 'node:worker_threads';
 import { kShardControl, WorkerRole } from '../../src/shared/control-block.js';
 import type { Reply, ShardInit, ToShard } from '../../src/shared/control-messages.js';
 import { REPLICA_BACKLOG_BYTES_MAX, SLOT_COUNT } from '../../src/shared/limits.js';
+import { PERSISTENCE_CONTROL } from '../persistence/control.js';
 import { ShardProfiler } from '../profiler.js';
 import { keyspaceLines } from '../replication/digest.js';
 import { startHandOver, takeOver } from '../replication/hand-over.js';
@@ -107,7 +108,7 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
   },
   promote(shard, message) {
     const old = shard.replication.follower?.primary;
-    const offset = shard.replication.promote();
+    const offset = shard.replication.promote(message.files);
     // Slots the old primary was moving away wait here for their moves to go on.
     if (old !== undefined) shard.migrations.promoted(old);
     return { ...ok(message), offset };
@@ -138,6 +139,7 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     shard.running = false;
     return ok(message);
   },
+  ...PERSISTENCE_CONTROL,
 };
 
 /** The shard's end of the control port, and the counter that says a message waits. */

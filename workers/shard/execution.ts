@@ -55,6 +55,7 @@ export class Execution {
   mark = 0;
   readonly call: Call;
   private readonly replication: Replication;
+  private readonly persistence: Shard['persistence'];
   private readonly clientsById: readonly (ClientLink | undefined)[];
   private lastBuf: Buffer | undefined;
   private lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
@@ -63,6 +64,7 @@ export class Execution {
     this.call = new Call(shard.keyspace, shard.id, shard.control.owner);
     this.call.journal = shard.replication.journal;
     this.replication = shard.replication;
+    this.persistence = shard.persistence;
     this.clientsById = shard.clients.byId;
   }
 
@@ -95,9 +97,13 @@ export class Execution {
     const replication = this.replication;
     if (error !== undefined) {
       call.error(error);
-    } else if (OP_FLAGS[op]! & Flag.Write && replication.writeRefusal !== undefined) {
-      // A replica takes no writes (READONLY); a primary short of good replicas neither (NOREPLICAS).
-      call.error(replication.writeRefusal);
+    } else if (
+      OP_FLAGS[op]! & Flag.Write &&
+      (replication.writeRefusal ?? this.persistence?.refusal) !== undefined
+    ) {
+      // A replica takes no writes (READONLY); a primary short of good replicas neither
+      // (NOREPLICAS), nor one whose log could not be written (MISCONF).
+      call.error((replication.writeRefusal ?? this.persistence?.refusal)!);
     } else {
       const handler = HANDLERS[op];
       if (handler === undefined) {

@@ -78,6 +78,7 @@ export class PeerLinks {
 
   flushDirty(): void {
     this.dirty = false;
+    this.shard.beforeOutput();
     for (const link of this.list) {
       if (!this.dirtyById[link.peer]) continue;
       this.dirtyById[link.peer] = false;
@@ -113,7 +114,10 @@ export class PeerLinks {
     const shard = this.shard;
     const execution = shard.execution;
     execution.mark = 0;
-    if (link.out.staged > 0) link.out.flush();
+    if (link.out.staged > 0) {
+      shard.beforeOutput();
+      link.out.flush();
+    }
     const input = link.in;
     const popped = input.fill();
     if (popped === 0 && input.start === input.end) return 0;

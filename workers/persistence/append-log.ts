@@ -1,0 +1,133 @@
+// The shard's log on disk: a sink of its journal (workers/replication/journal.ts). Each record is
+// copied into a staging buffer with its XXH64 checksum (src/persistence/file-format.ts); what a
+// loop turn staged goes out as one write(2) per file, and, for appendfsync 'always', one fdatasync
+// before any reply of that turn leaves the shard (group commit). For 'everysec' the syncer thread
+// fsyncs (workers/persistence/syncer.ts); for 'no' the kernel decides.
+//
+// While a snapshot is being committed the log has two files: the one the manifest names and the
+// one that starts at the snapshot's offset. Records go to both until the manifest names the new
+// pair, so a crash at any point finds a complete log beside whichever snapshot the manifest names.
+
+import { closeSync, fdatasyncSync, writeSync } from 'node:fs';
+import { PersistenceError } from '../../src/errors.js';
+import { REC_CHECKSUM, REC_OFFSET } from '../../src/shared/journal-format.js';
+import { growTo } from '../../src/shared/ring.js';
+import type { JournalSink } from '../replication/journal.js';
+import { copyBytes } from '../replication/journal.js';
+import { checksumOf } from '../replication/checksum.js';
+
+/** One log file open for appending. */
+export interface LogFile {
+  readonly path: string;
+  readonly fd: number;
+  /** Bytes in the file: where the next write goes. */
+  size: number;
+}
+
+const STAGING_BYTES_MIN = 256 * 1024;
+
+export class AppendLog implements JournalSink {
+  /** The file the manifest names, then (while a snapshot is committed) the one that follows it. */
+  readonly files: LogFile[];
+  /** The journal offset past the last record staged, written, and fsynced. */
+  staged = 0;
+  written = 0;
+  synced = 0;
+  private buf = Buffer.allocUnsafeSlow(STAGING_BYTES_MIN);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  private bytes = 0;
+
+  constructor(file: LogFile, offset: number) {
+    this.files = [file];
+    this.staged = this.written = this.synced = offset;
+  }
+
+  record(buf: Buffer, length: number, _slot: number): void {
+    const at = this.bytes;
+    if (at + length > this.buf.length) this.grow(at + length);
+    const out = this.buf;
+    copyBytes(buf, 0, length, out, at);
+    this.view.setBigUint64(at + REC_CHECKSUM, 0n, true);
+    this.view.setBigUint64(at + REC_CHECKSUM, checksumOf(out, at, at + length), true);
+    this.bytes = at + length;
+    this.staged = this.view.getFloat64(at + REC_OFFSET, true);
+  }
+
+  /** Whether records were staged or written that are not on disk yet. */
+  get unsynced(): boolean {
+    return this.synced < this.staged;
+  }
+
+  /** Bytes of the current log file (the one the manifest names). */
+  get size(): number {
+    return this.files[0]!.size + this.bytes;
+  }
+
+  /** Writes what is staged to every file. Throws a PersistenceError when a write fails. */
+  write(): void {
+    const bytes = this.bytes;
+    if (bytes === 0) return;
+    for (const file of this.files) {
+      let done = 0;
+      try {
+        while (done < bytes) {
+          done += writeSync(file.fd, this.buf, done, bytes - done, file.size + done);
+        }
+      } catch (error) {
+        throw new PersistenceError(file.path, `write failed: ${(error as Error).message}`);
+      }
+      file.size += bytes;
+    }
+    this.bytes = 0;
+    this.written = this.staged;
+  }
+
+  /** Writes what is staged and fsyncs every file (appendfsync always, or on request). */
+  sync(): void {
+    this.write();
+    if (this.synced === this.written) return;
+    for (const file of this.files) {
+      try {
+        fdatasyncSync(file.fd);
+      } catch (error) {
+        throw new PersistenceError(file.path, `fsync failed: ${(error as Error).message}`);
+      }
+    }
+    this.synced = this.written;
+  }
+
+  /** A snapshot was written: records go to `next` as well, until the manifest names it. */
+  follow(next: LogFile): void {
+    this.files.push(next);
+  }
+
+  /** The manifest names the new log: the old file is fsynced and closed. Returns it. */
+  switchToNext(): LogFile {
+    this.write();
+    const old = this.files.shift()!;
+    try {
+      fdatasyncSync(old.fd);
+    } finally {
+      closeSync(old.fd);
+    }
+    return old;
+  }
+
+  /** The snapshot was abandoned: its log file is closed and forgotten. */
+  dropNext(): LogFile | undefined {
+    const next = this.files.length > 1 ? this.files.pop() : undefined;
+    if (next !== undefined) closeSync(next.fd);
+    return next;
+  }
+
+  close(): void {
+    for (const file of this.files.splice(0)) closeSync(file.fd);
+  }
+
+  private grow(bytes: number): void {
+    const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, bytes));
+    this.buf.copy(next, 0, 0, this.bytes);
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+}
