@@ -8,7 +8,6 @@ import {
   type PersistenceOptions,
   persistenceSettings,
 } from './persistence/options.js';
-import type { PersistenceInit } from './shared/persistence-messages.js';
 import {
   CLIENT_SPIN_US_MAX,
   MIN_REPLICAS_MAX_LAG_MS_DEFAULT,
@@ -21,6 +20,7 @@ import {
   SHARD_SPIN_US_MAX,
   SHARDS_MAX,
 } from './shared/limits.js';
+import type { PersistenceInit } from './shared/persistence-messages.js';
 
 export interface OpenOptions extends PersistenceOptions {
   /**

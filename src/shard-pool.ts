@@ -55,7 +55,7 @@ export class ShardPool {
   private readonly waiters = new Map<number, Waiter & { readonly shard: number }>();
   private nextRequestId = 1;
   private readonly readyWaiters: Waiter[] = [];
-  /** Each worker's ready event (a primary's says what its recovery found). */
+  /** Each worker's ready event (with what a primary's recovery found). */
   readonly readyEvents: ShardEvent[] = [];
   private readonly exited: Promise<number>[] = [];
   stopping = false;
@@ -97,7 +97,7 @@ export class ShardPool {
    * replacement replicas.
    */
   static async start(options: ResolvedOptions): Promise<ShardPool> {
-    const store = options.persistence && (await DataStore.open(options.persistence, options.shards));
+    const store = await DataStore.openFor(options);
     const pool = new ShardPool(options, store);
     const control = pool.control;
     const owners = store?.owners();
@@ -147,7 +147,7 @@ export class ShardPool {
         minReplicasToWrite: options.minReplicasToWrite,
         minReplicasMaxLagMs: options.minReplicasMaxLagMs,
       },
-      persistence: this.store?.initFor(shard, this.control.workerRole(shard) === WorkerRole.Primary),
+      persistence: this.store?.initFor(shard, this.control.workerRole(shard)),
     };
     const worker = new Worker(SHARD_SCRIPT, {
       workerData: init,

@@ -2,7 +2,15 @@
 // file holding the owner's pid, created exclusively; a lock left by a process that no longer runs
 // (it was killed) is taken over. Two processes, or one process twice, never write the same files.
 
-import { closeSync, constants, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { access, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PersistenceError } from '../errors.js';
@@ -15,7 +23,10 @@ export async function lockDirectory(dir: string): Promise<() => void> {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new PersistenceError(dir, `cannot create the data directory: ${(error as Error).message}`);
+    throw new PersistenceError(
+      dir,
+      `cannot create the data directory: ${(error as Error).message}`,
+    );
   }
   try {
     await access(dir, constants.W_OK | constants.R_OK | constants.X_OK);
@@ -31,7 +42,10 @@ export async function lockDirectory(dir: string): Promise<() => void> {
       return () => releaseLock(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new PersistenceError(path, `cannot create the lock file: ${(error as Error).message}`);
+        throw new PersistenceError(
+          path,
+          `cannot create the lock file: ${(error as Error).message}`,
+        );
       }
     }
     const holder = lockHolder(path);
@@ -39,7 +53,10 @@ export async function lockDirectory(dir: string): Promise<() => void> {
       throw new PersistenceError(dir, 'the data directory is already open in this process');
     }
     if (holder !== undefined && processRuns(holder)) {
-      throw new PersistenceError(dir, `the data directory is in use by process ${holder} (${path})`);
+      throw new PersistenceError(
+        dir,
+        `the data directory is in use by process ${holder} (${path})`,
+      );
     }
     // Left by a process that is gone: take it over.
     try {

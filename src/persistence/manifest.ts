@@ -71,7 +71,8 @@ function checkManifest(path: string, value: unknown): Manifest {
     typeof m.epoch === 'number' &&
     typeof m.importSequence === 'number' &&
     typeof m.savedAt === 'number';
-  if (!good) throw new PersistenceError(path, 'the manifest is damaged (a field is missing or wrong)');
+  if (!good)
+    throw new PersistenceError(path, 'the manifest is damaged (a field is missing or wrong)');
   ownersOf(path, m as Manifest);
   return m as Manifest;
 }
@@ -92,13 +93,18 @@ export function ownersOf(path: string, manifest: Manifest): Uint16Array {
   let next = 0;
   for (const run of manifest.owners) {
     const [first, last, shard] = run;
-    if (first !== next || last < first || last >= SLOT_COUNT || !(shard >= 0 && shard < manifest.shards)) {
+    if (
+      first !== next ||
+      last < first ||
+      last >= SLOT_COUNT ||
+      !(shard >= 0 && shard < manifest.shards)
+    ) {
       throw new PersistenceError(path, `the manifest's slot map is damaged near slot ${next}`);
     }
     owner.fill(shard, first, last + 1);
     next = last + 1;
   }
-  if (next !== SLOT_COUNT) throw new PersistenceError(path, 'the manifest\'s slot map misses slots');
+  if (next !== SLOT_COUNT) throw new PersistenceError(path, "the manifest's slot map misses slots");
   return owner;
 }
 
@@ -115,8 +121,21 @@ export function ownerRuns(shardOf: (slot: number) => number): [number, number, n
 }
 
 /** A manifest for a new directory of `shards` shards (their first logs) and slot map `owners`. */
-export function newManifest(shards: number, files: ShardFiles[], owners: [number, number, number][]): Manifest {
-  return { format: FORMAT, version: FORMAT_VERSION, shards, epoch: 0, importSequence: 0, owners, files, savedAt: 0 };
+export function newManifest(
+  shards: number,
+  files: ShardFiles[],
+  owners: [number, number, number][],
+): Manifest {
+  return {
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    shards,
+    epoch: 0,
+    importSequence: 0,
+    owners,
+    files,
+    savedAt: 0,
+  };
 }
 
 /** Replaces the manifest of `dir` atomically. */

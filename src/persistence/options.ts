@@ -54,7 +54,11 @@ export function persistenceSettings(
   if (dir === undefined) {
     for (const name of PERSISTENCE_OPTION_NAMES) {
       if (options[name] !== undefined) {
-        throw new OptionError(name, "set only with option 'dir' (it configures the data directory)", options[name]);
+        throw new OptionError(
+          name,
+          "set only with option 'dir' (it configures the data directory)",
+          options[name],
+        );
       }
     }
     return undefined;
@@ -62,7 +66,12 @@ export function persistenceSettings(
   if (typeof dir !== 'string' || dir.length === 0 || dir.includes('\0')) {
     throw new OptionError('dir', 'a directory path (a non-empty string)', dir);
   }
-  const appendfsync = oneOf(options, 'appendfsync', ['always', 'everysec', 'no'] as const, 'everysec');
+  const appendfsync = oneOf(
+    options,
+    'appendfsync',
+    ['always', 'everysec', 'no'] as const,
+    'everysec',
+  );
   const compression = oneOf(options, 'snapshotCompression', ['lz4', 'none'] as const, 'lz4');
   const loadCorrupt = oneOf(options, 'aofLoadCorrupt', ['refuse', 'truncate'] as const, 'refuse');
   const loadTruncated = options.aofLoadTruncated ?? true;
@@ -76,7 +85,11 @@ export function persistenceSettings(
       loadCorrupt,
     );
   }
-  const autoRewriteMinBytes = bytesOption(options, 'autoAofRewriteMinSize', AUTO_REWRITE_MIN_SIZE_DEFAULT);
+  const autoRewriteMinBytes = bytesOption(
+    options,
+    'autoAofRewriteMinSize',
+    AUTO_REWRITE_MIN_SIZE_DEFAULT,
+  );
   const autoRewritePercentage = bytesOption(options, 'autoAofRewritePercentage', 100);
   if (autoRewritePercentage === 0 && options.autoAofRewriteMinSize !== undefined) {
     throw new OptionError(
@@ -105,7 +118,14 @@ function oneOf<T extends string>(
 ): T {
   const value = options[name] ?? fallback;
   if (!allowed.includes(value as T)) {
-    throw new OptionError(name, allowed.map((v) => `'${v}'`).join(', ').replace(/, ([^,]*)$/, ' or $1'), value);
+    throw new OptionError(
+      name,
+      allowed
+        .map((v) => `'${v}'`)
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' or $1'),
+      value,
+    );
   }
   return value as T;
 }

@@ -11,11 +11,11 @@
 // A failover of S waits for a commit under way, so the promoted replica takes over the log the
 // manifest names (src/replication/replica-sets.ts).
 
-import { Worker } from 'node:worker_threads';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PersistenceError } from '../errors.js';
-import type { ControlBlock } from '../shared/control-block.js';
+import { type ControlBlock, WorkerRole } from '../shared/control-block.js';
 import type { Reply, ShardEvent, ShardRequest } from '../shared/control-messages.js';
 import { SLOT_COUNT } from '../shared/limits.js';
 import type {
@@ -99,14 +99,26 @@ export class DataStore {
     }
   }
 
+  /** The store of a database opened with `dir` (undefined without). */
+  static openFor(options: {
+    readonly persistence: Omit<PersistenceInit, 'files'> | undefined;
+    readonly shards: number;
+  }): Promise<DataStore | undefined> {
+    const settings = options.persistence;
+    return settings === undefined
+      ? Promise.resolve(undefined)
+      : DataStore.open(settings, options.shards);
+  }
+
   /** The shard owning each slot, as the manifest says. */
   owners(): Uint16Array {
     return ownersOf(this.settings.dir, this.manifest);
   }
 
   /** The settings a worker starts with; a primary gets its shard's files to recover from. */
-  initFor(shard: number, primary: boolean): PersistenceInit {
-    return primary ? { ...this.settings, files: this.manifest.files[shard]! } : this.settings;
+  initFor(shard: number, role: number): PersistenceInit {
+    if (role !== WorkerRole.Primary) return this.settings;
+    return { ...this.settings, files: this.manifest.files[shard]! };
   }
 
   /**
@@ -178,7 +190,12 @@ export class DataStore {
     this.commits.set(shard, next);
   }
 
-  private async commit(pool: StorePool, seat: number, shard: number, w: SnapshotWritten): Promise<void> {
+  private async commit(
+    pool: StorePool,
+    seat: number,
+    shard: number,
+    w: SnapshotWritten,
+  ): Promise<void> {
     const dir = this.settings.dir;
     const control = pool.control;
     const old = this.manifest.files[shard]!;
@@ -198,15 +215,21 @@ export class DataStore {
     } catch (error) {
       if (named) this.manifest.files[shard] = old;
       await removeQuietly(w.tmp, join(dir, w.snapshot), join(dir, w.log));
-      await pool.request(seat, { type: 'snapshot-abandon', generation: w.generation }).catch(() => undefined);
-      warn(new Error(`the snapshot of shard ${shard} was not committed: ${(error as Error).message}`));
+      await pool
+        .request(seat, { type: 'snapshot-abandon', generation: w.generation })
+        .catch(() => undefined);
+      warn(
+        new Error(`the snapshot of shard ${shard} was not committed: ${(error as Error).message}`),
+      );
       return;
     }
     control.logs.lastSave = this.manifest.savedAt;
     const { keys, bytes, rawBytes, ms } = w;
     this.snapshots.push({ shard, keys, bytes, rawBytes, ms, at: Date.now() });
     // A worker that died meanwhile: the manifest's new pair holds all it wrote (both logs got it).
-    await pool.request(seat, { type: 'snapshot-commit', generation: w.generation }).catch(() => undefined);
+    await pool
+      .request(seat, { type: 'snapshot-commit', generation: w.generation })
+      .catch(() => undefined);
     const gone = [old.log, ...(old.snapshot === null ? [] : [old.snapshot])];
     await removeQuietly(...gone.map((name) => join(dir, name)));
   }
@@ -217,7 +240,10 @@ export class DataStore {
       const control = this.pool?.control;
       if (control !== undefined) {
         this.manifest.epoch = control.epoch;
-        this.manifest.importSequence = Math.max(this.manifest.importSequence, control.logs.importSequence);
+        this.manifest.importSequence = Math.max(
+          this.manifest.importSequence,
+          control.logs.importSequence,
+        );
         this.manifest.owners = ownerRuns((slot) => control.workerShard(control.owner[slot]!));
       }
       return writeManifest(this.settings.dir, this.manifest);

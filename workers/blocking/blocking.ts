@@ -299,7 +299,6 @@ export class Blocking {
     if (parked) {
       this.shard.beforeOutput();
       writer.flush();
-    }
-    else peers.flushPeer(origin);
+    } else peers.flushPeer(origin);
   }
 }

@@ -12,9 +12,9 @@ import { closeSync, fdatasyncSync, writeSync } from 'node:fs';
 import { PersistenceError } from '../../src/errors.js';
 import { REC_CHECKSUM, REC_OFFSET } from '../../src/shared/journal-format.js';
 import { growTo } from '../../src/shared/ring.js';
+import { checksumOf } from '../replication/checksum.js';
 import type { JournalSink } from '../replication/journal.js';
 import { copyBytes } from '../replication/journal.js';
-import { checksumOf } from '../replication/checksum.js';
 
 /** One log file open for appending. */
 export interface LogFile {

@@ -40,7 +40,11 @@ export const PERSISTENCE_CONTROL = {
   'slot-import'(shard: Shard, message: Message<'slot-import'>): Reply {
     const persistence = persistenceOf(shard);
     const { keyspace, control } = shard;
-    const buf = Buffer.from(message.records.buffer, message.records.byteOffset, message.records.byteLength);
+    const buf = Buffer.from(
+      message.records.buffer,
+      message.records.byteOffset,
+      message.records.byteLength,
+    );
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const applier = new RecordApplier(keyspace, shard.id, control.owner);
     const now = keyspace.now;
@@ -54,7 +58,8 @@ export const PERSISTENCE_CONTROL = {
     if (mark === undefined) keyspace.importMarks.delete(message.slot);
     else keyspace.importMarks.set(message.slot, mark);
     const journal = shard.replication.journal!;
-    for (const key of keyspace.table(message.slot)?.keys() ?? []) journal.appendKey(message.slot, key);
+    for (const key of keyspace.table(message.slot)?.keys() ?? [])
+      journal.appendKey(message.slot, key);
     persistence.syncNow();
     return ok(message);
   },

@@ -1,25 +1,27 @@
 // LZ4 for snapshot blocks, through lz4-napi (a maintained binding of lz4_flex whose binaries install
-// from the npm registry). Loaded on first use, so that a database without snapshotCompression
-// 'lz4' never needs it; the opening thread checks at open that it loads (src/persistence/options.ts).
-
-import { createRequire } from 'node:module';
+// from the npm registry; docs/decisions.md says why LZ4 and why this package). A platform without
+// its binary can still keep snapshots uncompressed: the opening thread refuses snapshotCompression
+// 'lz4' there at open (src/persistence/options.ts), so a failed load here is never reached.
 
 interface Lz4 {
   compressSync(data: Buffer): Buffer;
   uncompressSync(data: Buffer): Buffer;
 }
 
-let lz4: Lz4 | undefined;
+const lz4: Lz4 | undefined = await import('lz4-napi').then(
+  (module) => module as unknown as Lz4,
+  () => undefined,
+);
 
-function load(): Lz4 {
-  lz4 ??= createRequire(import.meta.url)('lz4-napi') as Lz4;
+function loaded(): Lz4 {
+  if (lz4 === undefined) throw new Error('LZ4 (lz4-napi) does not load on this platform');
   return lz4;
 }
 
 export function compressBlock(raw: Buffer): Buffer {
-  return load().compressSync(raw);
+  return loaded().compressSync(raw);
 }
 
 export function uncompressBlock(stored: Buffer): Buffer {
-  return load().uncompressSync(stored);
+  return loaded().uncompressSync(stored);
 }

@@ -16,19 +16,14 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersistenceError } from '../../src/errors.js';
-import {
-  fileHeader,
-  LOG_MAGIC,
-  logName,
-  snapshotName,
-} from '../../src/persistence/file-format.js';
+import { fileHeader, LOG_MAGIC, logName, snapshotName } from '../../src/persistence/file-format.js';
+import { SLOT_COUNT } from '../../src/shared/limits.js';
 import type {
   PersistenceInit,
   RecoveryReport,
   ShardFiles,
 } from '../../src/shared/persistence-messages.js';
 import { RecordApplier } from '../replication/apply.js';
-import { SLOT_COUNT } from '../../src/shared/limits.js';
 import type { Journal } from '../replication/journal.js';
 import type { Shard } from '../shard.js';
 import { AppendLog, type LogFile } from './append-log.js';
@@ -106,7 +101,14 @@ export class Persistence {
     }
     const applier = new RecordApplier(shard.keyspace, number, shard.control.owner);
     const policy = { loadTruncated: true, loadCorrupt: 'truncate' as const };
-    const replay = replayLog(path, fd, start, (b, v, at) => applier.apply(b, v, at), policy, offset);
+    const replay = replayLog(
+      path,
+      fd,
+      start,
+      (b, v, at) => applier.apply(b, v, at),
+      policy,
+      offset,
+    );
     for (const warning of replay.warnings) console.warn(`slotdb: ${warning}`);
     this.generation = files.generation;
     this.open({ path, fd, size: replay.size }, replay.offset);

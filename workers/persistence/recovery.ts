@@ -124,7 +124,13 @@ export function loadSnapshot(
       const block = readExactly(fd, path, position, BLOCK_HEADER_BYTES, size);
       const codec = block.readUInt32LE(B_CODEC);
       if (codec === BlockCodec.End) {
-        const trailer = readExactly(fd, path, position + BLOCK_HEADER_BYTES, SNAPSHOT_TRAILER_BYTES, size);
+        const trailer = readExactly(
+          fd,
+          path,
+          position + BLOCK_HEADER_BYTES,
+          SNAPSHOT_TRAILER_BYTES,
+          size,
+        );
         if (trailer.toString('latin1', 0, 8) !== SNAPSHOT_END_MAGIC) {
           throw new PersistenceError(path, 'the snapshot trailer is damaged', position);
         }
@@ -134,7 +140,11 @@ export function loadSnapshot(
       const storedBytes = block.readUInt32LE(B_STORED);
       const stored = readExactly(fd, path, position + BLOCK_HEADER_BYTES, storedBytes, size);
       if (checksumOf(stored, 0, stored.length) !== block.readBigUInt64LE(B_CHECKSUM)) {
-        throw new PersistenceError(path, 'a snapshot block whose checksum does not match', position);
+        throw new PersistenceError(
+          path,
+          'a snapshot block whose checksum does not match',
+          position,
+        );
       }
       const raw = decode(path, position, codec, stored, rawBytes);
       applyBlock(path, position, raw, apply);
@@ -145,18 +155,32 @@ export function loadSnapshot(
   }
 }
 
-function decode(path: string, position: number, codec: number, stored: Buffer, raw: number): Buffer {
+function decode(
+  path: string,
+  position: number,
+  codec: number,
+  stored: Buffer,
+  raw: number,
+): Buffer {
   let bytes: Buffer;
   if (codec === BlockCodec.Stored) bytes = stored;
   else if (codec === BlockCodec.Lz4) {
     try {
       bytes = uncompressBlock(stored);
     } catch (error) {
-      throw new PersistenceError(path, `an LZ4 block that does not decompress: ${(error as Error).message}`, position);
+      throw new PersistenceError(
+        path,
+        `an LZ4 block that does not decompress: ${(error as Error).message}`,
+        position,
+      );
     }
   } else throw new PersistenceError(path, `a block of unknown codec ${codec}`, position);
   if (bytes.length !== raw) {
-    throw new PersistenceError(path, `a block of ${bytes.length} bytes where its header says ${raw}`, position);
+    throw new PersistenceError(
+      path,
+      `a block of ${bytes.length} bytes where its header says ${raw}`,
+      position,
+    );
   }
   return bytes;
 }
@@ -173,13 +197,23 @@ function applyBlock(
     const length = at + 4 <= raw.length ? view.getUint32(at + REC_LENGTH, true) : 0;
     const failed = length === 0 ? 'a record of no length' : apply(raw, view, at);
     if (failed !== undefined) {
-      throw new PersistenceError(path, `a snapshot record that cannot be loaded (${failed}), in the block`, position);
+      throw new PersistenceError(
+        path,
+        `a snapshot record that cannot be loaded (${failed}), in the block`,
+        position,
+      );
     }
     at += length;
   }
 }
 
-function readExactly(fd: number, path: string, position: number, bytes: number, size: number): Buffer {
+function readExactly(
+  fd: number,
+  path: string,
+  position: number,
+  bytes: number,
+  size: number,
+): Buffer {
   if (position + bytes > size) {
     throw new PersistenceError(path, 'the snapshot ends early (an incomplete file)', position);
   }

@@ -53,6 +53,7 @@ export class SnapshotWriter implements JournalSink {
   private position: number;
   private keys = 0;
   private rawBytes = 0;
+  private closed = false;
 
   constructor(
     readonly path: string,
@@ -112,7 +113,7 @@ export class SnapshotWriter implements JournalSink {
     end.writeDoubleLE(this.journal.offset, BLOCK_HEADER_BYTES + 8);
     end.writeDoubleLE(this.keys, BLOCK_HEADER_BYTES + 16);
     this.put(end);
-    closeSync(this.fd);
+    this.close();
     return {
       path: this.path,
       offset: this.journal.offset,
@@ -124,11 +125,14 @@ export class SnapshotWriter implements JournalSink {
 
   /** The snapshot is abandoned (the shard stops being a primary, or the write failed). */
   abandon(): void {
-    try {
-      closeSync(this.fd);
-    } catch {
-      // Already closed by finish().
-    }
+    this.close();
+  }
+
+  /** Closes the file once: a descriptor closed twice may close another file that reused it. */
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 
   private writeBlock(): void {
