@@ -20,8 +20,10 @@ import { copyBytes } from '../replication/journal.js';
 export interface LogFile {
   readonly path: string;
   readonly fd: number;
-  /** Bytes in the file: where the next write goes. */
+  /** Bytes in the file before the records staged now. */
   size: number;
+  /** Bytes of the records staged now already in this file (a write that failed part-way). */
+  done?: number;
 }
 
 const STAGING_BYTES_MIN = 256 * 1024;
@@ -67,16 +69,22 @@ export class AppendLog implements JournalSink {
   write(): void {
     const bytes = this.bytes;
     if (bytes === 0) return;
+    // Positional writes: a write that failed part-way is retried from where it stopped, in each
+    // file, and no file's size moves until every file has the bytes.
     for (const file of this.files) {
-      let done = 0;
+      let done = file.done ?? 0;
       try {
         while (done < bytes) {
           done += writeSync(file.fd, this.buf, done, bytes - done, file.size + done);
+          file.done = done;
         }
       } catch (error) {
         throw new PersistenceError(file.path, `write failed: ${(error as Error).message}`);
       }
+    }
+    for (const file of this.files) {
       file.size += bytes;
+      file.done = 0;
     }
     this.bytes = 0;
     this.written = this.staged;
@@ -98,6 +106,8 @@ export class AppendLog implements JournalSink {
 
   /** A snapshot was written: records go to `next` as well, until the manifest names it. */
   follow(next: LogFile): void {
+    // The new log starts at the snapshot's offset: records staged before it belong to the old one.
+    if (this.bytes > 0) throw new PersistenceError(next.path, 'the log has records not yet written');
     this.files.push(next);
   }
 
