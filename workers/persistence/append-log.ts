@@ -55,6 +55,11 @@ export class AppendLog implements JournalSink {
     this.staged = this.view.getFloat64(at + REC_OFFSET, true);
   }
 
+  /** Bytes staged and not written yet (a write failed). */
+  get stagedBytes(): number {
+    return this.bytes;
+  }
+
   /** Whether records were staged or written that are not on disk yet. */
   get unsynced(): boolean {
     return this.synced < this.staged;
@@ -106,8 +111,6 @@ export class AppendLog implements JournalSink {
 
   /** A snapshot was written: records go to `next` as well, until the manifest names it. */
   follow(next: LogFile): void {
-    // The new log starts at the snapshot's offset: records staged before it belong to the old one.
-    if (this.bytes > 0) throw new PersistenceError(next.path, 'the log has records not yet written');
     this.files.push(next);
   }
 

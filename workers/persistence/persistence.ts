@@ -227,6 +227,9 @@ export class Persistence {
   }
 
   private snapshotWritten(writer: SnapshotWriter): void {
+    // The new log starts at the snapshot's offset: records still staged (a write failed) belong
+    // before it, so the snapshot is given up (the old log keeps everything).
+    if (this.log!.stagedBytes > 0) throw new Error('the log has records it could not write');
     const result = writer.finish();
     this.dropWriter(writer);
     const shard = this.shard.control.workerShard(this.shard.id);
