@@ -223,7 +223,12 @@ export class PlannedFailovers {
     const { pool } = this;
     const control = pool.control;
     const { from, to, final, ring } = seats;
-    const taking = pool.request(to, { type: 'take-over', from, offset: final, ring });
+    // With a data directory, a snapshot commit under way ends first: the new primary takes over
+    // the log the manifest names (the old primary finishes no snapshot while it holds).
+    const taking = (async () => {
+      const files = await pool.store?.filesForPromotion(shard);
+      return pool.request(to, { type: 'take-over', from, offset: final, ring, files });
+    })();
     // Gone from the map before anyone chained on it runs (a death noticed meanwhile looks again).
     const settled = taking.then(
       () => this.takingOver.delete(shard),

@@ -160,6 +160,8 @@ export type ShardRequest =
       readonly from: number;
       readonly offset: number;
       readonly ring: SharedArrayBuffer;
+      /** With a data directory: the shard's files, whose log the new primary takes over. */
+      readonly files?: ShardFiles;
     }
   /** To the old primary, after the take-over: pass what it held to the new primary now. */
   | { readonly type: 'release' }

@@ -164,6 +164,9 @@ export class Persistence {
       }
       this.publish(log);
     }
+    // A primary handing its shard over finishes no snapshot: the new primary takes over the log
+    // the manifest names when the hand-over began.
+    if (this.shard.router.handOver?.isHolding) return work;
     if (this.snapshot !== undefined) work += this.snapshotStep();
     else if (this.pending === undefined && this.rewriteDue(log)) this.startSnapshot();
     return work;
@@ -294,9 +297,17 @@ export class Persistence {
     control.logs.setSynced(id, log.synced);
   }
 
+  /** This worker stops being its shard's primary: the log is left, on disk, to the next one. */
+  leave(): void {
+    if (this.log === undefined) return;
+    this.close();
+    this.pending = undefined;
+    this.shard.control.logs.setFd(this.shard.id, -1);
+  }
+
   /** The shard stops: what it journaled goes to disk (as Redis fsyncs its log at shutdown). */
   close(): void {
-    this.snapshot?.abandon();
+    if (this.snapshot !== undefined) this.dropWriter(this.snapshot);
     try {
       this.syncNow();
     } finally {

@@ -230,7 +230,7 @@ export function takeOver(shard: Shard, message: Extract<ToShard, { type: 'take-o
       `worker ${shard.id} holds offset ${follower.offset} of worker ${from}'s stream, not ${offset}`,
     );
   }
-  const at = replication.promote();
+  const at = replication.promote(message.files);
   // It may still forward for an earlier hand-over of its own; as the primary it serves.
   shard.router.handOver = undefined;
   replication.addReplica(from, message.ring, true);

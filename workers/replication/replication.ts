@@ -56,6 +56,8 @@ export class Replication {
    * `primary`'s data as of offset `holds` (a planned failover's old primary).
    */
   follow(primary: number, ring: SharedArrayBuffer, holds?: number): void {
+    // A primary that hands its shard over leaves the log to the new primary (replicas keep none).
+    this.shard.persistence?.leave();
     this.writeRefusal = READONLY;
     this.journal = undefined;
     this.shard.keyspace.expired = undefined;

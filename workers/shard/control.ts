@@ -123,10 +123,10 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     return { ...ok(message), digest: { offset, streaming, copies, lines } };
   },
   'hand-over'(shard, message) {
-    return {
-      ...ok(message),
-      offset: startHandOver(shard, message),
-    };
+    const offset = startHandOver(shard, message);
+    // Everything up to the final offset is in the log the new primary will take over.
+    shard.persistence?.syncNow();
+    return { ...ok(message), offset };
   },
   'take-over'(shard, message) {
     return { ...ok(message), offset: takeOver(shard, message) };
