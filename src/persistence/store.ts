@@ -44,6 +44,8 @@ const SLOT_MAP_CHECK_MS = 1000;
 /** What the store needs of the shard pool. */
 export interface StorePool {
   readonly control: ControlBlock;
+  /** The database is closing: a snapshot not committed yet is left (the next open removes it). */
+  readonly stopping: boolean;
   request(seat: number, request: ShardRequest): Promise<Reply>;
   live(seat: number): boolean;
 }
@@ -218,6 +220,7 @@ export class DataStore {
       await pool
         .request(seat, { type: 'snapshot-abandon', generation: w.generation })
         .catch(() => undefined);
+      if (pool.stopping) return;
       warn(
         new Error(`the snapshot of shard ${shard} was not committed: ${(error as Error).message}`),
       );
