@@ -215,7 +215,19 @@ export class DataStore {
       named = true;
       await this.saveManifest();
     } catch (error) {
-      if (named) this.manifest.files[shard] = old;
+      if (named) {
+        // The manifest on disk may name the new pair (a rename done, its directory fsync failed):
+        // name the old pair again, or, failing that, keep the shard writing to both logs.
+        this.manifest.files[shard] = old;
+        const restored = await this.saveManifest().then(
+          () => true,
+          () => false,
+        );
+        if (!restored) {
+          warn(new Error(`the manifest cannot be written: ${(error as Error).message}`));
+          return;
+        }
+      }
       await removeQuietly(w.tmp, join(dir, w.snapshot), join(dir, w.log));
       await pool
         .request(seat, { type: 'snapshot-abandon', generation: w.generation })
