@@ -129,6 +129,7 @@ export class Shard implements ShardContext {
         work += applied;
       }
       for (let i = 0; i < clients.list.length; i++) work += clients.serve(clients.list[i]!);
+      if (clients.deferred) clients.flushDirty();
       execution.mark = 0;
       if (now >= blocking.nextAt) work += blocking.step(now);
       if (migrations.byId.size > 0 || orders.pending) work += migrations.step(this.clock);

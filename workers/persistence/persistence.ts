@@ -132,6 +132,11 @@ export class Persistence {
     if (!journal.sinks.includes(log)) journal.sinks.unshift(log);
   }
 
+  /** appendfsync 'always' with a log: a turn's replies go out together after one fsync. */
+  get groupCommit(): boolean {
+    return this.always && this.log !== undefined;
+  }
+
   /** With appendfsync 'always', the journal offset on disk; Infinity otherwise. */
   get durableOffset(): number {
     return this.always && this.log !== undefined ? this.log.synced : Number.POSITIVE_INFINITY;

@@ -39,6 +39,8 @@ export class ClientLinks {
   readonly list: ClientLink[] = [];
   /** Links by client id: where a request's reply goes. */
   readonly byId: (ClientLink | undefined)[] = [];
+  /** Replies of this turn wait for the turn's fsync (appendfsync 'always'): see flushDirty. */
+  deferred = false;
 
   constructor(private readonly shard: Shard) {}
 
@@ -114,10 +116,17 @@ export class ClientLinks {
     }
     if (frames > 0) {
       stats.publish();
-      shard.beforeOutput();
-      this.setBacklogged(link, replies.flush() > 0);
-      link.dirty = false;
-      control.wakeClient(link.client);
+      if (shard.persistence?.groupCommit === true) {
+        // appendfsync 'always': every client's replies of this turn wait for one fsync
+        // (flushDirty at the end of the turn).
+        link.dirty = true;
+        this.deferred = true;
+      } else {
+        shard.beforeOutput();
+        this.setBacklogged(link, replies.flush() > 0);
+        link.dirty = false;
+        control.wakeClient(link.client);
+      }
       shard.profiler?.addOps(frames, absoluteNow());
     }
     return frames;
@@ -148,12 +157,13 @@ export class ClientLinks {
 
   /** Pushes replies staged for clients while serving peers, and wakes the clients. */
   flushDirty(): void {
+    this.deferred = false;
     this.shard.stats.publish();
     this.shard.beforeOutput();
     for (const link of this.list) {
       if (!link.dirty) continue;
       link.dirty = false;
-      link.replies.flush();
+      this.setBacklogged(link, link.replies.flush() > 0);
       this.shard.control.wakeClient(link.client);
     }
   }
