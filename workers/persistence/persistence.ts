@@ -56,12 +56,13 @@ export class Persistence {
   }
 
   /** Loads the files the manifest names into the keyspace; the log stays open for appending. */
-  recover(files: ShardFiles): RecoveryReport {
+  recover(files: ShardFiles, seat = this.shard.id): RecoveryReport {
     const { shard, settings } = this;
     const policy = { loadTruncated: settings.loadTruncated, loadCorrupt: settings.loadCorrupt };
     const { log, report } = recover(
       settings.dir,
       shard.control.workerShard(shard.id),
+      seat,
       files,
       shard.keyspace,
       shard.control.owner,
@@ -87,7 +88,7 @@ export class Persistence {
    * the replica does), or, when the log starts past `offset` (a snapshot was committed since),
    * loads the shard's files instead. Returns the journal offset it then holds.
    */
-  takeOver(files: ShardFiles, offset: number): number {
+  takeOver(files: ShardFiles, offset: number, oldPrimary: number): number {
     const { shard, settings } = this;
     const number = shard.control.workerShard(shard.id);
     const path = join(settings.dir, files.log);
@@ -97,9 +98,10 @@ export class Persistence {
       closeSync(fd);
       shard.keyspace.flush();
       shard.keyspace.importMarks.clear();
-      return this.recover(files).offset;
+      return this.recover(files, oldPrimary).offset;
     }
-    const applier = new RecordApplier(shard.keyspace, number, shard.control.owner);
+    // Records run as the old primary ran them: the slot map still names its seat.
+    const applier = new RecordApplier(shard.keyspace, oldPrimary, shard.control.owner);
     const policy = { loadTruncated: true, loadCorrupt: 'truncate' as const };
     const replay = replayLog(
       path,

@@ -36,13 +36,15 @@ export type ReplayReport = Omit<RecoveryReport, 'slots' | 'importSequence'>;
 export function recover(
   dir: string,
   shard: number,
+  /** The seat the slot map names for this shard's slots (commands run as that worker). */
+  seat: number,
   files: ShardFiles,
   keyspace: Keyspace,
   owner: Uint16Array,
   policy: LoadPolicy,
 ): { log: LogFile; report: ReplayReport } {
   const started = performance.now();
-  const applier = new RecordApplier(keyspace, shard, owner);
+  const applier = new RecordApplier(keyspace, seat, owner);
   // Records run as a replica runs them: keys expire by the DEL records the log holds.
   const { expireOnRead, expired } = keyspace;
   keyspace.expireOnRead = false;

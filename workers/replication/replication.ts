@@ -81,8 +81,9 @@ export class Replication {
     }
     // With a data directory: the log the old primary wrote, and what it holds past `offset`.
     const persistence = this.shard.persistence;
-    if (files !== undefined && persistence !== undefined)
-      offset = persistence.takeOver(files, offset);
+    if (files !== undefined && persistence !== undefined && follower !== undefined) {
+      offset = persistence.takeOver(files, offset, follower.primary);
+    }
     this.follower = undefined;
     this.shard.router.replicaOf = -1;
     this.becomePrimary(offset);
