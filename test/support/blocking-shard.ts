@@ -49,6 +49,8 @@ export class BlockingShard {
     flushPeer: () => {},
   };
   readonly stats = { publish: () => {} };
+  /** No log here: nothing to fsync before replies leave. */
+  beforeOutput(): void {}
   /** A primary without replicas: no journal, writes are never refused. */
   readonly replication = {
     journal: undefined,

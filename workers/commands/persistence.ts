@@ -1,0 +1,196 @@
+// Persistence commands on a shard (docs/persistence-commands.md). Each handler checks its arguments
+// in Redis's order and with its texts, then asks the shard (waitSignal), which reaches the log:
+//
+//   WAITAOF numlocal numreplicas timeout  held until this shard's log holds the caller's last
+//                                         write on disk (numlocal 1) and that many replicas hold
+//                                         it, or the timeout passes (workers/replication)
+//   SAVE                                  a snapshot written now (the shard serves nothing else
+//                                         meanwhile, as Redis's SAVE), the reply held until the
+//                                         opening thread committed it
+//   BGSAVE [SCHEDULE], BGREWRITEAOF       a snapshot started, written between requests
+//
+// A slotdb snapshot is both of Redis's files at once: it replaces the log (an AOF rewrite) and is
+// the point-in-time copy (an RDB), so BGSAVE and BGREWRITEAOF start the same thing. A snapshot
+// already under way answers as Redis answers a child of the same kind; BGSAVE SCHEDULE then
+// answers 'scheduled': the snapshot under way ends holding every write up to its end, the
+// scheduled save's writes among them.
+
+import { putLine, ValueType } from '../../src/shared/codec.js';
+import { LogState } from '../../src/shared/log-words.js';
+import { parseInt64 } from '../../src/shared/numbers.js';
+import { NOT_INTEGER, SYNTAX } from '../../src/shared/reply-errors.js';
+import { HeldKind, requestSnapshot, requestWaitAof, waitSignal } from '../replication/signal.js';
+import { beginHeld, endHeld, type HeldRequest } from '../replication/waits.js';
+import type { Shard } from '../shard.js';
+import type { Call } from './call.js';
+import { TIMEOUT_NEGATIVE, TIMEOUT_NOT_INTEGER } from './replication.js';
+
+const NUMLOCAL_RANGE = 'ERR value is out of range, value must between 0 and 1';
+const NOT_POSITIVE = 'ERR value is out of range, must be positive';
+const BGSAVE_RUNNING = 'ERR Background save already in progress';
+const REWRITE_RUNNING = 'ERR Background append only file rewriting already in progress';
+
+const NAMES: Record<number, string> = {
+  [HeldKind.Save]: 'SAVE',
+  [HeldKind.BgSave]: 'BGSAVE',
+  [HeldKind.BgRewriteAof]: 'BGREWRITEAOF',
+};
+
+/** Without `dir` a shard has nowhere to write (Redis would write dump.rdb in its directory). */
+function noDirectory(kind: number): string {
+  return `ERR slotdb: ${NAMES[kind]} needs a data directory (open the database with dir)`;
+}
+
+/** An integer argument, or undefined after answering `notInteger`. */
+function integerArgument(call: Call, index: number, notInteger: string): number | undefined {
+  const value = parseInt64(call.arg(index));
+  if (value === undefined) {
+    call.error(notInteger);
+    return undefined;
+  }
+  return Number(value);
+}
+
+function waitAof(call: Call): void {
+  const local = integerArgument(call, 0, NOT_INTEGER);
+  if (local === undefined) return;
+  if (local < 0 || local > 1) return call.error(NUMLOCAL_RANGE);
+  const needed = integerArgument(call, 1, NOT_INTEGER);
+  if (needed === undefined) return;
+  if (needed < 0) return call.error(NOT_POSITIVE);
+  const timeout = integerArgument(call, 2, TIMEOUT_NOT_INTEGER);
+  if (timeout === undefined) return;
+  if (timeout < 0) return call.error(TIMEOUT_NEGATIVE);
+  if (call.noBlock) {
+    // Inside EXEC: answered at once, for what was journaled before it (as WAIT there).
+    const now = waitSignal.aofNow(local);
+    if (typeof now === 'string') return call.error(now);
+    call.array(2);
+    call.int(now[0]);
+    call.int(now[1]);
+    return;
+  }
+  requestWaitAof(local, needed, timeout);
+}
+
+function save(_call: Call): void {
+  requestSnapshot(HeldKind.Save);
+}
+
+function bgSave(call: Call): void {
+  if (call.argc > 1 || (call.argc === 1 && !call.argIs(0, 'SCHEDULE'))) {
+    call.error(SYNTAX);
+    return;
+  }
+  requestSnapshot(HeldKind.BgSave, call.argc === 1);
+}
+
+function bgRewriteAof(_call: Call): void {
+  requestSnapshot(HeldKind.BgRewriteAof);
+}
+
+export const handlers = {
+  waitaof: waitAof,
+  save,
+  bgsave: bgSave,
+  bgrewriteaof: bgRewriteAof,
+};
+
+/**
+ * SAVE, BGSAVE or BGREWRITEAOF asked the shard (waitSignal.kind): answers `call`, or holds a SAVE
+ * until its snapshot is committed (returns true then; `held` says where the reply goes).
+ */
+export function snapshotAsked(shard: Shard, call: Call, held: HeldRequest): boolean {
+  const kind = waitSignal.kind;
+  const persistence = shard.persistence;
+  if (persistence?.log === undefined) {
+    call.error(noDirectory(kind));
+    return false;
+  }
+  if (persistence.saving) {
+    if (kind === HeldKind.BgRewriteAof) call.error(REWRITE_RUNNING);
+    else if (kind === HeldKind.BgSave && waitSignal.schedule) call.status('Background saving scheduled');
+    else call.error(BGSAVE_RUNNING);
+    return false;
+  }
+  if (kind === HeldKind.Save) return saveNow(shard, call, held);
+  if (!persistence.startSnapshot()) {
+    call.error(`ERR slotdb: shard ${shard.id} could not start a snapshot`);
+  } else if (kind === HeldKind.BgSave) {
+    call.status('Background saving started');
+  } else {
+    call.status('Background append only file rewriting started');
+  }
+  return false;
+}
+
+/**
+ * SAVE: the log is written and fsynced first (a snapshot's new log starts at the journal's offset,
+ * so nothing older may still be staged), then the snapshot is written to its end in this turn. A
+ * write that fails answers at once; otherwise the reply waits for the commit.
+ */
+function saveNow(shard: Shard, call: Call, held: HeldRequest): boolean {
+  const persistence = shard.persistence!;
+  try {
+    persistence.syncNow();
+  } catch (error) {
+    call.error(`ERR slotdb: SAVE could not write the log: ${(error as Error).message}`);
+    return false;
+  }
+  // A snapshot that fails while it is written answers before the request is held.
+  let holding = false;
+  let early: { error: string | undefined } | undefined;
+  const settle = (ok: boolean, error?: string): void => {
+    const why = ok ? undefined : (error ?? 'the snapshot failed');
+    if (holding) answerSave(shard, held, why);
+    else early = { error: why };
+  };
+  persistence.onCommit.push(settle);
+  if (!persistence.saveNow()) {
+    persistence.onCommit.splice(persistence.onCommit.indexOf(settle), 1);
+    call.error(`ERR slotdb: shard ${shard.id} could not start a snapshot`);
+    return false;
+  }
+  if (early !== undefined) {
+    if (early.error === undefined) call.ok();
+    else call.error(`ERR slotdb: ${early.error}`);
+    return false;
+  }
+  holding = true;
+  return true;
+}
+
+/** A held SAVE's reply: OK, or the reason its snapshot was not committed. */
+function answerSave(shard: Shard, held: HeldRequest, error: string | undefined): void {
+  // The client detached meanwhile: nobody waits for this reply, and its ring may be another's.
+  if (shard.clients.byId[held.link.client] !== held.link) return;
+  const start = beginHeld(held);
+  if (start < 0) return;
+  const replies = held.link.replies;
+  if (error === undefined) putLine(replies, ValueType.Status, 'OK');
+  else putLine(replies, ValueType.Error, `ERR slotdb: ${error}`);
+  endHeld(held, start);
+}
+
+/** What this shard last published of its log (one shard per worker thread). */
+const published = { bytes: -1, state: -1 };
+
+/**
+ * Publishes the log's size and state for INFO persistence and db.stats(), when they changed (once
+ * a loop turn on a primary with a log: a few reads, and a store only on a change).
+ */
+export function publishLogState(shard: Shard): void {
+  const persistence = shard.persistence!;
+  const log = persistence.log;
+  const bytes = log?.size ?? 0;
+  const state =
+    log === undefined
+      ? 0
+      : LogState.Open |
+        (persistence.saving ? LogState.Saving : 0) |
+        (persistence.refusal !== undefined ? LogState.WriteFailed : 0);
+  if (bytes === published.bytes && state === published.state) return;
+  published.bytes = bytes;
+  published.state = state;
+  shard.control.logs.setLogState(shard.id, bytes, state);
+}
