@@ -114,7 +114,15 @@ export function snapshotAsked(shard: Shard, call: Call, held: HeldRequest): bool
     return false;
   }
   if (kind === HeldKind.Save) return saveNow(shard, call, held);
-  if (!persistence.startSnapshot()) {
+  let started: boolean;
+  try {
+    started = persistence.startSnapshot();
+  } catch (error) {
+    // Its file could not be created: the shard goes on with its log as it was.
+    call.error(`ERR slotdb: ${(error as Error).message}`);
+    return false;
+  }
+  if (!started) {
     call.error(`ERR slotdb: shard ${shard.id} could not start a snapshot`);
   } else if (kind === HeldKind.BgSave) {
     call.status('Background saving started');
@@ -137,27 +145,30 @@ function saveNow(shard: Shard, call: Call, held: HeldRequest): boolean {
     call.error(`ERR slotdb: SAVE could not write the log: ${(error as Error).message}`);
     return false;
   }
-  // A snapshot that fails while it is written answers before the request is held.
+  // The commit comes later, from the opening thread; a callback run before the request is held is
+  // a snapshot that failed while it was written. A throw: its file could not be created.
   let holding = false;
-  let early: { error: string | undefined } | undefined;
+  let early: { error?: string } | undefined;
   const settle = (ok: boolean, error?: string): void => {
     const why = ok ? undefined : (error ?? 'the snapshot failed');
     if (holding) answerSave(shard, held, why);
     else early = { error: why };
   };
   persistence.onCommit.push(settle);
-  if (!persistence.saveNow()) {
-    persistence.onCommit.splice(persistence.onCommit.indexOf(settle), 1);
-    call.error(`ERR slotdb: shard ${shard.id} could not start a snapshot`);
-    return false;
+  try {
+    if (!persistence.saveNow()) early ??= { error: `shard ${shard.id} could not start a snapshot` };
+  } catch (error) {
+    early ??= { error: (error as Error).message };
   }
-  if (early !== undefined) {
-    if (early.error === undefined) call.ok();
-    else call.error(`ERR slotdb: ${early.error}`);
-    return false;
+  if (early === undefined) {
+    holding = true;
+    return true;
   }
-  holding = true;
-  return true;
+  const index = persistence.onCommit.indexOf(settle);
+  if (index >= 0) persistence.onCommit.splice(index, 1);
+  if (early.error === undefined) call.ok();
+  else call.error(`ERR slotdb: ${early.error}`);
+  return false;
 }
 
 /** A held SAVE's reply: OK, or the reason its snapshot was not committed. */
