@@ -17,7 +17,14 @@ export const PERSISTENCE_COMMANDS = [
     reply: ReplyPolicy.MinPair,
     methods: ['waitAof'],
   },
-  { name: 'save', arity: 1, flags: 0, split: ALL_SHARDS, reply: ReplyPolicy.AllOk, methods: ['save'] },
+  {
+    name: 'save',
+    arity: 1,
+    flags: 0,
+    split: ALL_SHARDS,
+    reply: ReplyPolicy.AllOk,
+    methods: ['save'],
+  },
   {
     name: 'bgsave',
     arity: -1,

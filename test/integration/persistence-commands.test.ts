@@ -128,7 +128,9 @@ describe('SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE', () => {
       expect(db.stats().lastSave).toBe(await db.lastSave());
       const files = readdirSync(dir);
       for (const shard of [0, 1]) {
-        const snapshot = files.find((name) => new RegExp(`^shard-${shard}-\\d+\\.snap$`).test(name));
+        const snapshot = files.find((name) =>
+          new RegExp(`^shard-${shard}-\\d+\\.snap$`).test(name),
+        );
         expect(snapshot, `shard ${shard}'s snapshot among ${files.join(', ')}`).toBeDefined();
       }
       // With appendfsync no, WAITAOF finds the writes on disk after SAVE (it fsyncs the log).

@@ -4,9 +4,9 @@
 // on disk and enough replicas do (workers/replication/waits.ts); WAITAOF's merge over shards.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeValue } from '../../src/client/reply.js';
 import { ReplyPolicy } from '../../src/commands/declaration.js';
 import { REPLY_REDUCERS } from '../../src/commands/replies.js';
-import { decodeValue } from '../../src/client/reply.js';
 import { beginReply, REP_HEADER_BYTES, REP_ID } from '../../src/shared/codec.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
@@ -42,9 +42,7 @@ function run(handler: CommandHandler, ...args: string[]): unknown {
   const start = beginReply(out, 1);
   handler(call);
   const written = out.tail > start + REP_HEADER_BYTES;
-  const reply = written
-    ? decodeValue(out.buf, out.view, start + REP_HEADER_BYTES, false)
-    : 'held';
+  const reply = written ? decodeValue(out.buf, out.view, start + REP_HEADER_BYTES, false) : 'held';
   out.rollback(start);
   return reply instanceof Error ? reply.message : reply;
 }

@@ -41,36 +41,40 @@ function noDirectory(kind: number): string {
   return `ERR slotdb: ${NAMES[kind]} needs a data directory (open the database with dir)`;
 }
 
-/** An integer argument, or undefined after answering `notInteger`. */
-function integerArgument(call: Call, index: number, notInteger: string): number | undefined {
-  const value = parseInt64(call.arg(index));
-  if (value === undefined) {
-    call.error(notInteger);
-    return undefined;
-  }
-  return Number(value);
+/** WAITAOF's arguments as numbers, or the error that refuses them (Redis's order and texts). */
+function waitAofArguments(call: Call): [number, number, number] | string {
+  const local = parseInt64(call.arg(0));
+  if (local === undefined) return NOT_INTEGER;
+  if (local < 0 || local > 1) return NUMLOCAL_RANGE;
+  const needed = parseInt64(call.arg(1));
+  if (needed === undefined) return NOT_INTEGER;
+  if (needed < 0) return NOT_POSITIVE;
+  const timeout = parseInt64(call.arg(2));
+  if (timeout === undefined) return TIMEOUT_NOT_INTEGER;
+  if (timeout < 0) return TIMEOUT_NEGATIVE;
+  return [Number(local), Number(needed), Number(timeout)];
 }
 
 function waitAof(call: Call): void {
-  const local = integerArgument(call, 0, NOT_INTEGER);
-  if (local === undefined) return;
-  if (local < 0 || local > 1) return call.error(NUMLOCAL_RANGE);
-  const needed = integerArgument(call, 1, NOT_INTEGER);
-  if (needed === undefined) return;
-  if (needed < 0) return call.error(NOT_POSITIVE);
-  const timeout = integerArgument(call, 2, TIMEOUT_NOT_INTEGER);
-  if (timeout === undefined) return;
-  if (timeout < 0) return call.error(TIMEOUT_NEGATIVE);
-  if (call.noBlock) {
-    // Inside EXEC: answered at once, for what was journaled before it (as WAIT there).
-    const now = waitSignal.aofNow(local);
-    if (typeof now === 'string') return call.error(now);
-    call.array(2);
-    call.int(now[0]);
-    call.int(now[1]);
+  const parsed = waitAofArguments(call);
+  if (typeof parsed === 'string') {
+    call.error(parsed);
     return;
   }
-  requestWaitAof(local, needed, timeout);
+  const [local, needed, timeout] = parsed;
+  if (!call.noBlock) {
+    requestWaitAof(local, needed, timeout);
+    return;
+  }
+  // Inside EXEC: answered at once, for what was journaled before it (as WAIT there).
+  const now = waitSignal.aofNow(local);
+  if (typeof now === 'string') {
+    call.error(now);
+    return;
+  }
+  call.array(2);
+  call.int(now[0]);
+  call.int(now[1]);
 }
 
 function save(_call: Call): void {
@@ -109,7 +113,8 @@ export function snapshotAsked(shard: Shard, call: Call, held: HeldRequest): bool
   }
   if (persistence.saving) {
     if (kind === HeldKind.BgRewriteAof) call.error(REWRITE_RUNNING);
-    else if (kind === HeldKind.BgSave && waitSignal.schedule) call.status('Background saving scheduled');
+    else if (kind === HeldKind.BgSave && waitSignal.schedule)
+      call.status('Background saving scheduled');
     else call.error(BGSAVE_RUNNING);
     return false;
   }
