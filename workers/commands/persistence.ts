@@ -108,7 +108,9 @@ export function snapshotAsked(shard: Shard, call: Call, held: HeldRequest): bool
   const kind = waitSignal.kind;
   const persistence = shard.persistence;
   if (persistence?.log === undefined) {
-    call.error(noDirectory(kind));
+    // A replica keeps the settings but no log: the request raced a failover.
+    const onReplica = `ERR slotdb: ${NAMES[kind]} reached a replica (its shard failed over); send it again`;
+    call.error(persistence === undefined ? noDirectory(kind) : onReplica);
     return false;
   }
   if (persistence.saving) {
