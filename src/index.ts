@@ -15,6 +15,7 @@ export type {
   ScanSteps,
 } from './commands/methods/hashes.js';
 export type { BlockingPopReply } from './commands/methods/lists.js';
+export type { BgSaveOptions } from './commands/methods/persistence.js';
 export type {
   SInterCardOptions,
   SScanIteratorOptions,
@@ -87,6 +88,6 @@ export type { FailoverRecord } from './replication/replica-sets.js';
 export type { LockMode, MigrationReport } from './shared/control-messages.js';
 export { keySlot } from './shared/key-slot.js';
 export { SHARDS_MAX, SLOT_COUNT, VALUE_BYTES_MAX } from './shared/limits.js';
-export type { ReplicaStats, ShardStats, SlotDBStats } from './stats.js';
+export type { PersistenceStats, ReplicaStats, ShardStats, SlotDBStats } from './stats.js';
 export type { IsolatedClient } from './transactions/isolated.js';
 export type { MultiCommands } from './transactions/multi.js';

@@ -1,5 +1,5 @@
-// db.stats(): keys, commands, slots and replicas per shard, read from the control block (no
-// round trip). A shard is reported by its primary; its replicas follow, each with its lag.
+// db.stats(): keys, commands, slots, replicas and the log per shard, read from the control block
+// (no round trip). A shard is reported by its primary; its replicas follow, each with its lag.
 
 import {
   type ControlBlock,
@@ -9,6 +9,7 @@ import {
   WorkerRole,
 } from './shared/control-block.js';
 import { SLOT_COUNT } from './shared/limits.js';
+import { LogState } from './shared/log-words.js';
 
 export interface ShardStats {
   readonly shard: number;
@@ -35,6 +36,35 @@ export interface ShardStats {
   readonly offset: number;
   /** The shard's replicas, live ones first in seat order. */
   readonly replicas: readonly ReplicaStats[];
+  /** The primary's log, in a database opened with `dir` (undefined without). */
+  readonly persistence: PersistenceStats | undefined;
+}
+
+export interface PersistenceStats {
+  /** The journal offset written to the log (in the page cache at least). */
+  readonly written: number;
+  /** The journal offset the log holds on disk (fsynced): what WAITAOF waits for. */
+  readonly synced: number;
+  /** Bytes of the log file. */
+  readonly logBytes: number;
+  /** A snapshot is being written or committed (BGSAVE, BGREWRITEAOF, an automatic rewrite). */
+  readonly saving: boolean;
+  /** The last write to the log failed: writes are refused until one succeeds (MISCONF). */
+  readonly writeFailed: boolean;
+}
+
+/** The log of `primary` as it last published it (undefined: it keeps none). */
+function persistenceStats(control: ControlBlock, primary: number): PersistenceStats | undefined {
+  const logs = control.logs;
+  const state = logs.logState(primary);
+  if ((state & LogState.Open) === 0) return undefined;
+  return {
+    written: logs.written(primary),
+    synced: logs.synced(primary),
+    logBytes: logs.logBytes(primary),
+    saving: (state & LogState.Saving) !== 0,
+    writeFailed: (state & LogState.WriteFailed) !== 0,
+  };
 }
 
 export interface ReplicaStats {
@@ -86,6 +116,8 @@ export interface SlotDBStats {
     readonly source: number;
     readonly target: number;
   }[];
+  /** Unix seconds of the last snapshot any shard committed (LASTSAVE); 0 before any. */
+  readonly lastSave: number;
 }
 
 const STATE_NAMES = ['starting', 'running', 'stopped', 'dead'] as const;
@@ -113,6 +145,7 @@ export function readStats(control: ControlBlock): SlotDBStats {
       shard,
       primary,
       replicas: replicaStats(control, shard, now),
+      persistence: persistenceStats(control, primary),
       offset: control.offset(primary),
       state: STATE_NAMES[control.shardState(primary)] ?? 'dead',
       slots: slots[shard]!,
@@ -131,5 +164,6 @@ export function readStats(control: ControlBlock): SlotDBStats {
     ops: shards.reduce((total, shard) => total + shard.ops, 0),
     epoch: control.epoch,
     migrations,
+    lastSave: control.logs.lastSave,
   };
 }

@@ -36,8 +36,8 @@ export const SplitPolicy = {
   /** Answered by the client without a round trip (PING, ECHO, CLUSTER KEYSLOT/SLOTS/SHARDS). */
   Local: 6,
   /**
-   * To the primary of every shard this thread wrote to since its last call of this command (every
-   * primary when it wrote nowhere yet): WAIT.
+   * To the primary of every shard this thread wrote to since its last call of such a command
+   * (every primary when it wrote nowhere yet): WAIT, WAITAOF.
    */
   Written: 7,
 } as const;
@@ -57,6 +57,16 @@ export const ReplyPolicy = {
   ConcatUnique: 4,
   /** The least of the parts' integer replies (WAIT: the replicas every shard reached). */
   Min: 5,
+  /**
+   * Each part a pair of integers; the least of each element over the parts (WAITAOF: the local
+   * fsyncs and the replicas every shard reached).
+   */
+  MinPair: 6,
+  /**
+   * The first part's reply, once every part answered with no error (BGSAVE: each shard started its
+   * snapshot; their statuses differ only when some were already saving).
+   */
+  First: 7,
 } as const;
 export type ReplyPolicy = (typeof ReplyPolicy)[keyof typeof ReplyPolicy];
 

@@ -1,15 +1,23 @@
-// INFO, answered by the client from the control block. slotdb has one section of Redis's INFO,
-// replication, with Redis's field names (valkey src/replication.c, genRedisInfoString). INFO with
-// no argument, `default`, `all` or `everything` includes it; a section slotdb does not have is
-// answered with nothing, as Redis answers an unknown section.
+// INFO, answered by the client from the control block. slotdb has two sections of Redis's INFO,
+// persistence and replication, with Redis's field names (valkey src/server.c and
+// src/replication.c, genValkeyInfoString), in Redis's order. INFO with no argument, `default`,
+// `all` or `everything` includes both; a section slotdb does not have is answered with nothing,
+// as Redis answers an unknown section.
 //
-// A database of several shards answers one replication section per shard, in shard order: each
-// is Redis's section for that shard's primary (role:master, its replicas as slave<i> lines),
-// headed `# Replication shard <n>`; a database of one shard answers Redis's `# Replication`.
+// A database of several shards answers one section per shard, in shard order, each headed
+// `# Persistence shard <n>` / `# Replication shard <n>`: each is Redis's section for that shard's
+// primary. A database of one shard answers Redis's `# Persistence` and `# Replication`.
 //
-// Where slotdb differs: a replica's ip is its cluster node name and its port its worker seat
-// (topology.ts); its state is online while it streams, send_bulk during a full copy and
-// wait_bgsave when its copy broke and it waits for a new one; master_replid is derived from the
+// Persistence: a slotdb snapshot is both Redis's RDB and its AOF rewrite (it replaces the log), so
+// rdb_bgsave_in_progress and aof_rewrite_in_progress both say whether one is being written or
+// committed; rdb_last_save_time is the last snapshot committed by any shard (LASTSAVE, 0 before
+// any); aof_enabled is 1 with `dir`; aof_current_size is the bytes of the shard's log, as its
+// primary last published them. Redis's fork, copy-on-write and counter fields have no slotdb
+// counterpart and are left out.
+//
+// Replication, where slotdb differs: a replica's ip is its cluster node name and its port its
+// worker seat (topology.ts); its state is online while it streams, send_bulk during a full copy
+// and wait_bgsave when its copy broke and it waits for a new one; master_replid is derived from the
 // shard and its primary's worker (a failover changes it, as in Redis); slotdb keeps no backlog
 // for partial resynchronisation (a replica that falls behind gets a full copy), so the
 // repl_backlog fields are zero.
@@ -17,9 +25,10 @@
 import { createHash } from 'node:crypto';
 import { type Argument, checkArgument } from '../shared/codec.js';
 import { type ControlBlock, ReplicaState } from '../shared/control-block.js';
+import { LogState } from '../shared/log-words.js';
 import { liveReplicas, replicaName } from './topology.js';
 
-/** The section names that include replication (lower case), besides `replication` itself. */
+/** The section names that include every section (lower case). */
 const ALL_SECTIONS = new Set(['default', 'all', 'everything']);
 
 const REPLICA_STATES: Record<number, string> = {
@@ -65,16 +74,39 @@ function replicationLines(control: ControlBlock, shard: number, now: number): st
   return lines;
 }
 
-/** The replication sections, one per shard (see the top of this file). */
-function replicationInfo(control: ControlBlock): string {
+/** The persistence section of `shard`, its lines without the heading. */
+function persistenceLines(control: ControlBlock, shard: number): string[] {
+  const primary = control.primaryOf(shard);
+  const state = control.logs.logState(primary);
+  const saving = state & LogState.Saving ? 1 : 0;
+  const enabled = state & LogState.Open ? 1 : 0;
+  const lines = [
+    'loading:0',
+    'async_loading:0',
+    `rdb_bgsave_in_progress:${saving}`,
+    `rdb_last_save_time:${control.logs.lastSave}`,
+    `aof_enabled:${enabled}`,
+    `aof_rewrite_in_progress:${saving}`,
+    'aof_rewrite_scheduled:0',
+    `aof_last_write_status:${state & LogState.WriteFailed ? 'err' : 'ok'}`,
+  ];
+  if (enabled === 1) lines.push(`aof_current_size:${control.logs.logBytes(primary)}`);
+  return lines;
+}
+
+/** One section per shard (see the top of this file), headed `# <title>[ shard <n>]`. */
+function perShard(
+  control: ControlBlock,
+  title: string,
+  lines: (shard: number) => string[],
+): string[] {
   const shards = control.shardCount;
-  const now = Date.now();
   const sections: string[] = [];
   for (let shard = 0; shard < shards; shard++) {
-    const heading = shards === 1 ? '# Replication' : `# Replication shard ${shard}`;
-    sections.push([heading, ...replicationLines(control, shard, now), ''].join('\r\n'));
+    const heading = shards === 1 ? `# ${title}` : `# ${title} shard ${shard}`;
+    sections.push([heading, ...lines(shard), ''].join('\r\n'));
   }
-  return sections.join('\r\n');
+  return sections;
 }
 
 /** INFO [section ...]: the text Redis would answer, for the sections slotdb has. */
@@ -84,7 +116,16 @@ export function info(control: ControlBlock, args: readonly Argument[]): string {
     const text = typeof arg === 'string' ? arg : typeof arg === 'number' ? String(arg) : '';
     return (arg instanceof Uint8Array ? Buffer.from(arg).toString('utf8') : text).toLowerCase();
   });
-  const wanted =
-    names.length === 0 || names.some((name) => name === 'replication' || ALL_SECTIONS.has(name));
-  return wanted ? replicationInfo(control) : '';
+  const every = names.length === 0 || names.some((name) => ALL_SECTIONS.has(name));
+  const sections: string[] = [];
+  if (every || names.includes('persistence')) {
+    sections.push(...perShard(control, 'Persistence', (shard) => persistenceLines(control, shard)));
+  }
+  if (every || names.includes('replication')) {
+    const now = Date.now();
+    sections.push(
+      ...perShard(control, 'Replication', (shard) => replicationLines(control, shard, now)),
+    );
+  }
+  return sections.join('\r\n');
 }

@@ -43,6 +43,8 @@ const LOCAL_HANDLERS = {
     const text = info(cluster.control, args);
     return buffers ? Buffer.from(text) : text;
   },
+  // The Unix time of the last snapshot committed, shared by every thread (0: none yet).
+  lastsave: (_args, cluster) => cluster.control.logs.lastSave,
 } satisfies Record<LocalCommandName, LocalHandler>;
 
 const BY_OP: (LocalHandler | undefined)[] = new Array(OP_COUNT).fill(undefined);

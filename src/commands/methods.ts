@@ -20,7 +20,7 @@ import {
   type RedisArgument,
   type RedisVariadicArgument,
 } from './methods/base.js';
-import { SortedSetMethods } from './methods/zsets.js';
+import { PersistenceMethods } from './methods/persistence.js';
 import { COMMAND, COMMANDS, type MethodName } from './table.js';
 
 export type { CopyOptions } from './arguments/keys.js';
@@ -83,7 +83,7 @@ const toScanReply = (reply: [string | Buffer, unknown[]]): ScanReply<unknown> =>
 export abstract class CommandMethods<
   Async extends boolean,
   S extends string | Buffer = string,
-> extends SortedSetMethods<Async, S> {
+> extends PersistenceMethods<Async, S> {
   // ---- strings --------------------------------------------------------------------------
 
   get(key: RedisArgument): Out<Async, S | null> {

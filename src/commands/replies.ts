@@ -23,6 +23,17 @@ const min: Reducer = (parts) => {
   return least;
 };
 
+/** WAITAOF: [local, replicas] from each shard; the least local and the least replicas. */
+const minPair: Reducer = (parts) => {
+  let local = Number.POSITIVE_INFINITY;
+  let replicas = Number.POSITIVE_INFINITY;
+  for (const part of parts as [number, number][]) {
+    if (part[0] < local) local = part[0];
+    if (part[1] < replicas) replicas = part[1];
+  }
+  return [local, replicas];
+};
+
 /** MGET: each part answered for its group's keys; put every value back at its key's position. */
 const byKeyPosition: Reducer = (parts, groups) => {
   const split = groups!;
@@ -59,4 +70,6 @@ export const REPLY_REDUCERS = {
   [ReplyPolicy.ByKeyPosition]: byKeyPosition,
   [ReplyPolicy.ConcatUnique]: concatUnique,
   [ReplyPolicy.Min]: min,
+  [ReplyPolicy.MinPair]: minPair,
+  [ReplyPolicy.First]: single,
 } satisfies Record<ReplyPolicy, Reducer>;

@@ -16,6 +16,7 @@ import { HASH_COMMANDS } from './hashes.js';
 import type { KeySpec } from './key-spec.js';
 import { KEY_COMMANDS } from './keys.js';
 import { LIST_COMMANDS } from './lists.js';
+import { PERSISTENCE_COMMANDS } from './persistence.js';
 import { REPLICATION_COMMANDS } from './replication.js';
 import { SERVER_COMMANDS } from './server.js';
 import { SET_COMMANDS } from './sets.js';
@@ -36,6 +37,7 @@ const DECLARATIONS = [
   ...ZSET_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...REPLICATION_COMMANDS,
+  ...PERSISTENCE_COMMANDS,
 ] as const;
 
 type Declared = (typeof DECLARATIONS)[number];

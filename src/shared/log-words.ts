@@ -9,6 +9,8 @@
 //   Int32: the import sequence (a migration's target journals the next number when it starts
 //   importing, so recovery can tell which copy of an interrupted move is the newest), and the
 //   syncer's doorbell
+//   per seat, Float64: the bytes of its log and its state (LogState bits), as the primary last
+//   published them (INFO persistence and db.stats() read them)
 
 import { SHARDS_MAX } from './limits.js';
 
@@ -20,18 +22,34 @@ const kGeneration = 3;
 const SEATS_BYTES = SHARDS_MAX * PER_SEAT * 8;
 const kImportSequence = 0;
 const kSyncerBell = 1;
+const STATE_PER_SEAT = 2;
+const kLogBytes = 0;
+const kLogState = 1;
+const STATE_OFFSET = SEATS_BYTES + 8 + 8;
 
-export const LOG_WORDS_BYTES = SEATS_BYTES + 8 + 8;
+export const LOG_WORDS_BYTES = STATE_OFFSET + SHARDS_MAX * STATE_PER_SEAT * 8;
+
+/** A seat's log state, bits (0: it keeps no log). */
+export const LogState = {
+  /** It appends to a log (a primary of a database opened with `dir`). */
+  Open: 1,
+  /** A snapshot is being written or committed. */
+  Saving: 2,
+  /** The last write to the log failed: writes are refused (MISCONF). */
+  WriteFailed: 4,
+} as const;
 
 export class LogWords {
   private readonly seats: Float64Array;
   private readonly lastSaveWord: Float64Array;
   private readonly sequences: Int32Array;
+  private readonly states: Float64Array;
 
   constructor(sab: SharedArrayBuffer, offset: number) {
     this.seats = new Float64Array(sab, offset, SHARDS_MAX * PER_SEAT);
     this.lastSaveWord = new Float64Array(sab, offset + SEATS_BYTES, 1);
     this.sequences = new Int32Array(sab, offset + SEATS_BYTES + 8, 2);
+    this.states = new Float64Array(sab, offset + STATE_OFFSET, SHARDS_MAX * STATE_PER_SEAT);
   }
 
   /** The journal offset `worker` wrote to its log (not yet on disk without an fsync). */
@@ -66,6 +84,21 @@ export class LogWords {
     const base = worker * PER_SEAT;
     this.seats[base + kGeneration] = this.seats[base + kGeneration]! + 1;
     this.seats[base + kFd] = fd;
+  }
+
+  /** Bytes of `worker`'s log file, as it last published them. */
+  logBytes(worker: number): number {
+    return this.states[worker * STATE_PER_SEAT + kLogBytes]!;
+  }
+
+  /** `worker`'s LogState bits (0: no log). */
+  logState(worker: number): number {
+    return this.states[worker * STATE_PER_SEAT + kLogState]!;
+  }
+
+  setLogState(worker: number, bytes: number, state: number): void {
+    this.states[worker * STATE_PER_SEAT + kLogBytes] = bytes;
+    this.states[worker * STATE_PER_SEAT + kLogState] = state;
   }
 
   /** Unix seconds of the last snapshot committed (LASTSAVE); 0 before any. */

@@ -56,8 +56,10 @@ describe('replication info', () => {
         });
         expect(primary).toBe(shard);
       }
-      // INFO with no section, `all` and the method answer the same section; other sections none.
-      const text = String(await db.sendCommand(['INFO', 'replication']));
+      // INFO with no section, `all` and the method answer the persistence sections, then these;
+      // other sections none.
+      const persistence = String(await db.sendCommand(['INFO', 'persistence']));
+      const text = `${persistence}\r\n${String(await db.sendCommand(['INFO', 'replication']))}`;
       expect(await db.sendCommand(['INFO'])).toBe(text);
       expect(await db.sendCommand(['INFO', 'everything'])).toBe(text);
       expect(await db.info()).toBe(text);

@@ -15,6 +15,7 @@ import * as expire from './expire.js';
 import * as hashes from './hashes.js';
 import * as keys from './keys.js';
 import * as lists from './lists.js';
+import * as persistence from './persistence.js';
 import * as replication from './replication.js';
 import * as sets from './sets.js';
 import * as strings from './strings.js';
@@ -31,6 +32,7 @@ const FAMILIES: readonly Partial<Record<ShardCommandName, CommandHandler>>[] = [
   zsets.handlers,
   transactions.handlers,
   replication.handlers,
+  persistence.handlers,
 ];
 
 const BY_NAME = new Map<string, CommandHandler>();
@@ -70,7 +72,8 @@ type Covered =
   | keyof typeof sets.handlers
   | keyof typeof zsets.handlers
   | keyof typeof transactions.handlers
-  | keyof typeof replication.handlers;
+  | keyof typeof replication.handlers
+  | keyof typeof persistence.handlers;
 type Uncovered = Exclude<ShardCommandName, Covered>;
 const EVERY_COMMAND_COVERED: [Uncovered] extends [never] ? true : Uncovered = true;
 void EVERY_COMMAND_COVERED;

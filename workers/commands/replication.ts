@@ -7,8 +7,8 @@ import { NOT_INTEGER } from '../../src/shared/reply-errors.js';
 import { requestWait, waitSignal } from '../replication/signal.js';
 import type { Call } from './call.js';
 
-const TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
-const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+export const TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
+export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
 
 function wait(call: Call): void {
   const all = call.argIs(0, 'ALL');

@@ -45,8 +45,11 @@ export class Persistence {
   /** The log's size right after the last snapshot (auto rewrite compares with it). */
   private baseBytes = 0;
   private readonly always: boolean;
-  /** Callbacks waiting for the next commit (SAVE's replies). */
-  readonly onCommit: (() => void)[] = [];
+  /**
+   * Callbacks waiting for the next commit (SAVE's replies): called with true once the opening
+   * thread committed the snapshot, with false and the reason when it was not written or committed.
+   */
+  readonly onCommit: ((ok: boolean, error?: string) => void)[] = [];
 
   constructor(
     private readonly shard: Shard,
@@ -231,6 +234,7 @@ export class Persistence {
     } catch (error) {
       this.dropWriter(writer);
       this.shard.post({ type: 'snapshot-failed', error: (error as Error).message });
+      this.commitFailed(`the snapshot failed: ${(error as Error).message}`);
       return 1;
     }
     return keys + 1;
@@ -284,7 +288,11 @@ export class Persistence {
     this.generation = generation;
     this.pending = undefined;
     this.baseBytes = log.size;
-    for (const done of this.onCommit.splice(0)) done();
+    for (const done of this.onCommit.splice(0)) done(true);
+  }
+
+  private commitFailed(error: string): void {
+    for (const done of this.onCommit.splice(0)) done(false, error);
   }
 
   /** The opening thread could not commit snapshot `generation`: the old pair stays. */
@@ -292,6 +300,7 @@ export class Persistence {
     if (this.pending !== generation) return;
     this.log?.dropNext();
     this.pending = undefined;
+    this.commitFailed('the snapshot was not committed (the database printed why)');
   }
 
   /** Writes and fsyncs the log now (close, and the slot fixes of an open). */

@@ -7,18 +7,24 @@
 import { COMMAND } from '../../src/commands/table.js';
 import { ReplicaState, ShardState, WorkerRole } from '../../src/shared/control-block.js';
 import type { ShardFiles } from '../../src/shared/persistence-messages.js';
+import type { Call } from '../commands/call.js';
+import { publishLogState, snapshotAsked } from '../commands/persistence.js';
 import type { ClientLink } from '../shard/client-links.js';
 import type { Shard } from '../shard.js';
 import { Follower } from './follower.js';
 import { Journal } from './journal.js';
 import { ReplicaLink } from './replica-link.js';
-import { waitSignal } from './signal.js';
+import { HeldKind, waitSignal } from './signal.js';
 import { Waits } from './waits.js';
 
 export const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
 export const READONLY = "READONLY You can't write against a read only replica.";
 export const WAIT_ON_REPLICA =
   'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.';
+const WAITAOF_ON_REPLICA =
+  'ERR WAITAOF cannot be used with replica instances. Please also note that writes to replicas are just local and are not propagated.';
+const WAITAOF_NO_LOG =
+  'ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.';
 
 export interface ReplicationSettings {
   /** Replicas each shard is meant to have (the `replicas` option). */
@@ -32,7 +38,8 @@ export class Replication {
   journal: Journal | undefined;
   readonly links: ReplicaLink[] = [];
   follower: Follower | undefined;
-  readonly waits = new Waits();
+  /** WAIT and WAITAOF requests held; WAITAOF counts the offset this shard's log has on disk. */
+  readonly waits = new Waits(() => this.syncedOffset());
   /** Why a write is refused now (READONLY, NOREPLICAS), or undefined; checked per write. */
   writeRefusal: string | undefined;
 
@@ -43,8 +50,27 @@ export class Replication {
   ) {
     if (role === WorkerRole.Replica) this.writeRefusal = READONLY;
     else this.becomePrimary(0);
-    // WAIT inside EXEC answers at once, with the replicas that hold everything journaled so far.
+    // WAIT and WAITAOF inside EXEC answer at once, for everything journaled so far.
     waitSignal.countNow = () => this.countAcks(this.journal?.offset ?? 0);
+    waitSignal.aofNow = (local) => {
+      const refusal = this.aofRefusal(local);
+      if (refusal !== undefined) return refusal;
+      const offset = this.journal?.offset ?? 0;
+      return [this.syncedOffset() >= offset ? 1 : 0, this.countAcks(offset)];
+    };
+  }
+
+  /** The journal offset this primary's log holds on disk; -1 without a log (no `dir`). */
+  private syncedOffset(): number {
+    const shard = this.shard;
+    return shard.persistence?.log === undefined ? -1 : shard.control.logs.synced(shard.id);
+  }
+
+  /** Why WAITAOF asking `local` fsyncs is refused here (Redis's texts and order), if it is. */
+  private aofRefusal(local: number): string | undefined {
+    if (this.follower !== undefined) return WAITAOF_ON_REPLICA;
+    if (local > 0 && this.shard.persistence?.log === undefined) return WAITAOF_NO_LOG;
+    return undefined;
   }
 
   get isReplica(): boolean {
@@ -141,6 +167,8 @@ export class Replication {
     for (let i = 0; i < links.length; i++) work += links[i]!.step();
     if (this.journal !== undefined)
       this.shard.control.setOffset(this.shard.id, this.journal.offset);
+    // INFO persistence and db.stats() read the log's size and state.
+    if (this.shard.persistence !== undefined) publishLogState(this.shard);
     if (this.waits.list.length > 0) work += this.waits.settle(now, this.countAcks);
     if (this.settings.minReplicasToWrite > 0) this.checkGoodReplicas(now);
     return work;
@@ -153,9 +181,14 @@ export class Replication {
     return false;
   }
 
-  /** Whether the replication ring has records this replica has not applied. */
+  /**
+   * Whether the replication ring has records this replica has not applied, or (on a primary) a
+   * WAITAOF held here can be answered: the syncer thread published a new offset on disk, and its
+   * wake-up may have come just before the shard announced it parked.
+   */
   anyInput(): boolean {
-    return (this.follower?.reader.readable() ?? false) && !this.shard.faults.holdStream;
+    if (this.follower === undefined) return this.waits.anyLocalDone(this.countAcks);
+    return this.follower.reader.readable() && !this.shard.faults.holdStream;
   }
 
   /** When the next WAIT times out (Infinity: none held). */
@@ -179,27 +212,49 @@ export class Replication {
   };
 
   /**
-   * WAIT's handler asked to wait (waitSignal): answers now with the count when it suffices (or
-   * the request runs inside EXEC, as Redis answers there), else holds the request. Returns the
-   * count to reply now, -1 when the request waits, or the error text on a replica. `timing`: a
-   * profiled request's reply timing block, which its reply carries once it is answered.
+   * A handler asked for the shard (waitSignal): WAIT and WAITAOF answer now when the counts
+   * suffice, else the request is held until they do or its timeout passes; SAVE, BGSAVE and
+   * BGREWRITEAOF go to the log (workers/commands/persistence.ts). Writes the reply or error to
+   * `call` unless the request is held; returns whether it is. `timing`: a profiled request's reply
+   * timing block, which its reply carries once it is answered.
    */
   waitAsked(
+    call: Call,
     link: ClientLink,
     id: number,
     now: number,
     timing: Buffer | undefined,
-  ): number | string {
+  ): boolean {
     waitSignal.asked = false;
-    if (this.follower !== undefined) return WAIT_ON_REPLICA;
+    const kind = waitSignal.kind;
+    if (kind !== HeldKind.Wait && kind !== HeldKind.WaitAof) {
+      return snapshotAsked(this.shard, call, { link, generation: link.generation, id, timing });
+    }
+    const aof = kind === HeldKind.WaitAof;
+    const local = aof ? waitSignal.local : undefined;
+    const onReplica = this.follower !== undefined ? WAIT_ON_REPLICA : undefined;
+    const refusal = aof ? this.aofRefusal(waitSignal.local) : onReplica;
+    if (refusal !== undefined) {
+      call.error(refusal);
+      return false;
+    }
     const offset = link.lastWriteOffset;
     const needed = waitSignal.all ? this.settings.replicas : waitSignal.needed;
     const acks = this.countAcks(offset);
-    if (acks >= needed) return acks;
+    const synced = this.syncedOffset() >= offset ? 1 : 0;
+    if (acks >= needed && synced >= (local ?? 0)) {
+      if (aof) {
+        call.array(2);
+        call.int(synced);
+      }
+      call.int(acks);
+      return false;
+    }
     const deadline =
       waitSignal.timeoutMs === 0 ? Number.POSITIVE_INFINITY : now + waitSignal.timeoutMs;
-    this.waits.add({ link, generation: link.generation, id, offset, needed, deadline, timing });
-    return -1;
+    const generation = link.generation;
+    this.waits.add({ link, generation, id, offset, needed, deadline, timing, local });
+    return true;
   }
 
   /** Refuses writes while fewer than minReplicasToWrite replicas are good (NOREPLICAS). */

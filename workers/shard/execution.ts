@@ -121,18 +121,17 @@ export class Execution {
         if (replication.journal !== undefined) this.journalWrite(op, link);
       }
     }
-    // WAIT asked to wait for replicas: answered now, or held until they acknowledge.
+    // WAIT, WAITAOF, SAVE asked for the shard: answered now, or held (until replicas acknowledge,
+    // the log is on disk, the snapshot is committed).
     if (waitSignal.asked) {
-      // A profiled WAIT that is held keeps its timing block for its reply.
+      // A profiled request that is held keeps its timing block for its reply.
       const block =
         timing >= 0 ? Buffer.from(replies.buf.subarray(timing, timing + RTIMING_BYTES)) : undefined;
       const id = readU32(buf, at + REQ_ID);
-      const acks = replication.waitAsked(link, id, this.shard.keyspace.now, block);
-      if (typeof acks === 'string') call.error(acks);
-      else if (acks < 0) {
+      if (replication.waitAsked(call, link, id, this.shard.keyspace.now, block)) {
         replies.rollback(start);
         return;
-      } else call.int(acks);
+      }
     }
     // A blocking command that found no data parks instead of answering; a key that blocked
     // requests wait on got a list: they are served right after this command (workers/blocking).

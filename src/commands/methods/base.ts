@@ -2,8 +2,8 @@
 // the two ways a typed method runs a command whose arguments it had to build or check first.
 //
 // The methods themselves are split by type family, one class each, chained by inheritance:
-// MethodBase → HashMethods → ListMethods → SetMethods → SortedSetMethods → CommandMethods
-// (strings, keys, expiry, server). The chain is only a way to keep one family a file; every link
+// MethodBase → HashMethods → ListMethods → SetMethods → SortedSetMethods → PersistenceMethods →
+// CommandMethods (strings, keys, expiry, server). The chain is only a way to keep one family a file; every link
 // is abstract and the public classes (SlotDB, db.sync, withBuffers views) extend the last one.
 
 import { ErrorReply } from '../../errors.js';
