@@ -55,11 +55,6 @@ export class AppendLog implements JournalSink {
     this.staged = this.view.getFloat64(at + REC_OFFSET, true);
   }
 
-  /** Bytes staged and not written yet (a write failed). */
-  get stagedBytes(): number {
-    return this.bytes;
-  }
-
   /** Whether records were staged or written that are not on disk yet. */
   get unsynced(): boolean {
     return this.synced < this.staged;

@@ -178,8 +178,19 @@ export class Persistence {
     // the manifest names when the hand-over began.
     if (this.shard.router.handOver?.isHolding) return work;
     if (this.snapshot !== undefined) work += this.snapshotStep();
-    else if (this.pending === undefined && this.rewriteDue(log)) this.startSnapshot();
+    else if (this.pending === undefined && this.rewriteDue(log)) this.autoRewrite();
     return work;
+  }
+
+  /** The log passed its rewrite size: a snapshot starts (a file that cannot be made is reported). */
+  private autoRewrite(): void {
+    try {
+      this.startSnapshot();
+    } catch (error) {
+      this.shard.post({ type: 'snapshot-failed', error: (error as Error).message });
+      // Not again before the log has grown as much once more.
+      this.baseBytes = this.log?.size ?? 0;
+    }
   }
 
   private publish(log: AppendLog): void {
@@ -241,9 +252,10 @@ export class Persistence {
   }
 
   private snapshotWritten(writer: SnapshotWriter): void {
-    // The new log starts at the snapshot's offset: records still staged (a write failed) belong
-    // before it, so the snapshot is given up (the old log keeps everything).
-    if (this.log!.stagedBytes > 0) throw new Error('the log has records it could not write');
+    // The new log starts at the snapshot's offset: the records staged so far (a SAVE in the middle
+    // of a turn) go to the old log first; if they cannot be written, the snapshot is given up (the
+    // old log keeps everything).
+    this.log!.write();
     const result = writer.finish();
     this.dropWriter(writer);
     const shard = this.shard.control.workerShard(this.shard.id);
