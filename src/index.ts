@@ -62,6 +62,7 @@ export {
   NotOpenerError,
   OptionError,
   PendingLimitError,
+  PersistenceError,
   PlannedFailoverError,
   ProfileError,
   ShardDownError,
