@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { SlotDB } from '../../dist/src/index.js';
 import { checkCrash, readJournal } from '../support/crash-check.js';
-import { type CrashRound, crashRound, type WriterConfig } from '../support/crash-round.js';
+import { CrashDir, type WriterConfig } from '../support/crash-round.js';
 import { fuzzSeed, Random } from '../support/random.js';
 import { readKeyspace } from '../support/typed-model.js';
 
@@ -21,13 +21,13 @@ const SHARDS = 3;
 const TIMEOUT_MS = 60_000 + 20_000 * ROUNDS;
 
 /** Reopens the round's directory, checks it, and returns the keyspace it found. */
-async function check(round: CrashRound, seed: number): Promise<unknown> {
-  const journal = readJournal(round.journal, false);
+async function check(crash: CrashDir, seed: number): Promise<unknown> {
+  const journal = readJournal(crash.journal, false);
   expect(journal.durable.size, `seed ${seed}: nothing was acknowledged`).toBeGreaterThan(0);
-  const db = await SlotDB.open({ shards: SHARDS, dir: round.dir });
+  const db = await SlotDB.open({ shards: SHARDS, dir: crash.dir });
   try {
     const problems = await checkCrash(db, journal);
-    expect(problems.slice(0, 20), `seed ${seed}; the writer's stderr: ${round.stderr}`).toEqual([]);
+    expect(problems.slice(0, 20), `seed ${seed}; the writer's stderr: ${crash.stderr}`).toEqual([]);
     return await readKeyspace(db);
   } finally {
     await db.close();
@@ -38,18 +38,21 @@ describe('a process killed while slots move', () => {
   it(
     'keeps every acknowledged key exactly once, on the shard owning its slot',
     async () => {
-      for (let round = 0; round < ROUNDS + 1; round++) {
-        const seed = fuzzSeed();
-        const r = new Random(seed);
-        console.log(`migration crash round ${round} seed ${seed}`);
-        const config: WriterConfig = {
-          seed,
-          open: { shards: SHARDS, appendfsync: 'always' },
-          groups: 6,
-          migrate: true,
-        };
-        const crash = await crashRound(config, r.between(300, 1500));
-        try {
+      const crash = new CrashDir();
+      try {
+        for (let round = 0; round < ROUNDS + 1; round++) {
+          const seed = fuzzSeed();
+          const r = new Random(seed);
+          console.log(`migration crash round ${round} seed ${seed}`);
+          const config: WriterConfig = {
+            seed,
+            open: { shards: SHARDS, appendfsync: 'always' },
+            groups: 6,
+            migrate: true,
+          };
+          await crash.run(config, r.between(300, 1500));
+          // Killed again while opening, perhaps while it settles the interrupted moves.
+          if (round % 2 === 1) await crash.killDuringOpen({ shards: SHARDS }, r.between(100, 900));
           const first = await check(crash, seed);
           // The moves settled at the first open stay settled: a second open finds the same keys.
           const db = await SlotDB.open({ shards: SHARDS, dir: crash.dir });
@@ -58,9 +61,9 @@ describe('a process killed while slots move', () => {
           } finally {
             await db.close();
           }
-        } finally {
-          crash.remove();
         }
+      } finally {
+        crash.remove();
       }
     },
     TIMEOUT_MS,
@@ -71,23 +74,24 @@ describe('a primary worker terminated under load, with a replica', () => {
   it(
     'the promoted replica takes over the log: nothing acknowledged is lost',
     async () => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const seed = fuzzSeed();
-        const r = new Random(seed);
-        const kill = round % 2 === 0;
-        console.log(`failover crash round ${round} (${kill ? 'killed' : 'closed'}) seed ${seed}`);
-        const config: WriterConfig = {
-          seed,
-          open: { shards: SHARDS, appendfsync: 'always', replicas: 1 },
-          failover: { shard: r.int(SHARDS), afterMs: r.between(100, 600) },
-          ...(kill ? {} : { closeAfterMs: r.between(100, 500) }),
-        };
-        const crash = await crashRound(config, r.between(100, 600));
-        try {
+      const crash = new CrashDir();
+      try {
+        for (let round = 0; round < ROUNDS; round++) {
+          const seed = fuzzSeed();
+          const r = new Random(seed);
+          const kill = round % 2 === 0;
+          console.log(`failover crash round ${round} (${kill ? 'killed' : 'closed'}) seed ${seed}`);
+          const config: WriterConfig = {
+            seed,
+            open: { shards: SHARDS, appendfsync: 'always', replicas: 1 },
+            failover: { shard: r.int(SHARDS), afterMs: r.between(100, 600) },
+            ...(kill ? {} : { closeAfterMs: r.between(100, 500) }),
+          };
+          await crash.run(config, r.between(100, 600));
           await check(crash, seed);
-        } finally {
-          crash.remove();
         }
+      } finally {
+        crash.remove();
       }
     },
     TIMEOUT_MS,

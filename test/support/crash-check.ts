@@ -25,29 +25,38 @@ export interface CrashJournal {
   readonly errors: string[];
 }
 
-/** Reads the journal a writer left; with `confirmed`, only writes WAITAOF confirmed are durable. */
+/**
+ * Reads the journal writers left (round after round: "R <first id>" starts each); with
+ * `confirmed`, only writes a WAITAOF of their own round confirmed are durable.
+ */
 export function readJournal(path: string, confirmed: boolean): CrashJournal {
   const text = readFileSync(path, 'utf8');
   // A line cut by the kill (no newline yet) is not counted.
   const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
   const sent = new Map<number, string[]>();
   const acked = new Map<number, string>();
-  const ackedAt = new Map<number, number>();
-  const waitAt = new Map<number, number>();
+  const durable = new Set<number>();
   const errors: string[] = [];
+  let round = new Map<number, number>(); // id -> line of its acknowledgement, this round
+  const waitAt = new Map<number, number>();
   let confirmedLine = -1;
+  const endRound = () => {
+    for (const [id, at] of round) if (!confirmed || at < confirmedLine) durable.add(id);
+    round = new Map();
+    confirmedLine = -1;
+  };
   lines.forEach((line, index) => {
     const [tag, id, ...rest] = line.split(' ');
-    if (tag === 'S') sent.set(Number(id), rest);
+    if (tag === 'R') endRound();
+    else if (tag === 'S') sent.set(Number(id), rest);
     else if (tag === 'A') {
       acked.set(Number(id), rest[0]!);
-      ackedAt.set(Number(id), index);
+      round.set(Number(id), index);
     } else if (tag === 'W') waitAt.set(Number(id), index);
     else if (tag === 'C') confirmedLine = Math.max(confirmedLine, waitAt.get(Number(id))!);
     else if (tag === 'E') errors.push(line);
   });
-  const durable = new Set<number>();
-  for (const [id, at] of ackedAt) if (!confirmed || at < confirmedLine) durable.add(id);
+  endRound();
   return { sent, acked, durable, errors };
 }
 

@@ -2,13 +2,15 @@
 // database on a directory and writes to it under pipelined load until it is killed. Every command
 // is written to a journal file before it is sent ("S <id> <args...>") and again once its reply
 // came ("A <id> <reply>"); with `confirm`, a WAITAOF after each batch ("W <n>" as it is sent,
-// "C <n>" once it confirmed what was acknowledged before on disk). The file is written with writeSync, so what it says survives a SIGKILL. The parent then
-// reopens the directory and checks the keys against it (test/support/crash-check.ts).
+// "C <n>" once it confirmed what was acknowledged before on disk). The file is written with
+// writeSync, so what it says survives a SIGKILL. The parent then reopens the directory and checks
+// the keys against it (test/support/crash-check.ts).
 //
-// argv[2] is JSON: { dir, journal, seed, open (the options), groups (hash tags the keys spread
-// over), lanes (batches in flight at once), migrate (move the groups' slots under load),
-// failover ({ shard, afterMs }: terminate that shard's primary worker), closeAfterMs (then, after
-// the failover if there is one, close cleanly and exit), confirm (WAITAOF 1 0 0 after batches) }.
+// argv[2] is JSON: { journal, seed, firstId (of the writes' ids), open (the options, with dir),
+// groups (hash tags the keys spread over), lanes (batches in flight at once; 0: only open),
+// migrate (move the groups' slots under load), failover ({ shard, afterMs }: terminate that
+// shard's primary worker), closeAfterMs (then, after the failover if there is one, close cleanly
+// and exit), confirm (WAITAOF 1 0 0 after batches) }.
 // Lines on stdout: "ready" once open, "failover" once a replica took over, "closed".
 
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -23,10 +25,12 @@ const note = (text) => writeSync(journal, text);
 const groups = config.groups ?? 64;
 const COUNTERS = 8;
 const COLLECTIONS = 6;
-let nextId = 0;
+const firstId = config.firstId ?? 0;
+let nextId = firstId;
 let running = true;
 
 const db = await SlotDB.open(config.open);
+note(`R ${firstId}\n`);
 process.stdout.write('ready\n');
 
 /** The command of write `id`: a new key, a counter, a collection member, or a delete. */
@@ -55,7 +59,7 @@ function command(id) {
       return ['SET', `{g${id % groups}}d:${id}`, `v${id}`];
     default: {
       // A delete of a key an earlier write may have made (the d: key of write `target`).
-      const target = Math.max(0, id - 1 - r.int(60));
+      const target = Math.max(firstId, id - 1 - r.int(60));
       return ['DEL', `{g${target % groups}}d:${target}`];
     }
   }
