@@ -63,15 +63,16 @@ async function dbsize(options: Record<string, unknown> = {}): Promise<number> {
 }
 
 describe('a damaged log', () => {
-  for (const [what, damage] of [
-    ['a payload byte', (bytes: Buffer, at: number) => void (bytes[at + 40]! ^= 1)],
-    ['its length field', (bytes: Buffer, at: number) => void (bytes[at + 3] = 0x40)],
+  // [what, the byte of the record changed, its new value]
+  for (const [what, byte, value] of [
+    ['a payload byte', 40, (old: number) => old ^ 1],
+    ['its length field', 3, () => 0x40],
   ] as const) {
     it(`a middle record with ${what} refuses the open; aofLoadCorrupt 'truncate' loads up to it`, async () => {
       const log = await written(20);
       const bytes = readFileSync(log);
       const at = recordAt(bytes, 10);
-      damage(bytes, at);
+      bytes[at + byte] = value(bytes[at + byte]!);
       writeFileSync(log, bytes);
       const error = await refusal({});
       expect(error.file).toBe(log);
