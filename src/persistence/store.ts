@@ -215,7 +215,9 @@ export class DataStore {
     } catch (error) {
       if (named) this.manifest.files[shard] = old;
       await removeQuietly(w.tmp, join(dir, w.snapshot), join(dir, w.log));
-      await pool
+      // Not awaited (nor below): a worker that died never answers, and the failover of its shard
+      // waits for this commit (filesForPromotion) before the worker is declared dead.
+      void pool
         .request(seat, { type: 'snapshot-abandon', generation: w.generation })
         .catch(() => undefined);
       warn(
@@ -227,11 +229,11 @@ export class DataStore {
     const { keys, bytes, rawBytes, ms } = w;
     this.snapshots.push({ shard, keys, bytes, rawBytes, ms, at: Date.now() });
     // A worker that died meanwhile: the manifest's new pair holds all it wrote (both logs got it).
-    await pool
-      .request(seat, { type: 'snapshot-commit', generation: w.generation })
-      .catch(() => undefined);
     const gone = [old.log, ...(old.snapshot === null ? [] : [old.snapshot])];
-    await removeQuietly(...gone.map((name) => join(dir, name)));
+    void pool
+      .request(seat, { type: 'snapshot-commit', generation: w.generation })
+      .catch(() => undefined)
+      .then(() => removeQuietly(...gone.map((name) => join(dir, name))));
   }
 
   /** Writes the manifest with the slot map as it is now (writes are serialized). */
