@@ -136,7 +136,8 @@ export class DataStore {
     control.logs.importSequence = sequence;
     control.logs.lastSave = this.manifest.savedAt;
     const warnings = reports.flatMap((report) => report.warnings);
-    warnings.push(...(await fixInterruptedMoves(pool, this.owners(), reports)));
+    const known = this.manifest.importSequence;
+    warnings.push(...(await fixInterruptedMoves(pool, this.owners(), reports, known)));
     await this.saveManifest();
     if (this.settings.appendfsync === 'everysec') {
       this.syncer = new Worker(SYNCER_SCRIPT, {
