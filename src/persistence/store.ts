@@ -138,7 +138,8 @@ export class DataStore {
     control.logs.importSequence = sequence;
     control.logs.lastSave = this.manifest.savedAt;
     const warnings = reports.flatMap((report) => report.warnings);
-    warnings.push(...(await fixInterruptedMoves(pool, this.owners(), reports)));
+    const known = this.manifest.importSequence;
+    warnings.push(...(await fixInterruptedMoves(pool, this.owners(), reports, known)));
     await this.saveManifest();
     if (this.settings.appendfsync === 'everysec') {
       this.syncer = new Worker(SYNCER_SCRIPT, {
@@ -229,7 +230,9 @@ export class DataStore {
         }
       }
       await removeQuietly(w.tmp, join(dir, w.snapshot), join(dir, w.log));
-      await pool
+      // Not awaited (nor below): a worker that died never answers, and the failover of its shard
+      // waits for this commit (filesForPromotion) before the worker is declared dead.
+      void pool
         .request(seat, { type: 'snapshot-abandon', generation: w.generation })
         .catch(() => undefined);
       if (pool.stopping) return;
@@ -242,11 +245,11 @@ export class DataStore {
     const { keys, bytes, rawBytes, ms } = w;
     this.snapshots.push({ shard, keys, bytes, rawBytes, ms, at: Date.now() });
     // A worker that died meanwhile: the manifest's new pair holds all it wrote (both logs got it).
-    await pool
-      .request(seat, { type: 'snapshot-commit', generation: w.generation })
-      .catch(() => undefined);
     const gone = [old.log, ...(old.snapshot === null ? [] : [old.snapshot])];
-    await removeQuietly(...gone.map((name) => join(dir, name)));
+    void pool
+      .request(seat, { type: 'snapshot-commit', generation: w.generation })
+      .catch(() => undefined)
+      .then(() => removeQuietly(...gone.map((name) => join(dir, name))));
   }
 
   /** Writes the manifest with the slot map as it is now (writes are serialized). */

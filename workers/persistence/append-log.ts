@@ -104,8 +104,12 @@ export class AppendLog implements JournalSink {
     this.synced = this.written;
   }
 
-  /** A snapshot was written: records go to `next` as well, until the manifest names it. */
+  /**
+   * A snapshot was written: records go to `next` as well, until the manifest names it. Records
+   * staged now precede the snapshot's offset (`next` starts there): they go to the old file only.
+   */
   follow(next: LogFile): void {
+    this.write();
     this.files.push(next);
   }
 

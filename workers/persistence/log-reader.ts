@@ -76,10 +76,17 @@ export function replayLog(
       if (length > REC_HEADER_BYTES) at = reader.ensure(position, length);
     }
     const { buf, view } = reader;
-    const problem = checkRecord(buf, view, at, reader.end, offset);
+    let problem = checkRecord(buf, view, at, reader.end, offset);
     if (problem !== undefined) {
       const length = reader.end - at >= 4 ? lengthAt(view, at) : 0;
-      const last = length < REC_HEADER_BYTES || position + length >= fileSize;
+      let last = length < REC_HEADER_BYTES || position + length >= fileSize;
+      // A record that seems to run past the end may be a middle one whose length was damaged:
+      // it is a torn write only if no good record follows it.
+      const next = last ? goodRecordAfter(fd, position, fileSize, offset) : -1;
+      if (next >= 0) {
+        last = false;
+        problem = `${problem} (a good record follows at byte ${next})`;
+      }
       return cut(path, fd, position, offset, records, warnings, problem, last, policy);
     }
     const failed = apply(buf, view, at);
@@ -166,6 +173,34 @@ function checkRecord(
     return `a record ending at journal offset ${next} where ${offset + length} follows`;
   }
   return undefined;
+}
+
+/**
+ * The byte of the first good log record (whole, its checksum right, ending past journal offset
+ * `offset`) after a bad one at `position`, or -1. Slow, but only a damaged log comes here.
+ */
+function goodRecordAfter(fd: number, position: number, fileSize: number, offset: number): number {
+  const chunk = Buffer.allocUnsafeSlow(Math.min(CHUNK_BYTES, fileSize - position));
+  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  for (let base = position + 1; base + REC_HEADER_BYTES <= fileSize; ) {
+    const bytes = readInto(fd, chunk, 0, base, fileSize);
+    const end = bytes - REC_HEADER_BYTES;
+    for (let at = 0; at <= end; at++) {
+      const length = view.getUint32(at, true);
+      if (length < REC_HEADER_BYTES || base + at + length > fileSize) continue;
+      if (!LOG_KINDS.has(chunk[at + REC_KIND]!) || chunk[at + REC_FLAGS] !== 0) continue;
+      const next = view.getFloat64(at + REC_OFFSET, true);
+      if (!(next >= offset + REC_HEADER_BYTES + length)) continue;
+      const record = Buffer.allocUnsafe(length);
+      readInto(fd, record, 0, base + at, base + at + length);
+      const recordView = new DataView(record.buffer, record.byteOffset, record.byteLength);
+      if (checkRecord(record, recordView, 0, length, next - length) === undefined) {
+        return base + at;
+      }
+    }
+    base += end + 1;
+  }
+  return -1;
 }
 
 /** A bad record at `position`: cut the log there, or refuse, as the policy says. */
