@@ -93,7 +93,7 @@ export class LogHarness {
   recover(policy: LoadPolicy = DEFAULT_POLICY): { keyspace: Keyspace; report: RecoveryReport } {
     const keyspace = new Keyspace();
     const owner = new Uint16Array(SLOT_COUNT);
-    const { log, report } = recover(this.dir, 0, this.files, keyspace, owner, policy);
+    const { log, report } = recover(this.dir, 0, 0, this.files, keyspace, owner, policy);
     closeSync(log.fd);
     return { keyspace, report: { ...report, slots: [], importSequence: 0 } };
   }
