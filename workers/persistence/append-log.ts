@@ -33,6 +33,8 @@ export class AppendLog implements JournalSink {
   staged = 0;
   written = 0;
   synced = 0;
+  /** An injected write error (ShardFaults.logWriteError): every write fails with it while set. */
+  fault: string | undefined;
   private buf = Buffer.allocUnsafeSlow(STAGING_BYTES_MIN);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private bytes = 0;
@@ -63,21 +65,26 @@ export class AppendLog implements JournalSink {
     return this.files[0]!.size + this.bytes;
   }
 
-  /** Writes what is staged to every file. Throws a PersistenceError when a write fails. */
+  /**
+   * Writes what is staged to every file. Throws a PersistenceError when a write fails; the bytes
+   * stay staged and the next write puts them at the same place in every file (no file's size moves
+   * until all took them, so a failure on the second file never doubles them in the first).
+   */
   write(): void {
     const bytes = this.bytes;
     if (bytes === 0) return;
     for (const file of this.files) {
       let done = 0;
       try {
+        if (this.fault !== undefined) throw new Error(this.fault);
         while (done < bytes) {
           done += writeSync(file.fd, this.buf, done, bytes - done, file.size + done);
         }
       } catch (error) {
         throw new PersistenceError(file.path, `write failed: ${(error as Error).message}`);
       }
-      file.size += bytes;
     }
+    for (const file of this.files) file.size += bytes;
     this.bytes = 0;
     this.written = this.staged;
   }
