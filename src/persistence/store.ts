@@ -86,12 +86,6 @@ export class DataStore {
           `the data was written with shards: ${manifest.shards}, and the database is opened with shards: ${shards}; open it with shards: ${manifest.shards} (the shard count of a data directory cannot change)`,
         );
       }
-      const named = new Set<string>();
-      for (const files of manifest.files) {
-        named.add(files.log);
-        if (files.snapshot !== null) named.add(files.snapshot);
-      }
-      await removeUnnamed(dir, named);
       return new DataStore(settings, manifest, release);
     } catch (error) {
       release();
@@ -137,6 +131,14 @@ export class DataStore {
     control.logs.lastSave = this.manifest.savedAt;
     const warnings = reports.flatMap((report) => report.warnings);
     warnings.push(...(await fixInterruptedMoves(pool, this.owners(), reports)));
+    // Only once the named files were read: before, an unnamed file may be the only copy of the
+    // data (a manifest that names a missing file is refused, and must not cost the user those).
+    const named = new Set<string>();
+    for (const files of this.manifest.files) {
+      named.add(files.log);
+      if (files.snapshot !== null) named.add(files.snapshot);
+    }
+    await removeUnnamed(this.settings.dir, named);
     await this.saveManifest();
     if (this.settings.appendfsync === 'everysec') {
       this.syncer = new Worker(SYNCER_SCRIPT, {
