@@ -111,11 +111,11 @@ describe('every combination of storage options', () => {
           } finally {
             await db.close();
           }
-          // The same options, then (for the 'always' combinations) the other compression: a
-          // snapshot reads back whatever the compression it was written with.
+          // The same options, then (once per compression) the other compression: a snapshot
+          // reads back whatever the compression it was written with.
           const other = snapshotCompression === 'lz4' ? 'none' : 'lz4';
-          const reopens =
-            appendfsync === 'always' ? [snapshotCompression, other] : [snapshotCompression];
+          const both = appendfsync === 'always' && replicas === 0;
+          const reopens = both ? [snapshotCompression, other] : [snapshotCompression];
           for (const compression of reopens) {
             db = await SlotDB.open({ ...options, snapshotCompression: compression });
             try {
