@@ -195,6 +195,24 @@ describe('opening a data directory that cannot be used', () => {
   });
 });
 
+describe('opening a data directory that can be used', () => {
+  it('removes what a crash left of a snapshot not committed, once the named files are read', async () => {
+    const dir = tempDir(prepared);
+    const leftovers = ['shard-0-3.snap.tmp', 'shard-1-3.log', 'shard-1-3.snap'];
+    for (const name of leftovers) writeFileSync(join(dir, name), 'half a file');
+    writeFileSync(join(dir, 'notes.txt'), 'not slotdb');
+    const db = await SlotDB.open({ shards: SHARDS, dir });
+    try {
+      expect(await db.dbSize()).toBe(KEYS);
+    } finally {
+      await db.close();
+    }
+    const names = Object.keys(filesOf(dir));
+    for (const name of leftovers) expect(names).not.toContain(name);
+    expect(names).toContain('notes.txt');
+  });
+});
+
 describe('the lock of a data directory', () => {
   it('refuses a second open in the same process, and lets it in once the first closed', async () => {
     const dir = tempDir(prepared);
