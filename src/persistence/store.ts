@@ -62,6 +62,10 @@ export class DataStore {
   readonly recoveries: (RecoveryReport | undefined)[] = [];
   readonly snapshots: SnapshotRecord[] = [];
   private commits = new Map<number, Promise<void>>();
+  /** Per shard, the primary a failover replaces: a snapshot it wrote is not committed any more. */
+  private replaced = new Map<number, number>();
+  /** Commits named in the manifest whose primary has not answered 'snapshot-commit' yet. */
+  private switches = new Set<Promise<void>>();
   private manifestWrites: Promise<void> = Promise.resolve();
   private syncer: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -178,6 +182,9 @@ export class DataStore {
 
   /** The files a promoted replica of `shard` takes over, once a commit under way is done. */
   async filesForPromotion(shard: number): Promise<ShardFiles> {
+    // The dead primary still counts as live and primary until the promotion is done: a snapshot
+    // event of it that arrives from now on must not name new files behind the promoted replica.
+    this.replaced.set(shard, this.pool!.control.primaryOf(shard));
     await this.commits.get(shard);
     return this.manifest.files[shard]!;
   }
@@ -207,7 +214,11 @@ export class DataStore {
       await rename(w.tmp, join(dir, w.snapshot));
       await fsyncFile(join(dir, w.log));
       await syncDirectory(dir);
-      if (!pool.live(seat) || control.primaryOf(shard) !== seat) {
+      if (
+        !pool.live(seat) ||
+        control.primaryOf(shard) !== seat ||
+        this.replaced.get(shard) === seat
+      ) {
         throw new Error(`worker ${seat} is no longer the primary of shard ${shard}`);
       }
       this.manifest.files[shard] = { snapshot: w.snapshot, log: w.log, generation: w.generation };
@@ -217,7 +228,9 @@ export class DataStore {
     } catch (error) {
       if (named) this.manifest.files[shard] = old;
       await removeQuietly(w.tmp, join(dir, w.snapshot), join(dir, w.log));
-      await pool
+      // Not awaited: a dead primary answers only once marked dead, after the failover that may
+      // be awaiting this commit.
+      void pool
         .request(seat, { type: 'snapshot-abandon', generation: w.generation })
         .catch(() => undefined);
       warn(
@@ -229,11 +242,15 @@ export class DataStore {
     const { keys, bytes, rawBytes, ms } = w;
     this.snapshots.push({ shard, keys, bytes, rawBytes, ms, at: Date.now() });
     // A worker that died meanwhile: the manifest's new pair holds all it wrote (both logs got it).
-    await pool
-      .request(seat, { type: 'snapshot-commit', generation: w.generation })
-      .catch(() => undefined);
+    // Not awaited by the commit: a dead primary's reply fails only once the pool marks it dead,
+    // after the failover that awaits this commit (filesForPromotion).
     const gone = [old.log, ...(old.snapshot === null ? [] : [old.snapshot])];
-    await removeQuietly(...gone.map((name) => join(dir, name)));
+    const switched = pool
+      .request(seat, { type: 'snapshot-commit', generation: w.generation })
+      .catch(() => undefined)
+      .then(() => removeQuietly(...gone.map((name) => join(dir, name))));
+    this.switches.add(switched);
+    void switched.then(() => this.switches.delete(switched));
   }
 
   /** Writes the manifest with the slot map as it is now (writes are serialized). */
@@ -264,6 +281,7 @@ export class DataStore {
     }
     try {
       await Promise.all(this.commits.values());
+      await Promise.all(this.switches);
       if (this.pool !== undefined) await this.saveManifest();
     } finally {
       this.release();
