@@ -44,6 +44,8 @@ const SLOT_MAP_CHECK_MS = 1000;
 /** What the store needs of the shard pool. */
 export interface StorePool {
   readonly control: ControlBlock;
+  /** The database is closing: a snapshot not committed yet is left (the next open removes it). */
+  readonly stopping: boolean;
   request(seat: number, request: ShardRequest): Promise<Reply>;
   live(seat: number): boolean;
 }
@@ -64,8 +66,6 @@ export class DataStore {
   private commits = new Map<number, Promise<void>>();
   /** Per shard, the primary a failover replaces: a snapshot it wrote is not committed any more. */
   private replaced = new Map<number, number>();
-  /** Commits named in the manifest whose primary has not answered 'snapshot-commit' yet. */
-  private switches = new Set<Promise<void>>();
   private manifestWrites: Promise<void> = Promise.resolve();
   private syncer: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -135,14 +135,6 @@ export class DataStore {
     control.logs.lastSave = this.manifest.savedAt;
     const warnings = reports.flatMap((report) => report.warnings);
     warnings.push(...(await fixInterruptedMoves(pool, this.owners(), reports)));
-    // Only once the named files were read: before, an unnamed file may be the only copy of the
-    // data (a manifest that names a missing file is refused, and must not cost the user those).
-    const named = new Set<string>();
-    for (const files of this.manifest.files) {
-      named.add(files.log);
-      if (files.snapshot !== null) named.add(files.snapshot);
-    }
-    await removeUnnamed(this.settings.dir, named);
     await this.saveManifest();
     if (this.settings.appendfsync === 'everysec') {
       this.syncer = new Worker(SYNCER_SCRIPT, {
@@ -169,6 +161,15 @@ export class DataStore {
       }
       if (event.recovery !== undefined) reports.push(event.recovery);
     }
+    // Only now that every shard read the files the manifest names: before, a file it does not
+    // name may be the only copy of the data (a manifest naming a missing file is refused, and
+    // must not cost the user the others).
+    const named = new Set<string>();
+    for (const files of this.manifest.files) {
+      named.add(files.log);
+      if (files.snapshot !== null) named.add(files.snapshot);
+    }
+    await removeUnnamed(this.settings.dir, named);
     for (const warning of await this.start(pool, reports)) console.warn(`slotdb: ${warning}`);
   }
 
@@ -182,8 +183,8 @@ export class DataStore {
 
   /** The files a promoted replica of `shard` takes over, once a commit under way is done. */
   async filesForPromotion(shard: number): Promise<ShardFiles> {
-    // The dead primary still counts as live and primary until the promotion is done: a snapshot
-    // event of it that arrives from now on must not name new files behind the promoted replica.
+    // The primary being replaced counts as live and primary until the promotion is done: a
+    // snapshot event of it that arrives from now on must not name new files behind the new one.
     this.replaced.set(shard, this.pool!.control.primaryOf(shard));
     await this.commits.get(shard);
     return this.manifest.files[shard]!;
@@ -214,11 +215,8 @@ export class DataStore {
       await rename(w.tmp, join(dir, w.snapshot));
       await fsyncFile(join(dir, w.log));
       await syncDirectory(dir);
-      if (
-        !pool.live(seat) ||
-        control.primaryOf(shard) !== seat ||
-        this.replaced.get(shard) === seat
-      ) {
+      const replaced = this.replaced.get(shard) === seat;
+      if (!pool.live(seat) || control.primaryOf(shard) !== seat || replaced) {
         throw new Error(`worker ${seat} is no longer the primary of shard ${shard}`);
       }
       this.manifest.files[shard] = { snapshot: w.snapshot, log: w.log, generation: w.generation };
@@ -226,13 +224,26 @@ export class DataStore {
       named = true;
       await this.saveManifest();
     } catch (error) {
-      if (named) this.manifest.files[shard] = old;
+      if (named) {
+        // The manifest on disk may name the new pair (a rename done, its directory fsync failed):
+        // name the old pair again, or, failing that, keep the shard writing to both logs.
+        this.manifest.files[shard] = old;
+        const restored = await this.saveManifest().then(
+          () => true,
+          () => false,
+        );
+        if (!restored) {
+          warn(new Error(`the manifest cannot be written: ${(error as Error).message}`));
+          return;
+        }
+      }
       await removeQuietly(w.tmp, join(dir, w.snapshot), join(dir, w.log));
-      // Not awaited: a dead primary answers only once marked dead, after the failover that may
-      // be awaiting this commit.
+      // Not awaited (nor below): a worker that died never answers, and the failover of its shard
+      // waits for this commit (filesForPromotion) before the worker is declared dead.
       void pool
         .request(seat, { type: 'snapshot-abandon', generation: w.generation })
         .catch(() => undefined);
+      if (pool.stopping) return;
       warn(
         new Error(`the snapshot of shard ${shard} was not committed: ${(error as Error).message}`),
       );
@@ -242,15 +253,11 @@ export class DataStore {
     const { keys, bytes, rawBytes, ms } = w;
     this.snapshots.push({ shard, keys, bytes, rawBytes, ms, at: Date.now() });
     // A worker that died meanwhile: the manifest's new pair holds all it wrote (both logs got it).
-    // Not awaited by the commit: a dead primary's reply fails only once the pool marks it dead,
-    // after the failover that awaits this commit (filesForPromotion).
     const gone = [old.log, ...(old.snapshot === null ? [] : [old.snapshot])];
-    const switched = pool
+    void pool
       .request(seat, { type: 'snapshot-commit', generation: w.generation })
       .catch(() => undefined)
       .then(() => removeQuietly(...gone.map((name) => join(dir, name))));
-    this.switches.add(switched);
-    void switched.then(() => this.switches.delete(switched));
   }
 
   /** Writes the manifest with the slot map as it is now (writes are serialized). */
@@ -281,7 +288,6 @@ export class DataStore {
     }
     try {
       await Promise.all(this.commits.values());
-      await Promise.all(this.switches);
       if (this.pool !== undefined) await this.saveManifest();
     } finally {
       this.release();

@@ -4,36 +4,18 @@
 // torn: the reopen cuts it off with a warning. Every acknowledged write is there after a reopen.
 // Mounting needs root (CAP_SYS_ADMIN); where it is refused the tests are skipped and say why.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 // PersistenceError is not exported by the package's entry point (yet): taken from its module.
 import { PersistenceError } from '../../dist/src/errors.js';
 import { ShardDownError, SlotDB } from '../../dist/src/index.js';
+import { mountTmpfs } from '../support/tmpfs.js';
 
 const VALUE_BYTES = 8000;
+const INSTEAD =
+  'a full disk is tested with an injected write error instead (persistence-faults.test.ts)';
 const MISCONF = 'MISCONF Errors writing to the AOF file: ';
-
-/** A 2 MiB tmpfs mounted on a new directory, or why it could not be. */
-function mountTmpfs(): { path: string; unmount: () => void } | string {
-  const path = mkdtempSync(join(tmpdir(), 'slotdb-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', path], { stdio: 'pipe' });
-  } catch (error) {
-    rmSync(path, { recursive: true, force: true });
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    return `cannot mount a tmpfs here (${stderr || (error as Error).message}); a full disk is tested with an injected write error instead (persistence-faults.test.ts)`;
-  }
-  return {
-    path,
-    unmount: () => {
-      execFileSync('umount', [path]);
-      rmSync(path, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Sets keys of VALUE_BYTES until a write fails; returns the acknowledged ones and the error. */
 async function fillDisk(db: SlotDB): Promise<{ acked: Map<string, string>; error: Error }> {
@@ -58,8 +40,8 @@ async function missingOf(db: SlotDB, acked: ReadonlyMap<string, string>): Promis
 
 describe('a full disk (tmpfs)', () => {
   it("under appendfsync 'everysec': MISCONF while full, reads served, writes again once space is freed, nothing acknowledged lost", async (ctx) => {
-    const mount = mountTmpfs();
-    if (typeof mount === 'string') return ctx.skip(mount);
+    const mount = mountTmpfs('2m');
+    if (typeof mount === 'string') return ctx.skip(`${mount}: ${INSTEAD}`);
     try {
       // Space to free later: what the log cannot have while the disk is full.
       const filler = join(mount.path, 'filler');
@@ -98,8 +80,8 @@ describe('a full disk (tmpfs)', () => {
   });
 
   it("under appendfsync 'always': the worker exits; the torn record is cut at the reopen, nothing acknowledged lost", async (ctx) => {
-    const mount = mountTmpfs();
-    if (typeof mount === 'string') return ctx.skip(mount);
+    const mount = mountTmpfs('2m');
+    if (typeof mount === 'string') return ctx.skip(`${mount}: ${INSTEAD}`);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {

@@ -5,7 +5,15 @@
 // shard count, and the lock: one process, once.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PersistenceError } from '../../dist/src/errors.js';
 import { SlotDB } from '../../dist/src/index.js';
 import { cleanTempDirsAfterEach, filesOf, tempDir, untilSnapshots } from '../support/data-dirs.js';
+import { mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 
 const CHILD = fileURLToPath(new URL('../support/open-dir.mjs', import.meta.url));
 const SHARDS = 2;
@@ -291,16 +300,14 @@ function patchU32(path: string, at: number, value: number): void {
 }
 
 /** A read-only tmpfs holding a copy of `dir`, or why it could not be mounted. */
-function readOnlyMount(dir: string): { path: string; unmount: () => void } | string {
-  const path = tempDir();
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', path], { stdio: 'pipe' });
-  } catch (error) {
-    return `running as root, where chmod does not stop writes, and cannot mount a read-only tmpfs (${(error as Error).message.split('\n')[0]})`;
+function readOnlyMount(dir: string): Tmpfs | string {
+  const mount = mountTmpfs('4m');
+  if (typeof mount === 'string') {
+    return `running as root, where chmod does not stop writes, and ${mount}`;
   }
-  execFileSync('cp', ['-a', `${dir}/.`, path]);
-  execFileSync('mount', ['-o', 'remount,ro', path]);
-  return { path, unmount: () => execFileSync('umount', [path]) };
+  cpSync(dir, mount.path, { recursive: true });
+  mount.readOnly();
+  return mount;
 }
 
 function firstLine(stream: NodeJS.ReadableStream): Promise<string> {

@@ -113,7 +113,7 @@ describe('every combination of storage options', () => {
           }
           // The same options, then (once per compression) the other compression: a snapshot
           // reads back whatever the compression it was written with.
-          const other = snapshotCompression === 'lz4' ? 'none' : 'lz4';
+          const other: typeof snapshotCompression = snapshotCompression === 'lz4' ? 'none' : 'lz4';
           const both = appendfsync === 'always' && replicas === 0;
           const reopens = both ? [snapshotCompression, other] : [snapshotCompression];
           for (const compression of reopens) {

@@ -20,8 +20,10 @@ import { copyBytes } from '../replication/journal.js';
 export interface LogFile {
   readonly path: string;
   readonly fd: number;
-  /** Bytes in the file: where the next write goes. */
+  /** Bytes in the file before the records staged now. */
   size: number;
+  /** Bytes of the records staged now already in this file (a write that failed part-way). */
+  done?: number;
 }
 
 const STAGING_BYTES_MIN = 256 * 1024;
@@ -65,26 +67,30 @@ export class AppendLog implements JournalSink {
     return this.files[0]!.size + this.bytes;
   }
 
-  /**
-   * Writes what is staged to every file. Throws a PersistenceError when a write fails; the bytes
-   * stay staged and the next write puts them at the same place in every file (no file's size moves
-   * until all took them, so a failure on the second file never doubles them in the first).
-   */
+  /** Writes what is staged to every file. Throws a PersistenceError when a write fails. */
   write(): void {
+    if (this.fault !== undefined && this.bytes > 0) {
+      throw new PersistenceError(this.files[0]!.path, `write failed: ${this.fault}`);
+    }
     const bytes = this.bytes;
     if (bytes === 0) return;
+    // Positional writes: a write that failed part-way is retried from where it stopped, in each
+    // file, and no file's size moves until every file has the bytes.
     for (const file of this.files) {
-      let done = 0;
+      let done = file.done ?? 0;
       try {
-        if (this.fault !== undefined) throw new Error(this.fault);
         while (done < bytes) {
           done += writeSync(file.fd, this.buf, done, bytes - done, file.size + done);
+          file.done = done;
         }
       } catch (error) {
         throw new PersistenceError(file.path, `write failed: ${(error as Error).message}`);
       }
     }
-    for (const file of this.files) file.size += bytes;
+    for (const file of this.files) {
+      file.size += bytes;
+      file.done = 0;
+    }
     this.bytes = 0;
     this.written = this.staged;
   }
@@ -103,8 +109,12 @@ export class AppendLog implements JournalSink {
     this.synced = this.written;
   }
 
-  /** A snapshot was written: records go to `next` as well, until the manifest names it. */
+  /**
+   * A snapshot was written: records go to `next` as well, until the manifest names it. Records
+   * staged now precede the snapshot's offset (`next` starts there): they go to the old file only.
+   */
   follow(next: LogFile): void {
+    this.write();
     this.files.push(next);
   }
 
