@@ -49,6 +49,8 @@ export class BlockingShard {
     flushPeer: () => {},
   };
   readonly stats = { publish: () => {} };
+  /** No data directory: nothing to fsync before output. */
+  beforeOutput(): void {}
   /** A primary without replicas: no journal, writes are never refused. */
   readonly replication = {
     journal: undefined,
