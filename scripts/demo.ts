@@ -1,15 +1,17 @@
 // `npm start`: the live-migration story on an embedded database (no server to start). Four shards,
 // a few hundred thousand keys, a mixed load from this thread, and a quarter of the slots moving
 // between shards in the middle of it. A timeline line every 250 ms shows throughput, p99 latency
-// and migration progress; a summary follows.
+// and migration progress; a summary follows. With `--dir <path>` the database is kept on disk and
+// a second run finds the keys of the first (scripts/demo-args.ts).
 
 import { createHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MigrationEvent, MigrationReport } from '../src/index.js';
 import { SLOT_COUNT, SlotDB } from '../src/index.js';
+import { demoArgs, reportKept, reportPreviousRun } from './demo-args.js';
 
 const SHARDS = 4;
-const KEYS = 200_000;
+const KEYS_DEFAULT = 200_000;
 const VALUE = 'v'.repeat(32);
 const BATCH = 500;
 const TICK_MS = 250;
@@ -61,7 +63,7 @@ class Story {
       const started = performance.now();
       const histogram = this.window.histogram;
       for (let i = 0; i < BATCH; i++) {
-        cursor = (cursor + 7919) % KEYS;
+        cursor = (cursor + 7919) % this.keys.length;
         const key = this.keys[cursor]!;
         const reply = i % 10 === 0 ? this.db.set(key, VALUE) : this.db.get(key);
         pending[i] = reply.then(() =>
@@ -167,15 +169,20 @@ async function typesTour(db: SlotDB): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const db = await SlotDB.open({ shards: SHARDS });
-  console.log(`slotdb demo: ${SHARDS} shard workers, 16384 slots. Loading ${fmt(KEYS)} keys...`);
+  const { dir, keys: keyCount } = demoArgs(process.argv.slice(2), KEYS_DEFAULT);
+  const opening = performance.now();
+  const db = await SlotDB.open(dir === undefined ? { shards: SHARDS } : { shards: SHARDS, dir });
+  if (dir !== undefined) await reportPreviousRun(db, dir, performance.now() - opening);
+  console.log(
+    `slotdb demo: ${SHARDS} shard workers, 16384 slots. Loading ${fmt(keyCount)} keys...`,
+  );
   console.log(
     'Then a mixed load (90% GET, 10% SET) from this thread while a quarter of the slots move to ' +
       `the next shard with key locks, throttled to ${fmt(KEYS_PER_SECOND_PER_SHARD)} keys/s per ` +
       'shard.\n',
   );
-  const keys = Array.from({ length: KEYS }, (_, i) => `user:${i}`);
-  for (let i = 0; i < KEYS; i += 20_000) {
+  const keys = Array.from({ length: keyCount }, (_, i) => `user:${i}`);
+  for (let i = 0; i < keyCount; i += 20_000) {
     await db.mSet(keys.slice(i, i + 20_000).map((key) => [key, VALUE] as [string, string]));
   }
   const moves = planMoves(db);
@@ -205,7 +212,9 @@ async function main(): Promise<void> {
     migrationSeconds,
   );
   await typesTour(db);
+  const kept = await db.dbSize();
   await db.close();
+  if (dir !== undefined) reportKept(dir, kept);
   console.log(
     "\nTo see where each operation's time went during a migration: " +
       'npx slotdb profile-migration --out report.html\n' +

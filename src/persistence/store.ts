@@ -64,6 +64,8 @@ export class DataStore {
   readonly recoveries: (RecoveryReport | undefined)[] = [];
   readonly snapshots: SnapshotRecord[] = [];
   private commits = new Map<number, Promise<void>>();
+  /** Per shard, the primary a failover replaces: a snapshot it wrote is not committed any more. */
+  private replaced = new Map<number, number>();
   private manifestWrites: Promise<void> = Promise.resolve();
   private syncer: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -88,12 +90,6 @@ export class DataStore {
           `the data was written with shards: ${manifest.shards}, and the database is opened with shards: ${shards}; open it with shards: ${manifest.shards} (the shard count of a data directory cannot change)`,
         );
       }
-      const named = new Set<string>();
-      for (const files of manifest.files) {
-        named.add(files.log);
-        if (files.snapshot !== null) named.add(files.snapshot);
-      }
-      await removeUnnamed(dir, named);
       return new DataStore(settings, manifest, release);
     } catch (error) {
       release();
@@ -166,6 +162,15 @@ export class DataStore {
       }
       if (event.recovery !== undefined) reports.push(event.recovery);
     }
+    // Only now that every shard read the files the manifest names: before, a file it does not
+    // name may be the only copy of the data (a manifest naming a missing file is refused, and
+    // must not cost the user the others).
+    const named = new Set<string>();
+    for (const files of this.manifest.files) {
+      named.add(files.log);
+      if (files.snapshot !== null) named.add(files.snapshot);
+    }
+    await removeUnnamed(this.settings.dir, named);
     for (const warning of await this.start(pool, reports)) console.warn(`slotdb: ${warning}`);
   }
 
@@ -179,6 +184,9 @@ export class DataStore {
 
   /** The files a promoted replica of `shard` takes over, once a commit under way is done. */
   async filesForPromotion(shard: number): Promise<ShardFiles> {
+    // The primary being replaced counts as live and primary until the promotion is done: a
+    // snapshot event of it that arrives from now on must not name new files behind the new one.
+    this.replaced.set(shard, this.pool!.control.primaryOf(shard));
     await this.commits.get(shard);
     return this.manifest.files[shard]!;
   }
@@ -208,7 +216,8 @@ export class DataStore {
       await rename(w.tmp, join(dir, w.snapshot));
       await fsyncFile(join(dir, w.log));
       await syncDirectory(dir);
-      if (!pool.live(seat) || control.primaryOf(shard) !== seat) {
+      const replaced = this.replaced.get(shard) === seat;
+      if (!pool.live(seat) || control.primaryOf(shard) !== seat || replaced) {
         throw new Error(`worker ${seat} is no longer the primary of shard ${shard}`);
       }
       this.manifest.files[shard] = { snapshot: w.snapshot, log: w.log, generation: w.generation };

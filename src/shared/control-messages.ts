@@ -52,6 +52,8 @@ export interface ShardFaults {
   readonly replicaBacklogBytes?: number;
   /** On a replica: stop applying its primary's stream (it lags, and acknowledges nothing new). */
   readonly holdStream?: boolean;
+  /** A primary with a log: its log writes fail with this error (a full disk: 'ENOSPC: ...'). */
+  readonly logWriteError?: string;
 }
 
 /** How a source shard moves one slot; checked by the coordinator before it is sent. */

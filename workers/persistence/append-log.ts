@@ -35,6 +35,8 @@ export class AppendLog implements JournalSink {
   staged = 0;
   written = 0;
   synced = 0;
+  /** An injected write error (ShardFaults.logWriteError): every write fails with it while set. */
+  fault: string | undefined;
   private buf = Buffer.allocUnsafeSlow(STAGING_BYTES_MIN);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private bytes = 0;
@@ -67,6 +69,9 @@ export class AppendLog implements JournalSink {
 
   /** Writes what is staged to every file. Throws a PersistenceError when a write fails. */
   write(): void {
+    if (this.fault !== undefined && this.bytes > 0) {
+      throw new PersistenceError(this.files[0]!.path, `write failed: ${this.fault}`);
+    }
     const bytes = this.bytes;
     if (bytes === 0) return;
     // Positional writes: a write that failed part-way is retried from where it stopped, in each

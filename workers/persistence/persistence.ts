@@ -161,14 +161,15 @@ export class Persistence {
     if (log === undefined) return 0;
     let work = 0;
     if (log.staged !== log.written) {
-      work++;
       try {
         if (this.always) log.sync();
         else log.write();
         this.refusal = undefined;
+        work++;
       } catch (error) {
         // Redis exits when a write fails under 'always' (an acknowledged write would be lost);
-        // otherwise it refuses writes until the disk takes them again.
+        // otherwise it refuses writes until the disk takes them again, retrying each turn. A
+        // failed write is no work done: the shard parks between retries instead of spinning.
         if (this.always) throw error;
         this.refusal = MISCONF + (error as Error).message;
       }

@@ -92,6 +92,7 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     if (!shard.faults.holdAcks) shard.migrations.releaseAcks();
     const backlog = shard.faults.replicaBacklogBytes ?? REPLICA_BACKLOG_BYTES_MAX;
     for (const link of shard.replication.links) link.limits.backlogBytes = backlog;
+    if (shard.persistence?.log) shard.persistence.log.fault = shard.faults.logWriteError;
     return ok(message);
   },
   'add-replica'(shard, message) {
