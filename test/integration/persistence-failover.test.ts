@@ -182,12 +182,9 @@ describe("failover with a data directory (appendfsync 'always')", () => {
 });
 
 describe('planned failover with a data directory', () => {
-  // Known bug on this branch: db.failover() (workers/replication/hand-over.ts takeOver) promotes
-  // the replica without handing it the shard's log (replication.promote() gets no files, and a
-  // replica keeps no log of its own), so the new primary writes nothing to disk and every write
-  // after the failover is lost at the reopen. Main fixes it (the take-over carries
-  // store.filesForPromotion(shard)): once merged, this test passes and `it.fails` becomes `it`.
-  it.fails('keeps the writes made after db.failover() across a reopen', async () => {
+  // The take-over carries the shard's files (store.filesForPromotion): the new primary takes over
+  // the log, so the writes after the failover are on disk too.
+  it('keeps the writes made after db.failover() across a reopen', async () => {
     const dir = tempDir();
     const options = { shards: 1, replicas: 1, dir, appendfsync: 'always' } as const;
     let db = await DB.open(options);

@@ -121,6 +121,14 @@ export class AppendLog implements JournalSink {
   /** The manifest names the new log: the old file is fsynced and closed. Returns it. */
   switchToNext(): LogFile {
     this.write();
+    // The syncer fsynced the old file so far; the new one gets the same before it is the log
+    // (an offset published as on disk must be on disk in the file the manifest names).
+    const next = this.files[1]!;
+    try {
+      fdatasyncSync(next.fd);
+    } catch (error) {
+      throw new PersistenceError(next.path, `fsync failed: ${(error as Error).message}`);
+    }
     const old = this.files.shift()!;
     try {
       fdatasyncSync(old.fd);

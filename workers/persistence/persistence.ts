@@ -150,9 +150,16 @@ export class Persistence {
   /** appendfsync 'always': what the shard journaled is on disk before anything leaves it. */
   beforeOutput(): void {
     const log = this.log;
-    if (log === undefined || !this.always || !log.unsynced) return;
-    log.sync();
-    this.publish(log);
+    if (log === undefined) return;
+    if (this.always) {
+      if (!log.unsynced) return;
+      log.sync();
+      this.publish(log);
+    } else if (log.staged !== log.written) {
+      // The records go to the file before the replies leave, as Redis writes its log before it
+      // replies: a reply never stands for a write that only this thread's memory holds.
+      this.writeStaged(log);
+    }
   }
 
   /** End of a loop turn: write what is staged, go on with a snapshot. Returns the work done. */
@@ -160,26 +167,31 @@ export class Persistence {
     const log = this.log;
     if (log === undefined) return 0;
     let work = 0;
-    if (log.staged !== log.written) {
-      try {
-        if (this.always) log.sync();
-        else log.write();
-        this.refusal = undefined;
-        work++;
-      } catch (error) {
-        // Redis exits when a write fails under 'always' (an acknowledged write would be lost);
-        // otherwise it refuses writes until the disk takes them again, retrying each turn. A
-        // failed write is no work done: the shard parks between retries instead of spinning.
-        if (this.always) throw error;
-        this.refusal = MISCONF + (error as Error).message;
-      }
-      this.publish(log);
-    }
+    if (log.staged !== log.written) work += this.writeStaged(log);
     // A primary handing its shard over finishes no snapshot: the new primary takes over the log
     // the manifest names when the hand-over began.
     if (this.shard.router.handOver?.isHolding) return work;
     if (this.snapshot !== undefined) work += this.snapshotStep();
     else if (this.pending === undefined && this.rewriteDue(log)) this.autoRewrite();
+    return work;
+  }
+
+  /** Writes (and under 'always' fsyncs) what is staged. Returns 1 if it did, 0 if it failed. */
+  private writeStaged(log: AppendLog): number {
+    let work = 0;
+    try {
+      if (this.always) log.sync();
+      else log.write();
+      this.refusal = undefined;
+      work = 1;
+    } catch (error) {
+      // Redis exits when a write fails under 'always' (an acknowledged write would be lost);
+      // otherwise it refuses writes until the disk takes them again, retrying each turn. A
+      // failed write is no work done: the shard parks between retries instead of spinning.
+      if (this.always) throw error;
+      this.refusal = MISCONF + (error as Error).message;
+    }
+    this.publish(log);
     return work;
   }
 
