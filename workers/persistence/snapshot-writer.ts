@@ -34,8 +34,8 @@ import { copyBytes, type Journal, type JournalSink } from '../replication/journa
 import { compressBlock } from './lz4.js';
 
 /** A turn writes whole slots until it has about this many bytes or SNAPSHOT_TURN_KEYS keys. */
-const SNAPSHOT_TURN_BYTES = 256 * 1024;
-const SNAPSHOT_TURN_KEYS = 2048;
+export const SNAPSHOT_TURN_BYTES = 256 * 1024;
+export const SNAPSHOT_TURN_KEYS = 2048;
 
 export interface SnapshotResult {
   readonly path: string;

@@ -1,0 +1,157 @@
+// Recovery speed, and request latency while a snapshot is written, on one shard holding `keys` keys
+// of 32 random printable bytes each. A round:
+//
+//   load the keys into a new directory with automatic snapshots off: the data is all in the log
+//   reopen it, timed from SlotDB.open to resolved        -> recovery from the log alone
+//   awaited GET and SET, one at a time, for steadyMs      -> steady latency
+//   start a snapshot; the same GET/SET until its commit  -> latency while it is written (and while
+//                                                           the opening thread commits it)
+//   close, reopen, timed                                  -> recovery from the snapshot alone
+//
+// The snapshot is started by BGSAVE, or by writing past the auto rewrite mark (persistence-setup.ts):
+// the log must grow by LATENCY_PERCENTAGE of its size, so the steady phase's writes (at most a few
+// MB) do not start it early. Steady and snapshot latencies are compared over windows of equal
+// length: the steady phase's last stretch as long as the snapshot took.
+
+import { SlotDB } from '../src/index.js';
+import type { RecoveryReport } from '../src/shared/persistence-messages.js';
+import { type Figures, quantile } from './figures.js';
+import {
+  filesBytes,
+  loadKeys,
+  printableValue,
+  removeDirectory,
+  seeded,
+  snapshotCommitted,
+  startSnapshot,
+  storeOf,
+  temporaryDirectory,
+  triggerOptions,
+} from './persistence-setup.js';
+
+export interface RecoveryFlags {
+  readonly keys: number;
+  readonly steadyMs: number;
+}
+
+const LATENCY_PERCENTAGE = 25;
+const VALUE_BYTES = 32;
+/** A snapshot not committed by then failed (the shard warned why). */
+const SNAPSHOT_MS_MAX = 600_000;
+
+/** One round: the four phases above; the data directory is removed after. */
+export async function recoveryRound(flags: RecoveryFlags, figures: Figures): Promise<void> {
+  const dir = temporaryDirectory();
+  try {
+    const random = seeded(1);
+    let db = await SlotDB.open({ shards: 1, dir, appendfsync: 'no', autoAofRewritePercentage: 0 });
+    try {
+      await loadKeys(db, flags.keys, 'key:', () => printableValue(VALUE_BYTES, random));
+    } finally {
+      await db.close();
+    }
+    db = await timedOpen('log', dir, figures, () =>
+      SlotDB.open({ shards: 1, dir, ...triggerOptions(LATENCY_PERCENTAGE) }),
+    );
+    try {
+      await latencies(db, dir, flags, figures);
+    } finally {
+      await db.close();
+    }
+    db = await timedOpen('snapshot', dir, figures, () => SlotDB.open({ shards: 1, dir }));
+    await db.close();
+  } finally {
+    removeDirectory(dir);
+  }
+}
+
+/** Opens with `open`, timed; records keys/s over the open and over the shard's own recovery. */
+async function timedOpen(
+  from: 'log' | 'snapshot',
+  dir: string,
+  figures: Figures,
+  open: () => Promise<SlotDB>,
+): Promise<SlotDB> {
+  const bytes = filesBytes(dir, from === 'log' ? '.log' : '.snap');
+  const started = performance.now();
+  const db = await open();
+  const ms = performance.now() - started;
+  const report: RecoveryReport | undefined = storeOf(db).recoveries[0];
+  if (report === undefined) throw new Error('shard 0 reported no recovery');
+  const label = `recovery from ${from === 'log' ? 'the log alone' : 'a snapshot alone'}`;
+  figures.record(`${label}: keys`, report.keys);
+  figures.record(`${label}: file MB`, bytes / 1e6);
+  figures.record(`${label}: open ms`, ms);
+  figures.record(`${label}: keys/s (SlotDB.open)`, report.keys / (ms / 1000));
+  figures.record(`${label}: shard's recovery ms`, report.ms);
+  figures.record(`${label}: keys/s (shard's recovery)`, report.keys / (report.ms / 1000));
+  figures.record(`${label}: file MB/s (shard's recovery)`, bytes / 1e6 / (report.ms / 1000));
+  return db;
+}
+
+/** Latency samples: when each request started (performance.now()) and how long it took (ms). */
+interface Samples {
+  readonly at: number[];
+  readonly ms: number[];
+}
+
+/** Awaited GET and SET in turn, one at a time, until `done()` says stop. */
+async function requests(db: SlotDB, keys: number, samples: Samples, done: () => boolean) {
+  const random = seeded(2);
+  const value = 'w'.repeat(VALUE_BYTES);
+  for (let i = 0; !done(); i++) {
+    const key = `key:${Math.floor(random() * keys)}`;
+    const started = performance.now();
+    if ((i & 1) === 0) await db.get(key);
+    else await db.set(key, value);
+    samples.at.push(started);
+    samples.ms.push(performance.now() - started);
+  }
+}
+
+async function latencies(db: SlotDB, dir: string, flags: RecoveryFlags, figures: Figures) {
+  const samples: Samples = { at: [], ms: [] };
+  const steadyUntil = performance.now() + flags.steadyMs;
+  await requests(db, flags.keys, samples, () => performance.now() >= steadyUntil);
+  const store = storeOf(db);
+  const before = store.snapshots.length;
+  const triggerBytes = await startSnapshot(db, dir, LATENCY_PERCENTAGE);
+  // The shard starts the snapshot at the end of the turn that ran the trigger, before its reply.
+  const startedAt = performance.now();
+  const deadline = startedAt + SNAPSHOT_MS_MAX;
+  const committed = (): boolean => store.snapshots.length > before || performance.now() > deadline;
+  await requests(db, flags.keys, samples, committed);
+  // Seen within one request of the commit (the store's own stamp is Date.now(), another clock).
+  const committedAt = performance.now();
+  const snapshot = await snapshotCommitted(db, before, 0);
+  const writtenAt = startedAt + snapshot.ms;
+  figures.record('snapshot under load: keys', snapshot.keys);
+  figures.record('snapshot under load: MB written', snapshot.bytes / 1e6);
+  figures.record('snapshot under load: trigger MB', triggerBytes / 1e6);
+  figures.record('snapshot under load: write ms', snapshot.ms);
+  figures.record('snapshot under load: commit ms', committedAt - writtenAt);
+  const window = (from: number, to: number): number[] => {
+    const chosen: number[] = [];
+    for (let i = 0; i < samples.at.length; i++) {
+      const at = samples.at[i]!;
+      if (at >= from && at < to) chosen.push(samples.ms[i]!);
+    }
+    return chosen.sort((a, b) => a - b);
+  };
+  const steady = window(steadyUntil - snapshot.ms, steadyUntil);
+  const writing = window(startedAt, writtenAt);
+  const committing = window(writtenAt, committedAt);
+  latencyFigures(figures, 'steady (as long as the write)', steady);
+  latencyFigures(figures, 'while the snapshot is written', writing);
+  latencyFigures(figures, 'while the snapshot is committed', committing);
+  figures.record('latency: max while written - steady max, ms', writing.at(-1)! - steady.at(-1)!);
+}
+
+function latencyFigures(figures: Figures, label: string, sorted: readonly number[]): void {
+  figures.record(`latency ${label}: requests`, sorted.length);
+  if (sorted.length === 0) return;
+  figures.record(`latency ${label}: p50 µs`, quantile(sorted, 0.5) * 1000);
+  figures.record(`latency ${label}: p99 µs`, quantile(sorted, 0.99) * 1000);
+  figures.record(`latency ${label}: p99.9 µs`, quantile(sorted, 0.999) * 1000);
+  figures.record(`latency ${label}: max ms`, sorted.at(-1)!);
+}
