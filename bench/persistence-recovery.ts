@@ -53,13 +53,21 @@ export async function recoveryRound(flags: RecoveryFlags, figures: Figures): Pro
     db = await timedOpen('log', dir, figures, () =>
       SlotDB.open({ shards: 1, dir, ...triggerOptions(LATENCY_PERCENTAGE) }),
     );
+    let keys: number;
     try {
       await latencies(db, dir, flags, figures);
+      keys = await db.dbSize();
     } finally {
       await db.close();
     }
     db = await timedOpen('snapshot', dir, figures, () => SlotDB.open({ shards: 1, dir }));
-    await db.close();
+    try {
+      // A benchmark of a recovery that loses keys would measure the wrong thing.
+      const recovered = await db.dbSize();
+      if (recovered !== keys) throw new Error(`${keys} keys at close, ${recovered} after reopen`);
+    } finally {
+      await db.close();
+    }
   } finally {
     removeDirectory(dir);
   }
@@ -115,9 +123,10 @@ async function latencies(db: SlotDB, dir: string, flags: RecoveryFlags, figures:
   await requests(db, flags.keys, samples, () => performance.now() >= steadyUntil);
   const store = storeOf(db);
   const before = store.snapshots.length;
-  const triggerBytes = await startSnapshot(db, dir, LATENCY_PERCENTAGE);
-  // The shard starts the snapshot at the end of the turn that ran the trigger, before its reply.
+  // The shard starts the snapshot at the end of the turn that ran the trigger, before its reply,
+  // and no request is sent meanwhile: the window [startedAt, startedAt + ms) is all within it.
   const startedAt = performance.now();
+  const triggerBytes = await startSnapshot(db, dir, LATENCY_PERCENTAGE);
   const deadline = startedAt + SNAPSHOT_MS_MAX;
   const committed = (): boolean => store.snapshots.length > before || performance.now() > deadline;
   await requests(db, flags.keys, samples, committed);

@@ -1,6 +1,7 @@
 // The persistence benchmark's report (bench/results/persistence.md): one table per part, medians
 // over rounds of the figures persistence.ts recorded, and the issue's two goals checked.
 
+import { SNAPSHOT_TURN_BYTES } from '../workers/persistence/snapshot-writer.js';
 import { type Figures, formatFigure } from './figures.js';
 import type { Machine } from './machine.js';
 import { dataSets, type SnapshotFlags } from './persistence-snapshots.js';
@@ -234,7 +235,7 @@ function snapshotSection(cell: Cell, table: Table, row: Row, flags: ReportFlags)
   }
   lines.push(
     '',
-    `## Codecs on the same records (256 KiB blocks of an uncompressed snapshot)`,
+    `## Codecs on the same records (${SNAPSHOT_TURN_BYTES / 1024} KiB blocks of an uncompressed snapshot)`,
     '',
     ...table(['data set', 'codec', 'stored / raw', 'compress MB/s', 'decompress MB/s']),
   );

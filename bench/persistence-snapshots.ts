@@ -11,8 +11,8 @@
 // time from the snapshot's start to its file written, off the commit's fsync). MB/s is of the
 // records before compression: the same work in both cases.
 //
-// Then the codecs on the same bytes: the uncompressed snapshot's records, cut in 256 KiB blocks
-// (a snapshot turn's budget), through lz4-napi, and node:zlib's deflateRaw level 1, gzip at its
+// Then the codecs on the same bytes: the uncompressed snapshot's records, cut in blocks of a
+// snapshot turn's budget (SNAPSHOT_TURN_BYTES), through lz4-napi, and node:zlib's deflateRaw level 1, gzip at its
 // default level 6 and brotli quality 1.
 
 import { openSync, readdirSync, readSync } from 'node:fs';
@@ -28,6 +28,7 @@ import {
 } from 'node:zlib';
 import { compressSync, uncompressSync } from 'lz4-napi';
 import { SlotDB } from '../src/index.js';
+import { SNAPSHOT_TURN_BYTES } from '../workers/persistence/snapshot-writer.js';
 import type { Figures } from './figures.js';
 import {
   documentValue,
@@ -72,7 +73,8 @@ export function dataSets(flags: SnapshotFlags): DataSet[] {
 
 /** Growth of the log that starts a snapshot when the build has no BGSAVE (persistence-setup.ts). */
 const SNAPSHOT_PERCENTAGE = 1;
-const BLOCK_BYTES = 256 * 1024;
+/** The codecs get blocks of a snapshot turn's size, as the snapshot writer compresses them. */
+const BLOCK_BYTES = SNAPSHOT_TURN_BYTES;
 
 /** One round of one data set; returns the uncompressed snapshot's records, in blocks. */
 export async function snapshotRound(
@@ -138,7 +140,7 @@ async function snapshotOnce(
   }
 }
 
-/** The first `bytes` of records of the uncompressed snapshot in `dir`, in 256 KiB blocks. */
+/** The first `bytes` of records of the uncompressed snapshot in `dir`, in blocks. */
 function snapshotBlocks(dir: string, bytes: number): Buffer[] {
   const name = readdirSync(dir).find((file) => file.endsWith('.snap'));
   if (name === undefined) throw new Error(`no snapshot in ${dir}`);
