@@ -9,9 +9,9 @@
 //   close, reopen, timed                                  -> recovery from the snapshot alone
 //
 // The snapshot is started by BGSAVE, or by writing past the auto rewrite mark (persistence-setup.ts):
-// the log must grow by LATENCY_PERCENTAGE of its size, so the steady phase's writes (at most a few
-// MB) do not start it early. Steady and snapshot latencies are compared over windows of equal
-// length: the steady phase's last stretch as long as the snapshot took.
+// the mark is set far enough that the steady phase's SETs cannot reach it on a fast machine, and
+// a round where they did anyway is reported and left out. Steady and snapshot latencies are
+// compared over windows of equal length: the steady phase's last stretch as long as the write.
 
 import { SlotDB } from '../src/index.js';
 import type { RecoveryReport } from '../src/shared/persistence-messages.js';
@@ -19,22 +19,31 @@ import { type Figures, quantile } from './figures.js';
 import {
   filesBytes,
   loadKeys,
+  logBytes,
   printableValue,
   removeDirectory,
   seeded,
   snapshotCommitted,
+  snapshotUnderWay,
   startSnapshot,
   storeOf,
   temporaryDirectory,
   triggerOptions,
 } from './persistence-setup.js';
+import { busiestThreads, threadTimes } from './thread-times.js';
 
 export interface RecoveryFlags {
   readonly keys: number;
   readonly steadyMs: number;
 }
 
-const LATENCY_PERCENTAGE = 25;
+/**
+ * The auto rewrite mark, as a percentage of the log at open: at least 25, and above what the
+ * steady phase may write at STEADY_SETS_PER_S_MAX SETs a second of about SET_RECORD_BYTES each.
+ */
+const LATENCY_PERCENTAGE_MIN = 25;
+const STEADY_SETS_PER_S_MAX = 150_000;
+const SET_RECORD_BYTES = 90;
 const VALUE_BYTES = 32;
 /** A snapshot not committed by then failed (the shard warned why). */
 const SNAPSHOT_MS_MAX = 600_000;
@@ -50,12 +59,15 @@ export async function recoveryRound(flags: RecoveryFlags, figures: Figures): Pro
     } finally {
       await db.close();
     }
+    const base = logBytes(dir);
+    const steadyBytesMax = (flags.steadyMs / 1000) * STEADY_SETS_PER_S_MAX * SET_RECORD_BYTES;
+    const percentage = Math.max(LATENCY_PERCENTAGE_MIN, Math.ceil((100 * steadyBytesMax) / base));
     db = await timedOpen('log', dir, figures, () =>
-      SlotDB.open({ shards: 1, dir, ...triggerOptions(LATENCY_PERCENTAGE) }),
+      SlotDB.open({ shards: 1, dir, ...triggerOptions(percentage) }),
     );
     let keys: number;
     try {
-      await latencies(db, dir, flags, figures);
+      await latencies(db, { dir, base, percentage }, flags, figures);
       keys = await db.dbSize();
     } finally {
       await db.close();
@@ -117,28 +129,68 @@ async function requests(db: SlotDB, keys: number, samples: Samples, done: () => 
   }
 }
 
-async function latencies(db: SlotDB, dir: string, flags: RecoveryFlags, figures: Figures) {
+/** The data directory, its log's size at open, and the auto rewrite mark (see startSnapshot). */
+interface Trigger {
+  readonly dir: string;
+  readonly base: number;
+  readonly percentage: number;
+}
+
+async function latencies(db: SlotDB, trigger: Trigger, flags: RecoveryFlags, figures: Figures) {
   const samples: Samples = { at: [], ms: [] };
-  const steadyUntil = performance.now() + flags.steadyMs;
+  const steadyFrom = performance.now();
+  const threadsAtSteady = threadTimes();
+  const steadyUntil = steadyFrom + flags.steadyMs;
   await requests(db, flags.keys, samples, () => performance.now() >= steadyUntil);
   const store = storeOf(db);
+  if (snapshotUnderWay(db, trigger.dir)) {
+    console.warn('the steady phase started a snapshot itself: this round has no latency figures');
+    await snapshotCommitted(db, 0);
+    return;
+  }
   const before = store.snapshots.length;
   // The shard starts the snapshot at the end of the turn that ran the trigger, before its reply,
   // and no request is sent meanwhile: the window [startedAt, startedAt + ms) is all within it.
   const startedAt = performance.now();
-  const triggerBytes = await startSnapshot(db, dir, LATENCY_PERCENTAGE);
+  const threadsAtStart = threadTimes();
+  const { dir, base, percentage } = trigger;
+  const triggerBytes = await startSnapshot(db, dir, percentage, base);
   const deadline = startedAt + SNAPSHOT_MS_MAX;
   const committed = (): boolean => store.snapshots.length > before || performance.now() > deadline;
   await requests(db, flags.keys, samples, committed);
   // Seen within one request of the commit (the store's own stamp is Date.now(), another clock).
   const committedAt = performance.now();
+  const threadsAtCommit = threadTimes();
   const snapshot = await snapshotCommitted(db, before, 0);
-  const writtenAt = startedAt + snapshot.ms;
   figures.record('snapshot under load: keys', snapshot.keys);
   figures.record('snapshot under load: MB written', snapshot.bytes / 1e6);
   figures.record('snapshot under load: trigger MB', triggerBytes / 1e6);
   figures.record('snapshot under load: write ms', snapshot.ms);
-  figures.record('snapshot under load: commit ms', committedAt - writtenAt);
+  figures.record('snapshot under load: commit ms', committedAt - startedAt - snapshot.ms);
+  windowFigures(figures, samples, steadyUntil, startedAt, startedAt + snapshot.ms, committedAt);
+  threadFigures(
+    figures,
+    'steady',
+    busiestThreads(threadsAtSteady, threadsAtStart),
+    startedAt - steadyFrom,
+  );
+  threadFigures(
+    figures,
+    'snapshot',
+    busiestThreads(threadsAtStart, threadsAtCommit),
+    committedAt - startedAt,
+  );
+}
+
+/** Latency in equal windows before and during the write, and during the commit. */
+function windowFigures(
+  figures: Figures,
+  samples: Samples,
+  steadyUntil: number,
+  startedAt: number,
+  writtenAt: number,
+  committedAt: number,
+): void {
   const window = (from: number, to: number): number[] => {
     const chosen: number[] = [];
     for (let i = 0; i < samples.at.length; i++) {
@@ -147,13 +199,27 @@ async function latencies(db: SlotDB, dir: string, flags: RecoveryFlags, figures:
     }
     return chosen.sort((a, b) => a - b);
   };
-  const steady = window(steadyUntil - snapshot.ms, steadyUntil);
+  const steady = window(steadyUntil - (writtenAt - startedAt), steadyUntil);
   const writing = window(startedAt, writtenAt);
-  const committing = window(writtenAt, committedAt);
   latencyFigures(figures, 'steady (as long as the write)', steady);
   latencyFigures(figures, 'while the snapshot is written', writing);
-  latencyFigures(figures, 'while the snapshot is committed', committing);
+  latencyFigures(figures, 'while the snapshot is committed', window(writtenAt, committedAt));
   figures.record('latency: max while written - steady max, ms', writing.at(-1)! - steady.at(-1)!);
+}
+
+/** Share of the wall time `ms` the shard and the client thread ran, and waited for a CPU. */
+function threadFigures(
+  figures: Figures,
+  label: string,
+  threads: ReturnType<typeof busiestThreads>,
+  ms: number,
+): void {
+  if (threads === undefined) return;
+  const share = (part: number): number => (100 * part) / ms;
+  figures.record(`threads ${label}: shard on a CPU %`, share(threads.worker.runMs));
+  figures.record(`threads ${label}: shard waiting for a CPU %`, share(threads.worker.waitMs));
+  figures.record(`threads ${label}: client on a CPU %`, share(threads.main.runMs));
+  figures.record(`threads ${label}: client waiting for a CPU %`, share(threads.main.waitMs));
 }
 
 function latencyFigures(figures: Figures, label: string, sorted: readonly number[]): void {

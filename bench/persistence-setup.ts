@@ -46,12 +46,18 @@ export function filesBytes(dir: string, suffix: string): number {
   return bytes;
 }
 
-/** Bytes of the log the manifest names for shard 0. */
-function logBytes(dir: string): number {
+/** Bytes of the log the manifest names for shard 0 (read it before an open: the shard's base). */
+export function logBytes(dir: string): number {
   const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST'), 'utf8')) as {
     files: { log: string }[];
   };
   return statSync(join(dir, manifest.files[0]!.log)).size;
+}
+
+/** Whether a snapshot was started or committed since the open (by the auto rewrite). */
+export function snapshotUnderWay(db: SlotDB, dir: string): boolean {
+  if (storeOf(db).snapshots.length > 0) return true;
+  return readdirSync(dir).some((name) => name.endsWith('.snap.tmp'));
 }
 
 /**
@@ -101,17 +107,24 @@ export async function snapshotTrigger(db: SlotDB): Promise<'BGSAVE' | 'log growt
 const TRIGGER_VALUE = 't'.repeat(64 * 1024);
 
 /**
- * Starts a snapshot of a one-shard database opened on `dir` with triggerOptions(`percentage`).
- * Returns the bytes written to start it (0 with BGSAVE).
+ * Starts a snapshot of a one-shard database opened on `dir` with triggerOptions(`percentage`),
+ * whose log had `base` bytes at open (logBytes before it). Returns the bytes written to start it
+ * (0 with BGSAVE).
  */
-export async function startSnapshot(db: SlotDB, dir: string, percentage: number): Promise<number> {
+export async function startSnapshot(
+  db: SlotDB,
+  dir: string,
+  percentage: number,
+  base: number,
+): Promise<number> {
   if ((await snapshotTrigger(db)) === 'BGSAVE') {
     await db.sendCommand(['BGSAVE']);
     return 0;
   }
-  // The auto rewrite compares the log with its size at open or after the last snapshot, which is
-  // at most its size now: growing by `percentage` of that passes the mark.
-  const needed = Math.ceil((logBytes(dir) * percentage) / 100) + 1;
+  // The auto rewrite starts once the log grew by `percentage` of its size at open: what the
+  // requests since wrote counts, so only the rest is written here.
+  const mark = Math.ceil(base * (1 + percentage / 100));
+  const needed = Math.max(1, mark - logBytes(dir) + 1);
   const pairs: [string, string][] = [];
   for (let i = 0; i * TRIGGER_VALUE.length < needed; i++)
     pairs.push([`trigger:${i}`, TRIGGER_VALUE]);
@@ -164,11 +177,11 @@ export function jsonValue(i: number, random: () => number): string {
   });
 }
 
-/** `bytes` random printable ASCII characters (little for LZ4 to find). */
+/** `bytes` random printable ASCII characters (little for LZ4 to find), as one flat string. */
 export function printableValue(bytes: number, random: () => number): string {
-  let text = '';
-  for (let i = 0; i < bytes; i++) text += String.fromCharCode(32 + Math.floor(random() * 95));
-  return text;
+  const text = Buffer.allocUnsafe(bytes);
+  for (let i = 0; i < bytes; i++) text[i] = 32 + Math.floor(random() * 95);
+  return text.toString('latin1');
 }
 
 /** About `bytes` of JSON: an array of user records, as a cached API response. */

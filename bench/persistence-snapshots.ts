@@ -34,6 +34,7 @@ import {
   documentValue,
   jsonValue,
   loadKeys,
+  logBytes,
   printableValue,
   removeDirectory,
   seeded,
@@ -117,6 +118,7 @@ async function snapshotOnce(
   compression: 'lz4' | 'none',
   figures: Figures,
 ): Promise<void> {
+  const base = logBytes(dir);
   const db = await SlotDB.open({
     shards: 1,
     dir,
@@ -125,7 +127,7 @@ async function snapshotOnce(
   });
   try {
     const before = storeOf(db).snapshots.length;
-    const triggerBytes = await startSnapshot(db, dir, SNAPSHOT_PERCENTAGE);
+    const triggerBytes = await startSnapshot(db, dir, SNAPSHOT_PERCENTAGE, base);
     const { keys, bytes, rawBytes, ms } = await snapshotCommitted(db, before);
     const label = `snapshot ${set.name}, ${compression}`;
     figures.record(`${label}: keys`, keys);

@@ -12,7 +12,7 @@ import { createClient } from 'redis';
 import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
 import { SlotDB } from '../src/index.js';
 import { latencyMicros, opsPerSecond } from './client-tasks.js';
-import type { Figures } from './figures.js';
+import { Figures } from './figures.js';
 import { removeDirectory, temporaryDirectory } from './persistence-setup.js';
 import { startRedis } from './redis-peer.js';
 
@@ -88,6 +88,16 @@ export async function slotdbRound(
   }
   for (const mode of SLOTDB_MODES) {
     if (mode !== 'memory') figures.record(`slotdb ${mode} / memory`, ops[mode]! / ops.memory!);
+  }
+}
+
+/** A first pass in memory, thrown away: the first mode timed would otherwise pay for cold code. */
+export async function warmUp(flags: ThroughputFlags): Promise<void> {
+  const db = await SlotDB.open({ shards: 1 });
+  try {
+    await measure(db, 'warm-up', { ...flags, time: Math.min(300, flags.time) }, new Figures());
+  } finally {
+    await db.close();
   }
 }
 
