@@ -15,7 +15,7 @@
 // snapshot turn's budget (SNAPSHOT_TURN_BYTES), through lz4-napi, and node:zlib's deflateRaw level 1, gzip at its
 // default level 6 and brotli quality 1.
 
-import { openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   brotliCompressSync,
@@ -144,22 +144,33 @@ async function snapshotOnce(
 
 /** The first `bytes` of records of the uncompressed snapshot in `dir`, in blocks. */
 function snapshotBlocks(dir: string, bytes: number): Buffer[] {
-  const name = readdirSync(dir).find((file) => file.endsWith('.snap'));
-  if (name === undefined) throw new Error(`no snapshot in ${dir}`);
+  // The manifest's, not any .snap: the one it replaced may not be removed yet.
+  const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST'), 'utf8')) as {
+    files: { snapshot: string | null }[];
+  };
+  const name = manifest.files[0]!.snapshot;
+  if (name === null) throw new Error(`no snapshot in ${dir}`);
   const fd = openSync(join(dir, name), 'r');
   const records: Buffer[] = [];
   let total = 0;
-  // File header (32 bytes), then blocks: a 24-byte header (raw, stored, codec, ...) and the bytes.
-  const header = Buffer.alloc(24);
-  for (let at = 32; total < bytes; ) {
-    if (readSync(fd, header, 0, 24, at) < 24) break;
-    const stored = header.readUInt32LE(4);
-    if (header.readUInt32LE(8) !== 0 || stored === 0) break;
-    const block = Buffer.alloc(stored);
-    readSync(fd, block, 0, stored, at + 24);
-    records.push(block);
-    total += stored;
-    at += 24 + stored;
+  try {
+    // File header (32 bytes), then blocks: a 24-byte header (raw, stored, codec, ...), the bytes.
+    const header = Buffer.alloc(24);
+    for (let at = 32; total < bytes; ) {
+      if (readSync(fd, header, 0, 24, at) < 24) break;
+      const stored = header.readUInt32LE(4);
+      const codec = header.readUInt32LE(8);
+      if (codec === 255) break;
+      if (codec !== 0)
+        throw new Error(`${name} is compressed: no raw records to compare codecs on`);
+      const block = Buffer.alloc(stored);
+      readSync(fd, block, 0, stored, at + 24);
+      records.push(block);
+      total += stored;
+      at += 24 + stored;
+    }
+  } finally {
+    closeSync(fd);
   }
   const all = Buffer.concat(records);
   const blocks: Buffer[] = [];

@@ -35,11 +35,11 @@ import { compressBlock } from './lz4.js';
 
 /**
  * A turn writes whole slots until it has about this many bytes or SNAPSHOT_TURN_KEYS keys: a
- * request that arrives meanwhile waits for the turn. Copying the records takes about 0.4 µs a key
- * and LZ4 about 1.5 ns a byte (2 shared cores), so either bound holds a turn near 0.45 ms
- * (bench:persistence takes a turn apart). Twice these doubled the turn and made the file 0.6%
- * smaller for JSON values of 150 bytes or 64 KiB, 4% for 32-byte random ones (LZ4 looks back
- * 64 KiB at most, so larger blocks gain little).
+ * request that arrives meanwhile waits for the turn. On 2 shared cores copying the records took
+ * 0.3 to 0.6 µs a key and LZ4 about 1.5 ns a byte, so either bound holds a turn to 0.3 to 0.7 ms
+ * (bench:persistence takes a turn apart). Twice these doubled the turn at the same snapshot speed,
+ * and made the file 0.6% smaller for JSON values of 150 bytes or 64 KiB, 4% for 32-byte random
+ * ones (LZ4 looks back 64 KiB at most, so larger blocks gain little).
  */
 export const SNAPSHOT_TURN_BYTES = 128 * 1024;
 export const SNAPSHOT_TURN_KEYS = 1024;
