@@ -45,6 +45,11 @@ const LATENCY_PERCENTAGE_MIN = 25;
 const STEADY_SETS_PER_S_MAX = 150_000;
 const SET_RECORD_BYTES = 90;
 const VALUE_BYTES = 32;
+/** Values the requests SET: random as the data's, so they leave the snapshot as compressible. */
+const SET_VALUES = (() => {
+  const random = seeded(4);
+  return Array.from({ length: 65_536 }, () => printableValue(VALUE_BYTES, random));
+})();
 /** A snapshot not committed by then failed (the shard warned why). */
 const SNAPSHOT_MS_MAX = 600_000;
 
@@ -118,12 +123,11 @@ interface Samples {
 /** Awaited GET and SET in turn, one at a time, until `done()` says stop. */
 async function requests(db: SlotDB, keys: number, samples: Samples, done: () => boolean) {
   const random = seeded(2);
-  const value = 'w'.repeat(VALUE_BYTES);
   for (let i = 0; !done(); i++) {
     const key = `key:${Math.floor(random() * keys)}`;
     const started = performance.now();
     if ((i & 1) === 0) await db.get(key);
-    else await db.set(key, value);
+    else await db.set(key, SET_VALUES[i % SET_VALUES.length]!);
     samples.at.push(started);
     samples.ms.push(performance.now() - started);
   }
