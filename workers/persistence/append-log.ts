@@ -118,7 +118,7 @@ export class AppendLog implements JournalSink {
     this.files.push(next);
   }
 
-  /** The manifest names the new log: the old file is fsynced and closed. Returns it. */
+  /** The manifest names the new log: the old file, named by nothing now, is closed. Returns it. */
   switchToNext(): LogFile {
     this.write();
     // The syncer fsynced the old file so far; the new one gets the same before it is the log
@@ -130,11 +130,7 @@ export class AppendLog implements JournalSink {
       throw new PersistenceError(next.path, `fsync failed: ${(error as Error).message}`);
     }
     const old = this.files.shift()!;
-    try {
-      fdatasyncSync(old.fd);
-    } finally {
-      closeSync(old.fd);
-    }
+    closeSync(old.fd);
     return old;
   }
 
