@@ -1,6 +1,7 @@
 // The shard's log on disk: a sink of its journal (workers/replication/journal.ts). Each record is
-// copied into a staging buffer with its XXH64 checksum (src/persistence/file-format.ts); what a
-// loop turn staged goes out as one write(2) per file, and, for appendfsync 'always', one fdatasync
+// copied into a staging buffer, and before each write the records staged since the last one get
+// their XXH64 checksums in one call (record-checksums.ts; the format: src/persistence/
+// file-format.ts); what a loop turn staged goes out as one write(2) per file, and, for appendfsync 'always', one fdatasync
 // before any reply of that turn leaves the shard (group commit). For 'everysec' the syncer thread
 // fsyncs (workers/persistence/syncer.ts); for 'no' the kernel decides.
 //
@@ -9,12 +10,12 @@
 // pair, so a crash at any point finds a complete log beside whichever snapshot the manifest names.
 
 import { closeSync, fdatasyncSync, writeSync } from 'node:fs';
-import { PersistenceError } from '../../src/errors.js';
-import { REC_CHECKSUM, REC_OFFSET } from '../../src/shared/journal-format.js';
+import { InvariantError, PersistenceError } from '../../src/errors.js';
+import { REC_OFFSET } from '../../src/shared/journal-format.js';
 import { growTo } from '../../src/shared/ring.js';
-import { checksumOf } from '../replication/checksum.js';
 import type { JournalSink } from '../replication/journal.js';
 import { copyBytes } from '../replication/journal.js';
+import { RecordChecksums } from './record-checksums.js';
 
 /** One log file open for appending. */
 export interface LogFile {
@@ -37,9 +38,10 @@ export class AppendLog implements JournalSink {
   synced = 0;
   /** An injected write error (ShardFaults.logWriteError): every write fails with it while set. */
   fault: string | undefined;
-  private buf = Buffer.allocUnsafeSlow(STAGING_BYTES_MIN);
-  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  /** The staging buffer: records in buf[0, bytes), checksummed in buf[0, stamped). */
+  private readonly staging = new RecordChecksums(STAGING_BYTES_MIN);
   private bytes = 0;
+  private stamped = 0;
 
   constructor(file: LogFile, offset: number) {
     this.files = [file];
@@ -48,13 +50,11 @@ export class AppendLog implements JournalSink {
 
   record(buf: Buffer, length: number, _slot: number): void {
     const at = this.bytes;
-    if (at + length > this.buf.length) this.grow(at + length);
-    const out = this.buf;
-    copyBytes(buf, 0, length, out, at);
-    this.view.setBigUint64(at + REC_CHECKSUM, 0n, true);
-    this.view.setBigUint64(at + REC_CHECKSUM, checksumOf(out, at, at + length), true);
+    const staging = this.staging;
+    if (at + length > staging.buf.length) staging.reserve(growTo(staging.buf.length, at + length));
+    copyBytes(buf, 0, length, staging.buf, at);
     this.bytes = at + length;
-    this.staged = this.view.getFloat64(at + REC_OFFSET, true);
+    this.staged = staging.view.getFloat64(at + REC_OFFSET, true);
   }
 
   /** Whether records were staged or written that are not on disk yet. */
@@ -74,13 +74,20 @@ export class AppendLog implements JournalSink {
     }
     const bytes = this.bytes;
     if (bytes === 0) return;
+    if (this.stamped < bytes) {
+      this.stamped = this.staging.stamp(this.stamped, bytes);
+      if (this.stamped !== bytes) {
+        throw new InvariantError(`a log record at staging byte ${this.stamped} has a bad length`);
+      }
+    }
+    const buf = this.staging.buf;
     // Positional writes: a write that failed part-way is retried from where it stopped, in each
     // file, and no file's size moves until every file has the bytes.
     for (const file of this.files) {
       let done = file.done ?? 0;
       try {
         while (done < bytes) {
-          done += writeSync(file.fd, this.buf, done, bytes - done, file.size + done);
+          done += writeSync(file.fd, buf, done, bytes - done, file.size + done);
           file.done = done;
         }
       } catch (error) {
@@ -92,6 +99,7 @@ export class AppendLog implements JournalSink {
       file.done = 0;
     }
     this.bytes = 0;
+    this.stamped = 0;
     this.written = this.staged;
   }
 
@@ -143,12 +151,5 @@ export class AppendLog implements JournalSink {
 
   close(): void {
     for (const file of this.files.splice(0)) closeSync(file.fd);
-  }
-
-  private grow(bytes: number): void {
-    const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, bytes));
-    this.buf.copy(next, 0, 0, this.bytes);
-    this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 }
