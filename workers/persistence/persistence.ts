@@ -137,6 +137,12 @@ export class Persistence {
     if (!journal.sinks.includes(log)) journal.sinks.unshift(log);
   }
 
+  /** Records were journaled that the log could not write yet (a write failed). */
+  get logBehind(): boolean {
+    const log = this.log;
+    return log !== undefined && log.written < log.staged;
+  }
+
   /** appendfsync 'always' with a log: a turn's replies go out together after one fsync. */
   get groupCommit(): boolean {
     return this.always && this.log !== undefined;

@@ -29,7 +29,7 @@ import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { createRingStorage, FrameWriter } from '../../src/shared/ring.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { checksumOf } from '../replication/checksum.js';
-import { COPY_LIMITS_DEFAULT, copySlot } from '../replication/full-copy.js';
+import { COPY_LIMITS_DEFAULT, copySlot, isEmptySlot } from '../replication/full-copy.js';
 import { copyBytes, type Journal, type JournalSink } from '../replication/journal.js';
 import { compressBlock } from './lz4.js';
 
@@ -103,8 +103,7 @@ export class SnapshotWriter implements JournalSink {
       w.tail - w.head < SNAPSHOT_TURN_BYTES
     ) {
       const slot = this.nextSlot++;
-      const table = keyspace.table(slot);
-      if (table === undefined || table.size === 0) continue;
+      if (isEmptySlot(keyspace, slot)) continue;
       keys += copySlot(w, keyspace, slot, this.journal.offset, COPY_LIMITS_DEFAULT);
     }
     this.keys += keys;

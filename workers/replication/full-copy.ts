@@ -50,6 +50,11 @@ export const COPY_LIMITS_DEFAULT: CopyLimits = {
   entryBytesMax: 16 * 1024 * 1024,
 };
 
+/** Whether a copy has nothing to write for `slot`: no key, and no import mark. */
+export function isEmptySlot(keyspace: Keyspace, slot: number): boolean {
+  return (keyspace.table(slot)?.size ?? 0) === 0 && !keyspace.importMarks.has(slot);
+}
+
 /** Writes every key of `slot` not past its deadline to `w`; returns how many keys it wrote. */
 export function copySlot(
   w: FrameWriter,
@@ -59,16 +64,17 @@ export function copySlot(
   limits: CopyLimits,
 ): number {
   const table = keyspace.table(slot);
-  if (table === undefined) return 0;
   const header = new RecordHeader(keyspace.now, offset, slot);
   const mark = keyspace.importMarks.get(slot);
   if (mark !== undefined) {
-    // The copy carries the slot's import mark (journal-format.ts, ImportBegin) before its keys.
+    // The copy carries the slot's import mark (journal-format.ts, ImportBegin) before its keys,
+    // also for a slot with no key yet (an import that just began: its batches follow).
     const at = w.beginFrame(IMPORT_BEGIN_BYTES);
     w.view.setFloat64(at + IMPORT_SEQUENCE, mark, true);
     w.tail = at + IMPORT_BEGIN_BYTES;
     header.close(w, at, RecordKind.ImportBegin);
   }
+  if (table === undefined) return 0;
   let start = -1;
   let keys = 0;
   let inRecord = 0;

@@ -29,7 +29,7 @@ import {
 import { REPLICA_BACKLOG_BYTES_MAX, SLOT_COUNT, SYNC_TURN_KEYS } from '../../src/shared/limits.js';
 import { FrameWriter } from '../../src/shared/ring.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { COPY_LIMITS_DEFAULT, type CopyLimits, copySlot } from './full-copy.js';
+import { COPY_LIMITS_DEFAULT, type CopyLimits, copySlot, isEmptySlot } from './full-copy.js';
 import { copyBytes, type Journal, type JournalSink } from './journal.js';
 
 const LinkState = {
@@ -140,8 +140,7 @@ export class ReplicaLink implements JournalSink {
       w.staged < SYNC_STAGED_BYTES_MAX
     ) {
       const slot = this.nextSlot++;
-      const table = keyspace.table(slot);
-      if (table === undefined || table.size === 0) continue;
+      if (isEmptySlot(keyspace, slot)) continue;
       const before = w.staged;
       keys += copySlot(w, keyspace, slot, this.journal.offset, this.limits);
       this.copyStaged += w.staged - before;

@@ -164,7 +164,11 @@ export class Replication {
     const handOver = this.shard.router.handOver;
     if (handOver !== undefined) work += handOver.step(now);
     const links = this.links;
-    for (let i = 0; i < links.length; i++) work += links[i]!.step();
+    // Replicas get nothing the log could not take yet (a write failed): a promoted replica must
+    // never hold more than the log it takes over.
+    if (this.shard.persistence?.logBehind !== true) {
+      for (let i = 0; i < links.length; i++) work += links[i]!.step();
+    }
     if (this.journal !== undefined)
       this.shard.control.setOffset(this.shard.id, this.journal.offset);
     // INFO persistence and db.stats() read the log's size and state.
