@@ -3,13 +3,14 @@
 // (it was killed) is taken over. Two processes, or one process twice, never write the same files.
 
 import {
-  closeSync,
   constants,
+  linkSync,
   mkdirSync,
-  openSync,
   readFileSync,
+  renameSync,
+  rmSync,
   unlinkSync,
-  writeSync,
+  writeFileSync,
 } from 'node:fs';
 import { access, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,38 +35,68 @@ export async function lockDirectory(dir: string): Promise<() => void> {
     throw new PersistenceError(dir, 'the data directory is not writable by this process');
   }
   const path = join(dir, LOCK_NAME);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => releaseLock(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new PersistenceError(
-          path,
-          `cannot create the lock file: ${(error as Error).message}`,
-        );
-      }
-    }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createLock(dir, path)) return () => releaseLock(path);
     const holder = lockHolder(path);
     if (holder === process.pid) {
       throw new PersistenceError(dir, 'the data directory is already open in this process');
     }
-    if (holder !== undefined && processRuns(holder)) {
+    if (holder === undefined) {
+      throw new PersistenceError(
+        path,
+        'the lock file holds no process id; remove it if no process uses the data directory',
+      );
+    }
+    if (processRuns(holder)) {
       throw new PersistenceError(
         dir,
         `the data directory is in use by process ${holder} (${path})`,
       );
     }
-    // Left by a process that is gone: take it over.
-    try {
-      unlinkSync(path);
-    } catch {
-      // Another process took it over first; the next attempt sees its pid.
-    }
+    takeOverStale(dir, path, holder);
   }
   throw new PersistenceError(path, 'the data directory lock is being taken by another process');
+}
+
+/**
+ * Creates the lock with this process's pid in it, or returns false when one exists. The pid is
+ * written to a file of this process's own first and linked as the lock: the lock never exists
+ * without its pid (an open, then a write, would let another process see it empty).
+ */
+function createLock(dir: string, path: string): boolean {
+  const own = join(dir, `${LOCK_NAME}.${process.pid}`);
+  try {
+    writeFileSync(own, `${process.pid}\n`);
+    linkSync(own, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new PersistenceError(path, `cannot create the lock file: ${(error as Error).message}`);
+  } finally {
+    rmSync(own, { force: true });
+  }
+}
+
+/**
+ * A lock left by process `dead`, which is gone: moved aside under a name of this process's own
+ * (a rename is atomic: of two processes taking it over, one gets it), and removed if it still
+ * holds `dead`; if it is another process's fresh lock by then, it is put back.
+ */
+function takeOverStale(dir: string, path: string, dead: number): void {
+  const aside = join(dir, `${LOCK_NAME}.stale.${process.pid}`);
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // another process moved it first: the next attempt sees what is there now
+  }
+  if (lockHolder(aside) !== dead) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      // A third process locked meanwhile: its lock stays.
+    }
+  }
+  rmSync(aside, { force: true });
 }
 
 function lockHolder(path: string): number | undefined {

@@ -191,6 +191,11 @@ export class DataStore {
     return this.manifest.files[shard]!;
   }
 
+  /** The promotion filesForPromotion was asked for ended, done or not: commits count again. */
+  promotionEnded(shard: number): void {
+    this.replaced.delete(shard);
+  }
+
   /** A shard wrote a snapshot: commit it (in order with its shard's other commits). */
   snapshotWritten(seat: number, written: SnapshotWritten): void {
     const pool = this.pool;

@@ -227,7 +227,11 @@ export class PlannedFailovers {
     // the log the manifest names (the old primary finishes no snapshot while it holds).
     const taking = (async () => {
       const files = await pool.store?.filesForPromotion(shard);
-      return pool.request(to, { type: 'take-over', from, offset: final, ring, files });
+      try {
+        return await pool.request(to, { type: 'take-over', from, offset: final, ring, files });
+      } finally {
+        pool.store?.promotionEnded(shard);
+      }
     })();
     // Gone from the map before anyone chained on it runs (a death noticed meanwhile looks again).
     const settled = taking.then(

@@ -145,9 +145,12 @@ export class ReplicaSets {
         const reply = await pool.request(candidate, { type: 'promote', files });
         offset = reply.offset ?? 0;
       } catch {
+        pool.store?.promotionEnded(shard);
         continue; // it died too: the next one
       }
       this.takeOver(shard, dead, candidate);
+      // The slot map names the new primary now: a late snapshot of the dead one is refused anyway.
+      pool.store?.promotionEnded(shard);
       this.record({ shard, from: dead, to: candidate, startedAt, offset, planned: false });
       pool.markDead(dead, code);
       await this.afterPromotion(shard, candidate);

@@ -223,6 +223,16 @@ describe('opening a data directory that can be used', () => {
 });
 
 describe('the lock of a data directory', () => {
+  it('is never taken over when it holds no process id (it is not a lock slotdb left)', async () => {
+    const dir = tempDir(prepared);
+    writeFileSync(join(dir, 'LOCK'), '');
+    const error = await SlotDB.open({ shards: SHARDS, dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PersistenceError);
+    expect((error as PersistenceError).file).toBe(join(dir, 'LOCK'));
+    expect((error as Error).message).toContain('holds no process id');
+    expect(readFileSync(join(dir, 'LOCK'), 'utf8')).toBe('');
+  });
+
   it('refuses a second open in the same process, and lets it in once the first closed', async () => {
     const dir = tempDir(prepared);
     const db = await SlotDB.open({ shards: SHARDS, dir });

@@ -128,17 +128,24 @@ export class AppendLog implements JournalSink {
 
   /** The manifest names the new log: the old file, named by nothing now, is closed. Returns it. */
   switchToNext(): LogFile {
-    this.write();
-    // The syncer fsynced the old file so far; the new one gets the same before it is the log
-    // (an offset published as on disk must be on disk in the file the manifest names).
-    const next = this.files[1]!;
+    // The manifest names the new file already: the switch happens whatever the disk says. Records
+    // a failed write left staged are retried into the new file (its own progress is kept).
+    let ok = true;
     try {
-      fdatasyncSync(next.fd);
-    } catch (error) {
-      throw new PersistenceError(next.path, `fsync failed: ${(error as Error).message}`);
+      this.write();
+    } catch {
+      ok = false;
     }
     const old = this.files.shift()!;
     closeSync(old.fd);
+    // Everything written is fsynced in the file that is now the log: an offset published as on
+    // disk must be on disk in the file the manifest names.
+    try {
+      fdatasyncSync(this.files[0]!.fd);
+      if (ok) this.synced = this.written;
+    } catch {
+      // The next sync (or the syncer) tries again.
+    }
     return old;
   }
 

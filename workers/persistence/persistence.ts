@@ -281,6 +281,10 @@ export class Persistence {
     const generation = this.generation + 1;
     const log = join(this.settings.dir, logName(shard, generation));
     this.log!.follow(createLog(log, shard, result.offset));
+    // While two logs are written the syncer fsyncs neither: it could fsync only the old one, and
+    // the manifest may name the new one before the commit reaches this shard. WAITAOF waits for
+    // the commit, which fsyncs the new log (AppendLog.switchToNext).
+    this.shard.control.logs.setFd(this.shard.id, -1);
     this.pending = generation;
     this.shard.post({
       type: 'snapshot-written',
@@ -312,10 +316,11 @@ export class Persistence {
     if (this.pending !== generation || log === undefined) {
       throw new Error(`no snapshot ${generation} waits for its commit`);
     }
-    const next = log.files[1]!;
-    // The syncer learns the new descriptor before the old one is closed (log-words.ts).
-    this.shard.control.logs.setFd(this.shard.id, next.fd);
     log.switchToNext();
+    // The syncer fsyncs the new log from now on (it left the two files alone meanwhile).
+    const { control, id } = this.shard;
+    control.logs.setFd(id, log.files[0]!.fd);
+    control.logs.setSynced(id, Math.max(control.logs.synced(id), log.synced));
     this.generation = generation;
     this.pending = undefined;
     this.baseBytes = log.size;
@@ -323,6 +328,8 @@ export class Persistence {
   }
 
   private commitFailed(error: string): void {
+    // An automatic snapshot waits for the log to grow as much again before it tries once more.
+    this.baseBytes = this.log?.size ?? 0;
     for (const done of this.onCommit.splice(0)) done(false, error);
   }
 
@@ -331,6 +338,8 @@ export class Persistence {
     if (this.pending !== generation) return;
     this.log?.dropNext();
     this.pending = undefined;
+    const first = this.log?.files[0];
+    if (first !== undefined) this.shard.control.logs.setFd(this.shard.id, first.fd);
     this.commitFailed('the snapshot was not committed (the database printed why)');
   }
 

@@ -20,10 +20,12 @@ const logs = control.logs;
 function syncAll(): void {
   const workers = control.workerCount;
   for (let seat = 0; seat < workers; seat++) {
+    // The generation first: a descriptor read after it belongs to that generation or a later one,
+    // and a later one is caught by the check after the fsync.
+    const generation = logs.generation(seat);
     const fd = logs.fd(seat);
     const written = logs.written(seat);
     if (fd < 0 || written <= logs.synced(seat)) continue;
-    const generation = logs.generation(seat);
     try {
       fdatasyncSync(fd);
     } catch {

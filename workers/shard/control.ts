@@ -124,8 +124,10 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     return { ...ok(message), digest: { offset, streaming, copies, lines } };
   },
   'hand-over'(shard, message) {
+    // Everything journaled so far goes to the log the new primary will take over; a log that
+    // cannot be written refuses the hand-over before anything is held.
+    shard.persistence?.syncNow();
     const offset = startHandOver(shard, message);
-    // Everything up to the final offset is in the log the new primary will take over.
     shard.persistence?.syncNow();
     return { ...ok(message), offset };
   },
