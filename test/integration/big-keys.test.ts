@@ -296,6 +296,8 @@ describe('big keys across live migration', () => {
       const target = 1 - source;
       await setShardFaults(db, target, { holdAcks: true });
       const moving = db.migrateSlot(SLOT, target, { pieceBytes: PIECE_BYTES, window: 2 });
+      // The move is under way (on a loaded machine its start can take longer than the writes).
+      await until(() => db.stats().migrations.length > 0);
       // Two pieces applied on the target, their acks held: the key is still written at once.
       const r = new Random(11);
       for (let i = 0; i < 20; i++) await kind.write(db, KEY, r);
