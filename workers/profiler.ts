@@ -26,6 +26,9 @@ export class ShardProfiler {
   private readonly lockWaitCounts = new Float64Array(PROFILE_BUCKETS_MAX);
   private readonly lockWaitMs = new Float64Array(PROFILE_BUCKETS_MAX);
   private readonly replyBacklogMs = new Float64Array(PROFILE_BUCKETS_MAX);
+  private readonly migratedKeys = new Float64Array(PROFILE_BUCKETS_MAX);
+  /** NaN where no adaptive pace adjusted. */
+  private readonly paceDuty = new Float64Array(PROFILE_BUCKETS_MAX).fill(Number.NaN);
   private readonly moves = new Map<number, SlotMove>();
   private readonly batches: BatchTiming[] = [];
   private batchesDropped = 0;
@@ -63,6 +66,16 @@ export class ShardProfiler {
 
   addRedirection(abs: number): void {
     this.redirections[this.bucketOf(abs)]!++;
+  }
+
+  /** `keys` keys left in a batch for a target. */
+  addMigrated(keys: number, abs: number): void {
+    this.migratedKeys[this.bucketOf(abs)]! += keys;
+  }
+
+  /** The adaptive pace set its duty (1: unpaced, no client load). */
+  addPace(duty: number, abs: number): void {
+    this.paceDuty[this.bucketOf(abs)] = duty;
   }
 
   addReplyBacklog(ms: number, abs: number): void {
@@ -175,6 +188,8 @@ export class ShardProfiler {
         lockWaits: take(this.lockWaitCounts),
         lockWaitMs: take(this.lockWaitMs),
         replyBacklogMs: take(this.replyBacklogMs),
+        migratedKeys: take(this.migratedKeys),
+        paceDuty: take(this.paceDuty).map((duty) => (Number.isNaN(duty) ? null : duty)),
       },
       moves: [...this.moves.values()],
       batches: this.batches,

@@ -19,17 +19,14 @@ import {
   type MigrationOutcome,
   type MigrationPlan,
   type MigrationReport,
+  type MoveOrder,
   type ShardEvent,
 } from '../shared/control-messages.js';
-import {
-  KEYS_PER_SECOND_MAX,
-  PARALLEL_DEFAULT,
-  PARALLEL_MAX,
-  SLOT_COUNT,
-} from '../shared/limits.js';
-import { failoverMoves, type MoveInFlight, type MoveOrder } from './failover.js';
+import { PARALLEL_DEFAULT, PARALLEL_MAX, SLOT_COUNT } from '../shared/limits.js';
+import { failoverMoves, type MoveInFlight } from './failover.js';
 import {
   checkMigrateOptions,
+  checkMoveOrder,
   MIGRATE_OPTION_NAMES,
   MIGRATE_SLOTS_OPTION_NAMES,
   type MigrateOptions,
@@ -154,13 +151,7 @@ export class MigrationCoordinator {
     options: MigrateOptions,
   ): Promise<MigrationSummary> {
     const limits = checkMigrateOptions(options, this.pool.options.replicas);
-    const keysPerSecond = integerOption(
-      options as Record<string, unknown>,
-      'keysPerSecond',
-      0,
-      KEYS_PER_SECOND_MAX,
-      0,
-    );
+    const order = checkMoveOrder(options, parallel);
     const signal = options.signal;
     const control = this.pool.control;
     this.checkMoves(moves);
@@ -187,7 +178,6 @@ export class MigrationCoordinator {
     }
     const planned = [...bySource.values()].flat();
     for (const plan of planned) this.busySlots.add(plan.slot);
-    const order: MoveOrder = { parallel, keysPerSecond };
     // To the move's source now: it may have failed over since the move started.
     const cancel = (): void => {
       for (const plan of planned) {

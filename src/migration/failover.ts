@@ -11,13 +11,7 @@
 //     already has again. A move cancelled before goes on as a cancel: the keys come back there.
 
 import type { ShardPool } from '../shard-pool.js';
-import type { MigrationPlan } from '../shared/control-messages.js';
-
-/** A move's order, as the caller gave it: its slots move `parallel` at a time per source. */
-export interface MoveOrder {
-  readonly parallel: number;
-  readonly keysPerSecond: number;
-}
+import type { MigrationPlan, MoveOrder } from '../shared/control-messages.js';
 
 /** What the coordinator knows of a move under way. */
 export interface MoveInFlight {
@@ -58,8 +52,7 @@ export function failoverMoves(
     }
   }
   for (const [order, plans] of resumed) {
-    const { parallel, keysPerSecond } = order;
-    const migrate = { type: 'migrate', plans, parallel, keysPerSecond } as const;
+    const migrate = { type: 'migrate', plans, ...order } as const;
     void pool.request(to, migrate).catch(() => undefined);
   }
   for (const worker of told) {

@@ -9,6 +9,8 @@ import type {
   MigrationOutcome,
   MigrationPlan,
   MigrationReport,
+  MoveOrder,
+  Pace,
 } from '../shared/control-messages.js';
 import {
   BATCH_BYTES_DEFAULT,
@@ -16,6 +18,8 @@ import {
   BATCH_BYTES_MIN,
   BATCH_KEYS_DEFAULT,
   BATCH_KEYS_MAX,
+  BYTES_PER_SECOND_MAX,
+  KEYS_PER_SECOND_MAX,
   PIECE_BYTES_DEFAULT,
   PIECE_BYTES_MAX,
   PIECE_BYTES_MIN,
@@ -41,10 +45,22 @@ export interface MigrateOptions {
   /** Cancels the migration: the promise rejects with an AbortError, as fetch does. */
   signal?: AbortSignal;
   /**
-   * Keys per second each source shard may move (default: no limit). Throttling leaves the shards
-   * more time for their clients while slots move; the move takes longer.
+   * How fast slots move. 'adaptive' (the default): as fast as the clients leave room for; the source
+   * measures what the clients get done and shrinks or grows the move's share of the CPU to keep
+   * them at about 0.92 to 0.96 of their rate without a move; with no client load it moves at full
+   * speed. 'max': as fast as the shards can, whatever the load. Setting keysPerSecond or
+   * bytesPerSecond without `pace` means 'max' under those limits (a fixed rate); with
+   * `pace: 'adaptive'` they are ceilings over the adaptive rate.
+   */
+  pace?: Pace;
+  /**
+   * Keys per second each source shard may move, over all slots of the call (default: no limit).
+   * Throttling leaves the shards more time for their clients while slots move; the move takes
+   * longer.
    */
   keysPerSecond?: number;
+  /** Bytes per second each source shard may move, keys and values (default: no limit). */
+  bytesPerSecond?: number;
   /**
    * With replicas: how many replicas of the receiving shard must hold a batch before it is
    * acknowledged (and of the source, a moved key's deletion before its requests go to the target),
@@ -103,6 +119,8 @@ export const MIGRATE_OPTION_NAMES: ReadonlySet<string> = new Set([
   'lock',
   'signal',
   'keysPerSecond',
+  'bytesPerSecond',
+  'pace',
   'replicas',
 ]);
 export const MIGRATE_SLOTS_OPTION_NAMES: ReadonlySet<string> = new Set([
@@ -122,7 +140,10 @@ export const REBALANCE_OPTION_NAMES: ReadonlySet<string> = new Set([
 export function checkMigrateOptions(
   options: MigrateOptions,
   replicasMax: number,
-): Pick<MigrationPlan, 'lock' | 'batchKeys' | 'batchBytes' | 'window' | 'pieceBytes' | 'replicas'> {
+): Pick<
+  MigrationPlan,
+  'lock' | 'batchKeys' | 'batchBytes' | 'window' | 'pieceBytes' | 'replicas' | 'pacedBatches'
+> {
   if (options === null || typeof options !== 'object')
     throw new OptionError('options', 'an object', options);
   const record = options as Record<string, unknown>;
@@ -132,7 +153,12 @@ export function checkMigrateOptions(
     throw new OptionError('signal', 'an AbortSignal', options.signal);
   }
   const replicas = options.replicas;
+  const pacedBatches =
+    options.batchKeys === undefined &&
+    options.batchBytes === undefined &&
+    options.window === undefined;
   return {
+    ...(pacedBatches ? { pacedBatches } : {}),
     ...(replicas === undefined
       ? {}
       : { replicas: integerOption(record, 'replicas', 0, replicasMax, 0) }),
@@ -154,4 +180,18 @@ export function checkMigrateOptions(
       PIECE_BYTES_DEFAULT,
     ),
   };
+}
+
+/**
+ * How an order moves its slots: `parallel` (checked by the caller) and the pace, checked. A fixed
+ * rate without `pace` means 'max' under it, as keysPerSecond always did.
+ */
+export function checkMoveOrder(options: MigrateOptions, parallel: number): MoveOrder {
+  const record = options as Record<string, unknown>;
+  const keysPerSecond = integerOption(record, 'keysPerSecond', 0, KEYS_PER_SECOND_MAX, 0);
+  const bytesPerSecond = integerOption(record, 'bytesPerSecond', 0, BYTES_PER_SECOND_MAX, 0);
+  const pace = options.pace ?? (keysPerSecond > 0 || bytesPerSecond > 0 ? 'max' : 'adaptive');
+  if (pace !== 'adaptive' && pace !== 'max')
+    throw new OptionError('pace', "'adaptive' or 'max'", pace);
+  return { parallel, keysPerSecond, bytesPerSecond, pace };
 }

@@ -80,7 +80,25 @@ export interface MigrationPlan {
   readonly resumed?: boolean;
   /** With `resumed`: the move had been cancelled; its keys come back to the source. */
   readonly returning?: boolean;
+  /**
+   * The caller chose none of batchKeys, batchBytes and window: the source picks them for the load
+   * (workers/migration/pacing/adaptive-pace.ts); the fields above are then the unloaded limits.
+   */
+  readonly pacedBatches?: boolean;
 }
+
+/** How a caller's order moves its slots: how many at once, how fast. */
+export interface MoveOrder {
+  readonly parallel: number;
+  /** Keys per second this order may move, over all its slots; 0 for no limit. */
+  readonly keysPerSecond: number;
+  /** Bytes per second this order may move, over all its slots; 0 for no limit. */
+  readonly bytesPerSecond: number;
+  /** 'adaptive': as fast as the clients leave room for; 'max': unpaced (under the limits above). */
+  readonly pace: Pace;
+}
+
+export type Pace = 'adaptive' | 'max';
 
 export type ShardRequest =
   | {
@@ -98,14 +116,11 @@ export type ShardRequest =
       readonly out: SharedArrayBuffer;
       readonly in: SharedArrayBuffer;
     }
-  | {
+  | ({
       readonly type: 'migrate';
       /** Slots to move away, in order; at most `parallel` move at once, the rest wait their turn. */
       readonly plans: readonly MigrationPlan[];
-      readonly parallel: number;
-      /** Keys per second this order may move, over all its slots; 0 for no limit. */
-      readonly keysPerSecond: number;
-    }
+    } & MoveOrder)
   | { readonly type: 'cancel'; readonly migration: number }
   | { readonly type: 'peer-down'; readonly peer: number }
   /** The worker in seat `from` died and the one in seat `to` took over its shard (failover). */

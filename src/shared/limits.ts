@@ -168,6 +168,8 @@ export const PARALLEL_MAX = 64;
 
 /** Highest throttle accepted, keys per second (far above what a shard moves). */
 export const KEYS_PER_SECOND_MAX = 1e9;
+/** Bound of MigrateOptions.bytesPerSecond (1 TB/s: no limit in practice). */
+export const BYTES_PER_SECOND_MAX = 1e12;
 
 /**
  * Bytes of each ring between two shards. A batch larger than the ring still travels in pieces;

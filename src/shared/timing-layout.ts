@@ -132,6 +132,13 @@ export interface ShardProfileDump {
     readonly lockWaits: number[];
     readonly lockWaitMs: number[];
     readonly replyBacklogMs: number[];
+    /** Keys this shard sent to targets (as a migration's source). Absent in older dumps. */
+    readonly migratedKeys?: number[];
+    /**
+     * The adaptive pace's duty (share of a core migration work may take) at the bucket's last
+     * adjustment; 1 while unpaced (no client load); null where no adaptive move ran.
+     */
+    readonly paceDuty?: (number | null)[];
   };
   readonly moves: SlotMove[];
   readonly batches: BatchTiming[];

@@ -42,12 +42,13 @@ import { PeerFrame } from '../../src/shared/peer-frames.js';
 import { WaitReason } from '../../src/shared/timing-layout.js';
 import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
-import type { KeyBudget } from './budget.js';
 import { journalOf, needOf, Settling } from './durability.js';
 import type { ForwardLog } from './forward-log.js';
 import { admitWhereKeysLost, lostKeysReply } from './lost-keys.js';
 import { MoveLink } from './move-link.js';
 import { moveReport, progressEvent } from './move-report.js';
+import type { AdaptivePace } from './pacing/adaptive-pace.js';
+import type { RateBudget } from './pacing/rate-budget.js';
 import { Decision, Placement } from './placement.js';
 import { ReturnedKeys } from './returned-keys.js';
 import { RoleDefaults, RoleKind } from './role.js';
@@ -92,13 +93,17 @@ export class OutgoingMigration extends RoleDefaults {
     protected readonly shard: ShardContext,
     plan: MigrationPlan,
     now: number,
-    budget?: KeyBudget,
+    budget?: RateBudget,
+    pace?: AdaptivePace,
   ) {
     super();
     this.migration = plan.migration;
     this.slot = plan.slot;
     this.startedAt = now;
-    this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan, budget);
+    this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan, {
+      budget,
+      pace,
+    });
     const need = needOf(plan.replicas);
     this.back = new ReturnedKeys(shard, plan.slot, plan.migration, need, plan.resumed === true);
     this.settling = new Settling(shard, need);

@@ -14,8 +14,9 @@ import { FRAME_BYTES_MAX, PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js
 import { BATCH_HEADER_BYTES } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
 import { beginBatch, entryBytes, putEntry, sealBatch } from './batch.js';
-import type { KeyBudget } from './budget.js';
 import { journalOf } from './durability.js';
+import type { AdaptivePace } from './pacing/adaptive-pace.js';
+import type { RateBudget } from './pacing/rate-budget.js';
 import { PieceTransfers, TransferState } from './pieces/transfers.js';
 
 interface InFlightBatch {
@@ -35,6 +36,14 @@ export interface SenderLimits {
   readonly window: number;
   /** A collection whose byte form passes this travels in pieces (PIECE_BYTES_DEFAULT if unset). */
   readonly pieceBytes?: number;
+  /** The caller chose no batch limit: the pace picks them for the load. */
+  readonly pacedBatches?: boolean;
+}
+
+/** How fast a sender may go: an order's fixed ceilings, and the shard's adaptive pace. */
+export interface SenderPacing {
+  readonly budget?: RateBudget | undefined;
+  readonly pace?: AdaptivePace | undefined;
 }
 
 /** Where a key locked for writes by its transfer, not by a frame in flight, points in `locked`. */
@@ -56,6 +65,8 @@ export class BatchSender {
   keysAcknowledged = 0;
   /** Longest time a batch stayed unacknowledged, ms. */
   lockMsMax = 0;
+  private readonly budget: RateBudget | undefined;
+  private readonly pace: AdaptivePace | undefined;
 
   constructor(
     private readonly shard: ShardContext,
@@ -64,8 +75,10 @@ export class BatchSender {
     public target: number,
     readonly migration: number,
     private readonly limits: SenderLimits,
-    private readonly budget?: KeyBudget,
+    pacing: SenderPacing = {},
   ) {
+    this.budget = pacing.budget;
+    this.pace = pacing.pace;
     const pieceBytes = limits.pieceBytes ?? PIECE_BYTES_DEFAULT;
     this.transfers = new PieceTransfers(shard.keyspace, slot, migration, pieceBytes);
   }
@@ -110,19 +123,37 @@ export class BatchSender {
     this.transfers.clear();
   }
 
+  /** The batch limits now: the caller's, or, if it chose none, the pace's for the load. */
+  private current(): { batchKeys: number; batchBytes: number; window: number } {
+    const { limits, pace } = this;
+    return pace !== undefined && limits.pacedBatches === true ? pace.limits(limits) : limits;
+  }
+
+  /** Whether the order's ceilings and the shard's pace let a frame of `keys` keys go now. */
+  private paced(keys: number, now: number): boolean {
+    if (this.budget !== undefined && !this.budget.allows(keys, now)) return false;
+    return this.pace === undefined || this.pace.maySend(now);
+  }
+
+  /** A frame of `keys` keys and `bytes` bytes went, built in `ms`: the budget and pace pay it. */
+  private paid(keys: number, bytes: number, ms: number): void {
+    this.budget?.take(keys, bytes);
+    this.pace?.charge(ms, true);
+    const profiler = this.shard.profiler;
+    if (profiler !== undefined)
+      profiler.addMigrated(keys, performance.timeOrigin + performance.now());
+  }
+
   /** Sends one batch if the window has room and keys remain. Returns the keys sent. */
   sendBatch(now: number): number {
     if (this.shard.faults.pauseSending) return 0;
-    if (this.inFlight.size >= this.limits.window || (this.exhausted && this.priority.length === 0))
-      return 0;
+    const { batchKeys, batchBytes, window } = this.current();
+    if (this.inFlight.size >= window || (this.exhausted && this.priority.length === 0)) return 0;
     if (this.transfers.finalDue) return 0;
     // A throttled sender waits for a whole batch's worth of budget: trickling keys one by one
     // would pay a batch's fixed cost per key.
-    if (this.budget !== undefined && this.budget.allowance(now) < this.limits.batchKeys) {
-      this.budget.starved = true;
-      return 0;
-    }
-    const allowance = this.limits.batchKeys;
+    if (!this.paced(batchKeys, now)) return 0;
+    const allowance = batchKeys;
     const keyspace = this.shard.keyspace;
     const writer = this.shard.peerWriter(this.target);
     const building = performance.now();
@@ -130,7 +161,7 @@ export class BatchSender {
     const start = beginBatch(writer, this.slot, this.migration, batch);
     const keys: string[] = [];
     let bytes = 0;
-    while (keys.length < allowance && bytes < this.limits.batchBytes) {
+    while (keys.length < allowance && bytes < batchBytes) {
       const key = this.nextKey();
       if (key === undefined) break;
       if (this.locked.has(key) || this.transfers.byKey.has(key)) continue;
@@ -159,8 +190,8 @@ export class BatchSender {
     }
     sealBatch(writer, start, keys.length);
     this.shard.flushPeer(this.target);
-    this.budget?.take(keys.length);
     const built = performance.now();
+    this.paid(keys.length, bytes, built - building);
     this.inFlight.set(batch, {
       keys,
       bytes,
@@ -175,24 +206,23 @@ export class BatchSender {
 
   /** Sends the next piece of a big key if the window has room and one travels. Returns 1 or 0. */
   sendPiece(now: number): number {
-    if (this.shard.faults.pauseSending || this.inFlight.size >= this.limits.window) return 0;
+    if (this.shard.faults.pauseSending) return 0;
+    const { batchKeys, window } = this.current();
+    if (this.inFlight.size >= window) return 0;
     // The final piece locks its key for writes until its ack: sent behind nothing, so that the
     // wait is the final piece's own, not that of the frames ahead of it too.
     const finalAllowed = this.inFlight.size === 0;
     const transfer = this.transfers.next(finalAllowed);
     if (transfer === undefined) return 0;
     // A piece costs the budget what a batch does: about as many bytes, as much work.
-    if (this.budget !== undefined && this.budget.allowance(now) < this.limits.batchKeys) {
-      this.budget.starved = true;
-      return 0;
-    }
+    if (!this.paced(batchKeys, now)) return 0;
     const building = performance.now();
     const number = this.nextBatch++;
     const writer = this.shard.peerWriter(this.target);
     const piece = this.transfers.build(transfer, number, writer, finalAllowed);
     this.shard.flushPeer(this.target);
-    this.budget?.take(this.limits.batchKeys);
     const { key, bytes } = piece;
+    this.paid(batchKeys, bytes, performance.now() - building);
     if (piece.final) this.locked.set(key, number);
     else if (transfer.state === TransferState.Locked) this.locked.set(key, LOCKED_BY_TRANSFER);
     if (piece.aborted) {
@@ -253,6 +283,8 @@ export class BatchSender {
     const sent = this.inFlight.get(batch);
     if (sent === undefined) return undefined;
     this.inFlight.delete(batch);
+    // The target's work applying it is migration work too.
+    this.pace?.charge(applyMs, false);
     // Only frames that lock keys count: a piece before the final one locks nothing.
     if (sent.keys.length > 0) this.lockMsMax = Math.max(this.lockMsMax, now - sent.sentAt);
     const profiler = this.shard.profiler;

@@ -1,6 +1,7 @@
 // Orders to move slots away, as the opening thread sent them ('migrate'): each runs up to
 // `parallel` slot moves at once, the rest wait their turn here, and a throttled order pays its
-// key budget for every slot it starts.
+// key budget for every slot it starts. Orders paced 'adaptive' share the shard's one AdaptivePace:
+// it measures the clients for every move this shard makes.
 
 import { ShardState, WorkerRole } from '../../src/shared/control-block.js';
 import {
@@ -9,8 +10,9 @@ import {
   type MigrationPlan,
   type ToShard,
 } from '../../src/shared/control-messages.js';
-import { KeyBudget } from '../migration/budget.js';
 import { HeldSlot } from '../migration/held-slot.js';
+import { AdaptivePace, PaceMode } from '../migration/pacing/adaptive-pace.js';
+import { RateBudget } from '../migration/pacing/rate-budget.js';
 import type { Shard } from '../shard.js';
 
 /** What starting and flipping one slot costs a throttled order, in keys of its budget. */
@@ -25,7 +27,8 @@ interface Order {
   readonly running: Set<number>;
   next: number;
   readonly batchKeys: number;
-  readonly budget: KeyBudget | undefined;
+  readonly budget: RateBudget | undefined;
+  readonly paced: boolean;
 }
 
 function isDone(order: Order): boolean {
@@ -34,8 +37,17 @@ function isDone(order: Order): boolean {
 
 export class MigrationOrders {
   private readonly orders: Order[] = [];
+  /** The pace of adaptive orders, made by the first one (it keeps what it learned across orders). */
+  pace: AdaptivePace | undefined;
+  /** Whether a running order is paced adaptively (the shard then calls pace.beginTurn). */
+  private pacedOrders = 0;
 
   constructor(private readonly shard: Shard) {}
+
+  /** The pace to consult this turn, if an adaptive order runs. */
+  get activePace(): AdaptivePace | undefined {
+    return this.pacedOrders > 0 ? this.pace : undefined;
+  }
 
   /** Whether some order still has slots to move or moves running. */
   get pending(): boolean {
@@ -44,39 +56,62 @@ export class MigrationOrders {
 
   add(message: Extract<ToShard, { type: 'migrate' }>): void {
     const batchKeys = Math.max(1, ...message.plans.map((plan) => plan.batchKeys));
+    const batchBytes = Math.max(1, ...message.plans.map((plan) => plan.batchBytes));
+    const { keysPerSecond, bytesPerSecond } = message;
+    const now = performance.now();
+    const paced = message.pace === 'adaptive';
+    if (paced) {
+      this.pace ??= this.newPace(now);
+      this.pacedOrders++;
+    }
     this.orders.push({
       plans: [...message.plans],
       parallel: message.parallel,
       running: new Set(),
       next: 0,
       batchKeys,
+      paced,
       budget:
-        message.keysPerSecond > 0
-          ? new KeyBudget(
-              message.keysPerSecond,
+        keysPerSecond > 0 || bytesPerSecond > 0
+          ? new RateBudget(
+              keysPerSecond,
+              bytesPerSecond,
               Math.max(batchKeys, SLOT_COST_KEYS),
-              performance.now(),
+              batchBytes,
+              now,
             )
           : undefined,
     });
     this.startQueued();
   }
 
+  private newPace(now: number): AdaptivePace {
+    const pace = new AdaptivePace(this.shard.control, now);
+    // A running profile shows the pace beside the clients' throughput.
+    pace.onPeriod = (adjusted, at) =>
+      this.shard.profiler?.addPace(
+        adjusted.mode === PaceMode.Idle ? 1 : adjusted.duty,
+        performance.timeOrigin + at,
+      );
+    return pace;
+  }
+
   /** Starts queued slot moves while each order has fewer than `parallel` running. */
   startQueued(): void {
     const orders = this.orders;
     if (orders.length === 0) return;
+    const pace = this.pace;
     for (const order of orders) {
-      while (order.running.size < order.parallel && order.next < order.plans.length) {
+      const paced = order.paced ? pace : undefined;
+      const parallel = paced === undefined ? order.parallel : paced.parallel(order.parallel);
+      while (order.running.size < parallel && order.next < order.plans.length) {
+        if (paced !== undefined && !paced.mayStart(this.shard.clock)) break;
         // A throttled order pays for each slot it starts, as for SLOT_COST_KEYS keys: starting and
         // flipping a slot costs about that much, and an order of many small slots must not escape
         // its budget by moving few keys per slot.
         if (order.budget !== undefined) {
-          if (order.budget.allowance(this.shard.clock) < SLOT_COST_KEYS) {
-            order.budget.starved = true;
-            break;
-          }
-          order.budget.take(SLOT_COST_KEYS);
+          if (!order.budget.allows(SLOT_COST_KEYS, this.shard.clock)) break;
+          order.budget.take(SLOT_COST_KEYS, 0);
         }
         const plan = order.plans[order.next++]!;
         const refusal = this.refusal(plan);
@@ -87,11 +122,17 @@ export class MigrationOrders {
           continue;
         }
         order.running.add(plan.migration);
-        this.shard.migrations.startOutgoing(plan, order.budget);
+        this.shard.migrations.startOutgoing(
+          plan,
+          order.budget,
+          order.paced ? this.pace : undefined,
+        );
       }
     }
     // Orders with every slot started and none running are done.
-    while (orders.length > 0 && isDone(orders[0]!)) orders.shift();
+    while (orders.length > 0 && isDone(orders[0]!)) {
+      if (orders.shift()!.paced) this.pacedOrders--;
+    }
   }
 
   /** The target `from` failed over to `to`: slots waiting their turn go there instead. */
@@ -154,6 +195,8 @@ export class MigrationOrders {
 
   /** How long a parked shard may sleep, at most `timeoutMs`: a throttled order waits for budget. */
   parkTimeout(timeoutMs: number): number {
+    const pace = this.activePace;
+    if (pace !== undefined) timeoutMs = Math.min(timeoutMs, pace.parkMs(this.shard.clock));
     // A throttled order waits for its budget, not for a peer: wake up when the next batch may go.
     for (const order of this.orders) {
       if (order.budget?.starved) {

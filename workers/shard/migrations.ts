@@ -9,12 +9,13 @@ import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { failedOver, shardDown } from '../../src/shared/reply-errors.js';
 import type { ImportLimits } from '../migration/batch.js';
-import type { KeyBudget } from '../migration/budget.js';
 import type { ForwardLog } from '../migration/forward-log.js';
 import { HeldSlot } from '../migration/held-slot.js';
 import { IncomingMigration } from '../migration/incoming.js';
 import { LostKeys } from '../migration/lost-keys.js';
 import { OutgoingMigration } from '../migration/outgoing.js';
+import type { AdaptivePace } from '../migration/pacing/adaptive-pace.js';
+import type { RateBudget } from '../migration/pacing/rate-budget.js';
 import { type MigrationRole, RoleKind } from '../migration/role.js';
 import type { ShardProfiler } from '../profiler.js';
 import type { Shard } from '../shard.js';
@@ -38,11 +39,15 @@ export class Migrations {
   constructor(private readonly shard: Shard) {}
 
   /** Starts moving a slot away (the plan was checked by MigrationOrders). */
-  startOutgoing(plan: MigrationPlan, budget: KeyBudget | undefined): void {
+  startOutgoing(
+    plan: MigrationPlan,
+    budget: RateBudget | undefined,
+    pace: AdaptivePace | undefined,
+  ): void {
     const held = this.lost[plan.slot];
     if (held instanceof HeldSlot) this.finished(held.migration);
     const now = performance.now();
-    const migration = new OutgoingMigration(this.shard, plan, now, budget);
+    const migration = new OutgoingMigration(this.shard, plan, now, budget, pace);
     this.byId.set(plan.migration, migration);
     this.outgoing[plan.slot] = migration;
     if (plan.returning) migration.cancel(now);
@@ -160,7 +165,9 @@ export class Migrations {
   /** One step of every migration that sends (queued orders start first). Returns work done. */
   step(now: number): number {
     let work = 0;
-    this.shard.orders.startQueued();
+    const orders = this.shard.orders;
+    orders.startQueued();
+    orders.activePace?.beginTurn(now);
     for (const role of this.byId.values()) work += role.step(now);
     return work;
   }

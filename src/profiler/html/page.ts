@@ -7,6 +7,7 @@
 import type { ProfileReport } from '../report/types.js';
 import { busySvg } from './busy.js';
 import { histogramSvg } from './histogram.js';
+import { pacingSvg } from './pacing.js';
 import { escapeHtml, fmt } from './svg.js';
 import {
   batchesSection,
@@ -33,6 +34,7 @@ const STYLE = [
   '.latency { fill: none; stroke-width: 1.5; } .p50 { stroke: #4e79a7; } ' +
     '.p99 { stroke: #f28e2b; } .max { stroke: #e15759; stroke-dasharray: 4 3; }',
   '.legend { stroke-width: 3; } .legend.throughput { stroke: #222; }',
+  '.migrated { fill: none; stroke: #f28e2b; stroke-width: 1.5; } .pace { fill: none; stroke-width: 1.5; }',
   '.busy { fill: none; stroke-width: 1.5; }',
   'table { border-collapse: collapse; margin: 6px 0; font-size: 13px; } ' +
     'th, td { border-bottom: 1px solid #e4e4e4; padding: 3px 8px; text-align: right; }',
@@ -82,6 +84,8 @@ ${note(report)}
 ${tiles(report)}
 <h2>Throughput and latency over time</h2>
 ${timelineSvg(report)}
+<h2>Migration pace (dashed: each shard's share of a core for migration work; 100%: unpaced)</h2>
+${pacingSvg(report)}
 <h2>Latency before, during and after migration</h2>
 ${histogramSvg(report)}
 <h2>Shard busy time (dashed: replicas)</h2>

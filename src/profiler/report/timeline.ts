@@ -1,5 +1,5 @@
 // The report's timeline: per time bucket, the clients' throughput and latency and the shards'
-// redirections, lock waits, reply backlog and busy time.
+// redirections, lock waits, reply backlog, busy time, the keys migrating and the adaptive pace.
 
 import type { ShardProfileDump, SlotMove } from '../../shared/timing-layout.js';
 import { HISTOGRAM_BINS, percentileOfBins, round } from '../histogram.js';
@@ -47,6 +47,14 @@ export function timelineOf(
       shardBusy: Array.from({ length: shards }, (_, shard) => busy(dumpOf[shard], b, width)),
       workerBusy: workers.map((dump) => busy(dump, b, width)),
       migratingSlots: movingIn(frame, moves, b),
+      migratedKeysPerSecond: round(
+        (sum((dump) => dump.buckets.migratedKeys ?? []) * 1000) / Math.max(width, 1e-3),
+        1,
+      ),
+      paceDuty: Array.from(
+        { length: shards },
+        (_, shard) => dumpOf[shard]?.buckets.paceDuty?.[b] ?? null,
+      ),
       failingOver: failingOverIn(frame, input.failovers, b),
     });
   }

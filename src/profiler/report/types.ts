@@ -50,6 +50,13 @@ export interface TimelineBucket {
   readonly workerBusy: (number | null)[];
   /** Slots moving during the bucket. */
   readonly migratingSlots: number;
+  /** Keys the sources sent to their targets during the bucket, per second. */
+  readonly migratedKeysPerSecond?: number;
+  /**
+   * Per shard, its adaptive pace's duty (the share of a core migration work may take) at the
+   * bucket's last adjustment; 1 while unpaced (no client load); null where no adaptive move ran.
+   */
+  readonly paceDuty?: (number | null)[];
   /** Shards failing over during the bucket (from a primary's death to its replica's takeover). */
   readonly failingOver: number;
 }

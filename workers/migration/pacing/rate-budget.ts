@@ -1,0 +1,90 @@
+// Token buckets of keys and bytes per second: a migration order's fixed ceilings
+// (MigrateOptions.keysPerSecond and bytesPerSecond), so that moving slots takes only part of the
+// shards' time whatever the load. The adaptive pace (adaptive-pace.ts) works under them.
+
+/**
+ * Burst allowed after a pause: this many ms of rate, and at least the largest single take (a batch,
+ * or a slot's start): a bucket that can never hold one take would never let the order go on.
+ */
+const BURST_MS = 10;
+
+/** One bucket: `perSecond` tokens a second, up to a burst. */
+class Bucket {
+  private tokens: number;
+  private refilledAt: number;
+  private readonly burst: number;
+
+  constructor(
+    private readonly perSecond: number,
+    largestTake: number,
+    now: number,
+  ) {
+    this.burst = Math.max(largestTake, (perSecond * BURST_MS) / 1000);
+    this.tokens = this.burst;
+    this.refilledAt = now;
+  }
+
+  /** Tokens available now. */
+  allowance(now: number): number {
+    this.tokens = Math.min(
+      this.burst,
+      this.tokens + ((now - this.refilledAt) * this.perSecond) / 1000,
+    );
+    this.refilledAt = now;
+    return this.tokens;
+  }
+
+  /** Time until `tokens` are available, ms (0 if they are). */
+  msUntil(tokens: number): number {
+    const wanted = Math.min(tokens, this.burst);
+    return this.tokens >= wanted ? 0 : ((wanted - this.tokens) * 1000) / this.perSecond;
+  }
+
+  take(tokens: number): void {
+    this.tokens -= tokens;
+  }
+}
+
+export class RateBudget {
+  private readonly keys: Bucket | undefined;
+  private readonly bytes: Bucket | undefined;
+  /** Set when a sender found the budget short; cleared when it sends. */
+  starved = false;
+
+  constructor(
+    keysPerSecond: number,
+    bytesPerSecond: number,
+    /** Keys of the largest single take (a batch, a slot's start). */
+    largestTake: number,
+    /** Bytes of the largest batch. */
+    largestBytes: number,
+    now: number,
+  ) {
+    this.keys = keysPerSecond > 0 ? new Bucket(keysPerSecond, largestTake, now) : undefined;
+    this.bytes = bytesPerSecond > 0 ? new Bucket(bytesPerSecond, largestBytes, now) : undefined;
+  }
+
+  /**
+   * Whether `keys` keys may move now. A sender waits for a whole batch's worth of keys (trickling
+   * keys one by one would pay a batch's fixed cost per key); bytes are paid after the batch is
+   * built, so a byte budget only needs to be out of debt.
+   */
+  allows(keys: number, now: number): boolean {
+    const ok =
+      (this.keys === undefined || this.keys.allowance(now) >= keys) &&
+      (this.bytes === undefined || this.bytes.allowance(now) > 0);
+    if (!ok) this.starved = true;
+    return ok;
+  }
+
+  /** Time until `keys` keys may move, ms (0 if they may now). */
+  msUntil(keys: number): number {
+    return Math.max(this.keys?.msUntil(keys) ?? 0, this.bytes?.msUntil(1) ?? 0);
+  }
+
+  take(keys: number, bytes: number): void {
+    this.starved = false;
+    this.keys?.take(keys);
+    this.bytes?.take(bytes);
+  }
+}
