@@ -1,10 +1,15 @@
 // Throughput during live migration (tinybench), in one run:
 //
-//   1. load 1,000,000 keys (32-byte values) over 4 shards;
+//   1. load 1,000,000 keys (32-byte values) over 4 shards, and 4 big slots of 50,000 keys each;
 //   2. steady state: a mixed load (90% GET, 10% SET, auto-pipelined in batches) from this thread;
-//   3. the same load while a quarter of the slots migrate with key locks;
+//   3. the same load while a quarter of the slots migrate with key locks, default options (the
+//      adaptive pace);
 //   4. the same load while those slots move back with slot locks (the baseline);
-//   5. migration speed without load, for 32-byte and for 64 KiB values.
+//   5. the same two unpaced (pace 'max', what the default was before the adaptive pace), and
+//      throttled to a fixed rate;
+//   6. the same load while the 4 big slots move, with key locks and with slot locks: the case key
+//      locks are for (a slot whose move takes long);
+//   7. migration speed without load, for 32-byte and for 64 KiB values.
 //
 // Latency of every operation is recorded (perf_hooks histograms), split by whether its key's slot
 // was among the moving ones. Figures are medians over rounds.
@@ -14,7 +19,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
-import type { MigrationReport } from '../src/index.js';
+import type { MigrationReport, MigrationSummary } from '../src/index.js';
 import { keySlot, SlotDB } from '../src/index.js';
 import { machine, median, numberFlags } from './machine.js';
 
@@ -29,18 +34,51 @@ const flags = numberFlags({
   parallel: 16,
   /** The throttled phases' limit, keys per second per source shard. */
   throttle: 10_000,
+  /**
+   * The load runs this long before the steady state is measured: a pipelined load from a fresh
+   * thread speeds up for its first seconds (JIT, heap growth), which would flatter later phases.
+   */
+  warmupMs: 3000,
+  /** Keys in each of the 4 big slots. */
+  bigSlotKeys: 50_000,
 });
+const BIG_SLOTS = 4;
 const SLOTS = 16384;
 
-/** The migration phases, in order; each moves the same quarter of the slots (forward, then back). */
-const PHASES = [
-  { name: 'key-lock', lock: 'key', keysPerSecond: 0 },
-  { name: 'slot-lock', lock: 'slot', keysPerSecond: 0 },
-  { name: 'key-lock throttled', lock: 'key', keysPerSecond: 0 },
-  { name: 'slot-lock throttled', lock: 'slot', keysPerSecond: 0 },
-] as { name: string; lock: 'key' | 'slot'; keysPerSecond: number }[];
-for (const phase of PHASES)
-  if (phase.name.endsWith('throttled')) phase.keysPerSecond = flags.throttle;
+interface Phase {
+  readonly name: string;
+  readonly lock: 'key' | 'slot';
+  /** Unset: the default (adaptive). */
+  readonly pace?: 'max';
+  readonly keysPerSecond?: number;
+  /** Which slots move: a quarter of every shard's, or the big ones. */
+  readonly slots: 'quarter' | 'big';
+}
+
+/**
+ * The migration phases, in order. Each quarter phase moves the same quarter of the slots (key-lock
+ * phases forward, slot-lock phases back); each big phase moves the big slots to the next shard.
+ */
+const PHASES: readonly Phase[] = [
+  { name: 'key-lock', lock: 'key', slots: 'quarter' },
+  { name: 'slot-lock', lock: 'slot', slots: 'quarter' },
+  { name: 'key-lock max', lock: 'key', pace: 'max', slots: 'quarter' },
+  { name: 'slot-lock max', lock: 'slot', pace: 'max', slots: 'quarter' },
+  { name: 'key-lock throttled', lock: 'key', keysPerSecond: flags.throttle, slots: 'quarter' },
+  { name: 'slot-lock throttled', lock: 'slot', keysPerSecond: flags.throttle, slots: 'quarter' },
+  { name: 'big slots key-lock', lock: 'key', slots: 'big' },
+  { name: 'big slots slot-lock', lock: 'slot', slots: 'big' },
+];
+
+/** The options of a phase's migrateSlots calls. */
+function phaseOptions(phase: Phase): Record<string, unknown> {
+  return {
+    lock: phase.lock,
+    parallel: flags.parallel,
+    ...(phase.pace === undefined ? {} : { pace: phase.pace }),
+    ...(phase.keysPerSecond === undefined ? {} : { keysPerSecond: phase.keysPerSecond }),
+  };
+}
 
 const VALUE = 'v'.repeat(32);
 const BIG_VALUE_BYTES = 64 * 1024;
@@ -103,7 +141,8 @@ class Load {
   constructor(
     private readonly db: SlotDB,
     private readonly keys: readonly string[],
-    private readonly moving: Uint8Array,
+    /** Per key, 1 if its slot moves in the current phase. */
+    public moving: Uint8Array,
   ) {
     this.pending = new Array(flags.batch);
   }
@@ -168,42 +207,96 @@ function collectReports(reports: readonly MigrationReport[]): {
   };
 }
 
+/** Tags whose slots are the big ones: one per shard, each owned by that shard. */
+function bigTags(db: SlotDB): string[] {
+  const tags: string[] = [];
+  for (let shard = 0; shard < BIG_SLOTS; shard++) {
+    for (let i = 0; ; i++) {
+      const tag = `big${shard}-${i}`;
+      if (db.slotOwner(keySlot(tag)) === shard % flags.shards) {
+        tags.push(tag);
+        break;
+      }
+    }
+  }
+  return tags;
+}
+
+/** Per key of `keys`, 1 if its slot is in `slots`. */
+function movingMask(keys: readonly string[], slots: Iterable<number>): Uint8Array {
+  const set = new Uint8Array(SLOTS);
+  for (const slot of slots) set[slot] = 1;
+  const mask = new Uint8Array(keys.length);
+  for (let i = 0; i < keys.length; i++) mask[i] = set[keySlot(keys[i]!)]!;
+  return mask;
+}
+
+/** The migrateSlots calls of a phase: slots grouped by target. */
+function phaseMoves(
+  db: SlotDB,
+  phase: Phase,
+  quarter: readonly { slot: number; from: number }[],
+  big: readonly number[],
+): Promise<MigrationSummary[]> {
+  const byTarget = new Map<number, number[]>();
+  const moves =
+    phase.slots === 'quarter'
+      ? quarter.map((move) => ({
+          slot: move.slot,
+          target: phase.lock === 'key' ? (move.from + 1) % flags.shards : move.from,
+        }))
+      : big.map((slot) => ({ slot, target: (db.slotOwner(slot) + 1) % flags.shards }));
+  for (const { slot, target } of moves) {
+    const list = byTarget.get(target) ?? [];
+    list.push(slot);
+    byTarget.set(target, list);
+  }
+  return Promise.all(
+    [...byTarget].map(([target, slots]) => db.migrateSlots(slots, target, phaseOptions(phase))),
+  );
+}
+
+function recordLatency(phase: string, split: LatencySplit): void {
+  for (const [part, histogram] of [
+    ['moving', split.moving],
+    ['other', split.other],
+  ] as const) {
+    const s = summary(histogram);
+    record(`${phase} ${part} p50 µs`, s.p50);
+    record(`${phase} ${part} p99 µs`, s.p99);
+    record(`${phase} ${part} p99.9 µs`, s.p999);
+    record(`${phase} ${part} max µs`, s.max);
+  }
+}
+
 async function underLoadRound(): Promise<void> {
   const db = await SlotDB.open({ shards: flags.shards });
   try {
+    const tags = bigTags(db);
     const keys = Array.from({ length: flags.keys }, (_, i) => `key:${i}`);
+    for (const tag of tags)
+      for (let i = 0; i < flags.bigSlotKeys; i++) keys.push(`{${tag}}:${i}`);
     for (let i = 0; i < keys.length; i += 20_000)
       await db.mSet(keys.slice(i, i + 20_000).map((k) => [k, VALUE] as [string, string]));
-    const moves = movingSlots(db);
-    const movingSet = new Uint8Array(SLOTS);
-    for (const move of moves) movingSet[move.slot] = 1;
-    const moving = new Uint8Array(keys.length);
-    for (let i = 0; i < keys.length; i++) moving[i] = movingSet[keySlot(keys[i]!)]!;
-    const load = new Load(db, keys, moving);
+    const quarter = movingSlots(db);
+    const big = tags.map((tag) => keySlot(tag));
+    const quarterMask = movingMask(
+      keys,
+      quarter.map((move) => move.slot),
+    );
+    const bigMask = movingMask(keys, big);
+    const load = new Load(db, keys, quarterMask);
 
+    await runLoad(load, 'warm-up', flags.warmupMs);
+    load.split = newSplit();
     record('steady ops/s', await runLoad(load, 'steady', flags.steadyMs));
-    const steady = load.split;
+    recordLatency('steady', load.split);
 
-    // Forward with key locks, back with slot locks; unthrottled, then throttled.
     for (const phase of PHASES) {
       load.split = newSplit();
+      load.moving = phase.slots === 'quarter' ? quarterMask : bigMask;
       const started = performance.now();
-      const byTarget = new Map<number, number[]>();
-      for (const move of moves) {
-        const target = phase.lock === 'key' ? (move.from + 1) % flags.shards : move.from;
-        const list = byTarget.get(target) ?? [];
-        list.push(move.slot);
-        byTarget.set(target, list);
-      }
-      const migrations = Promise.all(
-        [...byTarget].map(([target, slots]) =>
-          db.migrateSlots(slots, target, {
-            lock: phase.lock,
-            parallel: flags.parallel,
-            keysPerSecond: phase.keysPerSecond,
-          }),
-        ),
-      );
+      const migrations = phaseMoves(db, phase, quarter, big);
       const opsPerSecond = await runLoad(load, phase.name, migrations);
       const summaries = await migrations;
       const seconds = (performance.now() - started) / 1000;
@@ -215,26 +308,7 @@ async function underLoadRound(): Promise<void> {
       record(`${phase.name} key lock max ms`, reports.keyLockMsMax);
       record(`${phase.name} wait max ms`, reports.waitMsMax);
       record(`${phase.name} wait p99 ms`, reports.waitP99Ms);
-      for (const [part, histogram] of [
-        ['moving', load.split.moving],
-        ['other', load.split.other],
-      ] as const) {
-        const s = summary(histogram);
-        record(`${phase.name} ${part} p50 µs`, s.p50);
-        record(`${phase.name} ${part} p99 µs`, s.p99);
-        record(`${phase.name} ${part} p99.9 µs`, s.p999);
-        record(`${phase.name} ${part} max µs`, s.max);
-      }
-    }
-    for (const [part, histogram] of [
-      ['moving', steady.moving],
-      ['other', steady.other],
-    ] as const) {
-      const s = summary(histogram);
-      record(`steady ${part} p50 µs`, s.p50);
-      record(`steady ${part} p99 µs`, s.p99);
-      record(`steady ${part} p99.9 µs`, s.p999);
-      record(`steady ${part} max µs`, s.max);
+      recordLatency(phase.name, load.split);
     }
   } finally {
     await db.close();

@@ -56,7 +56,6 @@ export class MigrationOrders {
 
   add(message: Extract<ToShard, { type: 'migrate' }>): void {
     const batchKeys = Math.max(1, ...message.plans.map((plan) => plan.batchKeys));
-    const batchBytes = Math.max(1, ...message.plans.map((plan) => plan.batchBytes));
     const { keysPerSecond, bytesPerSecond } = message;
     const now = performance.now();
     const paced = message.pace === 'adaptive';
@@ -73,13 +72,7 @@ export class MigrationOrders {
       paced,
       budget:
         keysPerSecond > 0 || bytesPerSecond > 0
-          ? new RateBudget(
-              keysPerSecond,
-              bytesPerSecond,
-              Math.max(batchKeys, SLOT_COST_KEYS),
-              batchBytes,
-              now,
-            )
+          ? new RateBudget(keysPerSecond, bytesPerSecond, Math.max(batchKeys, SLOT_COST_KEYS), now)
           : undefined,
     });
     this.startQueued();
@@ -122,6 +115,7 @@ export class MigrationOrders {
           continue;
         }
         order.running.add(plan.migration);
+        paced?.started();
         this.shard.migrations.startOutgoing(
           plan,
           order.budget,

@@ -56,12 +56,12 @@ export class RateBudget {
     bytesPerSecond: number,
     /** Keys of the largest single take (a batch, a slot's start). */
     largestTake: number,
-    /** Bytes of the largest batch. */
-    largestBytes: number,
     now: number,
   ) {
     this.keys = keysPerSecond > 0 ? new Bucket(keysPerSecond, largestTake, now) : undefined;
-    this.bytes = bytesPerSecond > 0 ? new Bucket(bytesPerSecond, largestBytes, now) : undefined;
+    // Bytes are paid after the batch is built (allows() only asks for the bucket to be out of
+    // debt), so the bucket need not hold a whole batch: its burst is BURST_MS of rate.
+    this.bytes = bytesPerSecond > 0 ? new Bucket(bytesPerSecond, 1, now) : undefined;
   }
 
   /**
