@@ -22,7 +22,7 @@ const DEFAULTS = {
   keys: '1000000',
   migrate: '0.25',
   lock: 'key',
-  throttle: '10000',
+  throttle: '0',
   batch: '1000',
   'warmup-ms': '1000',
   'before-ms': '1000',
