@@ -103,6 +103,7 @@ export class OutgoingMigration extends RoleDefaults {
     this.sender = new BatchSender(shard, plan.slot, plan.target, plan.migration, plan, {
       budget,
       pace,
+      paceBatches: plan.lock === 'key',
     });
     const need = needOf(plan.replicas);
     this.back = new ReturnedKeys(shard, plan.slot, plan.migration, need, plan.resumed === true);

@@ -44,6 +44,12 @@ export interface SenderLimits {
 export interface SenderPacing {
   readonly budget?: RateBudget | undefined;
   readonly pace?: AdaptivePace | undefined;
+  /**
+   * Whether the pace holds batches back. A slot-lock move holds every request for its slot until
+   * the flip, so its batches go as fast as they can (the pace still pays for them, and spaces
+   * the slots instead).
+   */
+  readonly paceBatches?: boolean;
 }
 
 /** Where a key locked for writes by its transfer, not by a frame in flight, points in `locked`. */
@@ -67,6 +73,7 @@ export class BatchSender {
   lockMsMax = 0;
   private readonly budget: RateBudget | undefined;
   private readonly pace: AdaptivePace | undefined;
+  private readonly paceBatches: boolean;
 
   constructor(
     private readonly shard: ShardContext,
@@ -79,6 +86,7 @@ export class BatchSender {
   ) {
     this.budget = pacing.budget;
     this.pace = pacing.pace;
+    this.paceBatches = pacing.paceBatches !== false;
     const pieceBytes = limits.pieceBytes ?? PIECE_BYTES_DEFAULT;
     this.transfers = new PieceTransfers(shard.keyspace, slot, migration, pieceBytes);
   }
@@ -126,13 +134,14 @@ export class BatchSender {
   /** The batch limits now: the caller's, or, if it chose none, the pace's for the load. */
   private current(): { batchKeys: number; batchBytes: number; window: number } {
     const { limits, pace } = this;
-    return pace !== undefined && limits.pacedBatches === true ? pace.limits(limits) : limits;
+    const paced = pace !== undefined && this.paceBatches && limits.pacedBatches === true;
+    return paced ? pace.limits(limits) : limits;
   }
 
   /** Whether the order's ceilings and the shard's pace let a frame of `keys` keys go now. */
   private paced(keys: number, now: number): boolean {
     if (this.budget !== undefined && !this.budget.allows(keys, now)) return false;
-    return this.pace === undefined || this.pace.maySend(now);
+    return this.pace === undefined || !this.paceBatches || this.pace.maySend(now);
   }
 
   /** A frame of `keys` keys and `bytes` bytes went, built in `ms`: the budget and pace pay it. */
