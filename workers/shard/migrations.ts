@@ -166,8 +166,8 @@ export class Migrations {
   step(now: number): number {
     let work = 0;
     const orders = this.shard.orders;
-    orders.startQueued();
     orders.activePace?.beginTurn(now);
+    orders.startQueued();
     for (const role of this.byId.values()) work += role.step(now);
     return work;
   }
