@@ -17,11 +17,10 @@
 //   npm run bench:migration -- --rounds 3 --keys 1000000 --batch 1000
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-import { Bench, hrtimeNowTimestampProvider } from 'tinybench';
 import type { MigrationReport, MigrationSummary } from '../src/index.js';
 import { keySlot, SlotDB } from '../src/index.js';
 import { machine, median, numberFlags } from './machine.js';
+import { type LatencySplit, Load, newSplit, runLoad, summary } from './migration-load.js';
 
 const flags = numberFlags({
   rounds: 3,
@@ -90,32 +89,6 @@ function record(name: string, value: number): void {
   figures[name].push(value);
 }
 
-interface LatencySplit {
-  readonly moving: RecordableHistogram;
-  readonly other: RecordableHistogram;
-}
-
-function newSplit(): LatencySplit {
-  return { moving: createHistogram(), other: createHistogram() };
-}
-
-/** p50, p99, p99.9 and max of a histogram of ns, in µs. */
-function summary(histogram: RecordableHistogram): {
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-  count: number;
-} {
-  return {
-    p50: histogram.percentile(50) / 1000,
-    p99: histogram.percentile(99) / 1000,
-    p999: histogram.percentile(99.9) / 1000,
-    max: histogram.max / 1000,
-    count: histogram.count,
-  };
-}
-
 /** The slots that move: the first quarter of each shard's range. */
 function movingSlots(db: SlotDB): { slot: number; from: number }[] {
   const perShard = new Map<number, number[]>();
@@ -132,65 +105,6 @@ function movingSlots(db: SlotDB): { slot: number; from: number }[] {
   for (const [owner, slots] of perShard)
     for (const slot of slots.slice(0, slots.length / 4)) moving.push({ slot, from: owner });
   return moving;
-}
-
-class Load {
-  private cursor = 0;
-  private readonly pending: Promise<unknown>[];
-  split: LatencySplit = newSplit();
-  constructor(
-    private readonly db: SlotDB,
-    private readonly keys: readonly string[],
-    /** Per key, 1 if its slot moves in the current phase. */
-    public moving: Uint8Array,
-  ) {
-    this.pending = new Array(flags.batch);
-  }
-
-  /** One batch: `batch` commands issued in one tick, each timed from issue to reply. */
-  readonly batch = async (): Promise<void> => {
-    const started = performance.now();
-    const split = this.split;
-    const keys = this.keys;
-    for (let i = 0; i < flags.batch; i++) {
-      this.cursor = (this.cursor + 7919) % keys.length;
-      const index = this.cursor;
-      const reply = i % 10 === 0 ? this.db.set(keys[index]!, VALUE) : this.db.get(keys[index]!);
-      const histogram = this.moving[index] === 1 ? split.moving : split.other;
-      this.pending[i] = reply.then(() =>
-        histogram.record(Math.max(1, Math.round((performance.now() - started) * 1e6))),
-      );
-    }
-    await Promise.all(this.pending);
-  };
-}
-
-/** Runs the load with tinybench until `phase` settles (or for `ms`), returns ops/s. */
-async function runLoad(
-  load: Load,
-  name: string,
-  phase: Promise<unknown> | number,
-): Promise<number> {
-  const controller = new AbortController();
-  const bench = new Bench({
-    time: typeof phase === 'number' ? phase : 10 * 60_000,
-    warmup: false,
-    timestampProvider: hrtimeNowTimestampProvider,
-    signal: controller.signal,
-  });
-  bench.add(name, load.batch);
-  const started = performance.now();
-  let iterations = 0;
-  bench.getTask(name)!.addEventListener('cycle', () => iterations++);
-  if (typeof phase !== 'number') void phase.finally(() => controller.abort());
-  const run = bench.run();
-  await (typeof phase === 'number' ? run : Promise.all([run, phase]));
-  const result = bench.getTask(name)!.result as
-    | { latency?: { samplesCount?: number }; totalTime?: number }
-    | undefined;
-  const samples = result?.latency?.samplesCount ?? iterations;
-  const seconds = (result?.totalTime ?? performance.now() - started) / 1000;
-  return (samples * flags.batch) / seconds;
 }
 
 function collectReports(reports: readonly MigrationReport[]): {
@@ -274,8 +188,7 @@ async function underLoadRound(): Promise<void> {
   try {
     const tags = bigTags(db);
     const keys = Array.from({ length: flags.keys }, (_, i) => `key:${i}`);
-    for (const tag of tags)
-      for (let i = 0; i < flags.bigSlotKeys; i++) keys.push(`{${tag}}:${i}`);
+    for (const tag of tags) for (let i = 0; i < flags.bigSlotKeys; i++) keys.push(`{${tag}}:${i}`);
     for (let i = 0; i < keys.length; i += 20_000)
       await db.mSet(keys.slice(i, i + 20_000).map((k) => [k, VALUE] as [string, string]));
     const quarter = movingSlots(db);
@@ -285,7 +198,7 @@ async function underLoadRound(): Promise<void> {
       quarter.map((move) => move.slot),
     );
     const bigMask = movingMask(keys, big);
-    const load = new Load(db, keys, quarterMask);
+    const load = new Load(db, keys, quarterMask, flags.batch);
 
     await runLoad(load, 'warm-up', flags.warmupMs);
     load.split = newSplit();

@@ -57,7 +57,7 @@ function paces(report: ProfileReport, shard: number): number[] {
 
 async function expectIntact(db: SlotDB, keys: readonly string[]): Promise<void> {
   const values = await db.mGet([...keys.slice(0, 2000)]);
-  values.forEach((value, i) => expect(value).toBe(`${VALUE}${i}`));
+  expect(values).toEqual(values.map((_, i) => `${VALUE}${i}`));
   expect(await db.dbSize()).toBeGreaterThanOrEqual(keys.length);
 }
 

@@ -229,6 +229,33 @@ describe('buildReport', () => {
     ]);
   });
 
+  it("puts the keys migrating and each shard's pace on the timeline, and draws them", () => {
+    const paced = dump(0, 2, {
+      buckets: { ...dump(0, 2).buckets, migratedKeys: [500, 0], paceDuty: [0.25, null] },
+    });
+    const report = buildReport({
+      ...NO_REPLICATION,
+      startAbs: 0,
+      endAbs: 100,
+      bucketMs: 50,
+      thresholdMs: 10,
+      machine: MACHINE,
+      shards: 2,
+      clients: [],
+      // Shard 1's dump is from before the pace existed: no pacing series at all.
+      dumps: [paced, dump(1, 2)],
+    });
+    expect(report.timeline.map((b) => b.migratedKeysPerSecond)).toEqual([10_000, 0]);
+    expect(report.timeline.map((b) => b.paceDuty)).toEqual([
+      [0.25, null],
+      [null, null],
+    ]);
+    const html = renderProfileHtml(report);
+    expect(html).toContain('id="pacing"');
+    expect(html).toMatch(/class="pace" data-shard="0"/);
+    expect(html).not.toMatch(/class="pace" data-shard="1"/);
+  });
+
   it('renders HTML that escapes keys and holds every chart', () => {
     const slab = new ProfileSlab();
     slab.reset(1);
@@ -248,7 +275,15 @@ describe('buildReport', () => {
     const html = renderProfileHtml(report);
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    for (const id of ['timeline', 'histogram', 'busy', 'causes', 'stalled-keys', 'slow-ops'])
+    for (const id of [
+      'timeline',
+      'pacing',
+      'histogram',
+      'busy',
+      'causes',
+      'stalled-keys',
+      'slow-ops',
+    ])
       expect(html).toContain(`id="${id}"`);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/); // nothing fetched
   });

@@ -17,8 +17,9 @@ import type { ShardContext } from '../shard-context.js';
 import { putNotice } from './batch.js';
 import { type AckGate, journalOf } from './durability.js';
 import { takeOverSlot } from './lost-keys.js';
+import type { SenderLimits } from './pacing/sender-pace.js';
 import { RoleDefaults, RoleKind } from './role.js';
-import { BatchSender, type SenderLimits } from './sender.js';
+import { BatchSender } from './sender.js';
 import { checkedMove, transitionTable } from './state-machine.js';
 
 export const ReturningState = { Sending: 0, Refused: 1, Done: 2 } as const;

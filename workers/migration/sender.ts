@@ -15,8 +15,7 @@ import { BATCH_HEADER_BYTES } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
 import { beginBatch, entryBytes, putEntry, sealBatch } from './batch.js';
 import { journalOf } from './durability.js';
-import type { AdaptivePace } from './pacing/adaptive-pace.js';
-import type { RateBudget } from './pacing/rate-budget.js';
+import { type SenderLimits, SenderPace, type SenderPacing } from './pacing/sender-pace.js';
 import { PieceTransfers, TransferState } from './pieces/transfers.js';
 
 interface InFlightBatch {
@@ -28,28 +27,6 @@ interface InFlightBatch {
   readonly serializeMs: number;
   /** For a PIECE: the key it belongs to (`keys` holds it too when it is the final piece). */
   readonly piece?: string;
-}
-
-export interface SenderLimits {
-  readonly batchKeys: number;
-  readonly batchBytes: number;
-  readonly window: number;
-  /** A collection whose byte form passes this travels in pieces (PIECE_BYTES_DEFAULT if unset). */
-  readonly pieceBytes?: number;
-  /** The caller chose no batch limit: the pace picks them for the load. */
-  readonly pacedBatches?: boolean;
-}
-
-/** How fast a sender may go: an order's fixed ceilings, and the shard's adaptive pace. */
-export interface SenderPacing {
-  readonly budget?: RateBudget | undefined;
-  readonly pace?: AdaptivePace | undefined;
-  /**
-   * Whether the pace holds batches back. A slot-lock move holds every request for its slot until
-   * the flip, so its batches go as fast as they can (the pace still pays for them, and spaces
-   * the slots instead).
-   */
-  readonly paceBatches?: boolean;
 }
 
 /** Where a key locked for writes by its transfer, not by a frame in flight, points in `locked`. */
@@ -71,9 +48,7 @@ export class BatchSender {
   keysAcknowledged = 0;
   /** Longest time a batch stayed unacknowledged, ms. */
   lockMsMax = 0;
-  private readonly budget: RateBudget | undefined;
-  private readonly pace: AdaptivePace | undefined;
-  private readonly paceBatches: boolean;
+  private readonly pace: SenderPace;
 
   constructor(
     private readonly shard: ShardContext,
@@ -81,12 +56,10 @@ export class BatchSender {
     /** Changes when the target fails over (retarget). */
     public target: number,
     readonly migration: number,
-    private readonly limits: SenderLimits,
+    limits: SenderLimits,
     pacing: SenderPacing = {},
   ) {
-    this.budget = pacing.budget;
-    this.pace = pacing.pace;
-    this.paceBatches = pacing.paceBatches !== false;
+    this.pace = new SenderPace(limits, pacing);
     const pieceBytes = limits.pieceBytes ?? PIECE_BYTES_DEFAULT;
     this.transfers = new PieceTransfers(shard.keyspace, slot, migration, pieceBytes);
   }
@@ -131,37 +104,15 @@ export class BatchSender {
     this.transfers.clear();
   }
 
-  /** The batch limits now: the caller's, or, if it chose none, the pace's for the load. */
-  private current(): { batchKeys: number; batchBytes: number; window: number } {
-    const { limits, pace } = this;
-    const paced = pace !== undefined && this.paceBatches && limits.pacedBatches === true;
-    return paced ? pace.limits(limits) : limits;
-  }
-
-  /** Whether the order's ceilings and the shard's pace let a frame of `keys` keys go now. */
-  private paced(keys: number, now: number): boolean {
-    if (this.budget !== undefined && !this.budget.allows(keys, now)) return false;
-    return this.pace === undefined || !this.paceBatches || this.pace.maySend(now);
-  }
-
-  /** A frame of `keys` keys and `bytes` bytes went, built in `ms`: the budget and pace pay it. */
-  private paid(keys: number, bytes: number, ms: number): void {
-    this.budget?.take(keys, bytes);
-    this.pace?.charge(ms, true);
-    const profiler = this.shard.profiler;
-    if (profiler !== undefined)
-      profiler.addMigrated(keys, performance.timeOrigin + performance.now());
-  }
-
   /** Sends one batch if the window has room and keys remain. Returns the keys sent. */
   sendBatch(now: number): number {
     if (this.shard.faults.pauseSending) return 0;
-    const { batchKeys, batchBytes, window } = this.current();
+    const { batchKeys, batchBytes, window } = this.pace.current();
     if (this.inFlight.size >= window || (this.exhausted && this.priority.length === 0)) return 0;
     if (this.transfers.finalDue) return 0;
     // A throttled sender waits for a whole batch's worth of budget: trickling keys one by one
     // would pay a batch's fixed cost per key.
-    if (!this.paced(batchKeys, now)) return 0;
+    if (!this.pace.allows(batchKeys, now)) return 0;
     const allowance = batchKeys;
     const keyspace = this.shard.keyspace;
     const writer = this.shard.peerWriter(this.target);
@@ -200,7 +151,7 @@ export class BatchSender {
     sealBatch(writer, start, keys.length);
     this.shard.flushPeer(this.target);
     const built = performance.now();
-    this.paid(keys.length, bytes, built - building);
+    this.pace.paid(keys.length, bytes, built - building, this.shard.profiler);
     this.inFlight.set(batch, {
       keys,
       bytes,
@@ -216,7 +167,7 @@ export class BatchSender {
   /** Sends the next piece of a big key if the window has room and one travels. Returns 1 or 0. */
   sendPiece(now: number): number {
     if (this.shard.faults.pauseSending) return 0;
-    const { batchKeys, window } = this.current();
+    const { batchKeys, window } = this.pace.current();
     if (this.inFlight.size >= window) return 0;
     // The final piece locks its key for writes until its ack: sent behind nothing, so that the
     // wait is the final piece's own, not that of the frames ahead of it too.
@@ -224,14 +175,14 @@ export class BatchSender {
     const transfer = this.transfers.next(finalAllowed);
     if (transfer === undefined) return 0;
     // A piece costs the budget what a batch does: about as many bytes, as much work.
-    if (!this.paced(batchKeys, now)) return 0;
+    if (!this.pace.allows(batchKeys, now)) return 0;
     const building = performance.now();
     const number = this.nextBatch++;
     const writer = this.shard.peerWriter(this.target);
     const piece = this.transfers.build(transfer, number, writer, finalAllowed);
     this.shard.flushPeer(this.target);
     const { key, bytes } = piece;
-    this.paid(batchKeys, bytes, performance.now() - building);
+    this.pace.paid(batchKeys, bytes, performance.now() - building, this.shard.profiler);
     if (piece.final) this.locked.set(key, number);
     else if (transfer.state === TransferState.Locked) this.locked.set(key, LOCKED_BY_TRANSFER);
     if (piece.aborted) {
@@ -293,7 +244,7 @@ export class BatchSender {
     if (sent === undefined) return undefined;
     this.inFlight.delete(batch);
     // The target's work applying it is migration work too.
-    this.pace?.charge(applyMs, false);
+    this.pace.acknowledged(applyMs);
     // Only frames that lock keys count: a piece before the final one locks nothing.
     if (sent.keys.length > 0) this.lockMsMax = Math.max(this.lockMsMax, now - sent.sentAt);
     const profiler = this.shard.profiler;
