@@ -45,7 +45,7 @@ const LOAD_FLOOR = 50;
 const RATIO_LOW = 0.92;
 const RATIO_HIGH = 0.96;
 const DUTY_START = 0.1;
-const DUTY_MIN = 0.01;
+const DUTY_MIN = 0.02;
 const DUTY_MAX = 1;
 const DUTY_STEP = 0.02;
 const DUTY_DECREASE = 0.7;
@@ -86,6 +86,8 @@ export class AdaptivePace {
   private probeStart = -1;
   private measuring = false;
   private sentThisTurn = false;
+  /** Periods in a row below RATIO_LOW: one alone is as likely noise (a GC, another process). */
+  private lowPeriods = 0;
   private usedAt: number;
   private readonly meter: ForegroundMeter;
   /** Set when a sender was held back; the shard then parks no longer than parkMs(). */
@@ -203,8 +205,11 @@ export class AdaptivePace {
     }
     if (this.reference <= 0) return;
     const ratio = foreground / this.reference;
-    if (ratio < RATIO_LOW) this.duty = Math.max(DUTY_MIN, this.duty * DUTY_DECREASE);
-    else if (ratio > RATIO_HIGH) this.duty = Math.min(DUTY_MAX, this.duty + DUTY_STEP);
+    this.lowPeriods = ratio < RATIO_LOW ? this.lowPeriods + 1 : 0;
+    if (this.lowPeriods >= 2) {
+      this.duty = Math.max(DUTY_MIN, this.duty * DUTY_DECREASE);
+      this.lowPeriods = 0;
+    } else if (ratio > RATIO_HIGH) this.duty = Math.min(DUTY_MAX, this.duty + DUTY_STEP);
   }
 
   /** Pauses moves in the shared probe window and measures the clients' rate without them. */
