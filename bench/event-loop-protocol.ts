@@ -70,6 +70,9 @@ export interface GcFigures {
   readonly count: number;
   readonly totalMs: number;
   readonly maxMs: number;
+  /** Of those, the old generation's: mark-compact pauses and incremental marking steps. */
+  readonly markCompactCount: number;
+  readonly markCompactMs: number;
 }
 
 /** The server, once its store is loaded and checked and it listens. */

@@ -34,6 +34,8 @@ const MEASURES: readonly Measure[] = [
   { label: 'GC pauses in the steady phase', of: (_r, s) => s.gc.count },
   { label: 'GC pause total in the steady phase (ms)', of: (_r, s) => s.gc.totalMs },
   { label: 'longest GC pause in the steady phase (ms)', of: (_r, s) => s.gc.maxMs },
+  { label: 'of the pauses, mark-compact ones and steps', of: (_r, s) => s.gc.markCompactCount },
+  { label: 'of the total, mark-compact (ms)', of: (_r, s) => s.gc.markCompactMs },
 ];
 
 const STORE_TITLES: Record<StoreName, string> = {

@@ -8,10 +8,10 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { GcPauses } from './event-loop-gc.js';
 import {
-  type GcFigures,
   KEY_PATH,
   keyOf,
   type ServerCommand,
@@ -23,45 +23,6 @@ import { loadedStore, type Store } from './event-loop-stores.js';
 
 const NS_PER_MS = 1e6;
 const MICROS_PER_MS = 1000;
-
-/** Sums the main thread's collector pauses from 'gc' performance entries, phase by phase. */
-class GcPauses {
-  private count = 0;
-  private totalMs = 0;
-  private maxMs = 0;
-  private readonly observer = new PerformanceObserver((list) => this.add(list.getEntries()));
-
-  constructor() {
-    this.observer.observe({ entryTypes: ['gc'] });
-  }
-
-  /**
-   * The pauses since the last take, and starts anew. Node makes a 'gc' entry in an immediate after
-   * the pause, so a phase that never yielded (a Map loaded in one loop) has its entries only after
-   * one turn of the event loop; takeRecords then collects those not yet delivered.
-   */
-  async take(): Promise<GcFigures> {
-    await new Promise((resolve) => setImmediate(resolve));
-    this.add(this.observer.takeRecords());
-    const figures = { count: this.count, totalMs: this.totalMs, maxMs: this.maxMs };
-    this.count = 0;
-    this.totalMs = 0;
-    this.maxMs = 0;
-    return figures;
-  }
-
-  stop(): void {
-    this.observer.disconnect();
-  }
-
-  private add(entries: readonly { duration: number }[]): void {
-    for (const entry of entries) {
-      this.count++;
-      this.totalMs += entry.duration;
-      this.maxMs = Math.max(this.maxMs, entry.duration);
-    }
-  }
-}
 
 function fullGc(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
