@@ -81,6 +81,8 @@ export interface ServerReady {
   readonly port: number;
   readonly loadMs: number;
   readonly loadGc: GcFigures;
+  /** How long a forced full collection took right after the load. */
+  readonly fullGcMs: number;
   /** used_heap_size after the load and a full collection. */
   readonly heapAfterLoadBytes: number;
 }

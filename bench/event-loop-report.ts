@@ -15,6 +15,8 @@ interface Measure {
 const MEASURES: readonly Measure[] = [
   { label: 'load time (s)', of: (ready) => ready.loadMs / 1000 },
   { label: 'GC pause total while loading (ms)', of: (ready) => ready.loadGc.totalMs },
+  { label: 'longest GC pause while loading (ms)', of: (ready) => ready.loadGc.maxMs },
+  { label: 'a forced full GC after the load (ms)', of: (ready) => ready.fullGcMs },
   {
     label: 'main-thread heap used after load (MiB)',
     of: (ready) => ready.heapAfterLoadBytes / MIB,
