@@ -56,6 +56,13 @@ const flags = numberFlags({
   seed: 11,
 });
 
+/** Everything the run prints, written to bench/results/event-loop.txt at the end. */
+const printed: string[] = [];
+function say(line: string): void {
+  console.log(line);
+  printed.push(line);
+}
+
 /** How long a child may take to leave after its last message before it is killed. */
 const EXIT_MS_MAX = 30_000;
 
@@ -131,7 +138,7 @@ async function run(figures: Figures, store: StoreName, round: number): Promise<v
       );
     recordRun(figures, store, ready, measured, seen);
     const perSecond = Math.round(seen.requests / seen.seconds);
-    console.log(
+    say(
       `  ${store}: loaded in ${(ready.loadMs / 1000).toFixed(1)} s; delay p99 ` +
         `${measured.delayP99Ms.toFixed(2)} ms, max ${measured.delayMaxMs.toFixed(1)} ms; ` +
         `latency p99 ${seen.latencyP99Ms.toFixed(2)} ms; ${perSecond} requests/s`,
@@ -148,15 +155,15 @@ async function main(): Promise<void> {
     `slotdb event-loop benchmark: ${about.cores} cores (${about.cpu}), Node ${about.node}, ` +
     `${flags.keys.toLocaleString('en-US')} keys, ${flags.rate} requests/s over ` +
     `${flags.connections} connections, ${flags.steadyMs / 1000} s steady, ${flags.rounds} rounds`;
-  console.log(header);
+  say(header);
   const figures = new Figures();
   for (let round = 0; round < flags.rounds; round++) {
-    console.log(`round ${round + 1}/${flags.rounds}`);
+    say(`round ${round + 1}/${flags.rounds}`);
     for (let turn = 0; turn < STORES.length; turn++)
       await run(figures, STORES[(round + turn) % STORES.length]!, round);
   }
   const table = reportTable(figures, STORES);
-  console.log(table.join('\n'));
+  say(table.join('\n'));
   const result = {
     benchmark: 'event-loop',
     machine: about,
@@ -167,7 +174,7 @@ async function main(): Promise<void> {
   const directory = new URL('../../bench/results/', import.meta.url);
   mkdirSync(directory, { recursive: true });
   writeFileSync(new URL('event-loop.json', directory), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(new URL('event-loop.txt', directory), `${header}\n\n${table.join('\n')}\n`);
+  writeFileSync(new URL('event-loop.txt', directory), `${printed.join('\n')}\n`);
   console.log('wrote bench/results/event-loop.json and event-loop.txt');
 }
 
