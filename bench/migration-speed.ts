@@ -78,11 +78,19 @@ function record(name: string, value: number): void {
   figures.set(name, list);
 }
 
-/** `count` keys over `slots` slots owned by shard 0, with their hash tags' slots. */
-function keysOn(build: Build, db: SlotDBType, count: number, slots: number) {
+/**
+ * `count` keys over the slots of `slots` hash tags owned by shard 0 (as speedRound picks them: two
+ * tags may share a slot), or over exactly `slots` slots when `distinct`.
+ */
+function keysOn(build: Build, db: SlotDBType, count: number, slots: number, distinct = false) {
   const tags: string[] = [];
-  for (let i = 0; tags.length < slots; i++)
-    if (db.slotOwner(build.keySlot(`t${i}`)) === 0) tags.push(`t${i}`);
+  const seen = new Set<number>();
+  for (let i = 0; tags.length < slots; i++) {
+    const slot = build.keySlot(`t${i}`);
+    if (db.slotOwner(slot) !== 0 || (distinct && seen.has(slot))) continue;
+    seen.add(slot);
+    tags.push(`t${i}`);
+  }
   const keys = Array.from({ length: count }, (_, i) => `{${tags[i % tags.length]}}:${i}`);
   const moving = [...new Set(tags.map((tag) => build.keySlot(tag)))];
   return { keys, moving };
@@ -137,7 +145,7 @@ async function loopCase(build: Build, label: string, slots: number, perSlot: num
   try {
     let moving: number[];
     if (perSlot > 0) {
-      const made = keysOn(build, db, slots * perSlot, slots);
+      const made = keysOn(build, db, slots * perSlot, slots, true);
       moving = made.moving;
       await fill(db, made.keys, VALUE);
     } else moving = emptySlots(db, [], slots);
