@@ -7,14 +7,16 @@
 //   loop vs one call     4096 slots of 50 keys, and 1024 empty slots: one migrateSlots call with
 //                        the default options against a loop of `await db.migrateSlot(slot, 1)`
 //
-// Every case moves the slots away after a warm-up (as speedRound does: "first move") and back
-// again ("warm move"). `--compare <dist>` runs a second build (a directory holding src/index.js,
+// Every speed case moves the slots away after a warm-up on empty slots (as speedRound does: "first
+// move", with the JIT still compiling and the target's heap growing), then back and forth
+// (`--moves`, 4 in all: "warm" is the median of the later ones). `--compare <dist>` runs a second build (a directory holding src/index.js,
 // e.g. a clone's dist) round by round beside this one, so both share the machine's state; `--batch
 // 256,1024 --bytes 262144 --window 4,8` runs every combination of those move options (the 32 B and
 // 64 KiB cases). Figures are medians over rounds.
 //
 //   npm run bench:migration-speed -- --rounds 5 --compare /path/to/other/dist
 
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +26,7 @@ import { machine, median } from './machine.js';
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
+    moves: { type: 'string', default: '4' },
     keys: { type: 'string', default: '200000' },
     bigValues: { type: 'string', default: '2048' },
     loopSlots: { type: 'string', default: '4096' },
@@ -37,6 +40,8 @@ const { values: args } = parseArgs({
   },
 });
 const ROUNDS = Number(args.rounds);
+/** Moves per speed case, back and forth: the first, and the warm ones (their median). */
+const MOVES = Number(args.moves);
 const SLOTS = 16384;
 const VALUE = 'v'.repeat(32);
 const BIG_VALUE = 'b'.repeat(64 * 1024);
@@ -124,16 +129,21 @@ async function speedCase(
     const { keys, moving } = keysOn(build, db, count, slots);
     await fill(db, keys, value);
     await db.migrateSlots(emptySlots(db, moving, 64), 1, { parallel: 16 });
-    for (const [direction, target] of [
-      ['first', 1],
-      ['warm', 0],
-    ] as const) {
+    const warm: { keys: number[]; bytes: number[] } = { keys: [], bytes: [] };
+    for (let move = 0; move < MOVES; move++) {
       const started = performance.now();
-      const summary = await db.migrateSlots(moving, target, { parallel: 16, ...options });
+      const summary = await db.migrateSlots(moving, (move + 1) % 2, { parallel: 16, ...options });
       const seconds = (performance.now() - started) / 1000;
-      record(`${build.name}|${label}|${direction} keys/s`, summary.keys / seconds);
-      record(`${build.name}|${label}|${direction} MB/s`, summary.bytes / seconds / 1e6);
+      if (move === 0) {
+        record(`${build.name}|${label}|first keys/s`, summary.keys / seconds);
+        record(`${build.name}|${label}|first MB/s`, summary.bytes / seconds / 1e6);
+      } else {
+        warm.keys.push(summary.keys / seconds);
+        warm.bytes.push(summary.bytes / seconds / 1e6);
+      }
     }
+    record(`${build.name}|${label}|warm keys/s`, median(warm.keys));
+    record(`${build.name}|${label}|warm MB/s`, median(warm.bytes));
   } finally {
     await db.close();
   }
@@ -231,3 +241,10 @@ if (builds.length === 2) {
   }
 }
 console.table([...rows.values()]);
+const directory = new URL('../../bench/results/', import.meta.url);
+mkdirSync(directory, { recursive: true });
+writeFileSync(
+  new URL('migration-speed.json', directory),
+  `${JSON.stringify({ benchmark: 'migration-speed', machine: about, args, rounds: Object.fromEntries(figures) }, null, 2)}\n`,
+);
+console.log('wrote bench/results/migration-speed.json');
