@@ -16,8 +16,10 @@ export class PeerRings {
     const key = a < b ? `${a}-${b}` : `${b}-${a}`;
     let linked = this.links.get(key);
     if (linked === undefined) {
-      const ab = createRingStorage(PEER_RING_BYTES);
-      const ba = createRingStorage(PEER_RING_BYTES);
+      // A byte less than PEER_RING_BYTES: the storage (one more than the ring holds) is then a
+      // multiple of 8, so a wrap keeps the copies in and out of the ring word-aligned (ring.ts).
+      const ab = createRingStorage(PEER_RING_BYTES - 1);
+      const ba = createRingStorage(PEER_RING_BYTES - 1);
       linked = Promise.all([
         this.pool.request(a, { type: 'link', peer: b, out: ab, in: ba }),
         this.pool.request(b, { type: 'link', peer: a, out: ba, in: ab }),

@@ -170,20 +170,19 @@ export class ShardPool {
   }
 
   private onMessage(shard: number, message: FromShard): void {
-    if (message.type === 'reply') {
-      const waiter = this.waiters.get(message.id);
+    for (const reply of message.replies) {
+      const waiter = this.waiters.get(reply.id);
       if (waiter === undefined)
-        throw new InvariantError(`shard ${shard} answered unknown request ${message.id}`);
-      this.waiters.delete(message.id);
-      if (message.error !== undefined) waiter.reject(new ShardRequestError(shard, message.error));
-      else waiter.resolve(message);
-    } else {
-      for (const event of message.events) {
-        if (event.type === 'ready') {
-          this.readyEvents[shard] = event;
-          this.readyWaiters[shard]?.resolve({ type: 'reply', id: 0 });
-        } else if (!this.store?.onEvent(shard, event)) this.onEvent(shard, event);
-      }
+        throw new InvariantError(`shard ${shard} answered unknown request ${reply.id}`);
+      this.waiters.delete(reply.id);
+      if (reply.error !== undefined) waiter.reject(new ShardRequestError(shard, reply.error));
+      else waiter.resolve(reply);
+    }
+    for (const event of message.events) {
+      if (event.type === 'ready') {
+        this.readyEvents[shard] = event;
+        this.readyWaiters[shard]?.resolve({ type: 'reply', id: 0 });
+      } else if (!this.store?.onEvent(shard, event)) this.onEvent(shard, event);
     }
   }
 

@@ -6,7 +6,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 export const USAGE = `usage:
   slotdb profile-migration [--shards 4] [--keys 1000000] [--migrate 25%] [--lock key|slot]
                            [--throttle <keys/s per shard; 0: adaptive pace>] [--batch 1000]
-                           [--warmup-ms 1000] [--before-ms 1000] [--after-ms 1000] [--bucket-ms 100]
+                           [--warmup-ms 4000] [--before-ms 1000] [--after-ms 1000] [--bucket-ms 100]
                            [--threshold-ms 10] [--out report.html]
   slotdb profile-diff <a.json> <b.json>`;
 

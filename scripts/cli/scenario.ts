@@ -24,7 +24,7 @@ const DEFAULTS = {
   lock: 'key',
   throttle: '0',
   batch: '1000',
-  'warmup-ms': '1000',
+  'warmup-ms': '4000',
   'before-ms': '1000',
   'after-ms': '1000',
   'bucket-ms': '100',

@@ -303,10 +303,15 @@ export type ShardEvent =
       readonly error?: string;
     };
 
-/** Events go out together, once per shard loop turn. */
+/**
+ * Replies and events go out together, once per shard loop turn: a single-slot move then costs the
+ * opening thread one message from its source, not one for the reply and more for the events.
+ * The opening thread handles the replies first (they answer requests posted before the events).
+ */
 export interface Events {
   readonly type: 'events';
+  readonly replies: readonly Reply[];
   readonly events: readonly ShardEvent[];
 }
 
-export type FromShard = Reply | Events;
+export type FromShard = Events;

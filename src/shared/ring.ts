@@ -25,10 +25,31 @@ export type PushClock = () => number;
 /** Smallest staging or reassembly buffer; both grow to fit the largest frame they meet. */
 const BUFFER_BYTES_MIN = 64 * 1024;
 
+/**
+ * Copies between two buffers run about seven times faster (0.04 against 0.29 ns a byte, measured
+ * on the 2-core test machine, Node 20) when source and target offsets agree modulo 8: V8 then
+ * copies words, otherwise bytes. The rings keep their ends so aligned: a writer stages its bytes
+ * at the ring's write offset modulo this, and a reader pops into its buffer at the ring's read
+ * offset modulo this, each time its buffer starts over or moves its bytes. A wrap of a ring whose
+ * storage (one more than it holds) is not a multiple of this shifts them until then.
+ */
+const COPY_ALIGNMENT = 8;
+
+/** The offset in [0, COPY_ALIGNMENT) congruent to `offset`. */
+function aligned(offset: number): number {
+  return offset & (COPY_ALIGNMENT - 1);
+}
+
 /** Allocates the shared storage of a ring that holds `bytes` bytes. */
 export function createRingStorage(bytes: number): SharedArrayBuffer {
   return RingBuffer.getStorageForCapacity(bytes, Uint8Array);
 }
+
+/** The ring's write and read offsets (ringbuf.js keeps them in the storage's first 8 bytes). */
+const WRITE_INDEX = 0;
+const READ_INDEX = 1;
+/** Where the ring's bytes start in its storage. */
+const RING_DATA_OFFSET = 8;
 
 function assertFrameLength(length: number, minimum: number): void {
   if (!(length >= minimum && length <= FRAME_BYTES_MAX)) {
@@ -55,6 +76,8 @@ export class FrameWriter {
   private stampsFrom = 0;
   /** The last push left bytes staged: the ring was full. */
   private full = false;
+  /** The ring's offsets (WRITE_INDEX, READ_INDEX), read to stage bytes aligned with it. */
+  private readonly indexes: Uint32Array;
 
   /**
    * `pushClock`, given by a writer whose frames may carry push stamps (a shard's reply rings),
@@ -65,6 +88,7 @@ export class FrameWriter {
     private readonly pushClock: PushClock | null = null,
   ) {
     this.ring = new RingBuffer(storage, Uint8Array);
+    this.indexes = new Uint32Array(storage, 0, 2);
     this.buf = Buffer.allocUnsafeSlow(BUFFER_BYTES_MIN);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
@@ -152,8 +176,10 @@ export class FrameWriter {
     this.head += pushed;
     this.full = pushed < staged;
     if (this.head === this.tail) {
-      this.head = 0;
-      this.tail = 0;
+      // Staging starts over where the next push copies word by word (COPY_ALIGNMENT).
+      const at = aligned(Atomics.load(this.indexes, WRITE_INDEX));
+      this.head = at;
+      this.tail = at;
     }
     return this.tail - this.head;
   }
@@ -183,21 +209,25 @@ export class FrameWriter {
    */
   private makeRoom(bytes: number, mayMove: boolean): void {
     const staged = this.tail - this.head;
-    if (mayMove && this.head > 0 && staged + bytes <= this.buf.length) {
-      this.buf.copyWithin(0, this.head, this.tail);
-      this.shiftStamps(this.head);
-      this.head = 0;
-      this.tail = staged;
+    // Moved bytes go where the next push copies them word by word.
+    const to = aligned(Atomics.load(this.indexes, WRITE_INDEX));
+    if (mayMove && this.head !== to && to + staged + bytes <= this.buf.length) {
+      this.buf.copyWithin(to, this.head, this.tail);
+      this.shiftStamps(this.head - to);
+      this.head = to;
+      this.tail = to + staged;
       return;
     }
-    const keepFrom = mayMove ? this.head : 0;
-    const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, this.tail - keepFrom + bytes));
-    this.buf.copy(next, 0, keepFrom, this.tail);
+    // Inside a frame every byte stays where it is; between frames the staged ones go to `to`.
+    const from = mayMove ? this.head : 0;
+    const at = mayMove ? to : 0;
+    const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, at + this.tail - from + bytes));
+    this.buf.copy(next, at, from, this.tail);
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
-    this.shiftStamps(keepFrom);
-    this.head -= keepFrom;
-    this.tail -= keepFrom;
+    this.shiftStamps(from - at);
+    this.head -= from - at;
+    this.tail -= from - at;
   }
 }
 
@@ -210,9 +240,18 @@ export class FrameReader {
   start = 0;
   end = 0;
   private readonly frameMinimum: number;
+  /**
+   * The ring's offsets and bytes, as ringbuf.js lays them out in `storage`: fill() pops with one
+   * copy per part, where RingBuffer#pop copies byte by byte in JavaScript whenever the target
+   * offset is not 0 (about 1 ns a byte: a third of a migration target's time with 64 KiB values).
+   */
+  private readonly indexes: Uint32Array;
+  private readonly bytes: Buffer;
 
   constructor(storage: SharedArrayBuffer, frameMinimum: number) {
     this.ring = new RingBuffer(storage, Uint8Array);
+    this.indexes = new Uint32Array(storage, 0, 2);
+    this.bytes = Buffer.from(storage, RING_DATA_OFFSET, storage.byteLength - RING_DATA_OFFSET);
     this.buf = Buffer.allocUnsafeSlow(BUFFER_BYTES_MIN);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.frameMinimum = frameMinimum;
@@ -226,14 +265,37 @@ export class FrameReader {
   /** Pops what the ring holds into the reassembly buffer. Returns the number of bytes popped. */
   fill(): number {
     if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
+      // Popped bytes go where they copy word by word (COPY_ALIGNMENT).
+      const at = aligned(Atomics.load(this.indexes, READ_INDEX));
+      this.start = at;
+      this.end = at;
     }
     if (this.end === this.buf.length)
       this.makeRoom(this.buf.length - this.start + BUFFER_BYTES_MIN);
-    const popped = this.ring.pop(this.buf, this.buf.length - this.end, this.end);
+    const popped = this.pop(this.buf.length - this.end);
     this.end += popped;
     return popped;
+  }
+
+  /**
+   * Moves up to `most` bytes from the ring to buf at `end`; returns how many. As RingBuffer#pop:
+   * the write index is read (Atomics, so the bytes it covers are visible) before the bytes, and
+   * the read index is published after them.
+   */
+  private pop(most: number): number {
+    const indexes = this.indexes;
+    const read = Atomics.load(indexes, READ_INDEX);
+    const write = Atomics.load(indexes, WRITE_INDEX);
+    if (read === write) return 0;
+    const capacity = this.bytes.length;
+    const available = write >= read ? write - read : write + capacity - read;
+    const count = Math.min(available, most);
+    const first = Math.min(capacity - read, count);
+    const bytes = this.bytes;
+    bytes.copy(this.buf, this.end, read, read + first);
+    if (count > first) bytes.copy(this.buf, this.end + first, 0, count - first);
+    Atomics.store(indexes, READ_INDEX, (read + count) % capacity);
+    return count;
   }
 
   /**
@@ -259,16 +321,18 @@ export class FrameReader {
 
   private makeRoom(bytes: number): void {
     const held = this.end - this.start;
-    if (bytes <= this.buf.length) {
-      this.buf.copyWithin(0, this.start, this.end);
+    // Moved bytes go where the next pop copies after them word by word.
+    const to = aligned(Atomics.load(this.indexes, READ_INDEX) - held);
+    if (to + bytes <= this.buf.length) {
+      this.buf.copyWithin(to, this.start, this.end);
     } else {
-      const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, bytes));
-      this.buf.copy(next, 0, this.start, this.end);
+      const next = Buffer.allocUnsafeSlow(growTo(this.buf.length, to + bytes));
+      this.buf.copy(next, to, this.start, this.end);
       this.buf = next;
       this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
     }
-    this.start = 0;
-    this.end = held;
+    this.start = to;
+    this.end = to + held;
   }
 }
 

@@ -117,6 +117,43 @@ describe('frames over a ringbuf.js ring', () => {
     ]);
   });
 
+  it('stages and pops bytes at the ring offsets modulo 8 (word copies), frames whole', () => {
+    // Frames of odd sizes, some larger than the reader's buffer or than the ring, pushed and read
+    // in uneven turns: every push starts where the writer's bytes agree with the ring's write
+    // offset modulo 8, every pop where the reader's agree with the read offset. (The ring's
+    // storage, one byte more than it holds, is a multiple of 8, so a wrap keeps them in step.)
+    const storage = createRingStorage(300_007);
+    const offsets = new Uint32Array(storage, 0, 2);
+    const writer = new FrameWriter(storage);
+    const reader = new FrameReader(storage, 5);
+    const sent: [number, number][] = [];
+    const received: [number, number][] = [];
+    let seed = 11;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return (seed >>> 8) % n;
+    };
+    const misaligned = { push: 0, pop: 0 };
+    for (let i = 0; i < 400; i++) {
+      const length = 5 + (random(8) === 0 ? random(400_000) : random(3000));
+      stage(writer, length, i & 0xff);
+      sent.push([length, i & 0xff]);
+      if (random(3) === 0) continue;
+      if (writer.staged > 0 && ((writer.head - offsets[0]!) & 7) !== 0) misaligned.push++;
+      writer.flush();
+      if (random(2) === 0) continue;
+      reader.fill();
+      if (((reader.end - offsets[1]!) & 7) !== 0) misaligned.pop++;
+      received.push(...drain(reader));
+    }
+    while (received.length < sent.length) {
+      writer.flush();
+      received.push(...drain(reader));
+    }
+    expect(received).toEqual(sent);
+    expect(misaligned).toEqual({ push: 0, pop: 0 });
+  });
+
   it('refuses a frame whose header does not match its size', () => {
     const writer = new FrameWriter(createRingStorage(1024));
     const start = writer.beginFrame(16);

@@ -146,16 +146,20 @@ export class Keyspace {
   /** Deletes `key`; returns whether it existed (an expired key counts as not existing). */
   delete(slot: number, key: string): boolean {
     const table = this.values[slot];
-    if (table === undefined || !table.has(key)) return false;
-    const deadline = this.deadlines[slot]?.get(key);
-    if (deadline !== undefined) {
-      if (deadline <= this.now) {
-        this.expire(slot, key, deadline);
-        return false;
+    if (table === undefined) return false;
+    // One look-up when the slot has no deadlines: a migration source deletes every key it moved.
+    if (this.deadlines[slot] !== undefined) {
+      if (!table.has(key)) return false;
+      const deadline = this.deadlines[slot].get(key);
+      if (deadline !== undefined) {
+        if (deadline <= this.now) {
+          this.expire(slot, key, deadline);
+          return false;
+        }
+        this.clearDeadline(slot, key);
       }
-      this.clearDeadline(slot, key);
     }
-    table.delete(key);
+    if (!table.delete(key)) return false;
     this.keyCount--;
     this.dropIfEmpty(slot, table);
     if (this.watcher !== undefined) this.watcher(slot, key);

@@ -12,6 +12,7 @@
 import { COMMAND } from '../../src/commands/table.js';
 import { FRAME_BYTES_MAX, PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js';
 import { BATCH_HEADER_BYTES } from '../../src/shared/peer-frames.js';
+import type { StoredValue } from '../keyspace/value.js';
 import type { ShardContext } from '../shard-context.js';
 import { beginBatch, entryBytes, putEntry, sealBatch } from './batch.js';
 import { journalOf } from './durability.js';
@@ -38,7 +39,9 @@ export class BatchSender {
   /** Big keys travelling in pieces. */
   readonly transfers: PieceTransfers;
   private readonly inFlight = new Map<number, InFlightBatch>();
-  private iterator: Iterator<string> | undefined;
+  private iterator: Iterator<[string, StoredValue]> | undefined;
+  /** The value of the key nextKey() returned, when it came from the iterator; else undefined. */
+  private nextValue: StoredValue | undefined;
   private exhausted = false;
   /** Keys to send before the iterator's: resident keys that a waiting command needs moved. */
   private readonly priority: string[] = [];
@@ -125,8 +128,12 @@ export class BatchSender {
       const key = this.nextKey();
       if (key === undefined) break;
       if (this.locked.has(key) || this.transfers.byKey.has(key)) continue;
-      // get() expires the key lazily: an expired key is not sent.
-      const value = keyspace.get(this.slot, key);
+      // The table's iterator gave the value with the key: a second look-up in a large table costs
+      // more than the rest of the entry. A key with a deadline, or from `priority`, is looked up:
+      // get() expires it lazily, and an expired key is not sent.
+      const deadline = keyspace.deadline(this.slot, key);
+      let value = this.nextValue;
+      if (value === undefined || deadline !== undefined) value = keyspace.get(this.slot, key);
       if (value === undefined) continue;
       if (typeof value !== 'string' && this.transfers.isBig(value)) {
         this.transfers.start(key, value);
@@ -140,7 +147,7 @@ export class BatchSender {
         this.priority.push(key);
         break;
       }
-      bytes += putEntry(writer, key, value, keyspace.deadline(this.slot, key) ?? 0);
+      bytes += putEntry(writer, key, value, deadline ?? 0);
       this.locked.set(key, batch);
       keys.push(key);
     }
@@ -211,6 +218,7 @@ export class BatchSender {
   }
 
   private nextKey(): string | undefined {
+    this.nextValue = undefined;
     if (this.priority.length > 0) return this.priority.pop();
     if (this.exhausted) return undefined;
     if (this.iterator === undefined) {
@@ -219,14 +227,15 @@ export class BatchSender {
         this.exhausted = true;
         return undefined;
       }
-      this.iterator = table.keys();
+      this.iterator = table.entries();
     }
     const next = this.iterator.next();
     if (next.done) {
       this.exhausted = true;
       return undefined;
     }
-    return next.value;
+    this.nextValue = next.value[1];
+    return next.value[0];
   }
 
   /**

@@ -162,7 +162,7 @@ export class ControlChannel {
     return Atomics.load(this.shard.control.words, this.word) !== this.seen;
   }
 
-  /** Handles every message on the port and answers each (except stop). */
+  /** Handles every message on the port and answers each (except stop) at the turn's end. */
   drain(): void {
     const shard = this.shard;
     this.seen = Atomics.load(shard.control.words, this.word);
@@ -179,8 +179,10 @@ export class ControlChannel {
       } catch (error) {
         reply = { type: 'reply', id: message.id, error: (error as Error).message };
       }
-      if (message.type !== 'stop') this.port.postMessage(reply);
+      if (message.type !== 'stop') shard.events.reply(reply);
     }
+    // The loop ends after a stop: what it answered before goes now.
+    if (!shard.running) shard.events.flush();
   }
 
   /** Stops listening (the loop ended). */
