@@ -7,12 +7,12 @@ import { checkMoveOrder } from '../../src/migration/options.js';
 import { ControlBlock, ShardStat } from '../../src/shared/control-block.js';
 import {
   AdaptivePace,
+  IDLE_LIMITS,
   LOADED_LIMITS,
   PaceMode,
 } from '../../workers/migration/pacing/adaptive-pace.js';
 import { RateBudget } from '../../workers/migration/pacing/rate-budget.js';
 
-const CHOSEN = { batchKeys: 256, batchBytes: 256 * 1024, window: 4 };
 
 /**
  * A pace over two workers whose clients do `rate(now, probing)` requests per second; the test
@@ -54,7 +54,7 @@ describe('adaptive pace', () => {
   it('without client load it leaves moves unpaced, with the chosen batch limits', () => {
     const { pace, sent } = simulate(() => 0, 500);
     expect(pace.mode).toBe(PaceMode.Idle);
-    expect(pace.limits(CHOSEN)).toBe(CHOSEN);
+    expect(pace.limits()).toEqual(IDLE_LIMITS);
     expect(pace.parallel(16)).toBe(16);
     // Every turn after the first period sent.
     expect(sent).toBeGreaterThan(440);
@@ -63,7 +63,7 @@ describe('adaptive pace', () => {
   it('under load it uses small batches, one slot at a time, and probes the clients without moves', () => {
     const { pace } = simulate(() => 100_000, 1200);
     expect(pace.mode).toBe(PaceMode.Loaded);
-    expect(pace.limits(CHOSEN)).toEqual(LOADED_LIMITS);
+    expect(pace.limits()).toEqual(LOADED_LIMITS);
     expect(pace.parallel(16)).toBe(1);
     // The probe measured the clients' 100,000 requests a second (the forward counted once).
     expect(pace.reference).toBeGreaterThan(95_000);

@@ -48,7 +48,7 @@ export class SenderPace {
   current(): BatchLimits {
     const { limits, pace } = this;
     const paced = pace !== undefined && this.paceBatches && limits.pacedBatches === true;
-    return paced ? pace.limits(limits) : limits;
+    return paced ? pace.limits() : limits;
   }
 
   /** Whether the order's ceilings and the shard's pace let a frame of `keys` keys go now. */
