@@ -107,6 +107,11 @@ export class BatchSender {
     this.transfers.clear();
   }
 
+  /** Whether requests wait for what the next frame carries (SenderPace.allows). */
+  private get urgent(): boolean {
+    return this.priority.length > 0 || this.transfers.holdsWrites;
+  }
+
   /** Sends one batch if the window has room and keys remain. Returns the keys sent. */
   sendBatch(now: number): number {
     if (this.shard.faults.pauseSending) return 0;
@@ -115,7 +120,7 @@ export class BatchSender {
     if (this.transfers.finalDue) return 0;
     // A throttled sender waits for a whole batch's worth of budget: trickling keys one by one
     // would pay a batch's fixed cost per key.
-    if (!this.pace.allows(batchKeys, now)) return 0;
+    if (!this.pace.allows(batchKeys, now, this.urgent)) return 0;
     const allowance = batchKeys;
     const keyspace = this.shard.keyspace;
     const writer = this.shard.peerWriter(this.target);
@@ -182,7 +187,7 @@ export class BatchSender {
     const transfer = this.transfers.next(finalAllowed);
     if (transfer === undefined) return 0;
     // A piece costs the budget what a batch does: about as many bytes, as much work.
-    if (!this.pace.allows(batchKeys, now)) return 0;
+    if (!this.pace.allows(batchKeys, now, this.urgent)) return 0;
     const building = performance.now();
     const number = this.nextBatch++;
     const writer = this.shard.peerWriter(this.target);

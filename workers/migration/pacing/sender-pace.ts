@@ -51,10 +51,15 @@ export class SenderPace {
     return paced ? pace.limits() : limits;
   }
 
-  /** Whether the order's ceilings and the shard's pace let a frame of `keys` keys go now. */
-  allows(keys: number, now: number): boolean {
+  /**
+   * Whether the order's ceilings and the shard's pace let a frame of `keys` keys go now. An
+   * `urgent` frame carries what requests wait for (keys a command needs in one place, a big key
+   * whose writes are held until its transfer ends): the adaptive pace does not hold it back, or
+   * those requests would wait for the pace (a probe lasts 60 ms) rather than for the move.
+   */
+  allows(keys: number, now: number, urgent: boolean): boolean {
     if (this.budget !== undefined && !this.budget.allows(keys, now)) return false;
-    return this.pace === undefined || !this.paceBatches || this.pace.maySend(now);
+    return this.pace === undefined || !this.paceBatches || urgent || this.pace.maySend(now);
   }
 
   /** A frame of `keys` keys and `bytes` bytes went, built in `ms`: the budget and pace pay it. */

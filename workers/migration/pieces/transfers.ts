@@ -129,6 +129,13 @@ export class PieceTransfers {
    * only then, one at a time and once nothing is in flight: the sender holds new batches back
    * meanwhile, so that the window drains.
    */
+  /** Whether some transfer holds its key's writes until it ends (Locked or Final). */
+  get holdsWrites(): boolean {
+    for (const transfer of this.byKey.values())
+      if (transfer.state !== TransferState.Sending) return true;
+    return false;
+  }
+
   get finalDue(): boolean {
     let due = false;
     for (const transfer of this.byKey.values()) {
