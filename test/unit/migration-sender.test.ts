@@ -3,10 +3,13 @@
 // keys), and what an acknowledgement deletes.
 
 import { describe, expect, it } from 'vitest';
+import { ControlBlock, ShardStat } from '../../src/shared/control-block.js';
 import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
 import { createRingStorage, FrameReader, FrameWriter } from '../../src/shared/ring.js';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
 import { applyBatch } from '../../workers/migration/batch.js';
+import { AdaptivePace, PaceMode } from '../../workers/migration/pacing/adaptive-pace.js';
+import type { SenderPacing } from '../../workers/migration/pacing/sender-pace.js';
 import { BatchSender } from '../../workers/migration/sender.js';
 import type { ShardContext } from '../../workers/shard-context.js';
 
@@ -14,7 +17,7 @@ const SLOT = keySlotOfLatin1('{s}');
 const NOW = 1_000_000;
 
 /** A source shard holding `keys` in SLOT, a sender towards shard 1, and the target's keyspace. */
-function setup(batchKeys: number) {
+function setup(batchKeys: number, pacing: SenderPacing = {}) {
   const storage = createRingStorage(1 << 20);
   const writer = new FrameWriter(storage);
   const reader = new FrameReader(storage, 12);
@@ -29,7 +32,7 @@ function setup(batchKeys: number) {
     flushPeer: () => writer.flush(),
   } as unknown as ShardContext;
   const limits = { batchKeys, batchBytes: 1 << 20, window: 4 };
-  const sender = new BatchSender(shard, SLOT, 1, 7, limits);
+  const sender = new BatchSender(shard, SLOT, 1, 7, limits, pacing);
   const target = new Keyspace();
   target.now = NOW;
   /** Applies every batch in the ring at the target; returns the keys of each. */
@@ -95,5 +98,25 @@ describe('the batch sender', () => {
     expect(sender.onAck(2, false, 0)).toEqual(['{s}1', '{s}2']);
     expect(sender.locked.has('{s}1')).toBe(false);
     expect(keyspace.get(SLOT, '{s}1')).toBe('v1');
+  });
+
+  it('under a loaded pace in debt, holds batches back but not keys a waiting request needs', () => {
+    // A pace that found clients (loaded) and spent its tokens.
+    const control = new ControlBlock();
+    control.workerCount = 1;
+    const pace = new AdaptivePace(control, 0, () => 500);
+    control.stats[control.statIndex(0, ShardStat.Ops)] = 10_000;
+    pace.beginTurn(60);
+    expect(pace.mode).toBe(PaceMode.Loaded);
+    expect(pace.maySend(60)).toBe(true);
+    pace.charge(2, false);
+    pace.charge(2, false);
+    const { keyspace, sender, deliver } = setup(2, { pace });
+    for (let i = 0; i < 4; i++) keyspace.set(SLOT, `{s}${i}`, `v${i}`);
+    expect(sender.sendBatch(60)).toBe(0);
+    // A command waits for {s}3 to join the keys that moved: it goes now, pace or not.
+    sender.prioritize(['{s}3']);
+    expect(sender.sendBatch(60)).toBe(2);
+    expect(deliver()).toEqual([['{s}3', '{s}0']]);
   });
 });
