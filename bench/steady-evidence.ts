@@ -85,7 +85,7 @@ export function readStalls(file: string): Stall[] {
     .map((line) => JSON.parse(line) as Stall);
 }
 
-/** What a slow request is put down to (the first cause that covers half its time). */
+/** What a slow request is put down to (the first, in this order, that covers half its time). */
 export type Cause =
   | 'shard GC'
   | 'shard off CPU'
@@ -135,12 +135,13 @@ export function explain(slow: Slow, stalls: readonly Stall[], gcs: readonly Main
   }
   let mainGcMs = 0;
   for (const gc of gcs) mainGcMs += overlap(start, end, gc.at, gc.at + gc.ms);
-  // A collection's cost is wall time: a collector descheduled by the OS counts as off CPU.
-  const shardGcOnCpuMs = Math.max(0, shardGcMs - shardWaitMs);
+  // A collection's cost is wall time: the OS may have taken the collector off the CPU meanwhile.
+  // The thread's wait is read at most every 100 ms, so it may hold waits from just before the
+  // stall: a collection that covers the request is named first.
   const half = slow.ms / 2;
   let cause: Cause = 'unexplained';
-  if (shardWaitMs >= half) cause = 'shard off CPU';
-  else if (shardGcOnCpuMs >= half) cause = 'shard GC';
+  if (shardGcMs >= half) cause = 'shard GC';
+  else if (shardWaitMs >= half) cause = 'shard off CPU';
   else if (mainGcMs >= half) cause = 'main GC';
   else if (slow.mainWaitMs >= half) cause = 'main off CPU';
   else if (shardStallMs >= half) cause = 'shard other';

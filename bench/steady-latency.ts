@@ -167,7 +167,8 @@ async function pipelined(db: SlotDB, setEvery: number): Promise<number> {
 function causes(explained: readonly Explained[]): Record<string, { count: number; ms: number }> {
   const byCause: Record<string, { count: number; ms: number }> = {};
   for (const slow of explained) {
-    const entry = (byCause[slow.cause] ??= { count: 0, ms: 0 });
+    byCause[slow.cause] ??= { count: 0, ms: 0 };
+    const entry = byCause[slow.cause];
     entry.count++;
     entry.ms = Math.max(entry.ms, slow.ms);
   }
