@@ -18,6 +18,7 @@ export interface Slow {
 export interface Stall {
   readonly at: number;
   readonly gapMs: number;
+  readonly spanMs: number;
   readonly windowMs: number;
   readonly waitMs: number;
   readonly gcs: readonly { readonly type: string; readonly ms: number }[];
@@ -119,7 +120,7 @@ export function explain(slow: Slow, stalls: readonly Stall[], gcs: readonly Main
   let shardWaitMs = 0;
   const types = new Set<string>();
   for (const stall of stalls) {
-    const covered = overlap(start, end, stall.at - stall.gapMs, stall.at);
+    const covered = overlap(start, end, stall.at - stall.spanMs, stall.at);
     if (covered <= 0) continue;
     shardStallMs += covered;
     shardWaitMs += Math.min(stall.waitMs, covered);
@@ -135,13 +136,13 @@ export function explain(slow: Slow, stalls: readonly Stall[], gcs: readonly Main
   }
   let mainGcMs = 0;
   for (const gc of gcs) mainGcMs += overlap(start, end, gc.at, gc.at + gc.ms);
-  // A collection's cost is wall time: the OS may have taken the collector off the CPU meanwhile.
-  // The thread's wait is read at most every 100 ms, so it may hold waits from just before the
-  // stall: a collection that covers the request is named first.
+  // A collection's cost is wall time: the part of it the OS kept the shard off the CPU counts as
+  // off CPU (the shard's wait is read at each working turn, so it is the stall's own).
+  const shardGcOnCpuMs = Math.max(0, shardGcMs - shardWaitMs);
   const half = slow.ms / 2;
   let cause: Cause = 'unexplained';
-  if (shardGcMs >= half) cause = 'shard GC';
-  else if (shardWaitMs >= half) cause = 'shard off CPU';
+  if (shardWaitMs >= half) cause = 'shard off CPU';
+  else if (shardGcOnCpuMs >= half) cause = 'shard GC';
   else if (mainGcMs >= half) cause = 'main GC';
   else if (slow.mainWaitMs >= half) cause = 'main off CPU';
   else if (shardStallMs >= half) cause = 'shard other';

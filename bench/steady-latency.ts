@@ -236,7 +236,7 @@ function report(
     `slotdb steady latency: 1 shard, ${flags.keys.toLocaleString('en-US')} keys of ${flags.valueBytes}-byte values; ${about.cores} cores (${about.cpu}), Node ${about.node}`,
     `load (pipelined mSet, ${flags.chunk} keys a call, ${flags.inflight} in flight): ${formatFigure(f.loadKeysPerSecond!)} keys/s`,
     `awaited GET for ${flags.steadyMs / 1000} s (${formatFigure(s.requests!)} requests, machine ${(s.machineBusy! * 100).toFixed(0)}% busy): p50 ${s.p50!.toFixed(1)} µs, p99 ${s.p99!.toFixed(1)} µs, p99.9 ${s.p999!.toFixed(1)} µs, max ${(s.max! / 1000).toFixed(2)} ms`,
-    `requests ≥ ${flags.outlierMs} ms: ${explained.length}, by cause: ${JSON.stringify(causes(explained))} (shard stalls logged: ${stalls}, main-thread GCs: ${mainGcs})`,
+    `requests ≥ ${flags.outlierMs} ms: ${explained.length}, by cause (count, longest ms): ${JSON.stringify(causes(explained))}; ${explained.filter((slow) => slow.shardGcTypes !== '').length} of them during a shard collection (shard stalls logged: ${stalls}, main-thread GCs: ${mainGcs})`,
     `pipelined GET: ${formatFigure(f.pipelinedGetOps!)} ops/s; GET/SET 90/10: ${formatFigure(f.pipelinedGetSetOps!)} ops/s`,
     `memory per key: shard heap ${f.heapBytesPerKey!.toFixed(1)} B after the load, ${f.heapMinBytesPerKey!.toFixed(1)} B at its lowest while steady, ${f.liveHeapBytesPerKey!.toFixed(1)} B live (after a full collection); process RSS ${f.rssBytesPerKey!.toFixed(1)} B; redis-server ${f.redisBytesPerKey === undefined ? 'not measured' : `${f.redisBytesPerKey.toFixed(1)} B`}`,
     'worst requests (absolute time, ms, cause, shard stall / shard GC / shard off-CPU / main GC / main off-CPU ms, shard GC kinds):',
