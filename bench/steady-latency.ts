@@ -204,9 +204,10 @@ async function main(): Promise<void> {
     const worst = result.worst.map((slow) => explain(slow, stalls, gcs.list));
     await db.close();
     const redis = flags.redis === 1 ? await redisBytesPerKey(flags.keys, VALUE) : undefined;
-    const figures = {
+    const { worst: _worst, slow: _slow, ...steadyFigures } = result;
+    const figures: Figures = {
       loadKeysPerSecond,
-      steady: { ...result, worst: undefined, slow: undefined },
+      steady: steadyFigures,
       pipelinedGetOps: getOps,
       pipelinedGetSetOps: mixedOps,
       heapBytesPerKey: (heapAfter - heapBefore) / flags.keys,
@@ -222,23 +223,34 @@ async function main(): Promise<void> {
   }
 }
 
+interface Figures {
+  readonly loadKeysPerSecond: number;
+  readonly steady: Omit<SteadyResult, 'worst' | 'slow'>;
+  readonly pipelinedGetOps: number;
+  readonly pipelinedGetSetOps: number;
+  readonly heapBytesPerKey: number;
+  readonly heapMinBytesPerKey: number;
+  readonly liveHeapBytesPerKey: number;
+  readonly rssBytesPerKey: number;
+  readonly redisBytesPerKey: number | undefined;
+}
+
 function report(
   about: ReturnType<typeof machine>,
-  figures: Record<string, unknown> & { steady: Record<string, unknown> },
+  f: Figures,
   worst: readonly Explained[],
   explained: readonly Explained[],
   stalls: number,
   mainGcs: number,
 ): void {
-  const f = figures as Record<string, number | undefined>;
-  const s = figures.steady as Record<string, number>;
+  const s = f.steady;
   const lines = [
     `slotdb steady latency: 1 shard, ${flags.keys.toLocaleString('en-US')} keys of ${flags.valueBytes}-byte values; ${about.cores} cores (${about.cpu}), Node ${about.node}`,
-    `load (pipelined mSet, ${flags.chunk} keys a call, ${flags.inflight} in flight): ${formatFigure(f.loadKeysPerSecond!)} keys/s`,
-    `awaited GET for ${flags.steadyMs / 1000} s (${formatFigure(s.requests!)} requests, machine ${(s.machineBusy! * 100).toFixed(0)}% busy): p50 ${s.p50!.toFixed(1)} µs, p99 ${s.p99!.toFixed(1)} µs, p99.9 ${s.p999!.toFixed(1)} µs, max ${(s.max! / 1000).toFixed(2)} ms`,
+    `load (pipelined mSet, ${flags.chunk} keys a call, ${flags.inflight} in flight): ${formatFigure(f.loadKeysPerSecond)} keys/s`,
+    `awaited GET for ${flags.steadyMs / 1000} s (${formatFigure(s.requests)} requests, machine ${(s.machineBusy * 100).toFixed(0)}% busy): p50 ${s.p50.toFixed(1)} µs, p99 ${s.p99.toFixed(1)} µs, p99.9 ${s.p999.toFixed(1)} µs, max ${(s.max / 1000).toFixed(2)} ms`,
     `requests ≥ ${flags.outlierMs} ms: ${explained.length}, by cause (count, longest ms): ${JSON.stringify(causes(explained))}; ${explained.filter((slow) => slow.shardGcTypes !== '').length} of them during a shard collection (shard stalls logged: ${stalls}, main-thread GCs: ${mainGcs})`,
-    `pipelined GET: ${formatFigure(f.pipelinedGetOps!)} ops/s; GET/SET 90/10: ${formatFigure(f.pipelinedGetSetOps!)} ops/s`,
-    `memory per key: shard heap ${f.heapBytesPerKey!.toFixed(1)} B after the load, ${f.heapMinBytesPerKey!.toFixed(1)} B at its lowest while steady, ${f.liveHeapBytesPerKey!.toFixed(1)} B live (after a full collection); process RSS ${f.rssBytesPerKey!.toFixed(1)} B; redis-server ${f.redisBytesPerKey === undefined ? 'not measured' : `${f.redisBytesPerKey.toFixed(1)} B`}`,
+    `pipelined GET: ${formatFigure(f.pipelinedGetOps)} ops/s; GET/SET 90/10: ${formatFigure(f.pipelinedGetSetOps)} ops/s`,
+    `memory per key: shard heap ${f.heapBytesPerKey.toFixed(1)} B after the load, ${f.heapMinBytesPerKey.toFixed(1)} B at its lowest while steady, ${f.liveHeapBytesPerKey.toFixed(1)} B live (after a full collection); process RSS ${f.rssBytesPerKey.toFixed(1)} B; redis-server ${f.redisBytesPerKey === undefined ? 'not measured' : `${f.redisBytesPerKey.toFixed(1)} B`}`,
     'worst requests (absolute time, ms, cause, shard stall / shard GC / shard off-CPU / main GC / main off-CPU ms, shard GC kinds):',
     ...worst.map(
       (w) =>
@@ -249,7 +261,14 @@ function report(
   console.log(text);
   const directory = new URL('../../bench/results/', import.meta.url);
   mkdirSync(directory, { recursive: true });
-  const result = { benchmark: 'steady-latency', machine: about, flags, figures, worst, explained };
+  const result = {
+    benchmark: 'steady-latency',
+    machine: about,
+    flags,
+    figures: f,
+    worst,
+    explained,
+  };
   writeFileSync(new URL('steady-latency.json', directory), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(new URL('steady-latency.txt', directory), text);
   console.log('wrote bench/results/steady-latency.json and .txt');
