@@ -168,15 +168,20 @@ export class ClientLinks {
     }
   }
 
+  // The two checks below run before every park: indexed loops, because a for-of that V8 has not
+  // optimized allocates an iterator each time, and the shard's garbage is what its scavenges cost.
+
   /** Whether any client pushed request bytes this shard has not popped yet. */
   anyInput(): boolean {
-    for (const link of this.list) if (link.requests.readable()) return true;
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i]!.requests.readable()) return true;
     return false;
   }
 
   /** Whether replies wait for room in some client's reply ring. */
   anyBacklog(): boolean {
-    for (const link of this.list) if (link.replies.staged > 0) return true;
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i]!.replies.staged > 0) return true;
     return false;
   }
 }

@@ -3,6 +3,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { ShardStat } from '../../src/shared/control-block.js';
 import type { Shard } from '../shard.js';
+import { StallLog } from './stall-log.js';
 
 /** How often, at most, a busy shard reads its heap size for db.stats(). */
 const HEAP_READ_MS = 100;
@@ -17,8 +18,12 @@ export class ShardStats {
   private readonly startedAt = performance.now();
   /** When the heap figure was last read (it costs an object, so at most every HEAP_READ_MS). */
   private heapReadAt = -Infinity;
+  /** With SLOTDB_STALL_LOG set (debugging latency outliers): see stall-log.ts. */
+  private readonly stalls: StallLog | undefined;
 
-  constructor(private readonly shard: Shard) {}
+  constructor(private readonly shard: Shard) {
+    this.stalls = StallLog.fromEnv(shard.id, shard.clock);
+  }
 
   publish(): void {
     const shard = this.shard;
@@ -33,6 +38,7 @@ export class ShardStats {
     stats[control.statIndex(id, ShardStat.Redirected)] = this.redirected;
     stats[control.statIndex(id, ShardStat.ParkedMs)] = this.parkedMs;
     stats[control.statIndex(id, ShardStat.RunningMs)] = shard.clock - this.startedAt;
+    if (this.stalls !== undefined) this.stalls.turn(shard.clock, this.parkedMs);
     // A primary's journal offset, before its replies go out: a client reading from replicas takes
     // it as the least a replica must hold to show what those replies showed.
     const journal = shard.replication.journal;
