@@ -79,7 +79,8 @@ export class MigrationOrders {
   }
 
   private newPace(now: number): AdaptivePace {
-    const pace = new AdaptivePace(this.shard.control, now);
+    const history = this.shard.stats.foreground;
+    const pace = new AdaptivePace(this.shard.control, now, Date.now, (at) => history.rate(at));
     // A running profile shows the pace beside the clients' throughput.
     pace.onPeriod = (adjusted, at) =>
       this.shard.profiler?.addPace(

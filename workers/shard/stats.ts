@@ -2,6 +2,7 @@
 
 import { getHeapStatistics } from 'node:v8';
 import { ShardStat } from '../../src/shared/control-block.js';
+import { ForegroundHistory } from '../migration/pacing/foreground.js';
 import type { Shard } from '../shard.js';
 import { StallLog } from './stall-log.js';
 
@@ -16,6 +17,8 @@ export class ShardStats {
   /** Time spent parked (ms); the rest of the time since the start went to work or spinning. */
   parkedMs = 0;
   private readonly startedAt = performance.now();
+  /** The clients' rate over the last second: a move's pace starts from it (pacing/foreground.ts). */
+  readonly foreground: ForegroundHistory;
   /** When the heap figure was last read (it costs an object, so at most every HEAP_READ_MS). */
   private heapReadAt = -Infinity;
   /** With SLOTDB_STALL_LOG set (debugging latency outliers): see stall-log.ts. */
@@ -23,6 +26,7 @@ export class ShardStats {
 
   constructor(private readonly shard: Shard) {
     this.stalls = StallLog.fromEnv(shard.id, shard.clock);
+    this.foreground = new ForegroundHistory(shard.control);
   }
 
   publish(): void {
@@ -45,6 +49,7 @@ export class ShardStats {
     if (journal !== undefined) control.setOffset(id, journal.offset);
     if (shard.clock - this.heapReadAt >= HEAP_READ_MS) {
       this.heapReadAt = shard.clock;
+      this.foreground.record(shard.clock);
       stats[control.statIndex(id, ShardStat.HeapUsedBytes)] = getHeapStatistics().used_heap_size;
     }
   }

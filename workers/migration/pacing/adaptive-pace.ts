@@ -68,6 +68,12 @@ const SLOT_CHARGE_MS = 0.75;
 const SMOOTHING = 0.5;
 /** A pace unused this long starts over (its reference is stale): ms. */
 const STALE_MS = 5000;
+/**
+ * How long the clients' rate from before the move (the baseline) bounds the reference from below,
+ * ms: probes alone read low (see ForegroundHistory), but a load that changed since the move began
+ * is only known from them.
+ */
+const BASELINE_MS = 10_000;
 
 /** Batch limits under load: a batch builds and applies in about 0.1 ms. */
 export const LOADED_LIMITS = { batchKeys: 64, batchBytes: 16 * 1024, window: 2 } as const;
@@ -84,7 +90,10 @@ export class AdaptivePace {
   /** Share of a core migration work may take while clients are working. */
   duty = DUTY_START;
   /** Clients' requests per second with moves paused (0 before the first probe). */
-  reference = 0;
+  private probed = 0;
+  /** Clients' requests per second before the pace started, and until when it counts. */
+  private baseline = 0;
+  private baselineUntil = 0;
   /** Clients' requests per second, smoothed over the last periods. */
   foreground = 0;
   private tokens = BURST_MS;
@@ -107,12 +116,25 @@ export class AdaptivePace {
     now: number,
     /** The wall clock that places the probes (the same on every shard); a test passes its own. */
     private readonly wallNow: () => number = Date.now,
+    /** The clients' rate before a move (ForegroundHistory.rate), read whenever the pace starts. */
+    private readonly before: (now: number) => number = () => 0,
   ) {
     this.meter = new ForegroundMeter(control);
     this.refilledAt = now;
     this.periodStart = now;
     this.usedAt = now;
     this.meter.reset(now);
+    this.takeBaseline(now);
+  }
+
+  /** The clients' rate without moves: the probes', or the rate from before the move if higher. */
+  get reference(): number {
+    return this.usedAt < this.baselineUntil ? Math.max(this.probed, this.baseline) : this.probed;
+  }
+
+  private takeBaseline(now: number): void {
+    this.baseline = this.before(now);
+    this.baselineUntil = now + BASELINE_MS;
   }
 
   get mode(): PaceMode {
@@ -202,7 +224,7 @@ export class AdaptivePace {
         // Clients started (or the first period saw them): learn their rate afresh.
         this.#mode = PaceMode.Loaded;
         this.duty = DUTY_START;
-        this.reference = 0;
+        this.probed = 0;
       }
       return;
     }
@@ -238,7 +260,7 @@ export class AdaptivePace {
   private endProbe(now: number, measured: boolean): void {
     if (measured) {
       const rate = this.meter.sample(now);
-      this.reference = this.reference > 0 ? (this.reference + rate) / 2 : rate;
+      this.probed = this.probed > 0 ? (this.probed + rate) / 2 : rate;
       if (rate < LOAD_FLOOR) this.#mode = PaceMode.Idle;
     }
     this.probeStart = -1;
@@ -253,7 +275,8 @@ export class AdaptivePace {
   private startOver(now: number): void {
     this.#mode = PaceMode.Sensing;
     this.duty = DUTY_START;
-    this.reference = 0;
+    this.probed = 0;
+    this.takeBaseline(now);
     this.tokens = BURST_MS;
     this.refilledAt = now;
     this.periodStart = now;
