@@ -1,6 +1,7 @@
 // Core engine benchmark (tinybench): slotdb GET and SET throughput, auto-pipelined, against a plain
-// Map in the main thread on the same keys; 1 vs 2 vs 4 shards; latency of one awaited GET and of
-// db.sync.get; and the machine's raw cross-thread round trip, the floor for any of them.
+// Map in the main thread on the same keys; 1 vs 2 vs 4 shards; pipelined GET with each key built
+// per call (as a caller does: `key:${id}`), against a Map doing the same; latency of one awaited
+// GET and of db.sync.get; and the machine's raw cross-thread round trip, the floor for any of them.
 //
 //   npm run bench -- --rounds 3 --keys 100000 --batch 1000 --time 1000
 //
@@ -16,12 +17,13 @@ import { machine, median, numberFlags } from './machine.js';
 const flags = numberFlags({ rounds: 3, keys: 100_000, batch: 1000, time: 1000, valueBytes: 32 });
 const SHARD_COUNTS = [1, 2, 4];
 
-const keys = Array.from({ length: flags.keys }, (_, i) => `key:${i}`);
+const ids = Array.from({ length: flags.keys }, (_, i) => i);
 // Visit keys in a fixed shuffled order, so no run is favoured by a cache-friendly sequence.
-for (let i = keys.length - 1; i > 0; i--) {
+for (let i = ids.length - 1; i > 0; i--) {
   const j = (i * 2654435761) % (i + 1);
-  [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+  [ids[i], ids[j]] = [ids[j]!, ids[i]!];
 }
+const keys = ids.map((id) => `key:${id}`);
 const value = 'v'.repeat(flags.valueBytes);
 
 type Figures = Record<string, number[]>;
@@ -57,8 +59,15 @@ async function mapRound(): Promise<void> {
       cursor = cursor + 1 === keys.length ? 0 : cursor + 1;
     }
   });
+  bench.add('map get, keys built', () => {
+    for (let i = 0; i < flags.batch; i++) {
+      sink += map.get(`key:${ids[cursor]!}`)!.length;
+      cursor = cursor + 1 === keys.length ? 0 : cursor + 1;
+    }
+  });
   await bench.run();
   if (sink === 0) throw new Error('the Map benchmark read nothing');
+  record('map.get keys built ops/s', opsPerSecond(bench, 'map get, keys built', flags.batch));
   record('map.get ops/s', opsPerSecond(bench, 'map get', flags.batch));
   record('map.set ops/s', opsPerSecond(bench, 'map set', flags.batch));
 }
@@ -70,7 +79,21 @@ async function slotdbRound(shards: number): Promise<void> {
       await db.mSet(keys.slice(i, i + 10_000).map((k) => [k, value] as [string, string]));
     const bench = newBench();
     addClientTasks(bench, db, keys, value, flags.batch);
+    let cursor = 0;
+    const pending: Promise<string | null>[] = new Array(flags.batch);
+    bench.add('get, keys built', async () => {
+      for (let i = 0; i < flags.batch; i++) {
+        pending[i] = db.get(`key:${ids[cursor]!}`);
+        cursor = cursor + 1 === ids.length ? 0 : cursor + 1;
+      }
+      const values = await Promise.all(pending);
+      if (values[0] !== value) throw new Error('a GET with a built key read the wrong value');
+    });
     await bench.run();
+    record(
+      `get keys built ops/s, ${shards} shard`,
+      opsPerSecond(bench, 'get, keys built', flags.batch),
+    );
     const client = clientFigures(bench, flags.batch);
     record(`get ops/s, ${shards} shard`, client.getOps);
     record(`set ops/s, ${shards} shard`, client.setOps);
@@ -137,6 +160,20 @@ async function main(): Promise<void> {
       measure: `SET pipelined, ${shards} shard(s)`,
       value: `${fmt(set)} ops/s`,
       'vs Map': (set / mapSet).toFixed(3),
+    });
+  }
+  const mapBuilt = medians['map.get keys built ops/s']!;
+  rows.push({
+    measure: 'Map.get, keys built per call (main thread)',
+    value: `${fmt(mapBuilt)} ops/s`,
+    'vs Map': '1',
+  });
+  for (const shards of SHARD_COUNTS) {
+    const built = medians[`get keys built ops/s, ${shards} shard`]!;
+    rows.push({
+      measure: `GET pipelined, keys built per call, ${shards} shard(s)`,
+      value: `${fmt(built)} ops/s`,
+      'vs Map': (built / mapBuilt).toFixed(3),
     });
   }
   for (const shards of SHARD_COUNTS) {

@@ -34,11 +34,14 @@ export type PaceMode = (typeof PaceMode)[keyof typeof PaceMode];
 const PERIOD_MS = 50;
 /** Probes of the clients' rate without migration work: every this many ms of wall clock... */
 const PROBE_EVERY_MS = 1000;
-/** ...for this long (the first PROBE_SETTLE_MS let batches in flight land, then the rate counts). */
-const PROBE_MS = 60;
-const PROBE_SETTLE_MS = 15;
+/**
+ * ...for this long (for the first PROBE_SETTLE_MS batches in flight land and the clients catch up,
+ * then the rate counts).
+ */
+const PROBE_MS = 100;
+const PROBE_SETTLE_MS = 40;
 /** A probe that measured less than this (it started late in its window) is not used. */
-const PROBE_MEASURE_MIN_MS = 25;
+const PROBE_MEASURE_MIN_MS = 40;
 /** Requests per second below which the database has no client load. */
 const LOAD_FLOOR = 50;
 /** The duty shrinks when clients get less than RATIO_LOW of the reference, grows above RATIO_HIGH. */
@@ -73,7 +76,7 @@ const STALE_MS = 5000;
  * ms: probes alone read low (see ForegroundHistory), but a load that changed since the move began
  * is only known from them.
  */
-const BASELINE_MS = 10_000;
+const BASELINE_MS = 30_000;
 
 /** Batch limits under load: a batch builds and applies in about 0.1 ms. */
 export const LOADED_LIMITS = { batchKeys: 64, batchBytes: 16 * 1024, window: 2 } as const;
