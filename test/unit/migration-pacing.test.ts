@@ -13,7 +13,6 @@ import {
 } from '../../workers/migration/pacing/adaptive-pace.js';
 import { RateBudget } from '../../workers/migration/pacing/rate-budget.js';
 
-
 /**
  * A pace over two workers whose clients do `rate(now, probing)` requests per second; the test
  * steps time 1 ms per loop turn and sends a batch (costing `costMs`) whenever the pace allows.
