@@ -125,6 +125,15 @@ describe('adaptive migration pace', () => {
     });
   });
 
+  it("an adaptive pace under a key ceiling moves a slot with no clients (its idle batches are bigger than the ceiling's burst)", async () => {
+    await withDb({ shards: 2 }, async (db) => {
+      const { slots, keys } = await loadSlots(db, 2, 3000);
+      const summary = await db.migrateSlots(slots, 1, { pace: 'adaptive', keysPerSecond: 20_000 });
+      expect(summary.keys).toBe(keys.length);
+      await expectIntact(db, keys);
+    });
+  });
+
   it('refuses a pace it does not know and a bad byte rate, naming the option', async () => {
     await withDb({ shards: 2 }, async (db) => {
       await expect(db.migrateSlot(0, 1, { pace: 'slow' as never })).rejects.toThrow(

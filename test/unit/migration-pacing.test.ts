@@ -127,7 +127,41 @@ describe('adaptive pace', () => {
   });
 });
 
+describe('adaptive pace, its debt and its flags', () => {
+  it('carries at most 10 ms of debt, whatever it was charged', () => {
+    const control = new ControlBlock();
+    control.workerCount = 1;
+    const pace = new AdaptivePace(control, 0, () => 500);
+    // A big key's 1,600 pieces, charged but never held back.
+    for (let i = 0; i < 1600; i++) pace.charge(2, true);
+    pace.beginTurn(1);
+    expect(pace.maySend(1)).toBe(false);
+    // 10 ms of debt at the starting duty of 0.1: about 100 ms, not 32 s.
+    expect(pace.parkMs(1)).toBeLessThanOrEqual(100);
+  });
+
+  it('forgets a held-back frame at the next turn, so an ended move does not keep the shard awake', () => {
+    const control = new ControlBlock();
+    control.workerCount = 1;
+    const pace = new AdaptivePace(control, 0, () => 500);
+    pace.charge(2, false);
+    pace.charge(2, false);
+    expect(pace.maySend(0)).toBe(false);
+    expect(pace.parkMs(0)).toBeGreaterThan(0);
+    pace.beginTurn(1);
+    expect(pace.parkMs(1)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
 describe('rate budget', () => {
+  it('lets a batch bigger than its burst go once the bucket is full, rather than never', () => {
+    // Burst of 256 keys (the plan's batch), asked for the idle pace's 4096.
+    const budget = new RateBudget(10_000, 0, 256, 0);
+    budget.take(256, 0);
+    expect(budget.allows(4096, 1)).toBe(false);
+    expect(budget.allows(4096, 30)).toBe(true);
+  });
+
   it('holds a sender to keys per second, a whole batch at a time', () => {
     const budget = new RateBudget(1000, 0, 100, 0);
     expect(budget.allows(100, 0)).toBe(true);

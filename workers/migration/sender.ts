@@ -163,7 +163,7 @@ export class BatchSender {
     sealBatch(writer, start, keys.length);
     this.shard.flushPeer(this.target);
     const built = performance.now();
-    this.pace.paid(keys.length, bytes, built - building, this.shard.profiler);
+    this.pace.paid(keys.length, bytes, built - building, keys.length, this.shard.profiler);
     this.inFlight.set(batch, {
       keys,
       bytes,
@@ -197,7 +197,8 @@ export class BatchSender {
     const piece = this.transfers.build(transfer, number, writer, finalAllowed);
     this.shard.flushPeer(this.target);
     const { key, bytes } = piece;
-    this.pace.paid(batchKeys, bytes, performance.now() - building, this.shard.profiler);
+    const moved = piece.final ? 1 : 0;
+    this.pace.paid(batchKeys, bytes, performance.now() - building, moved, this.shard.profiler);
     if (piece.final) this.locked.set(key, number);
     else if (transfer.state === TransferState.Locked) this.locked.set(key, LOCKED_BY_TRANSFER);
     if (piece.aborted) {

@@ -58,7 +58,9 @@ export class MigrationOrders {
     const batchKeys = Math.max(1, ...message.plans.map((plan) => plan.batchKeys));
     const { keysPerSecond, bytesPerSecond } = message;
     const now = performance.now();
-    const paced = message.pace === 'adaptive';
+    // A move going on after this shard's promotion is not paced: its slots are held (held-slot.ts)
+    // until they start again, and a held slot that waits too long is given up as lost.
+    const paced = message.pace === 'adaptive' && !message.plans.some((plan) => plan.resumed);
     if (paced) {
       this.pace ??= this.newPace(now);
       this.pacedOrders++;

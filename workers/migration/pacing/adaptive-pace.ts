@@ -60,6 +60,12 @@ const BURST_MS = 2;
  */
 const CHARGE_MS_MAX = 2;
 /**
+ * The most debt the pace carries, ms of work: frames it does not hold back (pieces of a big key,
+ * what requests wait for) are still charged, and a 100 MB key would otherwise stop every batch
+ * and slot start for minutes at the least duty.
+ */
+const DEBT_MS_MAX = 10;
+/**
  * What starting a slot's move is charged, ms of work. Under load a slot's move costs its clients
  * more than its keys' bytes: requests forwarded to the target, writes waiting for a batch's ack,
  * the clients' fence at the flip, events to the opening thread. Measured against a mixed pipelined
@@ -151,6 +157,9 @@ export class AdaptivePace {
   /** Called once per loop turn while this shard sends: ends periods and probes when due. */
   beginTurn(now: number): void {
     this.sentThisTurn = false;
+    // Set again by maySend if it holds a frame back this turn; a stale flag would keep the shard
+    // from parking (parkMs) after the move it held back ended.
+    this.starved = false;
     if (now - this.usedAt > STALE_MS) this.startOver(now);
     this.usedAt = now;
     if (this.#mode === PaceMode.Loaded) this.probeStep(now);
@@ -184,7 +193,8 @@ export class AdaptivePace {
       this.sentThisTurn = true;
       this.starved = false;
     }
-    if (this.#mode !== PaceMode.Idle) this.tokens -= Math.min(ms, CHARGE_MS_MAX);
+    if (this.#mode !== PaceMode.Idle)
+      this.tokens = Math.max(-DEBT_MS_MAX, this.tokens - Math.min(ms, CHARGE_MS_MAX));
   }
 
   /** The batch limits for the current load (a move whose caller chose none). */
@@ -208,7 +218,8 @@ export class AdaptivePace {
 
   /** A slot started moving: its fixed cost is charged (SLOT_CHARGE_MS). */
   started(): void {
-    if (this.#mode !== PaceMode.Idle) this.tokens -= SLOT_CHARGE_MS;
+    if (this.#mode !== PaceMode.Idle)
+      this.tokens = Math.max(-DEBT_MS_MAX, this.tokens - SLOT_CHARGE_MS);
   }
 
   /** How long a starved shard may park, ms: until its tokens refill or its probe ends. */
@@ -279,6 +290,10 @@ export class AdaptivePace {
     this.#mode = PaceMode.Sensing;
     this.duty = DUTY_START;
     this.probed = 0;
+    this.foreground = 0;
+    this.lowPeriods = 0;
+    this.measuring = false;
+    this.starved = false;
     this.takeBaseline(now);
     this.tokens = BURST_MS;
     this.refilledAt = now;

@@ -24,6 +24,14 @@ class Bucket {
     this.refilledAt = now;
   }
 
+  /**
+   * Whether `tokens` are available now. A take larger than the burst (a batch bigger than the
+   * bucket was sized for) waits for a full bucket instead, or it would wait forever.
+   */
+  has(tokens: number, now: number): boolean {
+    return this.allowance(now) >= Math.min(tokens, this.burst);
+  }
+
   /** Tokens available now. */
   allowance(now: number): number {
     this.tokens = Math.min(
@@ -71,7 +79,7 @@ export class RateBudget {
    */
   allows(keys: number, now: number): boolean {
     const ok =
-      (this.keys === undefined || this.keys.allowance(now) >= keys) &&
+      (this.keys === undefined || this.keys.has(keys, now)) &&
       (this.bytes === undefined || this.bytes.allowance(now) > 0);
     if (!ok) this.starved = true;
     return ok;

@@ -55,19 +55,29 @@ export class SenderPace {
    * Whether the order's ceilings and the shard's pace let a frame of `keys` keys go now. An
    * `urgent` frame carries what requests wait for (keys a command needs in one place, a big key
    * whose writes are held until its transfer ends): the adaptive pace does not hold it back, or
-   * those requests would wait for the pace (a probe lasts 60 ms) rather than for the move.
+   * those requests would wait for the pace (a probe lasts 100 ms) rather than for the move. The
+   * order's fixed ceilings and the window still apply.
    */
   allows(keys: number, now: number, urgent: boolean): boolean {
     if (this.budget !== undefined && !this.budget.allows(keys, now)) return false;
     return this.pace === undefined || !this.paceBatches || urgent || this.pace.maySend(now);
   }
 
-  /** A frame of `keys` keys and `bytes` bytes went, built in `ms`: the budget and pace pay it. */
-  paid(keys: number, bytes: number, ms: number, profiler: ShardProfiler | undefined): void {
+  /**
+   * A frame went, built in `ms`: the budget pays `keys` keys (a piece costs a batch's worth) and
+   * `bytes`, the pace the time; the profile counts the `moved` keys it carried.
+   */
+  paid(
+    keys: number,
+    bytes: number,
+    ms: number,
+    moved: number,
+    profiler: ShardProfiler | undefined,
+  ): void {
     this.budget?.take(keys, bytes);
     this.pace?.charge(ms, true);
-    if (profiler !== undefined)
-      profiler.addMigrated(keys, performance.timeOrigin + performance.now());
+    if (profiler !== undefined && moved > 0)
+      profiler.addMigrated(moved, performance.timeOrigin + performance.now());
   }
 
   /** The target spent `applyMs` applying a frame: migration work too. */
