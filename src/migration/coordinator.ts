@@ -200,9 +200,14 @@ export class MigrationCoordinator {
       const endings = planned.map((plan) =>
         this.track(plan, control.owner[plan.slot]!, order, signal),
       );
-      await this.order(bySource, order);
-      // close() fails the moves it finds running; one set up while it ran fails here.
-      this.throwIfClosed();
+      // An ending may reject before it is awaited (close(), a death): handled here, read below.
+      for (const ending of endings) ending.catch(() => undefined);
+      // An order the closing database refused: close() failed every move tracked above with what
+      // was moving where, which the endings below report (the order's reply can come after the
+      // move's first batch, since a shard answers at the end of its loop turn).
+      await this.order(bySource, order).catch((error: unknown) => {
+        if (!this.closed) throw error;
+      });
       signal?.addEventListener('abort', cancel, { once: true });
       if (signal?.aborted) cancel();
       const settled = await Promise.allSettled(endings);
