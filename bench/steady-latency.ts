@@ -4,7 +4,8 @@
 //   2. `steadyMs` of awaited GETs of random keys, one at a time (p50, p99, p99.9, max and the
 //      worst requests with their time, each put down to a cause: steady-evidence.ts);
 //   3. pipelined GET, and a 90/10 GET/SET mix, in batches of `batch` promises (ops/s);
-//   4. memory per key: the shard's heap used and the process's RSS, before and after the load;
+//   4. memory per key: the shard's live heap and its arena (db.stats().shards[i].storeBytes), the
+//      process's RSS, before and after the load;
 //      and redis-server's used_memory for the same keys when it is installed (`--redis 0` skips).
 //
 // With `--evidence 1` (the default) the shard logs its stalls (SLOTDB_STALL_LOG), which costs it a
@@ -65,6 +66,11 @@ async function shardHeap(db: SlotDB): Promise<number> {
   await sleep(150);
   await db.get(keyOf(0));
   return db.stats().shards[0]!.heapUsedBytes;
+}
+
+/** The shard's bytes outside its heap (arena and indexes), read with shardHeap(). */
+function shardStore(db: SlotDB): number {
+  return db.stats().shards[0]!.storeBytes;
 }
 
 async function load(db: SlotDB): Promise<number> {
@@ -190,8 +196,11 @@ async function main(): Promise<void> {
   try {
     const liveBefore = await shardHeapBytes(db, 0);
     const heapBefore = await shardHeap(db);
+    const storeBefore = shardStore(db);
     const loadKeysPerSecond = await load(db);
     const heapAfter = await shardHeap(db);
+    const storeAfter = shardStore(db);
+    const mainHeapBytes = process.memoryUsage().heapUsed;
     const rssAfter = process.memoryUsage.rss();
     gcs.start();
     const result = await steady(db);
@@ -213,6 +222,8 @@ async function main(): Promise<void> {
       heapBytesPerKey: (heapAfter - heapBefore) / flags.keys,
       heapMinBytesPerKey: (result.heapMinBytes - heapBefore) / flags.keys,
       liveHeapBytesPerKey: (liveAfter - liveBefore) / flags.keys,
+      storeBytesPerKey: (storeAfter - storeBefore) / flags.keys,
+      mainHeapMiB: mainHeapBytes / 2 ** 20,
       rssBytesPerKey: (rssAfter - rssBefore) / flags.keys,
       redisBytesPerKey: redis,
     };
@@ -231,6 +242,10 @@ interface Figures {
   readonly heapBytesPerKey: number;
   readonly heapMinBytesPerKey: number;
   readonly liveHeapBytesPerKey: number;
+  /** The shard's arena and indexes (outside its heap), per key. */
+  readonly storeBytesPerKey: number;
+  /** The main thread's heap used after the load, before the timed phases. */
+  readonly mainHeapMiB: number;
   readonly rssBytesPerKey: number;
   readonly redisBytesPerKey: number | undefined;
 }
@@ -250,7 +265,7 @@ function report(
     `awaited GET for ${flags.steadyMs / 1000} s (${formatFigure(s.requests)} requests, machine ${(s.machineBusy * 100).toFixed(0)}% busy): p50 ${s.p50.toFixed(1)} µs, p99 ${s.p99.toFixed(1)} µs, p99.9 ${s.p999.toFixed(1)} µs, max ${(s.max / 1000).toFixed(2)} ms`,
     `requests ≥ ${flags.outlierMs} ms: ${explained.length}, by cause (count, longest ms): ${JSON.stringify(causes(explained))}; ${explained.filter((slow) => slow.shardGcTypes !== '').length} of them during a shard collection (shard stalls logged: ${stalls}, main-thread GCs: ${mainGcs})`,
     `pipelined GET: ${formatFigure(f.pipelinedGetOps)} ops/s; GET/SET 90/10: ${formatFigure(f.pipelinedGetSetOps)} ops/s`,
-    `memory per key: shard heap ${f.heapBytesPerKey.toFixed(1)} B after the load, ${f.heapMinBytesPerKey.toFixed(1)} B at its lowest while steady, ${f.liveHeapBytesPerKey.toFixed(1)} B live (after a full collection); process RSS ${f.rssBytesPerKey.toFixed(1)} B; redis-server ${f.redisBytesPerKey === undefined ? 'not measured' : `${f.redisBytesPerKey.toFixed(1)} B`}`,
+    `memory per key: ${(f.liveHeapBytesPerKey + f.storeBytesPerKey).toFixed(1)} B held by the shard (live heap and arena); shard arena and indexes ${f.storeBytesPerKey.toFixed(1)} B, shard heap ${f.heapBytesPerKey.toFixed(1)} B after the load, ${f.heapMinBytesPerKey.toFixed(1)} B at its lowest while steady, ${f.liveHeapBytesPerKey.toFixed(1)} B live (after a full collection); process RSS ${f.rssBytesPerKey.toFixed(1)} B; main thread's heap ${f.mainHeapMiB.toFixed(0)} MiB after the load; redis-server ${f.redisBytesPerKey === undefined ? 'not measured' : `${f.redisBytesPerKey.toFixed(1)} B`}`,
     'worst requests (absolute time, ms, cause, shard stall / shard GC / shard off-CPU / main GC / main off-CPU ms, shard GC kinds):',
     ...worst.map(
       (w) =>

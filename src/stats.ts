@@ -30,6 +30,12 @@ export interface ShardStats {
    * yet collected), read by the shard at most every 100 ms while it works.
    */
   readonly heapUsedBytes: number;
+  /**
+   * Bytes the shard holds for keys and string values outside its JS heap: its arena pages (in use
+   * or free for reuse) and its slot indexes; read with heapUsedBytes. Collections and strings over
+   * 8 KiB are JS objects, in heapUsedBytes.
+   */
+  readonly storeBytes: number;
   /** The worker seat of the shard's primary (seats are what shardWorker and failovers name). */
   readonly primary: number;
   /** The primary's journal offset: bytes of writes recorded for replicas (0 without replicas). */
@@ -155,6 +161,7 @@ export function readStats(control: ControlBlock): SlotDBStats {
       redirected: stat(ShardStat.Redirected),
       runningMs: stat(ShardStat.RunningMs),
       heapUsedBytes: stat(ShardStat.HeapUsedBytes),
+      storeBytes: stat(ShardStat.StoreBytes),
       parkedMs: stat(ShardStat.ParkedMs),
     });
   }

@@ -130,10 +130,14 @@ export function failoverRecords(db: SlotDB): readonly FailoverRecord[] {
  * The keys worker `seat` holds, in canonical form (workers/replication/digest.ts), with the journal
  * offset they are at: a replica at its primary's offset must list exactly what the primary lists.
  */
-export async function keyspaceDigest(db: SlotDB, seat: number): Promise<KeyspaceDigest> {
+export async function keyspaceDigest(
+  db: SlotDB,
+  seat: number,
+  expiredBy = 0,
+): Promise<KeyspaceDigest> {
   const pool = db[kPool];
   if (pool === undefined) throw new NotOpenerError('read worker keyspaces');
-  const reply = await pool.request(seat, { type: 'digest' });
+  const reply = await pool.request(seat, { type: 'digest', expiredBy });
   if (reply.digest === undefined) throw new Error(`worker ${seat} sent no digest`);
   return reply.digest;
 }

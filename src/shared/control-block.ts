@@ -109,11 +109,11 @@ export const ShardStat = {
   Redirected: 4,
   ParkedMs: 5,
   RunningMs: 6,
-  /** Bytes of the shard's JavaScript heap in use, live data and garbage not yet collected. */
-  HeapUsedBytes: 7,
+  HeapUsedBytes: 7, // of the shard's JS heap in use, live and garbage
+  StoreBytes: 8, // of the shard's arena and slot indexes (keys and strings, outside the heap)
 } as const;
 export type ShardStat = (typeof ShardStat)[keyof typeof ShardStat];
-const STAT_WORDS = 8;
+const STAT_WORDS = 9;
 
 const HEADER_BYTES = LINE_WORDS * 4;
 const SHARD_LINES_OFFSET = HEADER_BYTES;

@@ -154,7 +154,11 @@ export type ShardRequest =
   /** At open: drop every key of `slot` (journaled), then fsync. */
   | { readonly type: 'slot-drop'; readonly slot: number }
   /** For slotdb's tests: the worker's keys in canonical form, and the journal offset they are at. */
-  | { readonly type: 'digest' }
+  | {
+      readonly type: 'digest';
+      /** Leave out keys whose deadline is at or before this (Unix ms): for tests. */
+      readonly expiredBy?: number;
+    }
   /**
    * Planned failover (workers/replication/hand-over.ts). To the primary: stop executing requests
    * and hold them in order, until `ticket` says whether `to` took the shard over or the failover

@@ -107,6 +107,17 @@ export class Call {
     putBulkLatin1(this.out, value);
   }
 
+  /** A bulk reply of the string Keyspace.findString() found, copied from the arena. */
+  bulkStored(address: number): void {
+    const w = this.out;
+    const length = this.keyspace.stringLength(address);
+    const at = w.reserve(5 + length);
+    w.buf[at] = ValueType.Bulk;
+    w.view.setUint32(at + 1, length, true);
+    this.keyspace.copyString(address, w.buf, at + 5);
+    w.tail = at + 5 + length;
+  }
+
   array(count: number): void {
     putArrayHeader(this.out, count);
   }

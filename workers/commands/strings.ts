@@ -35,8 +35,11 @@ const BULK_BYTES = 5;
 // ---- GET, SET and their variants ----------------------------------------------------------
 
 export function get(call: Call): void {
-  const value = call.keyspace.getString(call.slot, call.arg(0));
-  if (typeof value === 'string') call.bulk(value);
+  // The common case makes no string: the key's bytes are looked up, the value's bytes copied.
+  const found = call.keyspace.findString(call.slot, call.buf, call.argStart[0]!, call.argEnd[0]!);
+  const value = found < 0 ? call.keyspace.getString(call.slot, call.arg(0)) : undefined;
+  if (found > 0) call.bulkStored(found);
+  else if (typeof value === 'string') call.bulk(value);
   else if (value === undefined) call.nil();
   else call.wrongType();
 }

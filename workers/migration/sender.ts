@@ -82,7 +82,7 @@ export class BatchSender {
 
   /** Starts over on the slot's current table (after a FLUSHALL dropped the one being iterated). */
   restart(): void {
-    this.iterator = undefined;
+    this.dropIterator();
     this.exhausted = false;
     this.priority.length = 0;
     this.locked.clear();
@@ -95,6 +95,7 @@ export class BatchSender {
    */
   stop(): void {
     this.exhausted = true;
+    this.dropIterator();
     this.priority.length = 0;
     for (const key of this.transfers.byKey.keys()) {
       if (this.locked.get(key) === LOCKED_BY_TRANSFER) this.locked.delete(key);
@@ -104,7 +105,14 @@ export class BatchSender {
 
   /** The move ended: no value keeps a tracker. */
   close(): void {
+    this.dropIterator();
     this.transfers.clear();
+  }
+
+  /** Lets go of the slot's listing: the keyspace keeps an open one up to date on every change. */
+  private dropIterator(): void {
+    this.iterator?.return?.();
+    this.iterator = undefined;
   }
 
   /** Whether requests wait for what the next frame carries (SenderPace.allows). */

@@ -17,8 +17,11 @@ import type { SetValue } from '../keyspace/set-value.js';
 import type { StoredValue } from '../keyspace/value.js';
 import type { ZSetValue } from '../keyspace/zset-value.js';
 
-/** One line per key, sorted: `slot key type value deadline` (key and value as JSON). */
-export function keyspaceLines(keyspace: Keyspace): string[] {
+/**
+ * One line per key, sorted: `slot key type value deadline` (key and value as JSON). Keys whose
+ * deadline is at or before `expiredBy` (Unix ms; 0 lists every key) are left out.
+ */
+export function keyspaceLines(keyspace: Keyspace, expiredBy = 0): string[] {
   const lines: string[] = [];
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const table = keyspace.table(slot);
@@ -26,6 +29,7 @@ export function keyspaceLines(keyspace: Keyspace): string[] {
     for (const [key, value] of table) {
       const type = VALUE_TYPE_NAMES[typeof value === 'string' ? ValueKind.String : value.kind];
       const deadline = keyspace.deadline(slot, key) ?? 0;
+      if (deadline !== 0 && deadline <= expiredBy) continue;
       lines.push(`${slot} ${JSON.stringify(key)} ${type} ${canonicalValue(value)} ${deadline}`);
     }
   }

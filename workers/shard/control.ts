@@ -120,7 +120,7 @@ export const CONTROL: { readonly [K in ToShard['type']]: Handler<K> } = {
     const streaming = follower?.streaming ?? true;
     let copies = 0;
     for (const link of shard.replication.links) copies += link.syncs;
-    const lines = keyspaceLines(shard.keyspace);
+    const lines = keyspaceLines(shard.keyspace, message.expiredBy ?? 0);
     return { ...ok(message), digest: { offset, streaming, copies, lines } };
   },
   'hand-over'(shard, message) {

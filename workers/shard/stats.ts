@@ -51,6 +51,7 @@ export class ShardStats {
       this.heapReadAt = shard.clock;
       this.foreground.record(shard.clock);
       stats[control.statIndex(id, ShardStat.HeapUsedBytes)] = getHeapStatistics().used_heap_size;
+      stats[control.statIndex(id, ShardStat.StoreBytes)] = keyspace.storeBytes;
     }
   }
 }
