@@ -6,7 +6,8 @@
 // does, and must yield what a Map iterator over the model yields. Few slots and a small key pool
 // make slots large (index growth and shrinking, backward shifts) and overwrites frequent; values
 // cross the arena's limits (inline, a block of another size, a JS string behind a handle, a
-// collection). SLOTDB_FUZZ_SEED=<seed> replays a failure.
+// collection). Writes and reads also go by the bytes of a request frame (SET/MSET's and GET's
+// paths, which make no string). SLOTDB_FUZZ_SEED=<seed> replays a failure.
 
 import { describe, expect, it } from 'vitest';
 import { Keyspace } from '../../workers/keyspace/keyspace.js';
@@ -125,6 +126,35 @@ describe('keyspace arena store against a model', () => {
         keyspace.set(slot, key, value, keep);
         const old = table.get(key);
         table.set(key, { value, deadline: keep && old !== undefined ? old.deadline : 0 });
+      } else if (op < 47) {
+        // SET and MSET's path: key and value as the bytes of a request frame, at an offset.
+        const value = stringValue(r);
+        const pad = r.int(8);
+        const frame = Buffer.from(`${'#'.repeat(pad)}${key}${value}`, 'latin1');
+        const keyEnd = pad + key.length;
+        keyspace.setBytes(slot, frame, pad, keyEnd, keyEnd, keyEnd + value.length);
+        table.set(key, { value, deadline: 0 });
+      } else if (op < 50) {
+        // GET's path: found in the arena, missing, or (-1) to be read by strings.
+        const expected = modelGet(slot, key);
+        const frame = Buffer.from(`!${key}`, 'latin1');
+        const found = keyspace.findString(slot, frame, 1, frame.length);
+        const context = `seed ${seed} step ${step} findString`;
+        if (expected === undefined) expect(found, context).toBe(0);
+        else if (found > 0) {
+          const out = Buffer.alloc(keyspace.stringLength(found) + 3);
+          keyspace.copyString(found, out, 3);
+          expect(out.toString('latin1', 3), context).toBe(expected.value);
+        } else {
+          expect(found, context).toBe(-1);
+          const value = expected.value;
+          // A collection, a string too long for the arena, or any value of a key too long for it.
+          const inline =
+            typeof value === 'string' &&
+            value.length <= VALUE_INLINE_MAX_BYTES &&
+            key.length <= KEY_INLINE_MAX_BYTES;
+          expect(inline, context).toBe(false);
+        }
       } else if (op < 55) {
         const existed = modelGet(slot, key) !== undefined;
         expect(keyspace.delete(slot, key), `seed ${seed} step ${step}`).toBe(existed);

@@ -107,6 +107,19 @@ export class Call {
     putBulkLatin1(this.out, value);
   }
 
+  /** Sets key argument `key` to string argument `value`, copying their bytes (SET, MSET). */
+  setArg(key: number, value: number): void {
+    const { argStart, argEnd } = this;
+    this.keyspace.setBytes(
+      this.slot,
+      this.buf,
+      argStart[key]!,
+      argEnd[key]!,
+      argStart[value]!,
+      argEnd[value]!,
+    );
+  }
+
   /** A bulk reply of the string Keyspace.findString() found, copied from the arena. */
   bulkStored(address: number): void {
     const w = this.out;

@@ -46,7 +46,7 @@ export function get(call: Call): void {
 
 export function set(call: Call): void {
   if (call.argc === 2) {
-    call.keyspace.set(call.slot, call.arg(0), call.arg(1));
+    call.setArg(0, 1);
     call.ok();
     return;
   }
@@ -357,8 +357,7 @@ export function mGet(call: Call): void {
 }
 
 export function mSet(call: Call): void {
-  const keyspace = call.keyspace;
-  for (let i = 0; i < call.argc; i += 2) keyspace.set(call.slot, call.arg(i), call.arg(i + 1));
+  for (let i = 0; i < call.argc; i += 2) call.setArg(i, i + 1);
   call.ok();
 }
 

@@ -11,6 +11,7 @@
 import { InvariantError } from '../../src/errors.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { ExpiryWheel } from './expiry-wheel.js';
+import { copyValueOut, overwriteFromBytes } from './store/entry-bytes.js';
 import { hashKey, hashKeyBytes } from './store/entry-layout.js';
 import { EntryStore } from './store/entry-store.js';
 import { SlotView } from './store/slot-view.js';
@@ -144,7 +145,7 @@ export class Keyspace {
 
   /** Copies the string findString() found to target[at]. */
   copyString(address: number, target: Uint8Array, at: number): void {
-    this.store.copyInline(address, target, at);
+    copyValueOut(this.store.arena, address, target, at);
   }
 
   /** The value of `key`, or undefined when it does not exist or just expired. */
@@ -191,8 +192,8 @@ export class Keyspace {
     const hash = hashKey(key);
     const address = this.store.find(slot, key, hash);
     if (address === 0) {
-      if (this.store.count(slot) === 0) this.tableCount++;
       this.store.insert(slot, key, hash, value);
+      if (this.store.count(slot) === 1) this.tableCount++;
       this.keyCount++;
     } else {
       const moved = this.store.replace(slot, address, key, hash, value);
@@ -206,6 +207,43 @@ export class Keyspace {
     }
     if (this.watcher !== undefined) this.watcher(slot, key);
     if (this.stored !== undefined) this.stored(slot, key, value);
+  }
+
+  /**
+   * set() of a string given as bytes (SET, MSET): key source[keyStart, keyEnd), value
+   * source[valueStart, valueEnd). Copies them from the request frame into the arena without making
+   * strings, unless a hook needs the key as a string or the entry must change its block; then it
+   * goes by strings, as set().
+   */
+  setBytes(
+    slot: number,
+    source: Buffer,
+    keyStart: number,
+    keyEnd: number,
+    valueStart: number,
+    valueEnd: number,
+  ): void {
+    if (this.watcher === undefined && this.stored === undefined) {
+      const store = this.store;
+      const hash = hashKeyBytes(source, keyStart, keyEnd);
+      const address = store.findBytes(slot, source, keyStart, keyEnd, hash);
+      if (address === 0) {
+        if (store.insertBytes(slot, hash, source, keyStart, keyEnd, valueStart, valueEnd) !== 0) {
+          if (store.count(slot) === 1) this.tableCount++;
+          this.keyCount++;
+          return;
+        }
+      } else if (overwriteFromBytes(store.arena, address, source, valueStart, valueEnd)) {
+        const deadline = store.deadline(address);
+        if (deadline !== 0) {
+          this.wheel.remove(source.toString('latin1', keyStart, keyEnd), deadline);
+          store.setDeadline(address, 0);
+        }
+        return;
+      }
+    }
+    const key = source.toString('latin1', keyStart, keyEnd);
+    this.set(slot, key, source.toString('latin1', valueStart, valueEnd));
   }
 
   /** Deletes `key`; returns whether it existed (an expired key counts as not existing). */

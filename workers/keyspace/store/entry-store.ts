@@ -11,6 +11,7 @@
 import { SLOT_COUNT } from '../../../src/shared/limits.js';
 import type { StoredValue } from '../value.js';
 import { Arena, PAGE_UNIT_MASK, PAGE_UNITS_SHIFT } from './arena.js';
+import { fillFromBytes, keyIs, keyIsBytes, SHORT_COPY_BYTES } from './entry-bytes.js';
 import {
   DEADLINE_FLOAT,
   entryUnits,
@@ -27,11 +28,7 @@ import {
   VALUE_INLINE_MAX_BYTES,
 } from './entry-layout.js';
 import { HeapHandles } from './heap-handles.js';
-import { keyIs, keyIsBytes } from './key-compare.js';
 import { SlotIndexes } from './slot-indexes.js';
-
-/** Strings up to this long are copied char by char; longer ones with Buffer#write. */
-const SHORT_COPY_BYTES = 32;
 
 /** A listing in progress over one slot (slot-cursor.ts); the store keeps `last` valid. */
 export interface OpenCursor {
@@ -109,22 +106,6 @@ export class EntryStore {
     return this.arena.words[address >>> PAGE_UNITS_SHIFT]![(address & PAGE_UNIT_MASK) * 2 + VALUE]!;
   }
 
-  /** Copies an entry's string value kept in the arena to target[at]; returns its length. */
-  copyInline(address: number, target: Uint8Array, at: number): number {
-    const page = address >>> PAGE_UNITS_SHIFT;
-    const unit = address & PAGE_UNIT_MASK;
-    const words = this.arena.words[page]!;
-    const length = words[unit * 2 + VALUE]!;
-    const from = unit * 8 + HEADER_BYTES + (words[unit * 2 + META]! & KEY_LENGTH_MASK);
-    const bytes = this.arena.bytes[page]!;
-    if (length <= SHORT_COPY_BYTES) {
-      for (let i = 0; i < length; i++) target[at + i] = bytes[from + i]!;
-    } else {
-      bytes.copy(target, at, from, from + length);
-    }
-    return length;
-  }
-
   /** The key of an entry. */
   key(address: number): string {
     const page = address >>> PAGE_UNITS_SHIFT;
@@ -178,6 +159,35 @@ export class EntryStore {
   insert(slot: number, key: string, hash: number, value: StoredValue): number {
     const address = this.allocateEntry(key, value);
     this.fillEntry(address, key, value, 0);
+    this.append(slot, hash, address);
+    return address;
+  }
+
+  /**
+   * insert() of a string given as bytes: the key source[keyStart, keyEnd) with the value
+   * source[valueStart, valueEnd). Returns 0, changing nothing, when either is too long for the
+   * arena (the caller inserts by strings).
+   */
+  insertBytes(
+    slot: number,
+    hash: number,
+    source: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    valueStart: number,
+    valueEnd: number,
+  ): number {
+    const keyBytes = keyEnd - keyStart;
+    const valueBytes = valueEnd - valueStart;
+    if (keyBytes > KEY_INLINE_MAX_BYTES || valueBytes > VALUE_INLINE_MAX_BYTES) return 0;
+    const address = this.arena.allocate(entryUnits(keyBytes, valueBytes));
+    fillFromBytes(this.arena, address, source, keyStart, keyEnd, valueStart, valueEnd);
+    this.append(slot, hash, address);
+    return address;
+  }
+
+  /** Links a filled block at the end of its slot's order and files it in the slot's index. */
+  private append(slot: number, hash: number, address: number): void {
     const tail = this.tails[slot]!;
     this.setLink(address, NEXT, 0);
     this.setLink(address, PREV, tail);
@@ -186,7 +196,6 @@ export class EntryStore {
     this.tails[slot] = address;
     this.counts[slot]!++;
     this.indexes.add(slot, this.counts[slot]!, hash, address);
-    return address;
   }
 
   /**
