@@ -1,6 +1,5 @@
-// String commands, with Redis's semantics and reply shapes (t_string.c). A command that reads a
-// value asks the keyspace for a string and answers WRONGTYPE where Redis does when the key holds
-// another type; MGET answers nil for such a key, and SET, MSET, SETEX overwrite any type.
+// String commands with Redis's semantics and replies (t_string.c): WRONGTYPE where Redis answers
+// it, nil in MGET; GET, MGET, STRLEN, SET and MSET go by bytes, making no string.
 
 import type { ShardCommandName } from '../../src/commands/table.js';
 import { REPLY_BYTES_MAX, VALUE_BYTES_MAX } from '../../src/shared/limits.js';
@@ -264,9 +263,10 @@ export function append(call: Call): void {
 }
 
 export function strLen(call: Call): void {
-  const value = call.keyspace.getString(call.slot, call.arg(0));
+  const found = call.keyspace.findString(call.slot, call.buf, call.argStart[0]!, call.argEnd[0]!);
+  const value = found < 0 ? call.keyspace.getString(call.slot, call.arg(0)) : undefined;
   if (value === WRONG_TYPE) call.wrongType();
-  else call.int(value === undefined ? 0 : value.length);
+  else call.int(found > 0 ? call.keyspace.stringLength(found) : (value?.length ?? 0));
 }
 
 export function getRange(call: Call): void {
@@ -345,14 +345,17 @@ export function mGet(call: Call): void {
   let bytes = 5;
   call.array(call.argc);
   for (let i = 0; i < call.argc; i++) {
-    const value = keyspace.get(call.slot, call.arg(i));
-    bytes += typeof value === 'string' ? 5 + value.length : 1;
+    const found = keyspace.findString(call.slot, call.buf, call.argStart[i]!, call.argEnd[i]!);
+    const value = found < 0 ? keyspace.get(call.slot, call.arg(i)) : undefined;
+    if (found > 0) bytes += 5 + keyspace.stringLength(found);
+    else bytes += typeof value === 'string' ? 5 + value.length : 1;
     if (bytes > REPLY_BYTES_MAX) {
       call.out.rollback(start);
       call.fitsReply(bytes);
       return;
     }
-    bulkOrNil(call, value);
+    if (found > 0) call.bulkStored(found);
+    else bulkOrNil(call, value);
   }
 }
 

@@ -40,9 +40,9 @@ export class Keyspace {
    */
   watcher: ((slot: number, key: string) => void) | undefined = undefined;
   /**
-   * Told of every value stored with set() (the shard ready hook: a key that gets a list wakes the
-   * requests blocked on it, workers/blocking): set while some request is blocked, undefined
-   * otherwise, so that a set pays one field test.
+   * Told of every collection stored with set() (the shard ready hook: a key that gets a list wakes
+   * the requests blocked on it, workers/blocking): set while some request is blocked, undefined
+   * otherwise, so that a set pays one field test. Strings are not told: nothing waits for one.
    */
   stored: ((slot: number, key: string, value: StoredValue) => void) | undefined = undefined;
   /**
@@ -206,13 +206,13 @@ export class Keyspace {
       }
     }
     if (this.watcher !== undefined) this.watcher(slot, key);
-    if (this.stored !== undefined) this.stored(slot, key, value);
+    if (this.stored !== undefined && typeof value !== 'string') this.stored(slot, key, value);
   }
 
   /**
    * set() of a string given as bytes (SET, MSET): key source[keyStart, keyEnd), value
    * source[valueStart, valueEnd). Copies them from the request frame into the arena without making
-   * strings, unless a hook needs the key as a string or the entry must change its block; then it
+   * strings, unless WATCH needs the key as a string or the entry must change its block; then it
    * goes by strings, as set().
    */
   setBytes(
@@ -223,7 +223,7 @@ export class Keyspace {
     valueStart: number,
     valueEnd: number,
   ): void {
-    if (this.watcher === undefined && this.stored === undefined) {
+    if (this.watcher === undefined) {
       const store = this.store;
       const hash = hashKeyBytes(source, keyStart, keyEnd);
       const address = store.findBytes(slot, source, keyStart, keyEnd, hash);

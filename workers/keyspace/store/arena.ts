@@ -58,15 +58,16 @@ export class Arena {
   /** A block of `units` (1 to BLOCK_UNITS_MAX); its content is whatever was there before. */
   allocate(units: number): number {
     if (units < 1 || units > BLOCK_UNITS_MAX) throw new InvariantError(`arena block of ${units}`);
-    this.usedUnits += units;
     const head = this.freeHeads[units]!;
     if (head !== 0) {
       this.freeHeads[units] = this.words[head >>> PAGE_UNITS_SHIFT]![(head & PAGE_UNIT_MASK) * 2]!;
+      this.usedUnits += units;
       return head;
     }
     if (this.top + units > PAGE_UNITS) this.addPage();
     const address = (this.bytes.length - 1) * PAGE_UNITS + this.top;
     this.top += units;
+    this.usedUnits += units;
     return address;
   }
 

@@ -12,6 +12,7 @@ import {
   KEY_LENGTH_MASK,
   META,
   VALUE,
+  VALUE_INLINE_MAX_BYTES,
 } from './entry-layout.js';
 import type { HeapHandles } from './heap-handles.js';
 
@@ -133,6 +134,7 @@ export function overwriteFromBytes(
   if ((meta & HEAP_VALUE) !== 0) return false;
   const keyBytes = meta & KEY_LENGTH_MASK;
   const length = valueEnd - valueStart;
+  if (length > VALUE_INLINE_MAX_BYTES) return false;
   if (entryUnits(keyBytes, length) !== entryUnits(keyBytes, words[unit * 2 + VALUE]!)) return false;
   words[unit * 2 + VALUE] = length;
   copy(source, valueStart, valueEnd, arena.bytes[page]!, unit * 8 + HEADER_BYTES + keyBytes);

@@ -52,18 +52,25 @@ export function entryUnits(keyBytes: number, valueBytes: number): number {
 }
 
 /**
- * The hash a key is filed under in its slot's index: FNV-1a over its bytes, then MurmurHash3's
- * finalizer, so that the low bits the index uses mix every byte.
+ * FNV-1a's starting value, mixed with a random number per shard (each worker loads this module
+ * anew): as V8 seeds its string hashes, so that nobody who picks key names can make them collide
+ * in an index on purpose and turn every lookup into a walk (hash flooding).
+ */
+const HASH_BASIS = (0x811c9dc5 ^ Math.floor(Math.random() * 2 ** 32)) >>> 0;
+
+/**
+ * The hash a key is filed under in its slot's index: FNV-1a over its bytes from a seeded basis,
+ * then MurmurHash3's finalizer, so that the low bits the index uses mix every byte.
  */
 export function hashKey(key: string): number {
-  let hash = 0x811c9dc5;
+  let hash = HASH_BASIS;
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return finish(hash);
 }
 
 /** hashKey() of the key whose bytes are source[start, end). */
 export function hashKeyBytes(source: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
+  let hash = HASH_BASIS;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ source[i]!, 0x01000193);
   return finish(hash);
 }
