@@ -138,6 +138,21 @@ export class Keyspace {
     return this.store.holdsInlineString(address) ? address : -1;
   }
 
+  /** Whether the key source[start, end) is held, even past its deadline (no lazy expiry here). */
+  holdsBytes(slot: number, source: Buffer, start: number, end: number): boolean {
+    return this.store.findBytes(slot, source, start, end, hashKeyBytes(source, start, end)) !== 0;
+  }
+
+  /**
+   * The length of the string held at `address` (an entry a listing just gave, SlotCursor.address)
+   * when it is a string kept in the arena with no deadline; -1 otherwise. copyString copies it.
+   */
+  plainStringLength(address: number): number {
+    const store = this.store;
+    if (store.deadline(address) !== 0 || !store.holdsInlineString(address)) return -1;
+    return store.inlineLength(address);
+  }
+
   /** The length of the string findString() found. */
   stringLength(address: number): number {
     return this.store.inlineLength(address);

@@ -4,7 +4,7 @@
 import xxhash from 'xxhash-wasm';
 import { writeLatin1 } from '../../src/shared/codec.js';
 import type { MigrationPlan } from '../../src/shared/control-messages.js';
-import { keySlotOfLatin1 } from '../../src/shared/key-slot.js';
+import { keySlotOfBytes } from '../../src/shared/key-slot.js';
 import { PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js';
 import {
   ACK_APPLY_MS,
@@ -84,6 +84,32 @@ export function putEntry(
   return bytes;
 }
 
+/**
+ * putEntry() of a string value kept in the arena at `address` (Keyspace.plainStringLength() is
+ * not -1 for it): its bytes are copied from the arena, with no deadline.
+ */
+export function putStoredString(
+  w: FrameWriter,
+  key: string,
+  keyspace: Keyspace,
+  address: number,
+): number {
+  const payloadBytes = keyspace.stringLength(address);
+  const bytes = ENTRY_OVERHEAD_BYTES + key.length + payloadBytes;
+  let at = w.reserve(bytes);
+  const view = w.view;
+  view.setUint32(at, key.length, true);
+  writeLatin1(w.buf, at + 4, key);
+  at += 4 + key.length;
+  view.setUint8(at, ValueKind.String);
+  view.setUint32(at + 1, payloadBytes, true);
+  keyspace.copyString(address, w.buf, at + 5);
+  at += 5 + payloadBytes;
+  view.setFloat64(at, 0, true);
+  w.tail = at + 8;
+  return bytes;
+}
+
 /** The bytes putEntry takes for one key: what a sender checks against the frame limit first. */
 export function entryBytes(key: string, value: StoredValue): number {
   const payloadBytes =
@@ -158,9 +184,21 @@ export function applyBatch(
   const end = at + length;
   const checksum = view.getBigUint64(at + BATCH_CHECKSUM, true);
   if (h64Raw(buf.subarray(entriesStart, end)) !== checksum) return refusal('checksum mismatch');
-  // Decode and check every entry before changing anything.
+  // Decode and check every entry before changing anything. String entries go by bytes (no string
+  // made) unless the options need every key as a string.
   const present = options.present ?? Present.Refuse;
-  const refused = decodeEntries(keyspace, buf, view, entriesStart, end, keys, slot, present);
+  const byBytes = present !== Present.Skip && options.applied === undefined;
+  const refused = decodeEntries(
+    keyspace,
+    buf,
+    view,
+    entriesStart,
+    end,
+    keys,
+    slot,
+    present,
+    byBytes,
+  );
   if (refused !== undefined) {
     clearPending();
     return refusal(refused);
@@ -169,12 +207,21 @@ export function applyBatch(
   const known = options.known;
   let skipped = 0;
   for (let i = 0; i < keys; i++) {
-    const key = pendingKeys[i]!;
+    const key = pendingKeys[i];
     const deadline = pendingDeadlines[i]!;
-    const skip = present === Present.Skip && (table?.has(key) === true || known?.has(key) === true);
+    const skip =
+      present === Present.Skip && (table?.has(key!) === true || known?.has(key!) === true);
     if (skip || (deadline !== 0 && deadline <= keyspace.now)) {
-      pendingKeys[i] = undefined;
+      pendingSkipped[i] = true;
       skipped++;
+      continue;
+    }
+    if (key === undefined) {
+      const keyStart = pendingKeyStarts[i]!;
+      const keyEnd = pendingKeyEnds[i]!;
+      keyspace.setBytes(slot, buf, keyStart, keyEnd, pendingValueStarts[i]!, pendingValueEnds[i]!);
+      if (deadline !== 0)
+        keyspace.setDeadline(slot, buf.toString('latin1', keyStart, keyEnd), deadline);
       continue;
     }
     keyspace.set(slot, key, pendingValues[i]!);
@@ -203,19 +250,29 @@ function journalBatch(
     return;
   }
   for (let i = 0; i < keys; i++) {
-    const key = pendingKeys[i];
-    if (key !== undefined && keyspace.table(slot)?.has(key)) journal.appendKey(slot, key);
+    if (pendingSkipped[i]) continue;
+    const key = pendingKeys[i] ?? buf.toString('latin1', pendingKeyStarts[i], pendingKeyEnds[i]);
+    if (keyspace.table(slot)?.has(key)) journal.appendKey(slot, key);
   }
 }
 
-/** Entries of the batch being applied, decoded once, checked, then applied. */
+/**
+ * Entries of the batch being applied, decoded once, checked, then applied. A string entry read by
+ * bytes has no key or value here (undefined, ''): its offsets in the frame say where they are.
+ */
 const pendingKeys: (string | undefined)[] = [];
 const pendingValues: StoredValue[] = [];
 const pendingDeadlines: number[] = [];
+const pendingKeyStarts: number[] = [];
+const pendingKeyEnds: number[] = [];
+const pendingValueStarts: number[] = [];
+const pendingValueEnds: number[] = [];
+const pendingSkipped: boolean[] = [];
 
 function clearPending(): void {
   pendingKeys.length = 0;
   pendingValues.length = 0;
+  pendingSkipped.length = 0;
 }
 
 function refusal(reason: string): AppliedBatch {
@@ -235,32 +292,42 @@ function decodeEntries(
   keys: number,
   slot: number,
   present: Present,
+  byBytes: boolean,
 ): string | undefined {
   const frameStart = p - BATCH_HEADER_BYTES;
-  const table = keyspace.table(slot);
   for (let i = 0; i < keys; i++) {
     if (p + 4 > end) return `entry ${i} starts past the frame's end`;
-    const keyBytes = view.getUint32(p, true);
-    const keyEnd = p + 4 + keyBytes;
+    const keyStart = p + 4;
+    const keyEnd = keyStart + view.getUint32(p, true);
     // The type byte and the payload length follow the key.
     if (keyEnd + 5 > end) return `entry ${i} runs past the frame's end`;
-    const key = buf.toString('latin1', p + 4, keyEnd);
-    const keySlot = keySlotOfLatin1(key);
+    const keySlot = keySlotOfBytes(buf, keyStart, keyEnd);
     if (keySlot !== slot) return `key of slot ${keySlot} in a batch of slot ${slot}`;
-    if (present === Present.Refuse && table?.has(key))
+    if (present === Present.Refuse && keyspace.holdsBytes(slot, buf, keyStart, keyEnd))
       return 'batch key already present on the target';
     const kind = buf[keyEnd]!;
     if (!isValueKind(kind)) return `entry ${i} has unknown value type ${kind}`;
     const payloadStart = keyEnd + 5;
     const payloadEnd = payloadStart + view.getUint32(keyEnd + 1, true);
     if (payloadEnd + 8 > end) return `entry ${i} runs past the frame's end`;
-    const value =
-      kind === ValueKind.String
-        ? buf.toString('latin1', payloadStart, payloadEnd)
-        : VALUE_CODECS[kind].decode(buf, payloadStart, payloadEnd);
-    if (value === undefined) return `entry ${i} has an unreadable ${VALUE_TYPE_NAMES[kind]} value`;
-    pendingKeys[i] = key;
-    pendingValues[i] = value;
+    if (kind === ValueKind.String && byBytes) {
+      pendingKeys[i] = undefined;
+      pendingValues[i] = '';
+    } else {
+      const value =
+        kind === ValueKind.String
+          ? buf.toString('latin1', payloadStart, payloadEnd)
+          : VALUE_CODECS[kind].decode(buf, payloadStart, payloadEnd);
+      if (value === undefined)
+        return `entry ${i} has an unreadable ${VALUE_TYPE_NAMES[kind]} value`;
+      pendingKeys[i] = buf.toString('latin1', keyStart, keyEnd);
+      pendingValues[i] = value;
+    }
+    pendingKeyStarts[i] = keyStart;
+    pendingKeyEnds[i] = keyEnd;
+    pendingValueStarts[i] = payloadStart;
+    pendingValueEnds[i] = payloadEnd;
+    pendingSkipped[i] = false;
     pendingDeadlines[i] = view.getFloat64(payloadEnd, true);
     p = payloadEnd + 8;
   }

@@ -11,10 +11,10 @@
 
 import { COMMAND } from '../../src/commands/table.js';
 import { FRAME_BYTES_MAX, PIECE_BYTES_DEFAULT } from '../../src/shared/limits.js';
-import { BATCH_HEADER_BYTES } from '../../src/shared/peer-frames.js';
-import type { StoredValue } from '../keyspace/value.js';
+import { BATCH_HEADER_BYTES, ENTRY_OVERHEAD_BYTES } from '../../src/shared/peer-frames.js';
+import type { SlotCursor } from '../keyspace/store/slot-cursor.js';
 import type { ShardContext } from '../shard-context.js';
-import { beginBatch, entryBytes, putEntry, sealBatch } from './batch.js';
+import { beginBatch, entryBytes, putEntry, putStoredString, sealBatch } from './batch.js';
 import { journalOf } from './durability.js';
 import { type SenderLimits, SenderPace, type SenderPacing } from './pacing/sender-pace.js';
 import { PieceTransfers, TransferState } from './pieces/transfers.js';
@@ -39,9 +39,12 @@ export class BatchSender {
   /** Big keys travelling in pieces. */
   readonly transfers: PieceTransfers;
   private readonly inFlight = new Map<number, InFlightBatch>();
-  private iterator: Iterator<[string, StoredValue]> | undefined;
-  /** The value of the key nextKey() returned, when it came from the iterator; else undefined. */
-  private nextValue: StoredValue | undefined;
+  private iterator: SlotCursor<string> | undefined;
+  /**
+   * The entry of the key nextKey() returned when it came from the slot's listing (0 otherwise):
+   * valid until the keyspace changes, which it does not while a batch is built.
+   */
+  private nextAddress = 0;
   private exhausted = false;
   /** Keys to send before the iterator's: resident keys that a waiting command needs moved. */
   private readonly priority: string[] = [];
@@ -141,12 +144,13 @@ export class BatchSender {
       const key = this.nextKey();
       if (key === undefined) break;
       if (this.locked.has(key) || this.transfers.byKey.has(key)) continue;
-      // The table's iterator gave the value with the key: a second look-up in a large table costs
-      // more than the rest of the entry. A key with a deadline, or from `priority`, is looked up:
-      // get() expires it lazily, and an expired key is not sent.
-      const deadline = keyspace.deadline(this.slot, key);
-      let value = this.nextValue;
-      if (value === undefined || deadline !== undefined) value = keyspace.get(this.slot, key);
+      // A string in the arena with no deadline, as the listing found it (nearly every key), is
+      // copied from there; any other key is looked up (get() expires it lazily, and an expired
+      // key is not sent).
+      const listed = this.nextAddress;
+      const length = listed === 0 ? -1 : keyspace.plainStringLength(listed);
+      const deadline = length < 0 ? keyspace.deadline(this.slot, key) : undefined;
+      const value = length < 0 ? keyspace.get(this.slot, key) : '';
       if (value === undefined) continue;
       if (typeof value !== 'string' && this.transfers.isBig(value)) {
         this.transfers.start(key, value);
@@ -155,12 +159,14 @@ export class BatchSender {
       // The batch closes before an entry would take its frame past FRAME_BYTES_MAX (which the ring
       // refuses, killing the shard): a large value after many keys opens the next batch instead.
       // An entry alone always fits (src/shared/limits.ts checks it at load).
-      const frameBytes = BATCH_HEADER_BYTES + bytes + entryBytes(key, value);
-      if (keys.length > 0 && frameBytes > FRAME_BYTES_MAX) {
+      const entry =
+        length < 0 ? entryBytes(key, value) : ENTRY_OVERHEAD_BYTES + key.length + length;
+      if (keys.length > 0 && BATCH_HEADER_BYTES + bytes + entry > FRAME_BYTES_MAX) {
         this.priority.push(key);
         break;
       }
-      bytes += putEntry(writer, key, value, deadline ?? 0);
+      if (length >= 0) bytes += putStoredString(writer, key, keyspace, listed);
+      else bytes += putEntry(writer, key, value, deadline ?? 0);
       this.locked.set(key, batch);
       keys.push(key);
     }
@@ -235,7 +241,7 @@ export class BatchSender {
   }
 
   private nextKey(): string | undefined {
-    this.nextValue = undefined;
+    this.nextAddress = 0;
     if (this.priority.length > 0) return this.priority.pop();
     if (this.exhausted) return undefined;
     if (this.iterator === undefined) {
@@ -244,15 +250,15 @@ export class BatchSender {
         this.exhausted = true;
         return undefined;
       }
-      this.iterator = table.entries();
+      this.iterator = table.keys();
     }
     const next = this.iterator.next();
     if (next.done) {
       this.exhausted = true;
       return undefined;
     }
-    this.nextValue = next.value[1];
-    return next.value[0];
+    this.nextAddress = this.iterator.address;
+    return next.value;
   }
 
   /**

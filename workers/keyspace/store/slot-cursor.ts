@@ -24,6 +24,14 @@ export class SlotCursor<T extends string | [string, StoredValue]>
     private readonly entries: boolean,
   ) {}
 
+  /**
+   * The entry listed last (0 before the first): valid until the keyspace changes, for a caller
+   * that reads its value or deadline at once without a second look-up.
+   */
+  get address(): number {
+    return this.last;
+  }
+
   [Symbol.iterator](): this {
     return this;
   }
