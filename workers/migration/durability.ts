@@ -22,7 +22,7 @@
 import { ReplicaState } from '../../src/shared/control-block.js';
 import type { Journal } from '../replication/journal.js';
 import type { ShardContext } from '../shard-context.js';
-import { putAck } from './batch.js';
+import { putAck } from './control-frames.js';
 
 /** What the migration reads of the shard's replication (workers/replication/replication.ts). */
 export interface ReplicaAcks {

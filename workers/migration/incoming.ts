@@ -20,7 +20,8 @@
 //       └──(source died: this shard takes the slot, marked as having lost keys)──▶ Abandoned
 
 import type { ShardContext } from '../shard-context.js';
-import { applyBatch, type ImportLimits, Present } from './batch.js';
+import { applyBatch, Present } from './batch.js';
+import type { ImportLimits } from './control-frames.js';
 import { AckGate, journalOf, needOf } from './durability.js';
 import { takeOverSlot } from './lost-keys.js';
 import { Staging } from './pieces/staging.js';

@@ -6,7 +6,7 @@ import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import type { PeerFrame } from '../../src/shared/peer-frames.js';
 import { failedOver } from '../../src/shared/reply-errors.js';
 import type { ShardContext } from '../shard-context.js';
-import { putImport, putNotice } from './batch.js';
+import { putImport, putNotice } from './control-frames.js';
 import { ForwardLog } from './forward-log.js';
 
 export class MoveLink {

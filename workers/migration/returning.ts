@@ -14,7 +14,7 @@
 
 import { PeerFrame } from '../../src/shared/peer-frames.js';
 import type { ShardContext } from '../shard-context.js';
-import { putNotice } from './batch.js';
+import { putNotice } from './control-frames.js';
 import { type AckGate, journalOf } from './durability.js';
 import { takeOverSlot } from './lost-keys.js';
 import type { SenderLimits } from './pacing/sender-pace.js';

@@ -6,7 +6,7 @@
 
 import type { ShardProfiler } from '../profiler.js';
 import type { ShardContext } from '../shard-context.js';
-import { putAck } from './batch.js';
+import { putAck } from './control-frames.js';
 
 export const RoleKind = { Outgoing: 0, Incoming: 1, Returning: 2, LostKeys: 3 } as const;
 export type RoleKind = (typeof RoleKind)[keyof typeof RoleKind];

@@ -8,7 +8,7 @@ import { ShardState, SlotState } from '../../src/shared/control-block.js';
 import type { MigrationPlan } from '../../src/shared/control-messages.js';
 import { SLOT_COUNT } from '../../src/shared/limits.js';
 import { failedOver, shardDown } from '../../src/shared/reply-errors.js';
-import type { ImportLimits } from '../migration/batch.js';
+import type { ImportLimits } from '../migration/control-frames.js';
 import type { ForwardLog } from '../migration/forward-log.js';
 import { HeldSlot } from '../migration/held-slot.js';
 import { IncomingMigration } from '../migration/incoming.js';

@@ -21,7 +21,7 @@ import {
 import { FrameReader, FrameWriter } from '../../src/shared/ring.js';
 import { absoluteNow, TIMING_FORWARDED } from '../../src/shared/timing-layout.js';
 import { readBlockedNotice } from '../blocking/notices.js';
-import { readImportLimits } from '../migration/batch.js';
+import { readImportLimits } from '../migration/control-frames.js';
 import { refuseBatch } from '../migration/role.js';
 import type { Shard } from '../shard.js';
 import { FRAMES_PER_TURN_MAX } from './client-links.js';
