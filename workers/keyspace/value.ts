@@ -1,6 +1,6 @@
-// What a key holds. A string value is a plain one-byte JS string whose chars are the bytes: it is
-// by far the most common value and the one GET and SET touch, so it carries no wrapper (a wrapper
-// object would cost memory per key and a pointer chase per read). Values of the other types are
+// What a key holds. A string value is a plain one-byte JS string whose chars are the bytes (the
+// keyspace stores it as those bytes in the shard's arena, store/): it is by far the most common
+// value and the one GET and SET touch, so it carries no wrapper. Values of the other types are
 // objects that carry their kind, so `typeof value === 'string'` tells the two apart for the price
 // of a type check.
 

@@ -45,8 +45,8 @@ const PROBE_MEASURE_MIN_MS = 40;
 /** Requests per second below which the database has no client load. */
 const LOAD_FLOOR = 50;
 /** The duty shrinks when clients get less than RATIO_LOW of the reference, grows above RATIO_HIGH. */
-const RATIO_LOW = 0.92;
-const RATIO_HIGH = 0.96;
+const RATIO_LOW = 0.94;
+const RATIO_HIGH = 0.97;
 const DUTY_START = 0.1;
 const DUTY_MIN = 0.02;
 const DUTY_MAX = 1;
