@@ -53,20 +53,10 @@ export function putEntry(
   const kind = typeof value === 'string' ? ValueKind.String : value.kind;
   const codec = VALUE_CODECS[kind];
   const payloadBytes = typeof value === 'string' ? value.length : codec.payloadBytes(value);
-  const bytes = ENTRY_OVERHEAD_BYTES + key.length + payloadBytes;
-  let at = w.reserve(bytes);
-  const view = w.view;
-  view.setUint32(at, key.length, true);
-  writeLatin1(w.buf, at + 4, key);
-  at += 4 + key.length;
-  view.setUint8(at, kind);
-  view.setUint32(at + 1, payloadBytes, true);
-  if (typeof value === 'string') writeLatin1(w.buf, at + 5, value);
-  else codec.encode(value, w.buf, at + 5);
-  at += 5 + payloadBytes;
-  view.setFloat64(at, deadline, true);
-  w.tail = at + 8;
-  return bytes;
+  const at = beginEntry(w, key, kind, payloadBytes);
+  if (typeof value === 'string') writeLatin1(w.buf, at, value);
+  else codec.encode(value, w.buf, at);
+  return endEntry(w, key, at + payloadBytes, payloadBytes, deadline);
 }
 
 /**
@@ -80,19 +70,34 @@ export function putStoredString(
   address: number,
 ): number {
   const payloadBytes = keyspace.stringLength(address);
-  const bytes = ENTRY_OVERHEAD_BYTES + key.length + payloadBytes;
-  let at = w.reserve(bytes);
+  const at = beginEntry(w, key, ValueKind.String, payloadBytes);
+  keyspace.copyString(address, w.buf, at);
+  return endEntry(w, key, at + payloadBytes, payloadBytes, 0);
+}
+
+/** Reserves an entry and writes its key, kind and payload length; returns where the payload goes. */
+function beginEntry(w: FrameWriter, key: string, kind: ValueKind, payloadBytes: number): number {
+  const at = w.reserve(ENTRY_OVERHEAD_BYTES + key.length + payloadBytes);
   const view = w.view;
   view.setUint32(at, key.length, true);
   writeLatin1(w.buf, at + 4, key);
-  at += 4 + key.length;
-  view.setUint8(at, ValueKind.String);
-  view.setUint32(at + 1, payloadBytes, true);
-  keyspace.copyString(address, w.buf, at + 5);
-  at += 5 + payloadBytes;
-  view.setFloat64(at, 0, true);
-  w.tail = at + 8;
-  return bytes;
+  const kindAt = at + 4 + key.length;
+  view.setUint8(kindAt, kind);
+  view.setUint32(kindAt + 1, payloadBytes, true);
+  return kindAt + 5;
+}
+
+/** Writes the deadline after the payload and ends the entry; returns the bytes it took. */
+function endEntry(
+  w: FrameWriter,
+  key: string,
+  payloadEnd: number,
+  payloadBytes: number,
+  deadline: number,
+): number {
+  w.view.setFloat64(payloadEnd, deadline, true);
+  w.tail = payloadEnd + 8;
+  return ENTRY_OVERHEAD_BYTES + key.length + payloadBytes;
 }
 
 /** The bytes putEntry takes for one key: what a sender checks against the frame limit first. */
