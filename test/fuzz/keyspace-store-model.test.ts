@@ -109,6 +109,25 @@ describe('keyspace arena store against a model', () => {
         ]);
         const expected = [...table].map(([key, entry]) => [key, entry.value, entry.deadline]);
         expect(listed, `seed ${seed} step ${step} slot ${slot}`).toEqual(expected);
+        // The same listing by address (snapshots and full copies step this way), reading strings
+        // and keys as bytes where the arena holds them.
+        const view = keyspace.table(slot);
+        const stepped: unknown[][] = [];
+        if (view !== undefined) {
+          const cursor = view.keys();
+          for (let address = cursor.step(); address !== 0; address = cursor.step()) {
+            const keyBytes = view.keyBytesAt(address);
+            const stringBytes = view.stringBytesAt(address);
+            const out = Buffer.alloc(Math.max(keyBytes, 0) + Math.max(stringBytes, 0));
+            if (keyBytes >= 0) view.copyKeyAt(address, out, 0);
+            if (stringBytes >= 0) view.copyStringAt(address, out, Math.max(keyBytes, 0));
+            const key = keyBytes >= 0 ? out.toString('latin1', 0, keyBytes) : view.keyAt(address);
+            const value =
+              stringBytes >= 0 ? out.toString('latin1', keyBytes) : view.valueAt(address);
+            stepped.push([key, value, view.deadlineAt(address)]);
+          }
+        }
+        expect(stepped, `seed ${seed} step ${step} slot ${slot}, by address`).toEqual(expected);
       }
       expect(keyspace.keyCount, `seed ${seed} step ${step}`).toBe(keys);
       expect(keyspace.tableCount, `seed ${seed} step ${step}`).toBe(tables);

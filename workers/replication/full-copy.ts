@@ -26,10 +26,11 @@ import {
   RecordFlag,
   RecordKind,
 } from '../../src/shared/journal-format.js';
+import { ENTRY_OVERHEAD_BYTES } from '../../src/shared/peer-frames.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
 import { ValueKind } from '../../src/shared/value-types.js';
 import type { HashValue } from '../keyspace/hash-value.js';
-import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Keyspace, SlotTable } from '../keyspace/keyspace.js';
 import type { ListValue } from '../keyspace/list-value.js';
 import type { SetValue } from '../keyspace/set-value.js';
 import type { CollectionValue } from '../keyspace/value.js';
@@ -78,33 +79,67 @@ export function copySlot(
   let start = -1;
   let keys = 0;
   let inRecord = 0;
-  for (const [key, value] of table) {
-    // A key past its deadline is not copied (its DEL may already be on the way).
-    const deadline = keyspace.deadline(slot, key) ?? 0;
-    if (deadline !== 0 && deadline <= keyspace.now) continue;
-    keys++;
-    const bytes = entrySize(key, value);
-    if (typeof value !== 'string' && bytes > limits.entryBytesMax) {
-      if (start >= 0) header.closeEntries(w, start, inRecord);
-      start = -1;
-      copyInParts(w, header, key, value, deadline, limits.recordBytes);
-      continue;
+  // The slot is stepped through by address: a string and its key go from the arena to the record
+  // with no string made (nearly every entry); anything else is read as key and value.
+  const cursor = table.keys();
+  try {
+    for (let address = cursor.step(); address !== 0; address = cursor.step()) {
+      // A key past its deadline is not copied (its DEL may already be on the way).
+      const deadline = table.deadlineAt(address);
+      if (deadline !== 0 && deadline <= keyspace.now) continue;
+      keys++;
+      const keyBytes = table.keyBytesAt(address);
+      const stringBytes = keyBytes < 0 ? -1 : table.stringBytesAt(address);
+      const key = stringBytes < 0 ? table.keyAt(address) : '';
+      const value = stringBytes < 0 ? table.valueAt(address) : '';
+      const bytes =
+        stringBytes < 0 ? entrySize(key, value) : ENTRY_OVERHEAD_BYTES + keyBytes + stringBytes;
+      if (typeof value !== 'string' && bytes > limits.entryBytesMax) {
+        if (start >= 0) header.closeEntries(w, start, inRecord);
+        start = -1;
+        copyInParts(w, header, key, value, deadline, limits.recordBytes);
+        continue;
+      }
+      if (start >= 0 && w.tail - start + bytes > limits.recordBytes) {
+        header.closeEntries(w, start, inRecord);
+        start = -1;
+      }
+      if (start < 0) {
+        start = w.beginFrame(ENTRIES_START);
+        w.tail = start + ENTRIES_START;
+        inRecord = 0;
+      }
+      const at = w.reserve(bytes);
+      if (stringBytes < 0) w.tail = putEntryAt(w.buf, w.view, at, key, value, deadline);
+      else w.tail = putListedString(w, at, table, address, keyBytes, stringBytes, deadline);
+      inRecord++;
     }
-    if (start >= 0 && w.tail - start + bytes > limits.recordBytes) {
-      header.closeEntries(w, start, inRecord);
-      start = -1;
-    }
-    if (start < 0) {
-      start = w.beginFrame(ENTRIES_START);
-      w.tail = start + ENTRIES_START;
-      inRecord = 0;
-    }
-    const at = w.reserve(bytes);
-    w.tail = putEntryAt(w.buf, w.view, at, key, value, deadline);
-    inRecord++;
+  } finally {
+    cursor.return();
   }
   if (start >= 0) header.closeEntries(w, start, inRecord);
   return keys;
+}
+
+/** putEntryAt() of a listed string whose key and value the arena holds; returns where it ends. */
+function putListedString(
+  w: FrameWriter,
+  at: number,
+  table: SlotTable,
+  address: number,
+  keyBytes: number,
+  stringBytes: number,
+  deadline: number,
+): number {
+  const view = w.view;
+  view.setUint32(at, keyBytes, true);
+  table.copyKeyAt(address, w.buf, at + 4);
+  const p = at + 4 + keyBytes;
+  view.setUint8(p, ValueKind.String);
+  view.setUint32(p + 1, stringBytes, true);
+  table.copyStringAt(address, w.buf, p + 5);
+  view.setFloat64(p + 5 + stringBytes, deadline, true);
+  return p + 5 + stringBytes + 8;
 }
 
 /** The header fields every record of one slot's copy shares. */

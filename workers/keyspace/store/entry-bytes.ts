@@ -140,3 +140,18 @@ export function overwriteFromBytes(
   copy(source, valueStart, valueEnd, arena.bytes[page]!, unit * 8 + HEADER_BYTES + keyBytes);
   return true;
 }
+
+/** The length of an entry's key when it is kept in the arena; -1 for a key behind a handle. */
+export function inlineKeyBytes(arena: Arena, address: number): number {
+  const meta = arena.words[address >>> PAGE_UNITS_SHIFT]![(address & PAGE_UNIT_MASK) * 2 + META]!;
+  return (meta & HEAP_KEY) !== 0 ? -1 : meta & KEY_LENGTH_MASK;
+}
+
+/** Copies the bytes of an entry's key kept in the arena to target[at]. */
+export function copyKeyOut(arena: Arena, address: number, target: Uint8Array, at: number): void {
+  const page = address >>> PAGE_UNITS_SHIFT;
+  const unit = address & PAGE_UNIT_MASK;
+  const length = arena.words[page]![unit * 2 + META]! & KEY_LENGTH_MASK;
+  const from = unit * 8 + HEADER_BYTES;
+  copy(arena.bytes[page]!, from, from + length, target, at);
+}

@@ -37,7 +37,19 @@ export class SlotCursor<T extends string | [string, StoredValue]>
   }
 
   next(): IteratorResult<T> {
-    if (this.state === 'done') return { done: true, value: undefined };
+    const address = this.step();
+    if (address === 0) return { done: true, value: undefined };
+    const key = this.store.key(address);
+    const value = this.entries ? [key, this.store.value(address)] : key;
+    return { done: false, value: value as T };
+  }
+
+  /**
+   * Moves to the next entry and returns its address, making no string (0, and the cursor closed,
+   * at the end): for a caller that reads the entry through its SlotView at once.
+   */
+  step(): number {
+    if (this.state === 'done') return 0;
     if (this.state === 'new') {
       this.state = 'open';
       this.store.openCursor(this);
@@ -45,12 +57,10 @@ export class SlotCursor<T extends string | [string, StoredValue]>
     const address = this.last === 0 ? this.store.first(this.slot) : this.store.next(this.last);
     if (address === 0) {
       this.close();
-      return { done: true, value: undefined };
+      return 0;
     }
     this.last = address;
-    const key = this.store.key(address);
-    const value = this.entries ? [key, this.store.value(address)] : key;
-    return { done: false, value: value as T };
+    return address;
   }
 
   return(): IteratorResult<T> {

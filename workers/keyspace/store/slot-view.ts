@@ -3,6 +3,7 @@
 // keyspace keeps one per slot and hands it out only while the slot holds keys.
 
 import type { StoredValue } from '../value.js';
+import { copyKeyOut, copyValueOut, inlineKeyBytes } from './entry-bytes.js';
 import { hashKey } from './entry-layout.js';
 import type { EntryStore } from './entry-store.js';
 import { SlotCursor } from './slot-cursor.js';
@@ -33,5 +34,40 @@ export class SlotView implements Iterable<[string, StoredValue]> {
 
   [Symbol.iterator](): SlotCursor<[string, StoredValue]> {
     return this.entries();
+  }
+
+  // An entry a cursor just stepped to (SlotCursor.step), read before the keyspace changes.
+
+  keyAt(address: number): string {
+    return this.store.key(address);
+  }
+
+  valueAt(address: number): StoredValue {
+    return this.store.value(address);
+  }
+
+  /** Its deadline, Unix ms; 0 for none. */
+  deadlineAt(address: number): number {
+    return this.store.deadline(address);
+  }
+
+  /** The length of its key when the arena holds it; -1 otherwise. */
+  keyBytesAt(address: number): number {
+    return inlineKeyBytes(this.store.arena, address);
+  }
+
+  /** The length of its value when it is a string the arena holds; -1 otherwise. */
+  stringBytesAt(address: number): number {
+    return this.store.holdsInlineString(address) ? this.store.inlineLength(address) : -1;
+  }
+
+  /** Copies its key (keyBytesAt() not -1) to target[at]. */
+  copyKeyAt(address: number, target: Uint8Array, at: number): void {
+    copyKeyOut(this.store.arena, address, target, at);
+  }
+
+  /** Copies its string value (stringBytesAt() not -1) to target[at]. */
+  copyStringAt(address: number, target: Uint8Array, at: number): void {
+    copyValueOut(this.store.arena, address, target, at);
   }
 }
