@@ -143,16 +143,6 @@ export class Keyspace {
     return this.store.findBytes(slot, source, start, end, hashKeyBytes(source, start, end)) !== 0;
   }
 
-  /**
-   * The length of the string held at `address` (an entry a listing just gave, SlotCursor.address)
-   * when it is a string kept in the arena with no deadline; -1 otherwise. copyString copies it.
-   */
-  plainStringLength(address: number): number {
-    const store = this.store;
-    if (store.deadline(address) !== 0 || !store.holdsInlineString(address)) return -1;
-    return store.inlineLength(address);
-  }
-
   /** The length of the string findString() found. */
   stringLength(address: number): number {
     return this.store.inlineLength(address);

@@ -17,7 +17,7 @@ import {
 } from '../../src/shared/peer-frames.js';
 import type { FrameWriter } from '../../src/shared/ring.js';
 import { isValueKind, VALUE_TYPE_NAMES, ValueKind } from '../../src/shared/value-types.js';
-import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Keyspace, SlotTable } from '../keyspace/keyspace.js';
 import type { StoredValue } from '../keyspace/value.js';
 import { VALUE_CODECS } from '../keyspace/value-codec.js';
 import type { Journal } from '../replication/journal.js';
@@ -60,18 +60,18 @@ export function putEntry(
 }
 
 /**
- * putEntry() of a string value kept in the arena at `address` (Keyspace.plainStringLength() is
- * not -1 for it): its bytes are copied from the arena, with no deadline.
+ * putEntry() of a string a slot's listing found in the arena at `address` (SlotView.plainStringBytesAt
+ * not -1): its bytes are copied from the arena.
  */
 export function putStoredString(
   w: FrameWriter,
   key: string,
-  keyspace: Keyspace,
+  table: SlotTable,
   address: number,
 ): number {
-  const payloadBytes = keyspace.stringLength(address);
+  const payloadBytes = table.stringBytesAt(address);
   const at = beginEntry(w, key, ValueKind.String, payloadBytes);
-  keyspace.copyString(address, w.buf, at);
+  table.copyStringAt(address, w.buf, at);
   return endEntry(w, key, at + payloadBytes, payloadBytes, 0);
 }
 

@@ -145,10 +145,10 @@ export class BatchSender {
       if (key === undefined) break;
       if (this.locked.has(key) || this.transfers.byKey.has(key)) continue;
       // A string in the arena with no deadline, as the listing found it (nearly every key), is
-      // copied from there; any other key is looked up (get() expires it lazily, and an expired
-      // key is not sent).
+      // copied from there; any other key is looked up (get() expires it lazily).
       const listed = this.nextAddress;
-      const length = listed === 0 ? -1 : keyspace.plainStringLength(listed);
+      const table = listed === 0 ? undefined : keyspace.table(this.slot);
+      const length = table === undefined ? -1 : table.plainStringBytesAt(listed);
       const deadline = length < 0 ? keyspace.deadline(this.slot, key) : undefined;
       const value = length < 0 ? keyspace.get(this.slot, key) : '';
       if (value === undefined) continue;
@@ -165,7 +165,7 @@ export class BatchSender {
         this.priority.push(key);
         break;
       }
-      if (length >= 0) bytes += putStoredString(writer, key, keyspace, listed);
+      if (length >= 0) bytes += putStoredString(writer, key, table!, listed);
       else bytes += putEntry(writer, key, value, deadline ?? 0);
       this.locked.set(key, batch);
       keys.push(key);

@@ -61,6 +61,11 @@ export class SlotView implements Iterable<[string, StoredValue]> {
     return this.store.holdsInlineString(address) ? this.store.inlineLength(address) : -1;
   }
 
+  /** stringBytesAt() for a string with no deadline; -1 for one with a deadline too. */
+  plainStringBytesAt(address: number): number {
+    return this.store.deadline(address) !== 0 ? -1 : this.stringBytesAt(address);
+  }
+
   /** Copies its key (keyBytesAt() not -1) to target[at]. */
   copyKeyAt(address: number, target: Uint8Array, at: number): void {
     copyKeyOut(this.store.arena, address, target, at);
